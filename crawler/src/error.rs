@@ -1,0 +1,24 @@
+//! Errors of the crawl stage.
+
+use thiserror::Error;
+
+/// Everything that can stop a crawl or a single fetch.
+#[derive(Debug, Error)]
+pub enum CrawlError {
+    #[error("invalid url `{0}`: {1}")]
+    InvalidUrl(String, String),
+    #[error("unsupported url scheme `{0}` (only http and https are crawled)")]
+    UnsupportedScheme(String),
+    #[error("frontier database error: {0}")]
+    Frontier(#[from] rusqlite::Error),
+    #[error("http error: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("too many redirects (more than {0})")]
+    TooManyRedirects(usize),
+    #[error("redirect without a usable `Location` header")]
+    BadRedirect,
+    #[error("page sink error: {0}")]
+    Sink(String),
+    #[error("{0}")]
+    Other(String),
+}

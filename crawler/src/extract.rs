@@ -1,0 +1,367 @@
+//! HTML → clean text, heading outline and links.
+//!
+//! Runs synchronously (`scraper::Html` is not `Send`) and returns owned values. The main text comes from
+//! `<main>`, `[role=main]` or a single `<article>` when the page has one, else from `<body>`, without
+//! boilerplate (navigation, headers and footers, asides, scripts, styles, forms). Blocks are separated by
+//! `\n`, so a line break in the clean text is always a sentence boundary for the chunker. Each
+//! [`Section`] carries the byte span of its heading and body in the clean text; links come from the
+//! whole document, since navigation is how a crawler discovers pages.
+
+use ego_tree::NodeRef;
+use scraper::{node::Node, ElementRef, Html, Selector};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::url_norm::normalize;
+
+/// One section of a page: a heading and the text under it, up to the next heading.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Section {
+    /// Headings from the outermost to this section's own (empty before the first heading).
+    pub heading_path: Vec<String>,
+    /// Heading level 1–6, 0 for text before the first heading.
+    pub level: u8,
+    /// Byte offset of the section's start in the clean text.
+    pub start: usize,
+    /// Byte offset one past the section's end.
+    pub end: usize,
+}
+
+/// What extraction takes out of one HTML or text page.
+#[derive(Debug, Clone, Default)]
+pub struct Extracted {
+    pub title: String,
+    pub text: String,
+    pub sections: Vec<Section>,
+    /// Normalised, deduplicated links to follow (already without `rel="nofollow"` ones).
+    pub links: Vec<Url>,
+    pub canonical: Option<Url>,
+    pub noindex: bool,
+    pub nofollow: bool,
+}
+
+const SKIP_ALWAYS: &[&str] = &[
+    "script", "style", "noscript", "template", "nav", "aside", "form", "svg", "button", "select",
+    "textarea", "iframe", "object", "embed", "head", "canvas", "dialog", "math",
+];
+const SKIP_ROLES: &[&str] = &["navigation", "banner", "contentinfo", "search", "complementary"];
+const BLOCKS: &[&str] = &[
+    "p", "div", "section", "article", "main", "li", "ul", "ol", "dl", "dt", "dd", "table", "tr", "td",
+    "th", "thead", "tbody", "blockquote", "pre", "figure", "figcaption", "h1", "h2", "h3", "h4", "h5",
+    "h6", "hr", "address", "details", "summary", "caption", "body", "header", "footer",
+];
+/// Deep enough for any real page; deeper nesting is hostile and its text is dropped.
+const MAX_DEPTH: usize = 512;
+
+fn selector(s: &str) -> Selector {
+    Selector::parse(s).expect("static selector is valid")
+}
+
+/// Extracts an HTML page fetched from `url`.
+pub fn extract_html(html: &str, url: &Url) -> Extracted {
+    let doc = Html::parse_document(html);
+    let mut out = Extracted::default();
+
+    for meta in doc.select(&selector("meta[name]")) {
+        let name = meta.value().attr("name").unwrap_or("").to_ascii_lowercase();
+        if name == "robots" {
+            let content = meta.value().attr("content").unwrap_or("").to_ascii_lowercase();
+            out.noindex |= content.contains("noindex") || content.contains("none");
+            out.nofollow |= content.contains("nofollow") || content.contains("none");
+        }
+    }
+    let base = doc
+        .select(&selector("base[href]"))
+        .next()
+        .and_then(|b| b.value().attr("href"))
+        .and_then(|h| url.join(h).ok())
+        .unwrap_or_else(|| url.clone());
+    out.canonical = doc
+        .select(&selector("link[rel~=canonical][href]"))
+        .next()
+        .and_then(|l| l.value().attr("href"))
+        .and_then(|h| normalize(h, Some(&base)).ok());
+    out.title = doc
+        .select(&selector("title"))
+        .next()
+        .map(|t| collapse(&t.text().collect::<String>()))
+        .unwrap_or_default();
+
+    if !out.nofollow {
+        let mut seen = std::collections::HashSet::new();
+        for a in doc.select(&selector("a[href], area[href]")) {
+            let rel = a.value().attr("rel").unwrap_or("").to_ascii_lowercase();
+            if rel.split_whitespace().any(|r| r == "nofollow") {
+                continue;
+            }
+            let Some(href) = a.value().attr("href") else { continue };
+            if let Ok(link) = normalize(href, Some(&base)) {
+                if seen.insert(link.as_str().to_string()) {
+                    out.links.push(link);
+                }
+            }
+        }
+    }
+
+    let (root, from_body) = main_root(&doc);
+    let mut builder = TextBuilder::default();
+    if let Some(root) = root {
+        builder.walk(*root, from_body, 0);
+    }
+    let (text, sections) = builder.finish();
+    if out.title.is_empty() {
+        out.title = sections.iter().find(|s| s.level > 0).and_then(|s| s.heading_path.last().cloned()).unwrap_or_default();
+    }
+    out.text = text;
+    out.sections = sections;
+    out
+}
+
+/// Extracts a `text/plain` page: the text as is (whitespace tidied), one section.
+pub fn extract_plain(body: &str) -> Extracted {
+    let mut text = String::new();
+    for line in body.lines() {
+        let line = collapse(line);
+        if !line.is_empty() {
+            text.push_str(&line);
+            text.push('\n');
+        }
+    }
+    let text = text.trim_end().to_string();
+    let title = text.lines().next().unwrap_or("").chars().take(120).collect();
+    let sections = if text.is_empty() {
+        Vec::new()
+    } else {
+        vec![Section { heading_path: Vec::new(), level: 0, start: 0, end: text.len() }]
+    };
+    Extracted { title, text, sections, ..Extracted::default() }
+}
+
+fn main_root(doc: &Html) -> (Option<ElementRef<'_>>, bool) {
+    if let Some(main) = doc.select(&selector("main")).next() {
+        return (Some(main), false);
+    }
+    if let Some(main) = doc.select(&selector("[role=main]")).next() {
+        return (Some(main), false);
+    }
+    let article_selector = selector("article");
+    let mut articles = doc.select(&article_selector);
+    if let (Some(article), None) = (articles.next(), articles.next()) {
+        return (Some(article), false);
+    }
+    (doc.select(&selector("body")).next(), true)
+}
+
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[derive(Default)]
+struct TextBuilder {
+    text: String,
+    pending_space: bool,
+    /// Open headings (level, text) enclosing the current position.
+    outline: Vec<(u8, String)>,
+    sections: Vec<Section>,
+    section_start: usize,
+    section_level: u8,
+    section_path: Vec<String>,
+}
+
+impl TextBuilder {
+    fn walk(&mut self, node: NodeRef<'_, Node>, from_body: bool, depth: usize) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        match node.value() {
+            Node::Text(t) => self.push_text(t),
+            Node::Element(el) => {
+                let name = el.name();
+                if SKIP_ALWAYS.contains(&name)
+                    || (from_body && (name == "header" || name == "footer"))
+                    || el.attr("role").is_some_and(|r| SKIP_ROLES.contains(&r))
+                    || el.attr("hidden").is_some()
+                    || el.attr("aria-hidden") == Some("true")
+                    || el.classes().any(|c| c == "headerlink")
+                {
+                    return;
+                }
+                let heading = match name.as_bytes() {
+                    [b'h', d @ b'1'..=b'6'] => Some(d - b'0'),
+                    _ => None,
+                };
+                let block = BLOCKS.contains(&name);
+                if name == "br" {
+                    self.newline();
+                    return;
+                }
+                if block {
+                    self.newline();
+                }
+                if name == "pre" {
+                    let raw: String = ElementRef::wrap(node).map(|e| e.text().collect()).unwrap_or_default();
+                    self.push_pre(&raw);
+                    self.newline();
+                    return;
+                }
+                let heading_start = self.text.len();
+                if heading.is_some() {
+                    self.close_section(heading_start);
+                }
+                for child in node.children() {
+                    self.walk(child, from_body, depth + 1);
+                }
+                if let Some(level) = heading {
+                    let heading_text = self.text[heading_start..].trim().to_string();
+                    self.open_section(level, heading_text, heading_start);
+                }
+                if block {
+                    self.newline();
+                }
+            }
+            _ => {
+                for child in node.children() {
+                    self.walk(child, from_body, depth + 1);
+                }
+            }
+        }
+    }
+
+    fn push_text(&mut self, t: &str) {
+        for c in t.chars() {
+            if c.is_whitespace() {
+                self.pending_space = true;
+            } else {
+                if self.pending_space && !self.text.is_empty() && !self.text.ends_with(['\n', ' ']) {
+                    self.text.push(' ');
+                }
+                self.pending_space = false;
+                self.text.push(c);
+            }
+        }
+    }
+
+    fn push_pre(&mut self, raw: &str) {
+        for line in raw.lines() {
+            let line = line.trim_end();
+            if !line.trim().is_empty() {
+                self.text.push_str(line);
+                self.text.push('\n');
+            }
+        }
+        self.pending_space = false;
+    }
+
+    fn newline(&mut self) {
+        while self.text.ends_with(' ') {
+            self.text.pop();
+        }
+        if !self.text.is_empty() && !self.text.ends_with('\n') {
+            self.text.push('\n');
+        }
+        self.pending_space = false;
+    }
+
+    fn close_section(&mut self, at: usize) {
+        let span = self.text[self.section_start..at].trim();
+        if !span.is_empty() {
+            self.sections.push(Section {
+                heading_path: self.section_path.clone(),
+                level: self.section_level,
+                start: self.section_start,
+                end: at.min(self.text.len()),
+            });
+        }
+        self.section_start = at;
+    }
+
+    fn open_section(&mut self, level: u8, heading: String, start: usize) {
+        while self.outline.last().is_some_and(|(l, _)| *l >= level) {
+            self.outline.pop();
+        }
+        self.outline.push((level, heading));
+        self.section_level = level;
+        self.section_path = self.outline.iter().map(|(_, h)| h.clone()).collect();
+        self.section_start = start;
+    }
+
+    fn finish(mut self) -> (String, Vec<Section>) {
+        while self.text.ends_with(['\n', ' ']) {
+            self.text.pop();
+        }
+        let end = self.text.len();
+        self.close_section(end);
+        // Spans must point at trimmed text: move starts past leading line breaks.
+        for s in &mut self.sections {
+            s.end = s.end.min(end);
+            while s.start < s.end && self.text.as_bytes()[s.start] == b'\n' {
+                s.start += 1;
+            }
+            while s.end > s.start && self.text.as_bytes()[s.end - 1] == b'\n' {
+                s.end -= 1;
+            }
+        }
+        (self.text, self.sections)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url() -> Url {
+        Url::parse("http://example.com/dir/page.html").expect("valid")
+    }
+
+    #[test]
+    fn prefers_main_and_drops_boilerplate() {
+        let html = r##"<html><head><title> Guide  Page </title><style>p{}</style></head><body>
+            <nav><a href="/nav.html">Nav</a> menu text</nav>
+            <main><h1>Install<a class="headerlink" href="#x">¶</a></h1><p>Run   the <b>installer</b>.</p>
+            <h2>Linux</h2><p>Use apt.</p><script>evil()</script></main>
+            <footer>Copyright</footer></body></html>"##;
+        let e = extract_html(html, &url());
+        assert_eq!(e.title, "Guide Page");
+        assert_eq!(e.text, "Install\nRun the installer.\nLinux\nUse apt.");
+        assert_eq!(e.sections.len(), 2);
+        assert_eq!(&e.text[e.sections[0].start..e.sections[0].end], "Install\nRun the installer.");
+        assert_eq!(e.sections[1].heading_path, vec!["Install".to_string(), "Linux".to_string()]);
+        assert_eq!(&e.text[e.sections[1].start..e.sections[1].end], "Linux\nUse apt.");
+        assert_eq!(e.links[0].as_str(), "http://example.com/nav.html");
+    }
+
+    #[test]
+    fn body_fallback_skips_header_footer_and_handles_robots_meta() {
+        let html = r#"<html><head><meta name="robots" content="NOINDEX, nofollow">
+            <link rel="canonical" href="/canon.html"></head><body><header>Site</header>
+            <p>Body text.</p><a href="/x">x</a><footer>foot</footer></body></html>"#;
+        let e = extract_html(html, &url());
+        assert_eq!(e.text, "Body text.\nx");
+        assert!(e.noindex && e.nofollow);
+        assert!(e.links.is_empty());
+        assert_eq!(e.canonical.expect("canonical").as_str(), "http://example.com/canon.html");
+    }
+
+    #[test]
+    fn nofollow_links_and_bad_hrefs_are_skipped() {
+        let html = r#"<body><a rel="nofollow" href="/a">a</a><a href="javascript:alert(1)">j</a>
+            <a href="b.html#top">b</a><a href="b.html">b again</a><a href="mailto:x@y.z">m</a></body>"#;
+        let e = extract_html(html, &url());
+        let links: Vec<_> = e.links.iter().map(Url::as_str).collect();
+        assert_eq!(links, vec!["http://example.com/dir/b.html"]);
+    }
+
+    #[test]
+    fn malformed_and_deep_html_do_not_panic() {
+        let e = extract_html("<p>unclosed <b>bold <i>both</p></div></span>text", &url());
+        assert!(e.text.contains("unclosed bold both"));
+        let deep = "<div>".repeat(3_000) + "deep" + &"</div>".repeat(3_000);
+        let _ = extract_html(&deep, &url());
+    }
+
+    #[test]
+    fn pre_keeps_lines() {
+        let e = extract_html("<main><p>Example:</p><pre>a = 1\n\n  b = 2\n</pre><p>After.</p></main>", &url());
+        assert_eq!(e.text, "Example:\na = 1\n  b = 2\nAfter.");
+    }
+}

@@ -1,0 +1,20 @@
+//! The crawl stage of cited.
+//!
+//! Takes seed URLs and a [`CrawlConfig`], fetches pages politely (robots.txt per RFC 9309, one request
+//! in flight per host by default, per-host delays, back-off on 429/503), extracts clean text, sections
+//! and links from each HTML page, and hands every fetched [`Page`] to a [`PageSink`]. The frontier is a
+//! durable SQLite table, so a crawl killed at any moment resumes where it stopped.
+
+pub mod crawl;
+pub mod error;
+pub mod extract;
+pub mod fetch;
+pub mod frontier;
+pub mod robots;
+pub mod url_norm;
+
+pub use crawl::{CrawlConfig, CrawlStats, Crawler, Page, PageSink, SinkOutcome};
+pub use error::CrawlError;
+pub use extract::{Extracted, Section};
+pub use frontier::Frontier;
+pub use url_norm::{normalize, Scope};

@@ -1,0 +1,235 @@
+//! Pages → passages.
+//!
+//! A page is split along its sections (small neighbouring sections are merged) into passages of
+//! roughly [`MIN_WORDS`]–[`MAX_WORDS`] words, cut only at sentence boundaries unless a single sentence
+//! is longer than the limit. Every [`Chunk`] keeps its page's [`DocId`], its heading path and its byte
+//! span in the page's clean text, so an answer can quote and link the exact words.
+
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::store::{DocId, Section};
+
+pub const MIN_WORDS: usize = 60;
+pub const TARGET_WORDS: usize = 180;
+pub const MAX_WORDS: usize = 250;
+
+/// A passage of a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    pub doc_id: DocId,
+    /// Position of the chunk in its page, from 0.
+    pub ordinal: u32,
+    pub heading_path: Vec<String>,
+    /// Byte span in the page's clean text; `text == page_text[start..end]`.
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+}
+
+/// Abbreviations after which a full stop does not end a sentence.
+const ABBREVIATIONS: &[&str] = &[
+    "e.g.", "i.e.", "etc.", "vs.", "mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "no.", "fig.", "cf.", "approx.",
+    "resp.", "ca.", "jr.", "sr.", "inc.", "ltd.", "co.",
+];
+
+/// Returns the byte spans of the sentences of `text`, trimmed, in order. A line break always ends a
+/// sentence (the crawler puts one between blocks).
+pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut line_start = 0;
+    for line in text.split('\n') {
+        let mut glue = false;
+        for (offset, sentence) in line.split_sentence_bound_indices() {
+            let trimmed = sentence.trim();
+            if trimmed.is_empty() {
+                continue;
+            }
+            let lead = sentence.len() - sentence.trim_start().len();
+            let start = line_start + offset + lead;
+            let end = start + trimmed.len();
+            match spans.last_mut() {
+                Some(last) if glue => last.1 = end,
+                _ => spans.push((start, end)),
+            }
+            let last_word = trimmed.rsplit(char::is_whitespace).next().unwrap_or("").to_lowercase();
+            glue = ABBREVIATIONS.contains(&last_word.as_str());
+        }
+        line_start += line.len() + 1;
+    }
+    spans
+}
+
+fn word_count(s: &str) -> usize {
+    s.split_whitespace().count()
+}
+
+/// Splits one page into chunks.
+pub fn chunk_page(doc_id: DocId, text: &str, sections: &[Section]) -> Vec<Chunk> {
+    let mut chunks = Vec::new();
+    for (path, start, end) in merged_sections(text, sections) {
+        chunk_section(doc_id, text, &path, start, end, &mut chunks);
+    }
+    for (i, c) in chunks.iter_mut().enumerate() {
+        c.ordinal = i as u32;
+    }
+    chunks
+}
+
+/// Merges sections shorter than [`MIN_WORDS`] into the ones that follow them.
+fn merged_sections(text: &str, sections: &[Section]) -> Vec<(Vec<String>, usize, usize)> {
+    let mut valid: Vec<&Section> = sections
+        .iter()
+        .filter(|s| s.start < s.end && s.end <= text.len() && text.is_char_boundary(s.start) && text.is_char_boundary(s.end))
+        .collect();
+    valid.sort_by_key(|s| s.start);
+    if valid.is_empty() && !text.trim().is_empty() {
+        return vec![(Vec::new(), 0, text.len())];
+    }
+    let mut out: Vec<(Vec<String>, usize, usize)> = Vec::new();
+    let mut open: Option<(Vec<String>, usize, usize)> = None;
+    for s in valid {
+        open = Some(match open.take() {
+            Some((path, start, end)) if word_count(&text[start..end]) < MIN_WORDS && s.start >= end => (path, start, s.end),
+            Some(done) => {
+                out.push(done);
+                (s.heading_path.clone(), s.start, s.end)
+            }
+            None => (s.heading_path.clone(), s.start, s.end),
+        });
+    }
+    if let Some(last) = open {
+        // A short tail joins the section before it when that keeps the passage within bounds.
+        match out.last_mut() {
+            Some(prev)
+                if word_count(&text[last.1..last.2]) < MIN_WORDS
+                    && word_count(&text[prev.1..last.2]) <= MAX_WORDS =>
+            {
+                prev.2 = last.2
+            }
+            _ => out.push(last),
+        }
+    }
+    out
+}
+
+fn chunk_section(doc_id: DocId, text: &str, path: &[String], start: usize, end: usize, out: &mut Vec<Chunk>) {
+    let section = &text[start..end];
+    let mut pieces: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, words), absolute
+    for (s, e) in sentence_spans(section) {
+        let (s, e) = (start + s, start + e);
+        let words = word_count(&text[s..e]);
+        if words > MAX_WORDS {
+            pieces.extend(split_long(text, s, e));
+        } else {
+            pieces.push((s, e, words));
+        }
+    }
+    let first_of_section = out.len();
+    let mut current: Option<(usize, usize, usize)> = None;
+    for (s, e, w) in pieces {
+        current = Some(match current {
+            Some((cs, _, cw)) if cw + w <= TARGET_WORDS || (cw < MIN_WORDS && cw + w <= MAX_WORDS) => (cs, e, cw + w),
+            Some((cs, ce, _)) => {
+                push_chunk(doc_id, text, path, cs, ce, out);
+                (s, e, w)
+            }
+            None => (s, e, w),
+        });
+    }
+    let Some((cs, ce, cw)) = current else { return };
+    // A short remainder joins the previous chunk of this section when that stays within bounds.
+    if cw < MIN_WORDS && out.len() > first_of_section {
+        let prev = out.last_mut().expect("checked non-empty");
+        if word_count(&text[prev.start..ce]) <= MAX_WORDS {
+            prev.end = ce;
+            prev.text = text[prev.start..ce].to_string();
+            return;
+        }
+    }
+    push_chunk(doc_id, text, path, cs, ce, out);
+}
+
+/// Cuts an over-long sentence into pieces of at most [`MAX_WORDS`] words at whitespace.
+fn split_long(text: &str, start: usize, end: usize) -> Vec<(usize, usize, usize)> {
+    let mut out = Vec::new();
+    let mut piece_start = start;
+    let mut words = 0;
+    let mut last_end = start;
+    for (i, w) in text[start..end].split_word_bound_indices() {
+        if w.trim().is_empty() {
+            continue;
+        }
+        let (ws, we) = (start + i, start + i + w.len());
+        if w.chars().any(char::is_alphanumeric) {
+            words += 1;
+        }
+        if words > MAX_WORDS {
+            out.push((piece_start, last_end, MAX_WORDS));
+            piece_start = ws;
+            words = 1;
+        }
+        last_end = we;
+    }
+    if last_end > piece_start {
+        out.push((piece_start, last_end, words));
+    }
+    out
+}
+
+fn push_chunk(doc_id: DocId, text: &str, path: &[String], start: usize, end: usize, out: &mut Vec<Chunk>) {
+    out.push(Chunk {
+        doc_id,
+        ordinal: 0,
+        heading_path: path.to_vec(),
+        start,
+        end,
+        text: text[start..end].to_string(),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn section(path: &[&str], start: usize, end: usize) -> Section {
+        Section { heading_path: path.iter().map(|s| s.to_string()).collect(), level: 1, start, end }
+    }
+
+    #[test]
+    fn sentences_respect_lines_and_abbreviations() {
+        let text = "Hello world. Use e.g. this one. Dr. Smith came.\nNew block without stop\nLast one!";
+        let spans: Vec<&str> = sentence_spans(text).iter().map(|&(s, e)| &text[s..e]).collect();
+        assert_eq!(spans, vec!["Hello world.", "Use e.g. this one.", "Dr. Smith came.", "New block without stop", "Last one!"]);
+    }
+
+    #[test]
+    fn chunks_cover_text_in_order_within_limits() {
+        let sentence = "The quick brown fox jumps over the lazy dog again. ";
+        let body: String = sentence.repeat(120); // 1200 words
+        let text = format!("Heading\n{body}\nSmall\nTiny section.");
+        let h2 = text.find("Small").expect("present");
+        let sections = vec![section(&["Heading"], 0, h2 - 1), section(&["Heading", "Small"], h2, text.len())];
+        let chunks = chunk_page(7, &text, &sections);
+        assert!(chunks.len() >= 5);
+        let mut last_end = 0;
+        for c in &chunks {
+            assert_eq!(c.text, &text[c.start..c.end]);
+            assert!(c.start >= last_end);
+            last_end = c.end;
+            assert!(word_count(&c.text) <= MAX_WORDS, "chunk too long: {}", word_count(&c.text));
+            assert_eq!(c.doc_id, 7);
+        }
+        assert_eq!(chunks.last().expect("some").end, text.len());
+        assert!(chunks.iter().rev().skip(1).all(|c| word_count(&c.text) >= MIN_WORDS));
+    }
+
+    #[test]
+    fn long_sentence_is_split_and_empty_text_gives_nothing() {
+        let text = "word ".repeat(600);
+        let text = text.trim();
+        let chunks = chunk_page(1, text, &[section(&[], 0, text.len())]);
+        assert_eq!(chunks.len(), 3);
+        assert!(chunks.iter().all(|c| word_count(&c.text) <= MAX_WORDS));
+        assert!(chunk_page(1, "", &[]).is_empty());
+    }
+}

@@ -1,0 +1,345 @@
+//! The tantivy index of passages (BM25).
+//!
+//! One tantivy document per [`Chunk`]: title and headings are boosted over the body, all three go
+//! through an English analyzer (lowercase, stop words, Snowball stemming). Queries are never parsed
+//! as query syntax: the user's words are analysed into terms, so quotes, `-`, `:` and brackets are
+//! just text. `site:host` filters by host or any parent domain.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use tantivy::collector::TopDocs;
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TantivyDocument, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
+    STRING,
+};
+use tantivy::tokenizer::{Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
+
+use crate::chunk::Chunk;
+use crate::store::DocId;
+use crate::IndexError;
+
+const TOKENIZER: &str = "cited_en";
+const TITLE_BOOST: f32 = 2.0;
+const HEADINGS_BOOST: f32 = 1.5;
+/// Heading paths are stored joined with this separator.
+pub const HEADING_SEPARATOR: &str = " › ";
+
+#[derive(Clone, Copy)]
+struct Fields {
+    doc_id: Field,
+    hash: Field,
+    ordinal: Field,
+    url: Field,
+    site: Field,
+    title: Field,
+    headings: Field,
+    body: Field,
+    start: Field,
+    end: Field,
+    fetched_at: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default().set_tokenizer(TOKENIZER).set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let fields = Fields {
+        doc_id: b.add_u64_field("doc_id", INDEXED | FAST | STORED),
+        hash: b.add_u64_field("page_hash", FAST),
+        ordinal: b.add_u64_field("ordinal", STORED),
+        url: b.add_text_field("url", STRING | STORED),
+        site: b.add_text_field("site", STRING),
+        title: b.add_text_field("title", text.clone()),
+        headings: b.add_text_field("headings", text.clone()),
+        body: b.add_text_field("body", text),
+        start: b.add_u64_field("start", STORED),
+        end: b.add_u64_field("end", STORED),
+        fetched_at: b.add_date_field("fetched_at", STORED),
+    };
+    (b.build(), fields)
+}
+
+fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(StopWordFilter::new(Language::English).expect("tantivy ships English stop words"))
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// The first 16 hex digits of a content hash as a number, stored per chunk for incremental indexing.
+pub fn hash64(content_hash: &str) -> u64 {
+    u64::from_str_radix(&content_hash[..content_hash.len().min(16)], 16).unwrap_or_else(|_| {
+        content_hash.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    })
+}
+
+/// Page-level facts stored with each chunk.
+#[derive(Debug, Clone)]
+pub struct PageInfo<'a> {
+    pub doc_id: DocId,
+    pub url: &'a str,
+    pub title: &'a str,
+    pub content_hash: &'a str,
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// A search request after parsing the user's text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchQuery {
+    /// The words of the query with `site:` operators removed.
+    pub text: String,
+    /// Hosts or domains from `site:` operators.
+    pub sites: Vec<String>,
+}
+
+impl SearchQuery {
+    /// Splits `site:` operators from the text. Nothing else is syntax.
+    pub fn parse(raw: &str) -> Self {
+        let mut words = Vec::new();
+        let mut sites = Vec::new();
+        for word in raw.split_whitespace() {
+            match word.strip_prefix("site:").or_else(|| word.strip_prefix("SITE:")) {
+                Some(site) if !site.is_empty() => {
+                    let site = site.trim_matches(|c: char| !c.is_alphanumeric()).to_ascii_lowercase();
+                    let host = site.split(['/', ':']).next().unwrap_or("").to_string();
+                    if !host.is_empty() {
+                        sites.push(host);
+                    }
+                }
+                _ => words.push(word),
+            }
+        }
+        Self { text: words.join(" "), sites }
+    }
+}
+
+/// One passage found by a search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    pub score: f32,
+    pub doc_id: DocId,
+    pub ordinal: u32,
+    pub url: String,
+    pub title: String,
+    pub heading_path: Vec<String>,
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// The passage index.
+pub struct LexicalIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+impl LexicalIndex {
+    /// Opens the index in `dir`, creating it if the directory holds none.
+    pub fn open(dir: &Path) -> Result<Self, IndexError> {
+        std::fs::create_dir_all(dir)?;
+        let (schema, fields) = schema();
+        let index = Index::open_or_create(MmapDirectory::open(dir)?, schema)?;
+        index.tokenizers().register(TOKENIZER, analyzer());
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
+        Ok(Self { index, reader, fields })
+    }
+
+    /// Returns a writer; fails with [`IndexError::Locked`] if another process holds it.
+    pub fn writer(&self) -> Result<IndexWriter, IndexError> {
+        self.index.writer(64 * 1024 * 1024).map_err(|e| match e {
+            tantivy::TantivyError::LockFailure(..) => IndexError::Locked(e.to_string()),
+            other => IndexError::Tantivy(other),
+        })
+    }
+
+    /// Adds a page's chunks to `writer` (the caller deletes older versions first).
+    pub fn add_chunks(&self, writer: &IndexWriter, page: &PageInfo<'_>, chunks: &[Chunk]) -> Result<(), IndexError> {
+        let f = self.fields;
+        let sites = site_terms(page.url);
+        let fetched = tantivy::DateTime::from_timestamp_secs(page.fetched_at.timestamp());
+        for chunk in chunks {
+            let mut doc = TantivyDocument::default();
+            doc.add_u64(f.doc_id, page.doc_id);
+            doc.add_u64(f.hash, hash64(page.content_hash));
+            doc.add_u64(f.ordinal, u64::from(chunk.ordinal));
+            doc.add_text(f.url, page.url);
+            for site in &sites {
+                doc.add_text(f.site, site);
+            }
+            doc.add_text(f.title, page.title);
+            doc.add_text(f.headings, chunk.heading_path.join(HEADING_SEPARATOR));
+            doc.add_text(f.body, &chunk.text);
+            doc.add_u64(f.start, chunk.start as u64);
+            doc.add_u64(f.end, chunk.end as u64);
+            doc.add_date(f.fetched_at, fetched);
+            writer.add_document(doc)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes every chunk of page `doc_id` (effective at the next commit).
+    pub fn delete_page(&self, writer: &IndexWriter, doc_id: DocId) {
+        writer.delete_term(Term::from_field_u64(self.fields.doc_id, doc_id));
+    }
+
+    /// Returns the content hash (as [`hash64`]) of every indexed page, read from the committed index.
+    pub fn indexed_pages(&self) -> Result<HashMap<DocId, u64>, IndexError> {
+        self.reader.reload()?;
+        let searcher = self.reader.searcher();
+        let mut out = HashMap::new();
+        for segment in searcher.segment_readers() {
+            let ids = segment.fast_fields().u64("doc_id")?;
+            let hashes = segment.fast_fields().u64("page_hash")?;
+            for doc in segment.doc_ids_alive() {
+                if let (Some(id), Some(hash)) = (ids.first(doc), hashes.first(doc)) {
+                    out.insert(id, hash);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reloads the reader now instead of waiting for the file watcher.
+    pub fn reload(&self) -> Result<(), IndexError> {
+        Ok(self.reader.reload()?)
+    }
+
+    /// Returns the number of indexed chunks.
+    pub fn num_chunks(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Analyses `text` with the index's analyzer: the terms a query for it would look up.
+    pub fn analyze(&self, text: &str) -> Vec<String> {
+        let mut analyzer = analyzer();
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out
+    }
+
+    /// Returns the inverse document frequency of an analysed term in passage bodies (BM25's idf).
+    pub fn idf(&self, term: &str) -> f32 {
+        let searcher = self.reader.searcher();
+        let n = searcher.num_docs() as f32;
+        let df = searcher.doc_freq(&Term::from_field_text(self.fields.body, term)).unwrap_or(0) as f32;
+        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+    }
+
+    /// Returns the top `limit` passages for `query` by BM25.
+    pub fn search(&self, query: &SearchQuery, limit: usize) -> Result<Vec<SearchHit>, IndexError> {
+        let f = self.fields;
+        let mut seen = HashSet::new();
+        let terms: Vec<String> = self.analyze(&query.text).into_iter().filter(|t| seen.insert(t.clone())).collect();
+        if terms.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for term in &terms {
+            for (field, boost) in [(f.title, TITLE_BOOST), (f.headings, HEADINGS_BOOST), (f.body, 1.0)] {
+                let q = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
+                should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
+            }
+        }
+        let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(should));
+        let query: Box<dyn Query> = if query.sites.is_empty() {
+            text_query
+        } else {
+            let sites: Vec<(Occur, Box<dyn Query>)> = query
+                .sites
+                .iter()
+                .map(|s| {
+                    let q: Box<dyn Query> =
+                        Box::new(TermQuery::new(Term::from_field_text(f.site, s), IndexRecordOption::Basic));
+                    (Occur::Should, q)
+                })
+                .collect();
+            Box::new(BooleanQuery::new(vec![(Occur::Must, text_query), (Occur::Must, Box::new(BooleanQuery::new(sites)))]))
+        };
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(limit))?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            hits.push(self.to_hit(score, &doc));
+        }
+        Ok(hits)
+    }
+
+    fn to_hit(&self, score: f32, doc: &TantivyDocument) -> SearchHit {
+        let f = self.fields;
+        let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let num = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
+        let headings = text(f.headings);
+        let fetched = doc.get_first(f.fetched_at).and_then(|v| v.as_datetime()).map(|d| d.into_timestamp_secs()).unwrap_or(0);
+        SearchHit {
+            score,
+            doc_id: num(f.doc_id),
+            ordinal: num(f.ordinal) as u32,
+            url: text(f.url),
+            title: text(f.title),
+            heading_path: if headings.is_empty() {
+                Vec::new()
+            } else {
+                headings.split(HEADING_SEPARATOR).map(str::to_string).collect()
+            },
+            text: text(f.body),
+            start: num(f.start) as usize,
+            end: num(f.end) as usize,
+            fetched_at: DateTime::from_timestamp(fetched, 0).unwrap_or_default(),
+        }
+    }
+}
+
+/// Returns the host of `url` and each of its parent domains (`a.b.org`, `b.org`, `org` is left out).
+fn site_terms(url: &str) -> Vec<String> {
+    let Some(host) = url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase)) else {
+        return Vec::new();
+    };
+    let mut out = vec![host.clone()];
+    let labels: Vec<&str> = host.split('.').collect();
+    if labels.iter().all(|l| !l.is_empty() && !l.chars().all(|c| c.is_ascii_digit())) {
+        for i in 1..labels.len().saturating_sub(1) {
+            out.push(labels[i..].join("."));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_parsing_keeps_syntax_as_text() {
+        let q = SearchQuery::parse("\"unbalanced (quote -minus a:b site:Docs.Python.org/3/ site:");
+        assert_eq!(q.sites, vec!["docs.python.org".to_string()]);
+        assert_eq!(q.text, "\"unbalanced (quote -minus a:b site:");
+    }
+
+    #[test]
+    fn site_terms_cover_parent_domains() {
+        assert_eq!(site_terms("https://docs.python.org/3/x"), vec!["docs.python.org", "python.org"]);
+        assert_eq!(site_terms("http://127.0.0.1:8080/"), vec!["127.0.0.1"]);
+    }
+
+    #[test]
+    fn hash64_is_stable() {
+        assert_eq!(hash64("00000000000000ffabc"), 255);
+        assert_ne!(hash64("not-hex"), hash64("not-hex2"));
+    }
+}

@@ -1,0 +1,291 @@
+//! The page store: every fetched page, durable, in SQLite (WAL mode).
+//!
+//! One row per final URL. Upserting a page whose URL is known replaces the row if its content changed
+//! and keeps its [`DocId`]; a page whose content hash is already stored under another URL is not
+//! stored again. SQLite lets `cited serve` read while `cited crawl` writes from another process.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+use crate::IndexError;
+
+/// The stable id of a stored page.
+pub type DocId = u64;
+
+/// One section of a page's clean text (byte span), as extracted by the crawler.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Section {
+    pub heading_path: Vec<String>,
+    pub level: u8,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A page as the store keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageRecord {
+    pub url: String,
+    pub requested_url: String,
+    pub status: u16,
+    pub fetched_at: DateTime<Utc>,
+    pub content_hash: String,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub title: String,
+    pub text: String,
+    pub sections: Vec<Section>,
+    pub outlinks: Vec<String>,
+    pub canonical: Option<String>,
+    pub truncated: bool,
+}
+
+/// A stored page with its id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPage {
+    pub id: DocId,
+    pub page: PageRecord,
+}
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upsert {
+    Inserted(DocId),
+    Updated(DocId),
+    /// Same URL, same content: only the fetch time and validators were refreshed.
+    Unchanged(DocId),
+    /// Same content as the page `of`, under another URL: not stored.
+    Duplicate { of: DocId },
+}
+
+/// Store-wide counts for `cited stats`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StoreStats {
+    pub pages: u64,
+    pub text_bytes: u64,
+    pub last_fetch: Option<String>,
+    pub last_index: Option<String>,
+}
+
+pub struct PageStore {
+    conn: Mutex<Connection>,
+}
+
+const COLUMNS: &str = "id, url, requested_url, status, fetched_at, content_hash, etag, last_modified, title, text, \
+                       sections, outlinks, canonical, truncated";
+
+impl PageStore {
+    /// Opens (or creates) the page store in the SQLite database at `path`.
+    pub fn open(path: &Path) -> Result<Self, IndexError> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS pages (
+                id INTEGER PRIMARY KEY,
+                url TEXT NOT NULL UNIQUE,
+                requested_url TEXT NOT NULL,
+                status INTEGER NOT NULL,
+                fetched_at TEXT NOT NULL,
+                content_hash TEXT NOT NULL,
+                etag TEXT,
+                last_modified TEXT,
+                title TEXT NOT NULL,
+                text TEXT NOT NULL,
+                sections TEXT NOT NULL,
+                outlinks TEXT NOT NULL,
+                canonical TEXT,
+                truncated INTEGER NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS pages_hash ON pages(content_hash);
+            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+        )?;
+        Ok(Self { conn: Mutex::new(conn) })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().expect("page store lock is never poisoned")
+    }
+
+    /// Inserts or updates a page by its final URL; see [`Upsert`].
+    pub fn upsert(&self, page: &PageRecord) -> Result<Upsert, IndexError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let existing: Option<(i64, String)> = tx
+            .query_row("SELECT id, content_hash FROM pages WHERE url = ?1", [&page.url], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let sections = serde_json::to_string(&page.sections).expect("sections serialize");
+        let outlinks = serde_json::to_string(&page.outlinks).expect("outlinks serialize");
+        let fetched_at = page.fetched_at.to_rfc3339();
+        let outcome = match existing {
+            Some((id, hash)) if hash == page.content_hash => {
+                tx.execute(
+                    "UPDATE pages SET fetched_at = ?2, etag = ?3, last_modified = ?4, status = ?5 WHERE id = ?1",
+                    params![id, fetched_at, page.etag, page.last_modified, page.status],
+                )?;
+                Upsert::Unchanged(id as DocId)
+            }
+            Some((id, _)) => {
+                tx.execute(
+                    "UPDATE pages SET requested_url = ?2, status = ?3, fetched_at = ?4, content_hash = ?5, etag = ?6,
+                     last_modified = ?7, title = ?8, text = ?9, sections = ?10, outlinks = ?11, canonical = ?12,
+                     truncated = ?13 WHERE id = ?1",
+                    params![
+                        id, page.requested_url, page.status, fetched_at, page.content_hash, page.etag,
+                        page.last_modified, page.title, page.text, sections, outlinks, page.canonical, page.truncated
+                    ],
+                )?;
+                Upsert::Updated(id as DocId)
+            }
+            None => {
+                let dup: Option<i64> = tx
+                    .query_row("SELECT id FROM pages WHERE content_hash = ?1 LIMIT 1", [&page.content_hash], |r| r.get(0))
+                    .optional()?;
+                if let Some(of) = dup {
+                    return Ok(Upsert::Duplicate { of: of as DocId });
+                }
+                tx.execute(
+                    "INSERT INTO pages (url, requested_url, status, fetched_at, content_hash, etag, last_modified,
+                     title, text, sections, outlinks, canonical, truncated)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                    params![
+                        page.url, page.requested_url, page.status, fetched_at, page.content_hash, page.etag,
+                        page.last_modified, page.title, page.text, sections, outlinks, page.canonical, page.truncated
+                    ],
+                )?;
+                Upsert::Inserted(tx.last_insert_rowid() as DocId)
+            }
+        };
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('last_fetch', ?1) ON CONFLICT(key) DO UPDATE SET value = ?1",
+            [&fetched_at],
+        )?;
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    /// Returns the page with id `id`, if stored.
+    pub fn get(&self, id: DocId) -> Result<Option<StoredPage>, IndexError> {
+        let conn = self.conn();
+        let sql = format!("SELECT {COLUMNS} FROM pages WHERE id = ?1");
+        conn.query_row(&sql, [id as i64], row_to_page).optional()?.transpose()
+    }
+
+    /// Returns the page stored under `url`, if any.
+    pub fn get_by_url(&self, url: &str) -> Result<Option<StoredPage>, IndexError> {
+        let conn = self.conn();
+        let sql = format!("SELECT {COLUMNS} FROM pages WHERE url = ?1");
+        conn.query_row(&sql, [url], row_to_page).optional()?.transpose()
+    }
+
+    /// Returns `(id, content_hash)` of every stored page, by id.
+    pub fn hashes(&self) -> Result<Vec<(DocId, String)>, IndexError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT id, content_hash FROM pages ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)? as DocId, r.get::<_, String>(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Removes a page; returns whether it was stored.
+    pub fn remove(&self, id: DocId) -> Result<bool, IndexError> {
+        Ok(self.conn().execute("DELETE FROM pages WHERE id = ?1", [id as i64])? == 1)
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), IndexError> {
+        self.conn().execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>, IndexError> {
+        Ok(self.conn().query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    pub fn stats(&self) -> Result<StoreStats, IndexError> {
+        let (pages, text_bytes) = self.conn().query_row(
+            "SELECT COUNT(*), COALESCE(SUM(LENGTH(CAST(text AS BLOB))), 0) FROM pages",
+            [],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+        )?;
+        Ok(StoreStats { pages, text_bytes, last_fetch: self.meta("last_fetch")?, last_index: self.meta("last_index")? })
+    }
+}
+
+fn row_to_page(r: &Row<'_>) -> rusqlite::Result<Result<StoredPage, IndexError>> {
+    let fetched_at: String = r.get(4)?;
+    let sections: String = r.get(10)?;
+    let outlinks: String = r.get(11)?;
+    let parsed = (|| {
+        let fetched_at = DateTime::parse_from_rfc3339(&fetched_at)
+            .map_err(|e| IndexError::Corrupt(format!("fetched_at `{fetched_at}`: {e}")))?
+            .with_timezone(&Utc);
+        let sections = serde_json::from_str(&sections).map_err(|e| IndexError::Corrupt(format!("sections: {e}")))?;
+        let outlinks = serde_json::from_str(&outlinks).map_err(|e| IndexError::Corrupt(format!("outlinks: {e}")))?;
+        Ok((fetched_at, sections, outlinks))
+    })();
+    let (fetched_at, sections, outlinks) = match parsed {
+        Ok(v) => v,
+        Err(e) => return Ok(Err(e)),
+    };
+    Ok(Ok(StoredPage {
+        id: r.get::<_, i64>(0)? as DocId,
+        page: PageRecord {
+            url: r.get(1)?,
+            requested_url: r.get(2)?,
+            status: r.get(3)?,
+            fetched_at,
+            content_hash: r.get(5)?,
+            etag: r.get(6)?,
+            last_modified: r.get(7)?,
+            title: r.get(8)?,
+            text: r.get(9)?,
+            sections,
+            outlinks,
+            canonical: r.get(12)?,
+            truncated: r.get(13)?,
+        },
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(url: &str, text: &str) -> PageRecord {
+        PageRecord {
+            url: url.into(),
+            requested_url: url.into(),
+            status: 200,
+            fetched_at: Utc::now(),
+            content_hash: format!("hash-of-{text}"),
+            etag: None,
+            last_modified: None,
+            title: "t".into(),
+            text: text.into(),
+            sections: vec![Section { heading_path: vec![], level: 0, start: 0, end: text.len() }],
+            outlinks: vec![],
+            canonical: None,
+            truncated: false,
+        }
+    }
+
+    #[test]
+    fn upsert_dedupes_by_url_and_content() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = PageStore::open(&dir.path().join("s.sqlite")).expect("open");
+        let Upsert::Inserted(id) = store.upsert(&record("http://a/1", "one")).expect("upsert") else { panic!("insert") };
+        assert_eq!(store.upsert(&record("http://a/1", "one")).expect("upsert"), Upsert::Unchanged(id));
+        assert_eq!(store.upsert(&record("http://a/2", "one")).expect("upsert"), Upsert::Duplicate { of: id });
+        assert_eq!(store.upsert(&record("http://a/1", "two")).expect("upsert"), Upsert::Updated(id));
+        let page = store.get(id).expect("get").expect("stored");
+        assert_eq!(page.page.text, "two");
+        assert_eq!(store.hashes().expect("hashes").len(), 1);
+        assert_eq!(store.stats().expect("stats").pages, 1);
+    }
+}
