@@ -1,0 +1,13 @@
+//! cited: a self-hostable answer engine.
+//!
+//! The root crate glues the pipeline: [`ingest`] runs the crawler into the page store and keeps the
+//! index in step, [`retrieve`] finds passages, [`answer`] turns them into a short answer whose every
+//! sentence cites the passage it came from, and [`serve`] / [`cli`] are the two ways in.
+
+pub mod answer;
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod ingest;
+pub mod retrieve;
+pub mod serve;

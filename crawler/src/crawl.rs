@@ -241,7 +241,7 @@ impl Crawler {
                 host.next_at = host.next_at.max(Instant::now() + delay);
             }
             let added = self
-                .settle(entry, outcome, &sink, &mut hosts, &mut stats, &mut fetched_total)
+                .settle(entry, outcome, &sink, &shared.scope, &mut hosts, &mut stats, &mut fetched_total)
                 .await?;
             stats.queued = stats.queued.saturating_sub(1) + added.len() as u64;
             for (url, depth) in added {
@@ -273,6 +273,7 @@ impl Crawler {
         entry: Entry,
         outcome: Outcome,
         sink: &Arc<dyn PageSink>,
+        scope: &ScopeRules,
         hosts: &mut HashMap<String, Host>,
         stats: &mut CrawlStats,
         fetched_total: &mut u64,
@@ -285,7 +286,12 @@ impl Crawler {
                 *fetched_total += 1;
                 stats.truncated += u64::from(page.truncated);
                 let links: Vec<(Url, u32)> = if entry.depth < self.config.max_depth {
-                    page.outlinks.iter().chain(page.canonical.iter()).map(|l| (l.clone(), entry.depth + 1)).collect()
+                    page.outlinks
+                        .iter()
+                        .chain(page.canonical.iter())
+                        .filter(|l| scope.allows(l))
+                        .map(|l| (l.clone(), entry.depth + 1))
+                        .collect()
                 } else {
                     Vec::new()
                 };
@@ -312,8 +318,7 @@ impl Crawler {
                     "duplicate" => stats.duplicates += 1,
                     _ => stats.noindex += 1,
                 }
-                let in_scope: Vec<(Url, u32)> = added;
-                Ok(in_scope)
+                Ok(added)
             }
             Outcome::Skipped(skip) => {
                 let label = match skip {

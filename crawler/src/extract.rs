@@ -19,7 +19,7 @@ use crate::url_norm::normalize;
 pub struct Section {
     /// Headings from the outermost to this section's own (empty before the first heading).
     pub heading_path: Vec<String>,
-    /// Heading level 1–6, 0 for text before the first heading.
+    /// Heading level 1–6 (7 and deeper for `<dt id>` entries), 0 for text before the first heading.
     pub level: u8,
     /// Byte offset of the section's start in the clean text.
     pub start: usize,
@@ -166,6 +166,8 @@ struct TextBuilder {
     section_start: usize,
     section_level: u8,
     section_path: Vec<String>,
+    /// Level of the last `<h1>`–`<h6>`, under which `<dt id>` entries nest.
+    heading_level: u8,
 }
 
 impl TextBuilder {
@@ -186,8 +188,11 @@ impl TextBuilder {
                 {
                     return;
                 }
+                // API docs and glossaries title their entries with `<dt id=…>`: those open a section
+                // one level below the enclosing heading.
                 let heading = match name.as_bytes() {
                     [b'h', d @ b'1'..=b'6'] => Some(d - b'0'),
+                    b"dt" if el.attr("id").is_some() => Some(self.heading_level + 1),
                     _ => None,
                 };
                 let block = BLOCKS.contains(&name);
@@ -212,6 +217,9 @@ impl TextBuilder {
                     self.walk(child, from_body, depth + 1);
                 }
                 if let Some(level) = heading {
+                    if name.len() == 2 && name.starts_with('h') {
+                        self.heading_level = level;
+                    }
                     let heading_text = self.text[heading_start..].trim().to_string();
                     self.open_section(level, heading_text, heading_start);
                 }
@@ -357,6 +365,17 @@ mod tests {
         assert!(e.text.contains("unclosed bold both"));
         let deep = "<div>".repeat(3_000) + "deep" + &"</div>".repeat(3_000);
         let _ = extract_html(&deep, &url());
+    }
+
+    #[test]
+    fn dt_with_id_opens_a_subsection() {
+        let html = r#"<main><h1>Functions</h1><dl><dt id="zip">zip(*iterables)</dt><dd><p>Iterate in parallel.</p></dd>
+            <dt>no id</dt><dd>plain</dd></dl><h2>Next</h2><p>x</p></main>"#;
+        let e = extract_html(html, &url());
+        let paths: Vec<_> = e.sections.iter().map(|s| (s.level, s.heading_path.join("/"))).collect();
+        assert_eq!(paths, vec![(1, "Functions".into()), (2, "Functions/zip(*iterables)".into()), (2, "Next".into())]);
+        let zip = &e.sections[1];
+        assert_eq!(&e.text[zip.start..zip.end], "zip(*iterables)\nIterate in parallel.\nno id\nplain");
     }
 
     #[test]

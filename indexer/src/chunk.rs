@@ -20,6 +20,8 @@ pub struct Chunk {
     /// Position of the chunk in its page, from 0.
     pub ordinal: u32,
     pub heading_path: Vec<String>,
+    /// Headings of later sections that were merged into this chunk because they were short.
+    pub merged_headings: Vec<String>,
     /// Byte span in the page's clean text; `text == page_text[start..end]`.
     pub start: usize,
     pub end: usize,
@@ -66,8 +68,8 @@ fn word_count(s: &str) -> usize {
 /// Splits one page into chunks.
 pub fn chunk_page(doc_id: DocId, text: &str, sections: &[Section]) -> Vec<Chunk> {
     let mut chunks = Vec::new();
-    for (path, start, end) in merged_sections(text, sections) {
-        chunk_section(doc_id, text, &path, start, end, &mut chunks);
+    for merged in merged_sections(text, sections) {
+        chunk_section(doc_id, text, &merged, &mut chunks);
     }
     for (i, c) in chunks.iter_mut().enumerate() {
         c.ordinal = i as u32;
@@ -75,36 +77,49 @@ pub fn chunk_page(doc_id: DocId, text: &str, sections: &[Section]) -> Vec<Chunk>
     chunks
 }
 
+/// A run of consecutive sections chunked together.
+struct Merged {
+    path: Vec<String>,
+    /// Last headings of the sections after the first.
+    merged: Vec<String>,
+    start: usize,
+    end: usize,
+}
+
 /// Merges sections shorter than [`MIN_WORDS`] into the ones that follow them.
-fn merged_sections(text: &str, sections: &[Section]) -> Vec<(Vec<String>, usize, usize)> {
+fn merged_sections(text: &str, sections: &[Section]) -> Vec<Merged> {
     let mut valid: Vec<&Section> = sections
         .iter()
         .filter(|s| s.start < s.end && s.end <= text.len() && text.is_char_boundary(s.start) && text.is_char_boundary(s.end))
         .collect();
     valid.sort_by_key(|s| s.start);
     if valid.is_empty() && !text.trim().is_empty() {
-        return vec![(Vec::new(), 0, text.len())];
+        return vec![Merged { path: Vec::new(), merged: Vec::new(), start: 0, end: text.len() }];
     }
-    let mut out: Vec<(Vec<String>, usize, usize)> = Vec::new();
-    let mut open: Option<(Vec<String>, usize, usize)> = None;
+    let mut out: Vec<Merged> = Vec::new();
+    let mut open: Option<Merged> = None;
     for s in valid {
-        open = Some(match open.take() {
-            Some((path, start, end)) if word_count(&text[start..end]) < MIN_WORDS && s.start >= end => (path, start, s.end),
-            Some(done) => {
-                out.push(done);
-                (s.heading_path.clone(), s.start, s.end)
+        match open.as_mut() {
+            Some(m) if word_count(&text[m.start..m.end]) < MIN_WORDS && s.start >= m.end => {
+                m.end = s.end;
+                m.merged.extend(s.heading_path.last().cloned());
             }
-            None => (s.heading_path.clone(), s.start, s.end),
-        });
+            _ => {
+                out.extend(open.take());
+                open = Some(Merged { path: s.heading_path.clone(), merged: Vec::new(), start: s.start, end: s.end });
+            }
+        }
     }
     if let Some(last) = open {
         // A short tail joins the section before it when that keeps the passage within bounds.
         match out.last_mut() {
             Some(prev)
-                if word_count(&text[last.1..last.2]) < MIN_WORDS
-                    && word_count(&text[prev.1..last.2]) <= MAX_WORDS =>
+                if word_count(&text[last.start..last.end]) < MIN_WORDS
+                    && word_count(&text[prev.start..last.end]) <= MAX_WORDS =>
             {
-                prev.2 = last.2
+                prev.end = last.end;
+                prev.merged.extend(last.path.last().cloned());
+                prev.merged.extend(last.merged);
             }
             _ => out.push(last),
         }
@@ -112,7 +127,8 @@ fn merged_sections(text: &str, sections: &[Section]) -> Vec<(Vec<String>, usize,
     out
 }
 
-fn chunk_section(doc_id: DocId, text: &str, path: &[String], start: usize, end: usize, out: &mut Vec<Chunk>) {
+fn chunk_section(doc_id: DocId, text: &str, merged: &Merged, out: &mut Vec<Chunk>) {
+    let (start, end) = (merged.start, merged.end);
     let section = &text[start..end];
     let mut pieces: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, words), absolute
     for (s, e) in sentence_spans(section) {
@@ -130,7 +146,7 @@ fn chunk_section(doc_id: DocId, text: &str, path: &[String], start: usize, end: 
         current = Some(match current {
             Some((cs, _, cw)) if cw + w <= TARGET_WORDS || (cw < MIN_WORDS && cw + w <= MAX_WORDS) => (cs, e, cw + w),
             Some((cs, ce, _)) => {
-                push_chunk(doc_id, text, path, cs, ce, out);
+                push_chunk(doc_id, text, merged, cs, ce, out);
                 (s, e, w)
             }
             None => (s, e, w),
@@ -146,7 +162,7 @@ fn chunk_section(doc_id: DocId, text: &str, path: &[String], start: usize, end: 
             return;
         }
     }
-    push_chunk(doc_id, text, path, cs, ce, out);
+    push_chunk(doc_id, text, merged, cs, ce, out);
 }
 
 /// Cuts an over-long sentence into pieces of at most [`MAX_WORDS`] words at whitespace.
@@ -176,11 +192,14 @@ fn split_long(text: &str, start: usize, end: usize) -> Vec<(usize, usize, usize)
     out
 }
 
-fn push_chunk(doc_id: DocId, text: &str, path: &[String], start: usize, end: usize, out: &mut Vec<Chunk>) {
+fn push_chunk(doc_id: DocId, text: &str, merged: &Merged, start: usize, end: usize, out: &mut Vec<Chunk>) {
+    // Merged headings belong to the chunk only if their section's text is inside it.
+    let merged_headings = merged.merged.iter().filter(|h| text[start..end].contains(h.as_str())).cloned().collect();
     out.push(Chunk {
         doc_id,
         ordinal: 0,
-        heading_path: path.to_vec(),
+        heading_path: merged.path.clone(),
+        merged_headings,
         start,
         end,
         text: text[start..end].to_string(),

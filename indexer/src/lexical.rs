@@ -16,6 +16,7 @@ use tantivy::schema::{
     Field, IndexRecordOption, Schema, TantivyDocument, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
     STRING,
 };
+use tantivy::query::PhraseQuery;
 use tantivy::tokenizer::{Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
@@ -26,6 +27,21 @@ use crate::IndexError;
 const TOKENIZER: &str = "cited_en";
 const TITLE_BOOST: f32 = 2.0;
 const HEADINGS_BOOST: f32 = 1.5;
+/// Weight of two query words found next to each other (within one word) in a passage.
+const PHRASE_BOOST: f32 = 1.0;
+
+/// Lucene's English stop words plus the question and function words of natural-language questions
+/// ("how do I …", "what does … do"), which would otherwise match every heading that asks a question.
+const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not",
+    "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was",
+    "will", "with", "what", "which", "who", "whom", "whose", "why", "how", "when", "where", "do", "does",
+    "did", "doing", "done", "i", "me", "my", "we", "our", "you", "your", "he", "she", "him", "her", "its",
+    "can", "could", "should", "would", "shall", "may", "might", "must", "am", "been", "being", "were",
+    "has", "have", "had", "having", "some", "any", "so", "than", "too", "very", "just", "about", "from",
+    "up", "out", "also", "s", "t",
+];
+
 /// Heading paths are stored joined with this separator.
 pub const HEADING_SEPARATOR: &str = " › ";
 
@@ -38,6 +54,7 @@ struct Fields {
     site: Field,
     title: Field,
     headings: Field,
+    heading_path: Field,
     body: Field,
     start: Field,
     end: Field,
@@ -59,6 +76,7 @@ fn schema() -> (Schema, Fields) {
         site: b.add_text_field("site", STRING),
         title: b.add_text_field("title", text.clone()),
         headings: b.add_text_field("headings", text.clone()),
+        heading_path: b.add_text_field("heading_path", STORED),
         body: b.add_text_field("body", text),
         start: b.add_u64_field("start", STORED),
         end: b.add_u64_field("end", STORED),
@@ -71,7 +89,7 @@ fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
-        .filter(StopWordFilter::new(Language::English).expect("tantivy ships English stop words"))
+        .filter(StopWordFilter::remove(STOP_WORDS.iter().map(|w| w.to_string())))
         .filter(Stemmer::new(Language::English))
         .build()
 }
@@ -132,6 +150,8 @@ pub struct SearchHit {
     pub url: String,
     pub title: String,
     pub heading_path: Vec<String>,
+    /// The heading path and the headings of sections merged into the passage.
+    pub headings: String,
     pub text: String,
     pub start: usize,
     pub end: usize,
@@ -179,7 +199,10 @@ impl LexicalIndex {
                 doc.add_text(f.site, site);
             }
             doc.add_text(f.title, page.title);
-            doc.add_text(f.headings, chunk.heading_path.join(HEADING_SEPARATOR));
+            let mut headings = chunk.heading_path.clone();
+            headings.extend(chunk.merged_headings.iter().cloned());
+            doc.add_text(f.headings, headings.join(HEADING_SEPARATOR));
+            doc.add_text(f.heading_path, chunk.heading_path.join(HEADING_SEPARATOR));
             doc.add_text(f.body, &chunk.text);
             doc.add_u64(f.start, chunk.start as u64);
             doc.add_u64(f.end, chunk.end as u64);
@@ -232,6 +255,18 @@ impl LexicalIndex {
         out
     }
 
+    /// Analyses `text` keeping each term's position.
+    fn analyze_positions(&self, text: &str) -> Vec<(String, usize)> {
+        let mut analyzer = analyzer();
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            let token = stream.token();
+            out.push((token.text.clone(), token.position));
+        }
+        out
+    }
+
     /// Returns the inverse document frequency of an analysed term in passage bodies (BM25's idf).
     pub fn idf(&self, term: &str) -> f32 {
         let searcher = self.reader.searcher();
@@ -249,6 +284,20 @@ impl LexicalIndex {
             return Ok(Vec::new());
         }
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // Neighbouring query words found near each other in a passage count extra.
+        let positioned = self.analyze_positions(&query.text);
+        for pair in positioned.windows(2) {
+            let ((a, pa), (b, pb)) = (&pair[0], &pair[1]);
+            if a == b {
+                continue;
+            }
+            for field in [f.headings, f.body] {
+                let terms = vec![(0, Term::from_field_text(field, a)), (pb - pa, Term::from_field_text(field, b))];
+                let mut phrase = PhraseQuery::new_with_offset(terms);
+                phrase.set_slop(1);
+                should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(phrase), PHRASE_BOOST))));
+            }
+        }
         for term in &terms {
             for (field, boost) in [(f.title, TITLE_BOOST), (f.headings, HEADINGS_BOOST), (f.body, 1.0)] {
                 let q = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
@@ -284,7 +333,8 @@ impl LexicalIndex {
         let f = self.fields;
         let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
         let num = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
-        let headings = text(f.headings);
+        let headings = text(f.heading_path);
+        let all_headings = text(f.headings);
         let fetched = doc.get_first(f.fetched_at).and_then(|v| v.as_datetime()).map(|d| d.into_timestamp_secs()).unwrap_or(0);
         SearchHit {
             score,
@@ -297,6 +347,7 @@ impl LexicalIndex {
             } else {
                 headings.split(HEADING_SEPARATOR).map(str::to_string).collect()
             },
+            headings: all_headings,
             text: text(f.body),
             start: num(f.start) as usize,
             end: num(f.end) as usize,

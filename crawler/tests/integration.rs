@@ -1,0 +1,333 @@
+//! Crawler tests against real HTTP servers on 127.0.0.1.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use crawler::fetch::FetchConfig;
+use crawler::{CrawlConfig, CrawlStats, Crawler, Frontier, Page, PageSink, SinkOutcome};
+use url::Url;
+
+/// A page store fake: keeps pages in memory, dedupes by URL.
+#[derive(Default)]
+struct MemorySink {
+    pages: Mutex<HashMap<String, Page>>,
+}
+
+impl PageSink for MemorySink {
+    fn store(&self, page: Page) -> Result<SinkOutcome, String> {
+        let mut pages = self.pages.lock().expect("lock");
+        let outcome = match pages.get(page.url.as_str()) {
+            Some(old) if old.content_hash == page.content_hash => SinkOutcome::Unchanged,
+            _ => SinkOutcome::Stored,
+        };
+        pages.insert(page.url.to_string(), page);
+        Ok(outcome)
+    }
+}
+
+impl MemorySink {
+    fn urls(&self) -> Vec<String> {
+        let mut urls: Vec<String> = self.pages.lock().expect("lock").keys().cloned().collect();
+        urls.sort();
+        urls
+    }
+
+    fn page(&self, path: &str) -> Option<Page> {
+        self.pages.lock().expect("lock").iter().find(|(u, _)| u.ends_with(path)).map(|(_, p)| p.clone())
+    }
+}
+
+type Handler = Arc<dyn Fn(&str, usize) -> Response + Send + Sync>;
+
+/// A test site: `handler(path, nth request for that path)` answers; every request is logged.
+#[derive(Clone)]
+struct Site {
+    log: Arc<Mutex<Vec<(String, Instant)>>>,
+    handler: Handler,
+}
+
+impl Site {
+    fn requests(&self, path: &str) -> Vec<Instant> {
+        self.log.lock().expect("lock").iter().filter(|(p, _)| p == path).map(|(_, t)| *t).collect()
+    }
+
+    fn count(&self) -> usize {
+        self.log.lock().expect("lock").len()
+    }
+}
+
+async fn route(State(site): State<Site>, req: Request) -> Response {
+    let path = req.uri().path_and_query().map_or("/".to_string(), |p| p.to_string());
+    let nth = {
+        let mut log = site.log.lock().expect("lock");
+        log.push((path.clone(), Instant::now()));
+        log.iter().filter(|(p, _)| *p == path).count()
+    };
+    (site.handler)(&path, nth)
+}
+
+async fn serve(handler: impl Fn(&str, usize) -> Response + Send + Sync + 'static) -> (Url, Site) {
+    let site = Site { log: Arc::default(), handler: Arc::new(handler) };
+    let app = Router::new().fallback(route).with_state(site.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    (Url::parse(&format!("http://{addr}/")).expect("url"), site)
+}
+
+fn html(body: &str) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], format!("<html><head><title>t</title></head><body><main>{body}</main></body></html>")).into_response()
+}
+
+fn not_found() -> Response {
+    StatusCode::NOT_FOUND.into_response()
+}
+
+fn config() -> CrawlConfig {
+    CrawlConfig {
+        delay: Duration::ZERO,
+        fetch: FetchConfig { timeout: Duration::from_secs(5), ..FetchConfig::default() },
+        ..CrawlConfig::default()
+    }
+}
+
+async fn crawl(seed: &Url, config: CrawlConfig) -> (CrawlStats, Arc<MemorySink>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (stats, sink) = crawl_in(&dir, &[seed.clone()], config).await;
+    (stats, sink, dir)
+}
+
+async fn crawl_in(dir: &tempfile::TempDir, seeds: &[Url], config: CrawlConfig) -> (CrawlStats, Arc<MemorySink>) {
+    let frontier = Arc::new(Frontier::open(&dir.path().join("f.sqlite")).expect("frontier"));
+    let sink = Arc::new(MemorySink::default());
+    let stats = Crawler::new(config, frontier).run(seeds, sink.clone(), &|_| {}).await.expect("crawl");
+    (stats, sink)
+}
+
+#[tokio::test]
+async fn robots_disallow_is_honoured_and_links_followed() {
+    let (base, site) = serve(|path, _| match path {
+        "/robots.txt" => "User-agent: *\nDisallow: /private\n".into_response(),
+        "/" => html(r#"<p>Home page.</p><a href="/a">a</a><a href="/private/x">p</a><a href="/b" rel="nofollow">b</a>"#),
+        "/a" => html(r#"<p>Page a.</p><a href="/">home</a>"#),
+        _ => html("<p>should not be fetched</p>"),
+    })
+    .await;
+    let (stats, sink, _dir) = crawl(&base, config()).await;
+    assert_eq!(sink.urls(), vec![base.to_string(), base.join("/a").expect("url").to_string()]);
+    assert_eq!(stats.robots_disallowed, 1);
+    assert!(site.requests("/private/x").is_empty(), "a disallowed URL was fetched");
+    assert!(site.requests("/b").is_empty(), "a rel=nofollow link was followed");
+    assert_eq!(site.requests("/robots.txt").len(), 1, "robots.txt is fetched once per host");
+}
+
+#[tokio::test]
+async fn robots_404_allows_and_5xx_disallows_for_now() {
+    let (base, _) = serve(|path, _| match path {
+        "/robots.txt" => not_found(),
+        _ => html("<p>open</p>"),
+    })
+    .await;
+    let (stats, sink, _dir) = crawl(&base, config()).await;
+    assert_eq!((stats.stored, sink.urls().len()), (1, 1));
+
+    let (base, site) = serve(|path, _| match path {
+        "/robots.txt" => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        _ => html("<p>closed</p>"),
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (stats, sink) = crawl_in(&dir, &[base.clone()], config()).await;
+    assert!(sink.urls().is_empty());
+    assert_eq!(stats.robots_unavailable, 1);
+    assert_eq!(site.requests("/").len(), 0);
+    // The URL stays queued, so a later run retries it.
+    let frontier = Frontier::open(&dir.path().join("f.sqlite")).expect("frontier");
+    assert_eq!(frontier.counts().expect("counts").queued, 1);
+}
+
+#[tokio::test]
+async fn crawl_delay_spaces_requests_to_one_host() {
+    let (base, site) = serve(|path, _| match path {
+        "/robots.txt" => "User-agent: *\nCrawl-delay: 1\n".into_response(),
+        "/" => html(r#"<p>home</p><a href="/1">1</a><a href="/2">2</a>"#),
+        _ => html("<p>leaf</p>"),
+    })
+    .await;
+    let (stats, _, _dir) = crawl(&base, CrawlConfig { per_host: 1, ..config() }).await;
+    assert_eq!(stats.stored, 3);
+    let mut times: Vec<Instant> = ["/", "/1", "/2"].iter().flat_map(|p| site.requests(p)).collect();
+    times.sort();
+    for pair in times.windows(2) {
+        assert!(pair[1] - pair[0] >= Duration::from_millis(950), "requests {:?} apart", pair[1] - pair[0]);
+    }
+}
+
+#[tokio::test]
+async fn too_many_requests_backs_off_by_retry_after() {
+    let (base, site) = serve(|path, nth| match (path, nth) {
+        ("/robots.txt", _) => not_found(),
+        ("/", 1) => (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], "slow down").into_response(),
+        _ => html("<p>finally</p>"),
+    })
+    .await;
+    let (stats, sink, _dir) = crawl(&base, config()).await;
+    assert_eq!((stats.retried, stats.stored, sink.urls().len()), (1, 1, 1));
+    let times = site.requests("/");
+    assert_eq!(times.len(), 2);
+    assert!(times[1] - times[0] >= Duration::from_millis(950));
+}
+
+#[tokio::test]
+async fn redirect_loop_ends_with_an_error_and_redirects_are_followed() {
+    let (base, _) = serve(|path, _| match path {
+        "/robots.txt" => not_found(),
+        "/" => html(r#"<a href="/loop1">l</a><a href="/moved">m</a>"#),
+        "/loop1" => (StatusCode::FOUND, [(header::LOCATION, "/loop2")]).into_response(),
+        "/loop2" => (StatusCode::FOUND, [(header::LOCATION, "/loop1")]).into_response(),
+        "/moved" => (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, "/target")]).into_response(),
+        "/target" => html("<p>the target</p>"),
+        "/elsewhere" => (StatusCode::FOUND, [(header::LOCATION, "http://example.invalid/")]).into_response(),
+        _ => not_found(),
+    })
+    .await;
+    let (stats, sink, _dir) = crawl(&base, config()).await;
+    assert_eq!(stats.errors, 1, "the loop is one error");
+    let target = sink.page("/target").expect("redirect target stored");
+    assert!(target.requested_url.as_str().ends_with("/moved"));
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_cut_and_flagged() {
+    let (base, _) = serve(|path, _| match path {
+        "/robots.txt" => not_found(),
+        _ => html(&format!("<p>{}</p>", "big text ".repeat(300_000))),
+    })
+    .await;
+    let mut cfg = config();
+    cfg.fetch.max_body = 64 * 1024;
+    let (stats, sink, _dir) = crawl(&base, cfg).await;
+    assert_eq!(stats.truncated, 1);
+    let page = sink.page("/").expect("stored");
+    assert!(page.truncated);
+    assert!(page.text.len() <= 64 * 1024);
+}
+
+#[tokio::test]
+async fn slow_bodies_time_out_without_stopping_the_crawl() {
+    let (base, _) = serve(|path, _| match path {
+        "/robots.txt" => not_found(),
+        "/" => html(r#"<p>home</p><a href="/slow">s</a><a href="/fast">f</a>"#),
+        "/slow" => {
+            let stream = futures_stream();
+            Response::builder().header(header::CONTENT_TYPE, "text/html").body(Body::from_stream(stream)).expect("response")
+        }
+        _ => html("<p>fast</p>"),
+    })
+    .await;
+    let mut cfg = config();
+    cfg.fetch.timeout = Duration::from_secs(1);
+    cfg.per_host = 2;
+    let started = Instant::now();
+    let (stats, sink, _dir) = crawl(&base, cfg).await;
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(stats.errors, 1);
+    assert!(sink.page("/fast").is_some());
+    assert!(sink.page("/slow").is_none());
+}
+
+/// One byte a second, for a minute.
+fn futures_stream() -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send {
+    futures_util::stream::unfold(0, |n| async move {
+        if n >= 60 {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Some((Ok(b"x".to_vec()), n + 1))
+    })
+}
+
+#[tokio::test]
+async fn charsets_from_header_and_meta_and_bad_labels() {
+    let (base, _) = serve(|path, _| {
+        let mut headers = HeaderMap::new();
+        let body: Vec<u8> = match path {
+            "/robots.txt" => return not_found(),
+            "/" => {
+                headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=iso-8859-1"));
+                b"<main><p>caf\xe9 latin</p><a href=\"/meta\">m</a><a href=\"/bogus\">b</a><a href=\"/doc.pdf\">p</a></main>".to_vec()
+            }
+            "/meta" => {
+                headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+                b"<html><head><meta charset=\"windows-1252\"></head><main><p>na\xefve meta</p></main></html>".to_vec()
+            }
+            "/bogus" => {
+                headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=x-no-such"));
+                b"<main><p>ok \xff\xfe bytes</p></main>".to_vec()
+            }
+            _ => {
+                headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+                b"%PDF-1.4".to_vec()
+            }
+        };
+        (headers, body).into_response()
+    })
+    .await;
+    let (stats, sink, _dir) = crawl(&base, config()).await;
+    assert!(sink.page("/").expect("root").text.starts_with("café latin\n"));
+    assert_eq!(sink.page("/meta").expect("meta").text, "naïve meta");
+    assert_eq!(sink.page("/bogus").expect("bogus").text, "ok \u{fffd}\u{fffd} bytes");
+    assert_eq!(stats.unsupported, 1);
+}
+
+#[tokio::test]
+async fn caps_noindex_and_duplicates() {
+    let (base, _) = serve(|path, _| match path {
+        "/robots.txt" => not_found(),
+        "/" => html(r#"<a href="/d1">1</a><a href="/hidden">h</a><a href="/copy">c</a>"#),
+        "/hidden" => ([(header::CONTENT_TYPE, "text/html")], r#"<head><meta name="robots" content="noindex"></head><body><a href="/d2">2</a></body>"#).into_response(),
+        "/copy" => html(r#"<a href="/d1">1</a><a href="/hidden">h</a><a href="/copy">c</a>"#),
+        p if p.starts_with("/d") => {
+            let n: u32 = p[2..].parse().unwrap_or(0);
+            html(&format!(r#"<p>depth {n}</p><a href="/d{}">next</a>"#, n + 1))
+        }
+        _ => not_found(),
+    })
+    .await;
+    let (stats, sink, _dir) = crawl(&base, CrawlConfig { max_depth: 3, ..config() }).await;
+    // depth 0: /, depth 1: /d1 /hidden /copy, depth 2: /d2, depth 3: /d3; /d4 is too deep.
+    assert_eq!(stats.noindex, 1);
+    assert!(sink.page("/hidden").is_none());
+    assert!(sink.page("/d3").is_some() && sink.page("/d4").is_none());
+    assert_eq!(stats.fetched, 6);
+
+    let (stats, _, _dir) = crawl(&base, CrawlConfig { max_pages: 2, ..config() }).await;
+    assert_eq!(stats.fetched, 2);
+}
+
+#[tokio::test]
+async fn resume_continues_a_stopped_crawl_without_refetching() {
+    let (base, site) = serve(|path, _| match path {
+        "/robots.txt" => not_found(),
+        p => {
+            let n: u32 = p.trim_start_matches('/').parse().unwrap_or(0);
+            let links: String = (1..=3).map(|k| format!(r#"<a href="/{}">x</a>"#, (n * 3 + k) % 40)).collect();
+            html(&format!("<p>page {n}</p>{links}"))
+        }
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (first, _) = crawl_in(&dir, &[base.clone()], CrawlConfig { max_pages: 15, ..config() }).await;
+    assert_eq!(first.fetched, 15);
+    let (second, _) = crawl_in(&dir, &[], CrawlConfig { max_pages: 1000, ..config() }).await;
+    // `/` and `/0` through `/39`.
+    assert_eq!(first.fetched + second.fetched, 41, "41 distinct pages in all");
+    let page_requests = site.count() - site.requests("/robots.txt").len();
+    assert_eq!(page_requests, 41, "no page fetched twice");
+}

@@ -1,0 +1,280 @@
+//! Extractive answers: the best sentences of the top passages, each quoted exactly, each cited.
+//!
+//! Every sentence of the top passages is scored by how much of the question it covers (the idf-weighted
+//! share of the question's terms found in the sentence, plus half credit for terms found only in its
+//! page title or headings), with a small prior for the passage's BM25 rank. Sentences that cannot stand
+//! alone (code, fragments, lines that introduce a listing) are skipped. The best are taken greedily,
+//! skipping near-duplicates, up to [`MAX_SENTENCES`] and [`MAX_WORDS`]; if even the best covers too
+//! little of the question, the answer says nothing was found instead of answering with noise.
+
+use std::collections::{HashMap, HashSet};
+
+use indexer::{sentence_spans, LexicalIndex, SearchHit};
+
+use super::{link::deep_link, Answer, AnswerSentence, Source};
+
+pub const MAX_SENTENCES: usize = 5;
+pub const MAX_WORDS: usize = 120;
+/// Below this share of the question's weight, the best sentence is not an answer.
+const MIN_SUPPORT: f32 = 0.5;
+/// Sentences scoring under this fraction of the best are not used.
+const KEEP_RATIO: f32 = 0.7;
+/// Every sentence used must cover at least this share of the question on its own.
+const MIN_SENTENCE_SUPPORT: f32 = 0.4;
+/// Pages one answer may cite.
+const MAX_SOURCES: usize = 3;
+/// Term-set overlap above which a sentence repeats one already chosen.
+const REDUNDANT: f32 = 0.6;
+
+/// The question's terms with their weights.
+pub struct QueryTerms {
+    terms: Vec<(String, f32)>,
+    total: f32,
+}
+
+impl QueryTerms {
+    pub fn new(index: &LexicalIndex, question: &str) -> Self {
+        let mut seen = HashSet::new();
+        let terms: Vec<(String, f32)> = index
+            .analyze(question)
+            .into_iter()
+            .filter(|t| seen.insert(t.clone()))
+            .map(|t| {
+                let idf = index.idf(&t).max(0.1);
+                (t, idf)
+            })
+            .collect();
+        let total = terms.iter().map(|(_, w)| w).sum();
+        Self { terms, total }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// Returns the weight share of the question found in `terms`.
+    fn coverage(&self, terms: &HashSet<String>, except: Option<&HashSet<String>>) -> f32 {
+        if self.total <= 0.0 {
+            return 0.0;
+        }
+        let found: f32 = self
+            .terms
+            .iter()
+            .filter(|(t, _)| terms.contains(t) && except.is_none_or(|e| !e.contains(t)))
+            .map(|(_, w)| w)
+            .sum();
+        found / self.total
+    }
+}
+
+struct Candidate {
+    hit: usize,
+    /// Byte span in the hit's text.
+    start: usize,
+    end: usize,
+    words: usize,
+    terms: HashSet<String>,
+    support: f32,
+    score: f32,
+}
+
+/// Builds the extractive answer to `question` from `hits` (best first).
+pub fn answer(index: &LexicalIndex, question: &str, hits: &[SearchHit]) -> Answer {
+    let empty = Answer { question: question.to_string(), sentences: Vec::new(), sources: Vec::new() };
+    let query = QueryTerms::new(index, question);
+    if query.is_empty() || hits.is_empty() {
+        return empty;
+    }
+    let mut candidates = candidates(index, &query, hits);
+    candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let Some(best) = candidates.first() else { return empty };
+    if best.support < MIN_SUPPORT {
+        return empty;
+    }
+    let floor = best.score * KEEP_RATIO;
+    let mut chosen: Vec<&Candidate> = Vec::new();
+    let mut words = 0;
+    for c in &candidates {
+        if c.score < floor || chosen.len() == MAX_SENTENCES {
+            break;
+        }
+        let new_page = chosen.iter().all(|s| hits[s.hit].url != hits[c.hit].url);
+        let pages = chosen.iter().map(|s| hits[s.hit].url.as_str()).collect::<HashSet<_>>().len();
+        if c.support < MIN_SENTENCE_SUPPORT
+            || words + c.words > MAX_WORDS
+            || (new_page && pages == MAX_SOURCES)
+            || chosen.iter().any(|s| overlap(&s.terms, &c.terms) > REDUNDANT)
+        {
+            continue;
+        }
+        words += c.words;
+        chosen.push(c);
+    }
+    assemble(question, hits, chosen)
+}
+
+/// Orders the chosen sentences (passages by their best sentence, sentences in page order within a
+/// passage) and numbers the sources (one per page) by first use.
+fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Answer {
+    let mut group_rank: HashMap<usize, usize> = HashMap::new();
+    for (i, c) in chosen.iter().enumerate() {
+        group_rank.entry(c.hit).or_insert(i);
+    }
+    let mut ordered = chosen;
+    ordered.sort_by_key(|c| (group_rank[&c.hit], c.start));
+    let mut source_of_page: HashMap<&str, usize> = HashMap::new();
+    let mut sources: Vec<Source> = Vec::new();
+    let mut sentences = Vec::new();
+    for c in ordered {
+        let hit = &hits[c.hit];
+        let text = hit.text[c.start..c.end].to_string();
+        let index = *source_of_page.entry(hit.url.as_str()).or_insert_with(|| {
+            sources.push(Source {
+                id: sources.len() as u32 + 1,
+                url: hit.url.clone(),
+                title: hit.title.clone(),
+                quote: String::new(),
+                link: deep_link(&hit.url, &text),
+                fetched_at: hit.fetched_at,
+            });
+            sources.len() - 1
+        });
+        let source = &mut sources[index];
+        if !source.quote.is_empty() {
+            source.quote.push_str(" … ");
+        }
+        source.quote.push_str(&text);
+        sentences.push(AnswerSentence { text, citations: vec![source.id] });
+    }
+    Answer { question: question.to_string(), sentences, sources }
+}
+
+fn candidates(index: &LexicalIndex, query: &QueryTerms, hits: &[SearchHit]) -> Vec<Candidate> {
+    let top_score = hits.iter().map(|h| h.score).fold(f32::MIN, f32::max).max(f32::EPSILON);
+    let mut out = Vec::new();
+    for (rank, hit) in hits.iter().enumerate() {
+        let title_terms: HashSet<String> = index.analyze(&hit.title).into_iter().collect();
+        let prior = 0.2 * (hit.score / top_score) + 0.1 / (1.0 + rank as f32);
+        let headings: HashSet<&str> = hit.headings.split(indexer::lexical::HEADING_SEPARATOR).map(str::trim).collect();
+        // The heading a sentence stands under: the chunk's own until a heading line inside it.
+        let mut heading_terms: HashSet<String> =
+            hit.heading_path.last().map(|h| index.analyze(h).into_iter().collect()).unwrap_or_default();
+        let mut lead = hit.text.starts_with(hit.heading_path.last().map_or("\u{0}", String::as_str));
+        for (start, end) in sentence_spans(&hit.text) {
+            let text = &hit.text[start..end];
+            if headings.contains(text) {
+                heading_terms = index.analyze(text).into_iter().collect();
+                lead = true;
+                continue;
+            }
+            let is_lead = std::mem::take(&mut lead);
+            let Some(words) = standalone_words(text) else { continue };
+            let terms: HashSet<String> = index.analyze(text).into_iter().collect();
+            let direct = query.coverage(&terms, None);
+            // The first sentence under a heading usually defines what the heading names, so the
+            // heading's words count for it fully; for later sentences, less.
+            let from_heading = query.coverage(&heading_terms, Some(&terms));
+            let mut known = terms.clone();
+            known.extend(heading_terms.iter().cloned());
+            let from_title = query.coverage(&title_terms, Some(&known));
+            let heading_weight = if is_lead { 1.0 } else { 0.4 };
+            let support = direct + heading_weight * from_heading + 0.2 * from_title;
+            if support == 0.0 || direct + from_heading == 0.0 {
+                continue;
+            }
+            let lead_bonus = if is_lead && from_heading > 0.0 { 0.1 } else { 0.0 };
+            // A sentence that introduces a listing reads incomplete on its own.
+            let incomplete = if text.ends_with(':') { 0.1 } else { 0.0 };
+            let score = support + prior + lead_bonus - incomplete;
+            out.push(Candidate { hit: rank, start, end, words, terms, support, score });
+        }
+    }
+    out
+}
+
+/// Returns the word count of a sentence that can stand alone in an answer, or `None`.
+fn standalone_words(text: &str) -> Option<usize> {
+    let words = text.split_whitespace().count();
+    if !(4..=70).contains(&words) {
+        return None;
+    }
+    let visible: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let letters = visible.iter().filter(|c| c.is_alphabetic()).count();
+    if (letters as f32) < 0.65 * visible.len() as f32 {
+        return None;
+    }
+    // A sentence starts with a capital, a number, a quote or an identifier (`f.read()`, `sys.path`):
+    // a lowercase word is the tail of a sentence the splitter cut wrongly.
+    let first_word = text.split_whitespace().next()?;
+    let first = first_word.chars().next()?;
+    let identifier = first_word.contains(['(', '.', '_']) && !first_word.ends_with('.');
+    if !(first.is_uppercase() || first.is_numeric() || matches!(first, '"' | '`' | '“') || identifier) {
+        return None;
+    }
+    if text.starts_with(">>>") || text.starts_with("$ ") {
+        return None;
+    }
+    Some(words)
+}
+
+fn overlap(a: &HashSet<String>, b: &HashSet<String>) -> f32 {
+    let inter = a.intersection(b).count() as f32;
+    let smaller = a.len().min(b.len()).max(1) as f32;
+    inter / smaller
+}
+
+/// Returns a short extract of `hit` around the query's terms, for a results list.
+pub fn snippet(query: &QueryTerms, index: &LexicalIndex, hit: &SearchHit) -> String {
+    const MAX_CHARS: usize = 320;
+    let spans = sentence_spans(&hit.text);
+    let best = spans
+        .iter()
+        .enumerate()
+        .map(|(i, &(s, e))| {
+            let terms: HashSet<String> = index.analyze(&hit.text[s..e]).into_iter().collect();
+            (i, query.coverage(&terms, None))
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map_or(0, |(i, _)| i);
+    let mut text = String::new();
+    for &(s, e) in spans.iter().skip(best) {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(&hit.text[s..e]);
+        if text.chars().count() >= MAX_CHARS / 2 {
+            break;
+        }
+    }
+    truncate(&text, MAX_CHARS)
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max_chars).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{cut} …")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standalone_filters_fragments_and_code() {
+        assert_eq!(standalone_words("The zip function returns an iterator of tuples."), Some(8));
+        assert_eq!(standalone_words("For example:"), None);
+        assert_eq!(standalone_words("f.readline() reads a single line from the file;"), Some(7));
+        assert_eq!(standalone_words("x = {'a': 1, 'b': [2, 3]} ; y()"), None);
+        assert_eq!(standalone_words("and then it stops here for good."), None);
+        assert_eq!(standalone_words("Too short."), None);
+    }
+
+    #[test]
+    fn truncates_at_words() {
+        assert_eq!(truncate("alpha beta gamma", 12), "alpha beta …");
+        assert_eq!(truncate("short", 12), "short");
+    }
+}

@@ -1,0 +1,216 @@
+//! The command line: argument types and one function per command.
+
+mod output;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use crawler::{fetch::FetchConfig, CrawlConfig, Scope};
+
+use crate::config::DataDir;
+use crate::engine::Engine;
+use crate::ingest;
+use crate::serve::dto::{AnswerResponse, SearchResponse};
+
+#[derive(Debug, Parser)]
+#[command(name = "cited", version, about = "Crawl sites, index them, and answer questions with cited sentences")]
+pub struct Cli {
+    /// Where pages, the frontier and the index are kept.
+    #[arg(long, global = true, env = "CITED_DATA_DIR", default_value = DataDir::DEFAULT)]
+    pub data_dir: PathBuf,
+    /// More logging (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Crawl from seed URLs into the page store (resumes an interrupted crawl), then index.
+    Crawl(CrawlArgs),
+    /// Bring the search index up to date with the page store (only new or changed pages).
+    Index,
+    /// Answer a question with cited sentences.
+    Ask {
+        /// The question (several words may be given without quotes).
+        #[arg(required = true, num_args = 1..)]
+        question: Vec<String>,
+        /// Print the answer as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search the index: one result per page, with a snippet.
+    Search {
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
+    /// Serve the JSON API and the search page.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:7878")]
+        addr: SocketAddr,
+    },
+    /// Show what the data directory holds.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CrawlArgs {
+    /// Seed URLs (http or https). None: resume the queued frontier.
+    pub urls: Vec<String>,
+    /// Stop after this many pages have been fetched (counting earlier runs on this frontier).
+    #[arg(long, default_value_t = 5000)]
+    pub max_pages: u64,
+    /// Follow links at most this many hops from a seed.
+    #[arg(long, default_value_t = 20)]
+    pub max_depth: u32,
+    /// Wait between two requests to one host, in milliseconds (robots.txt Crawl-delay can raise it).
+    #[arg(long, default_value_t = 1000)]
+    pub delay_ms: u64,
+    /// Requests in flight per host.
+    #[arg(long, default_value_t = 1)]
+    pub per_host: usize,
+    /// Requests in flight in all.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// Which links to follow: host (same host as a seed), domain (same registrable domain), prefix.
+    #[arg(long, default_value = "host")]
+    pub scope: Scope,
+    /// User agent sent with every request and matched against robots.txt.
+    #[arg(long)]
+    pub user_agent: Option<String>,
+    /// Total time allowed for one request, in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub timeout_secs: u64,
+    /// Largest body read, in bytes; longer bodies are cut and flagged.
+    #[arg(long, default_value_t = 10 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Do not update the index after crawling.
+    #[arg(long)]
+    pub no_index: bool,
+}
+
+impl CrawlArgs {
+    fn config(&self) -> Result<CrawlConfig> {
+        anyhow::ensure!(self.per_host >= 1, "--per-host must be at least 1");
+        anyhow::ensure!(self.concurrency >= 1, "--concurrency must be at least 1");
+        let mut fetch = FetchConfig {
+            timeout: Duration::from_secs(self.timeout_secs.max(1)),
+            max_body: self.max_body_bytes,
+            ..FetchConfig::default()
+        };
+        if let Some(ua) = &self.user_agent {
+            fetch.user_agent = ua.clone();
+        }
+        Ok(CrawlConfig {
+            scope: self.scope,
+            max_pages: self.max_pages,
+            max_depth: self.max_depth,
+            delay: Duration::from_millis(self.delay_ms),
+            per_host: self.per_host,
+            concurrency: self.concurrency,
+            fetch,
+        })
+    }
+}
+
+/// Runs one command.
+pub async fn run(cli: Cli) -> Result<()> {
+    let data = DataDir::new(&cli.data_dir);
+    match cli.command {
+        Command::Crawl(args) => crawl(&data, args).await,
+        Command::Index => index(&data).await,
+        Command::Ask { question, json } => ask(&data, &question.join(" "), json).await,
+        Command::Search { query, json, limit } => search(&data, &query.join(" "), json, limit).await,
+        Command::Serve { addr } => {
+            let engine = Engine::open(&data)?;
+            crate::serve::serve(engine, addr).await
+        }
+        Command::Stats { json } => stats(&data, json),
+    }
+}
+
+async fn crawl(data: &DataDir, args: CrawlArgs) -> Result<()> {
+    let seeds = ingest::parse_seeds(&args.urls)?;
+    let config = args.config()?;
+    let bar = output::spinner();
+    let stats = ingest::crawl(data, &seeds, config, &|s| bar.set_message(output::crawl_progress(s))).await;
+    bar.finish_and_clear();
+    let stats = stats?;
+    println!("{}", output::crawl_summary(&stats));
+    if !args.no_index {
+        index(data).await?;
+    }
+    Ok(())
+}
+
+async fn index(data: &DataDir) -> Result<()> {
+    let data = data.clone();
+    let bar = output::counter("indexing pages");
+    let bar2 = bar.clone();
+    let stats = tokio::task::spawn_blocking(move || {
+        ingest::index(&data, &|done, total| {
+            bar2.set_length(total);
+            bar2.set_position(done);
+        })
+    })
+    .await
+    .context("index task failed")?;
+    bar.finish_and_clear();
+    let stats = stats?;
+    println!(
+        "indexed in {:.1}s: {} pages added, {} updated, {} removed, {} unchanged; {} chunks written, {} in the index",
+        stats.elapsed_ms as f64 / 1000.0,
+        stats.added,
+        stats.updated,
+        stats.removed,
+        stats.unchanged,
+        stats.chunks_written,
+        stats.chunks_total
+    );
+    Ok(())
+}
+
+async fn ask(data: &DataDir, question: &str, json: bool) -> Result<()> {
+    let engine = Engine::open(data)?;
+    let answer = engine.answer(question).map_err(anyhow::Error::from)?;
+    let response = AnswerResponse::from(answer);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&response)?);
+    } else {
+        print!("{}", output::answer_text(&response));
+    }
+    Ok(())
+}
+
+async fn search(data: &DataDir, query: &str, json: bool, limit: usize) -> Result<()> {
+    let engine = Engine::open(data)?;
+    let results = engine.search(query, limit).map_err(anyhow::Error::from)?;
+    let response = SearchResponse::from(results.value);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&response)?);
+    } else {
+        print!("{}", output::search_text(&response));
+    }
+    Ok(())
+}
+
+fn stats(data: &DataDir, json: bool) -> Result<()> {
+    let report = output::Stats::gather(data)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.text());
+    }
+    Ok(())
+}

@@ -1,0 +1,110 @@
+//! The query side in one place: a question or query in, an answer or results out.
+//!
+//! Used by both `cited ask`/`cited search` and the HTTP endpoint, so the two always agree.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use indexer::LexicalIndex;
+use thiserror::Error;
+
+use crate::answer::{extractive, Answer};
+use crate::config::DataDir;
+use crate::retrieve::{Retriever, MAX_QUERY_BYTES};
+
+/// Passages an answer is chosen from.
+const ANSWER_PASSAGES: usize = 12;
+/// Passages fetched per result shown, so that one page's passages fold into one result.
+const OVERFETCH: usize = 4;
+pub const MAX_LIMIT: usize = 100;
+
+/// Whose fault a failed query is.
+#[derive(Debug, Error)]
+pub enum QueryError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// One result of a search, one per page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResult {
+    pub url: String,
+    pub title: String,
+    pub snippet: String,
+    pub score: f32,
+}
+
+/// An answer with how long it took.
+pub struct Timed<T> {
+    pub value: T,
+    pub took_ms: u64,
+}
+
+#[derive(Clone)]
+pub struct Engine {
+    retriever: Retriever,
+}
+
+impl Engine {
+    /// Opens the index in `data` (creating an empty one if there is none yet).
+    pub fn open(data: &DataDir) -> anyhow::Result<Self> {
+        data.ensure().with_context(|| format!("cannot create data directory {}", data.root().display()))?;
+        let index = LexicalIndex::open(&data.index_path()).context("cannot open the search index")?;
+        Ok(Self { retriever: Retriever::new(Arc::new(index)) })
+    }
+
+    pub fn index(&self) -> &LexicalIndex {
+        self.retriever.index()
+    }
+
+    /// Answers `question` with cited sentences.
+    pub fn answer(&self, question: &str) -> Result<Timed<Answer>, QueryError> {
+        let started = Instant::now();
+        let question = validate(question)?;
+        let hits = self.retriever.search(question, ANSWER_PASSAGES).map_err(anyhow::Error::from)?;
+        let answer = extractive::answer(self.retriever.index(), question, &hits);
+        Ok(Timed { value: answer, took_ms: started.elapsed().as_millis() as u64 })
+    }
+
+    /// Returns the top `limit` pages for `query`, each with its best passage's snippet.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Timed<Vec<SearchResult>>, QueryError> {
+        let started = Instant::now();
+        let query = validate(query)?;
+        if limit == 0 || limit > MAX_LIMIT {
+            return Err(QueryError::BadRequest(format!("limit must be between 1 and {MAX_LIMIT}")));
+        }
+        let hits = self.retriever.search(query, limit * OVERFETCH).map_err(anyhow::Error::from)?;
+        let terms = extractive::QueryTerms::new(self.retriever.index(), query);
+        let mut seen = std::collections::HashSet::new();
+        let mut results = Vec::new();
+        for hit in hits {
+            if results.len() == limit {
+                break;
+            }
+            if !seen.insert(hit.url.clone()) {
+                continue;
+            }
+            results.push(SearchResult {
+                snippet: extractive::snippet(&terms, self.retriever.index(), &hit),
+                url: hit.url,
+                title: hit.title,
+                score: hit.score,
+            });
+        }
+        Ok(Timed { value: results, took_ms: started.elapsed().as_millis() as u64 })
+    }
+}
+
+fn validate(query: &str) -> Result<&str, QueryError> {
+    let query = query.trim();
+    if query.is_empty() {
+        return Err(QueryError::BadRequest("the query is empty".into()));
+    }
+    if query.len() > MAX_QUERY_BYTES {
+        return Err(QueryError::BadRequest(format!("the query is longer than {MAX_QUERY_BYTES} bytes")));
+    }
+    Ok(query)
+}

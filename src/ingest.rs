@@ -1,0 +1,94 @@
+//! Ingest: the crawler's pages into the page store, and the page store into the index.
+//!
+//! The crawler and the indexer do not know each other; this module is where a [`crawler::Page`]
+//! becomes an [`indexer::PageRecord`].
+
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use crawler::{CrawlConfig, CrawlStats, Crawler, Frontier, Page, PageSink, SinkOutcome};
+use indexer::sync::SyncStats;
+use indexer::{LexicalIndex, PageRecord, PageStore, Section, Upsert};
+use url::Url;
+
+use crate::config::DataDir;
+
+/// The page store as the crawler's sink.
+pub struct StoreSink {
+    store: Arc<PageStore>,
+}
+
+impl StoreSink {
+    pub fn new(store: Arc<PageStore>) -> Self {
+        Self { store }
+    }
+}
+
+impl PageSink for StoreSink {
+    fn store(&self, page: Page) -> Result<SinkOutcome, String> {
+        let record = to_record(page);
+        match self.store.upsert(&record).map_err(|e| e.to_string())? {
+            Upsert::Inserted(_) | Upsert::Updated(_) => Ok(SinkOutcome::Stored),
+            Upsert::Unchanged(_) => Ok(SinkOutcome::Unchanged),
+            Upsert::Duplicate { .. } => Ok(SinkOutcome::Duplicate),
+        }
+    }
+}
+
+fn to_record(page: Page) -> PageRecord {
+    PageRecord {
+        url: page.url.to_string(),
+        requested_url: page.requested_url.to_string(),
+        status: page.status,
+        fetched_at: page.fetched_at,
+        content_hash: page.content_hash,
+        etag: page.etag,
+        last_modified: page.last_modified,
+        title: page.title,
+        text: page.text,
+        sections: page
+            .sections
+            .into_iter()
+            .map(|s| Section { heading_path: s.heading_path, level: s.level, start: s.start, end: s.end })
+            .collect(),
+        outlinks: page.outlinks.into_iter().map(String::from).collect(),
+        canonical: page.canonical.map(String::from),
+        truncated: page.truncated,
+    }
+}
+
+/// Parses seed arguments into normalised URLs, with a clear error for anything that is not http(s).
+pub fn parse_seeds(raw: &[String]) -> Result<Vec<Url>> {
+    let mut seeds = Vec::new();
+    for s in raw {
+        let url = crawler::normalize(s, None).with_context(|| format!("bad seed `{s}`: give a full http(s) URL"))?;
+        seeds.push(url);
+    }
+    Ok(seeds)
+}
+
+/// Crawls from `seeds` (or resumes the frontier) into the page store.
+pub async fn crawl(
+    data: &DataDir,
+    seeds: &[Url],
+    config: CrawlConfig,
+    progress: &(dyn Fn(&CrawlStats) + Sync),
+) -> Result<CrawlStats> {
+    data.ensure().with_context(|| format!("cannot create data directory {}", data.root().display()))?;
+    let frontier = Arc::new(Frontier::open(&data.store_path()).context("cannot open the crawl frontier")?);
+    if seeds.is_empty() && frontier.counts()?.queued == 0 {
+        bail!("nothing to crawl: give a seed URL (the frontier has no queued URLs to resume)");
+    }
+    let store = Arc::new(PageStore::open(&data.store_path()).context("cannot open the page store")?);
+    let sink = Arc::new(StoreSink::new(store));
+    let crawler = Crawler::new(config, frontier);
+    Ok(crawler.run(seeds, sink, progress).await?)
+}
+
+/// Brings the index up to date with the page store.
+pub fn index(data: &DataDir, progress: &dyn Fn(u64, u64)) -> Result<SyncStats> {
+    data.ensure().with_context(|| format!("cannot create data directory {}", data.root().display()))?;
+    let store = PageStore::open(&data.store_path()).context("cannot open the page store")?;
+    let index = LexicalIndex::open(&data.index_path()).context("cannot open the search index")?;
+    Ok(indexer::sync::sync(&store, &index, progress)?)
+}

@@ -1,0 +1,43 @@
+//! Errors → HTTP statuses, in one place.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use super::dto::ErrorResponse;
+use crate::engine::QueryError;
+
+/// An error answered as JSON `{"error": …}`.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self { status: StatusCode::BAD_REQUEST, message: message.into() }
+    }
+
+    pub fn not_found() -> Self {
+        Self { status: StatusCode::NOT_FOUND, message: "no such route".into() }
+    }
+}
+
+impl From<QueryError> for ApiError {
+    fn from(e: QueryError) -> Self {
+        match e {
+            QueryError::BadRequest(message) => Self::bad_request(message),
+            QueryError::Internal(e) => {
+                tracing::error!(error = %format!("{e:#}"), "query failed");
+                Self { status: StatusCode::INTERNAL_SERVER_ERROR, message: "internal error".into() }
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(ErrorResponse { error: self.message })).into_response()
+    }
+}
