@@ -39,7 +39,7 @@ const STOP_WORDS: &[&str] = &[
     "did", "doing", "done", "i", "me", "my", "we", "our", "you", "your", "he", "she", "him", "her", "its",
     "can", "could", "should", "would", "shall", "may", "might", "must", "am", "been", "being", "were",
     "has", "have", "had", "having", "some", "any", "so", "than", "too", "very", "just", "about", "from",
-    "up", "out", "also", "s", "t",
+    "up", "out", "also", "s", "t", "many", "much",
 ];
 
 /// Heading paths are stored joined with this separator.
@@ -267,12 +267,13 @@ impl LexicalIndex {
         out
     }
 
-    /// Returns the inverse document frequency of an analysed term in passage bodies (BM25's idf).
-    pub fn idf(&self, term: &str) -> f32 {
+    /// Returns the inverse document frequency of an analysed term in passage bodies (BM25's idf), or
+    /// `None` if no passage contains it.
+    pub fn idf(&self, term: &str) -> Option<f32> {
         let searcher = self.reader.searcher();
         let n = searcher.num_docs() as f32;
         let df = searcher.doc_freq(&Term::from_field_text(self.fields.body, term)).unwrap_or(0) as f32;
-        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+        (df > 0.0).then(|| (1.0 + (n - df + 0.5) / (df + 0.5)).ln())
     }
 
     /// Returns the top `limit` passages for `query` by BM25.

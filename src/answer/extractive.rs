@@ -16,7 +16,7 @@ use super::{link::deep_link, Answer, AnswerSentence, Source};
 pub const MAX_SENTENCES: usize = 5;
 pub const MAX_WORDS: usize = 120;
 /// Below this share of the question's weight, the best sentence is not an answer.
-const MIN_SUPPORT: f32 = 0.5;
+const MIN_SUPPORT: f32 = 0.6;
 /// Sentences scoring under this fraction of the best are not used.
 const KEEP_RATIO: f32 = 0.7;
 /// Every sentence used must cover at least this share of the question on its own.
@@ -35,15 +35,22 @@ pub struct QueryTerms {
 impl QueryTerms {
     pub fn new(index: &LexicalIndex, question: &str) -> Self {
         let mut seen = HashSet::new();
-        let terms: Vec<(String, f32)> = index
+        let mut terms: Vec<(String, Option<f32>)> = index
             .analyze(question)
             .into_iter()
             .filter(|t| seen.insert(t.clone()))
             .map(|t| {
-                let idf = index.idf(&t).max(0.1);
+                let idf = index.idf(&t);
                 (t, idf)
             })
             .collect();
+        // A word no passage contains gets the mean weight of the words that some passage does
+        // contain: enough to keep "capital of France" from being answered by "capitalize" alone,
+        // without letting one unknown word (whose idf is the highest possible) outweigh the whole
+        // question in a small index.
+        let known: Vec<f32> = terms.iter().filter_map(|(_, w)| *w).collect();
+        let mean = if known.is_empty() { 1.0 } else { known.iter().sum::<f32>() / known.len() as f32 };
+        let terms: Vec<(String, f32)> = terms.drain(..).map(|(t, w)| (t, w.unwrap_or(mean).max(0.05))).collect();
         let total = terms.iter().map(|(_, w)| w).sum();
         Self { terms, total }
     }

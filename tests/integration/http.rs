@@ -1,0 +1,127 @@
+//! `cited serve`: the JSON API over HTTP, as a separate process.
+
+use std::time::{Duration, Instant};
+
+use axum::response::Html;
+use axum::routing::get;
+use axum::Router;
+use cited::serve::dto::{AnswerResponse, ErrorResponse, SearchResponse};
+
+use crate::common::{cited_json, cited_ok, serve_router, Server};
+use crate::python_docs::{assert_citations_hold, crawled};
+
+async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> (u16, T) {
+    let resp = reqwest::get(url).await.expect("request");
+    let status = resp.status().as_u16();
+    let text = resp.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("{url}: invalid JSON ({e}): {text}")))
+}
+
+#[tokio::test]
+async fn api_answer_and_search_match_the_cli() {
+    let (data, _) = crawled();
+    let server = Server::start(data);
+    let q = "What is the global interpreter lock?";
+    let (status, http): (u16, AnswerResponse) =
+        get_json(&format!("{}/api/answer?q={}", server.base, urlencode(q))).await;
+    assert_eq!(status, 200);
+    let cli: AnswerResponse = cited_json(data, &["ask", "--json", q]);
+    assert_eq!(AnswerResponse { took_ms: 0, ..http }, AnswerResponse { took_ms: 0, ..cli });
+
+    let (status, hits): (u16, SearchResponse) =
+        get_json(&format!("{}/api/search?q=json+dumps&limit=5", server.base)).await;
+    assert_eq!(status, 200);
+    let cli: SearchResponse = cited_json(data, &["search", "--json", "--limit", "5", "json dumps"]);
+    assert_eq!(hits, cli);
+
+    let (status, health): (u16, serde_json::Value) = get_json(&format!("{}/healthz", server.base)).await;
+    assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
+}
+
+#[tokio::test]
+async fn bad_requests_get_json_errors_never_500() {
+    let (data, _) = crawled();
+    let server = Server::start(data);
+    let long = "a".repeat(5000);
+    let cases = [
+        ("/api/answer", 400),
+        ("/api/answer?q=", 400),
+        ("/api/answer?q=%20%20", 400),
+        (&*format!("/api/answer?q={long}"), 400),
+        ("/api/search?q=json&limit=abc", 400),
+        ("/api/search?q=json&limit=0", 400),
+        ("/api/search?q=json&limit=100000", 400),
+        ("/no/such/route", 404),
+    ];
+    for (path, expected) in cases {
+        let (status, body): (u16, ErrorResponse) = get_json(&format!("{}{path}", server.base)).await;
+        assert_eq!(status, expected, "{path}: {}", body.error);
+        assert!(!body.error.is_empty());
+    }
+    for q in ["%22unbalanced", "-json", "a%3Ab", "%28%28%28", "site%3A", "%3Cscript%3E"] {
+        let (status, answer): (u16, AnswerResponse) = get_json(&format!("{}/api/answer?q={q}", server.base)).await;
+        assert_eq!(status, 200, "q={q}");
+        assert_citations_hold(data, &answer);
+    }
+}
+
+#[tokio::test]
+async fn search_page_shows_the_answer_and_escapes_everything() {
+    let (data, _) = crawled();
+    let server = Server::start(data);
+    let get = |q: &'static str| {
+        let base = server.base.clone();
+        async move { reqwest::get(format!("{base}/?q={q}")).await.expect("page").text().await.expect("body") }
+    };
+    let page = get("What+is+the+global+interpreter+lock%3F").await;
+    assert!(page.contains("only one thread executes Python bytecode at a time"));
+    assert!(page.contains("glossary.html#:~:text="), "the answer links its source");
+    let page = get("%3Cscript%3Ealert(1)%3C/script%3E%22%3E%3Cimg+src%3Dx%3E").await;
+    assert!(!page.contains("<script>alert(1)") && !page.contains("<img src=x>"), "query echoed unescaped");
+    assert!(page.contains("&lt;script&gt;"));
+}
+
+/// A server started on an empty data directory answers throughout a crawl run by another process
+/// and answers from the new index once it is written, with no restart.
+#[tokio::test]
+async fn serve_sees_a_new_index_without_restart() {
+    let site = serve_router(
+        Router::new()
+            .route("/", get(|| async { Html(r#"<main><h1>Ferrets</h1><p>Ferrets sleep about fourteen hours a day in dark burrows.</p><a href="/food">food</a></main>"#) }))
+            .route("/food", get(|| async { Html("<main><h1>Food</h1><p>Ferrets are obligate carnivores and eat meat only.</p></main>") })),
+    );
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path());
+    let url = format!("{}/api/answer?q=How+long+do+ferrets+sleep", server.base);
+    let (status, before): (u16, AnswerResponse) = get_json(&url).await;
+    assert_eq!(status, 200);
+    assert!(before.sentences.is_empty());
+
+    let seed = format!("http://{site}/");
+    let crawl = tokio::task::spawn_blocking({
+        let data = data.path().to_path_buf();
+        move || cited_ok(&data, &["crawl", &seed, "--delay-ms", "0"])
+    });
+    // Keep asking while the crawl and index run: every answer is a 200.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut answered = None;
+    while Instant::now() < deadline {
+        let (status, answer): (u16, AnswerResponse) = get_json(&url).await;
+        assert_eq!(status, 200);
+        if !answer.sentences.is_empty() {
+            answered = Some(answer);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    crawl.await.expect("crawl task");
+    let answer = answered.expect("the server never saw the new index");
+    assert_eq!(answer.sentences[0].text, "Ferrets sleep about fourteen hours a day in dark burrows.");
+    assert_eq!(answer.sources[0].url, format!("http://{site}/"));
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests: real sites on 127.0.0.1 → `cited crawl` → `cited index` → `cited ask` / HTTP.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod http;
+mod python_docs;
+mod resume;
