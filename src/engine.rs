@@ -51,9 +51,13 @@ pub struct Engine {
 impl Engine {
     /// Opens the index in `data` (creating an empty one if there is none yet).
     pub fn open(data: &DataDir) -> anyhow::Result<Self> {
-        data.ensure().with_context(|| format!("cannot create data directory {}", data.root().display()))?;
-        let index = LexicalIndex::open(&data.index_path()).context("cannot open the search index")?;
-        Ok(Self { retriever: Retriever::new(Arc::new(index)) })
+        data.ensure()
+            .with_context(|| format!("cannot create data directory {}", data.root().display()))?;
+        let index =
+            LexicalIndex::open(&data.index_path()).context("cannot open the search index")?;
+        Ok(Self {
+            retriever: Retriever::new(Arc::new(index)),
+        })
     }
 
     pub fn index(&self) -> &LexicalIndex {
@@ -64,19 +68,34 @@ impl Engine {
     pub fn answer(&self, question: &str) -> Result<Timed<Answer>, QueryError> {
         let started = Instant::now();
         let question = validate(question)?;
-        let hits = self.retriever.search(question, ANSWER_PASSAGES).map_err(anyhow::Error::from)?;
+        let hits = self
+            .retriever
+            .search(question, ANSWER_PASSAGES)
+            .map_err(anyhow::Error::from)?;
         let answer = extractive::answer(self.retriever.index(), question, &hits);
-        Ok(Timed { value: answer, took_ms: started.elapsed().as_millis() as u64 })
+        Ok(Timed {
+            value: answer,
+            took_ms: started.elapsed().as_millis() as u64,
+        })
     }
 
     /// Returns the top `limit` pages for `query`, each with its best passage's snippet.
-    pub fn search(&self, query: &str, limit: usize) -> Result<Timed<Vec<SearchResult>>, QueryError> {
+    pub fn search(
+        &self,
+        query: &str,
+        limit: usize,
+    ) -> Result<Timed<Vec<SearchResult>>, QueryError> {
         let started = Instant::now();
         let query = validate(query)?;
         if limit == 0 || limit > MAX_LIMIT {
-            return Err(QueryError::BadRequest(format!("limit must be between 1 and {MAX_LIMIT}")));
+            return Err(QueryError::BadRequest(format!(
+                "limit must be between 1 and {MAX_LIMIT}"
+            )));
         }
-        let hits = self.retriever.search(query, limit * OVERFETCH).map_err(anyhow::Error::from)?;
+        let hits = self
+            .retriever
+            .search(query, limit * OVERFETCH)
+            .map_err(anyhow::Error::from)?;
         let terms = extractive::QueryTerms::new(self.retriever.index(), query);
         let mut seen = std::collections::HashSet::new();
         let mut results = Vec::new();
@@ -94,7 +113,10 @@ impl Engine {
                 score: hit.score,
             });
         }
-        Ok(Timed { value: results, took_ms: started.elapsed().as_millis() as u64 })
+        Ok(Timed {
+            value: results,
+            took_ms: started.elapsed().as_millis() as u64,
+        })
     }
 }
 
@@ -104,7 +126,9 @@ fn validate(query: &str) -> Result<&str, QueryError> {
         return Err(QueryError::BadRequest("the query is empty".into()));
     }
     if query.len() > MAX_QUERY_BYTES {
-        return Err(QueryError::BadRequest(format!("the query is longer than {MAX_QUERY_BYTES} bytes")));
+        return Err(QueryError::BadRequest(format!(
+            "the query is longer than {MAX_QUERY_BYTES} bytes"
+        )));
     }
     Ok(query)
 }

@@ -49,7 +49,12 @@ fn to_record(page: Page) -> PageRecord {
         sections: page
             .sections
             .into_iter()
-            .map(|s| Section { heading_path: s.heading_path, level: s.level, start: s.start, end: s.end })
+            .map(|s| Section {
+                heading_path: s.heading_path,
+                level: s.level,
+                start: s.start,
+                end: s.end,
+            })
             .collect(),
         outlinks: page.outlinks.into_iter().map(String::from).collect(),
         canonical: page.canonical.map(String::from),
@@ -61,7 +66,8 @@ fn to_record(page: Page) -> PageRecord {
 pub fn parse_seeds(raw: &[String]) -> Result<Vec<Url>> {
     let mut seeds = Vec::new();
     for s in raw {
-        let url = crawler::normalize(s, None).with_context(|| format!("bad seed `{s}`: give a full http(s) URL"))?;
+        let url = crawler::normalize(s, None)
+            .with_context(|| format!("bad seed `{s}`: give a full http(s) URL"))?;
         seeds.push(url);
     }
     Ok(seeds)
@@ -74,12 +80,15 @@ pub async fn crawl(
     config: CrawlConfig,
     progress: &(dyn Fn(&CrawlStats) + Sync),
 ) -> Result<CrawlStats> {
-    data.ensure().with_context(|| format!("cannot create data directory {}", data.root().display()))?;
-    let frontier = Arc::new(Frontier::open(&data.store_path()).context("cannot open the crawl frontier")?);
+    data.ensure()
+        .with_context(|| format!("cannot create data directory {}", data.root().display()))?;
+    let frontier =
+        Arc::new(Frontier::open(&data.store_path()).context("cannot open the crawl frontier")?);
     if seeds.is_empty() && frontier.counts()?.queued == 0 {
         bail!("nothing to crawl: give a seed URL (the frontier has no queued URLs to resume)");
     }
-    let store = Arc::new(PageStore::open(&data.store_path()).context("cannot open the page store")?);
+    let store =
+        Arc::new(PageStore::open(&data.store_path()).context("cannot open the page store")?);
     let sink = Arc::new(StoreSink::new(store));
     let crawler = Crawler::new(config, frontier);
     Ok(crawler.run(seeds, sink, progress).await?)
@@ -87,7 +96,8 @@ pub async fn crawl(
 
 /// Brings the index up to date with the page store.
 pub fn index(data: &DataDir, progress: &dyn Fn(u64, u64)) -> Result<SyncStats> {
-    data.ensure().with_context(|| format!("cannot create data directory {}", data.root().display()))?;
+    data.ensure()
+        .with_context(|| format!("cannot create data directory {}", data.root().display()))?;
     let store = PageStore::open(&data.store_path()).context("cannot open the page store")?;
     let index = LexicalIndex::open(&data.index_path()).context("cannot open the search index")?;
     Ok(indexer::sync::sync(&store, &index, progress)?)

@@ -118,7 +118,11 @@ impl CrawlStats {
 }
 
 enum Outcome {
-    Page { page: Box<Page>, noindex: bool, redirects: Vec<Url> },
+    Page {
+        page: Box<Page>,
+        noindex: bool,
+        redirects: Vec<Url>,
+    },
     Skipped(Skip),
     RobotsUnavailable(String),
     RetryLater(Duration),
@@ -178,7 +182,11 @@ impl Crawler {
         if scope_seeds.is_empty() {
             scope_seeds = queued.iter().map(|e| e.url.clone()).collect();
         }
-        let shared = Arc::new(Shared { fetcher, robots, scope: ScopeRules::new(self.config.scope, &scope_seeds) });
+        let shared = Arc::new(Shared {
+            fetcher,
+            robots,
+            scope: ScopeRules::new(self.config.scope, &scope_seeds),
+        });
 
         let mut hosts: HashMap<String, Host> = HashMap::new();
         let mut order: Vec<String> = Vec::new();
@@ -190,17 +198,28 @@ impl Crawler {
             blocking(move || frontier.counts()).await?
         };
         let mut fetched_total = counts.fetched;
-        let mut stats = CrawlStats { queued: counts.queued, ..CrawlStats::default() };
+        let mut stats = CrawlStats {
+            queued: counts.queued,
+            ..CrawlStats::default()
+        };
         let mut tasks: JoinSet<(Entry, Outcome)> = JoinSet::new();
         let mut cursor = 0usize;
 
         loop {
             // Start as many requests as politeness and the caps allow.
-            while tasks.len() < self.config.concurrency && fetched_total + (tasks.len() as u64) < self.config.max_pages {
+            while tasks.len() < self.config.concurrency
+                && fetched_total + (tasks.len() as u64) < self.config.max_pages
+            {
                 let now = Instant::now();
-                let Some(key) = next_host(&hosts, &order, &mut cursor, now, self.config.per_host) else { break };
+                let Some(key) = next_host(&hosts, &order, &mut cursor, now, self.config.per_host)
+                else {
+                    break;
+                };
                 let host = hosts.get_mut(&key).expect("next_host returns a known host");
-                let entry = host.queue.pop_front().expect("next_host returns a host with work");
+                let entry = host
+                    .queue
+                    .pop_front()
+                    .expect("next_host returns a host with work");
                 host.in_flight += 1;
                 let shared = shared.clone();
                 tasks.spawn(async move {
@@ -210,7 +229,11 @@ impl Crawler {
             }
             stats.in_flight = tasks.len() as u64;
             if tasks.is_empty() {
-                let waiting = hosts.values().filter(|h| !h.blocked && !h.queue.is_empty()).map(|h| h.next_at).min();
+                let waiting = hosts
+                    .values()
+                    .filter(|h| !h.blocked && !h.queue.is_empty())
+                    .map(|h| h.next_at)
+                    .min();
                 match waiting {
                     Some(at) if fetched_total < self.config.max_pages => {
                         tokio::time::sleep_until(at.into()).await;
@@ -233,19 +256,30 @@ impl Crawler {
                 _ => tasks.join_next().await,
             };
             let Some(joined) = joined else { continue };
-            let (entry, outcome) = joined.map_err(|e| CrawlError::Other(format!("crawl task failed: {e}")))?;
+            let (entry, outcome) =
+                joined.map_err(|e| CrawlError::Other(format!("crawl task failed: {e}")))?;
             let key = host_key(&entry.url);
             let delay = self.host_delay(&shared, &entry.url);
             if let Some(host) = hosts.get_mut(&key) {
                 host.in_flight -= 1;
                 host.next_at = host.next_at.max(Instant::now() + delay);
             }
+            let fetched_before = stats.fetched;
             let added = self
-                .settle(entry, outcome, &sink, &shared.scope, &mut hosts, &mut stats, &mut fetched_total)
+                .settle(entry, outcome, &sink, &shared.scope, &mut hosts, &mut stats)
                 .await?;
+            fetched_total += stats.fetched - fetched_before;
             stats.queued = stats.queued.saturating_sub(1) + added.len() as u64;
             for (url, depth) in added {
-                push_entry(&mut hosts, &mut order, Entry { url, depth, attempts: 0 });
+                push_entry(
+                    &mut hosts,
+                    &mut order,
+                    Entry {
+                        url,
+                        depth,
+                        attempts: 0,
+                    },
+                );
             }
             stats.elapsed_ms = started.elapsed().as_millis() as u64;
             progress(&stats);
@@ -276,14 +310,16 @@ impl Crawler {
         scope: &ScopeRules,
         hosts: &mut HashMap<String, Host>,
         stats: &mut CrawlStats,
-        fetched_total: &mut u64,
     ) -> Result<Vec<(Url, u32)>, CrawlError> {
         let frontier = self.frontier.clone();
         let url = entry.url.clone();
         match outcome {
-            Outcome::Page { page, noindex, redirects } => {
+            Outcome::Page {
+                page,
+                noindex,
+                redirects,
+            } => {
                 stats.fetched += 1;
-                *fetched_total += 1;
                 stats.truncated += u64::from(page.truncated);
                 let links: Vec<(Url, u32)> = if entry.depth < self.config.max_depth {
                     page.outlinks
@@ -307,7 +343,8 @@ impl Crawler {
                             Err(e) => return Err(CrawlError::Sink(e)),
                         }
                     };
-                    let added = frontier.finish(&url, Finish::Fetched, &label, &links, &redirects)?;
+                    let added =
+                        frontier.finish(&url, Finish::Fetched, &label, &links, &redirects)?;
                     Ok((label, added))
                 })
                 .await?;
@@ -354,11 +391,23 @@ impl Crawler {
                 let key = host_key(&entry.url);
                 if entry.attempts + 1 >= MAX_ATTEMPTS {
                     stats.errors += 1;
-                    return blocking(move || frontier.finish(&url, Finish::Failed, "gave up after repeated 429/503", &[], &[])).await;
+                    return blocking(move || {
+                        frontier.finish(
+                            &url,
+                            Finish::Failed,
+                            "gave up after repeated 429/503",
+                            &[],
+                            &[],
+                        )
+                    })
+                    .await;
                 }
                 if let Some(host) = hosts.get_mut(&key) {
                     host.next_at = Instant::now() + after;
-                    host.queue.push_front(Entry { attempts: entry.attempts + 1, ..entry });
+                    host.queue.push_front(Entry {
+                        attempts: entry.attempts + 1,
+                        ..entry
+                    });
                 }
                 stats.queued += 1;
                 blocking(move || frontier.bump_attempts(&url).map(|()| Vec::new())).await
@@ -376,7 +425,12 @@ fn push_entry(hosts: &mut HashMap<String, Host>, order: &mut Vec<String>, entry:
     let key = host_key(&entry.url);
     let host = hosts.entry(key.clone()).or_insert_with(|| {
         order.push(key);
-        Host { queue: VecDeque::new(), in_flight: 0, next_at: Instant::now(), blocked: false }
+        Host {
+            queue: VecDeque::new(),
+            in_flight: 0,
+            next_at: Instant::now(),
+            blocked: false,
+        }
     });
     if !host.blocked {
         host.queue.push_back(entry);
@@ -384,11 +438,21 @@ fn push_entry(hosts: &mut HashMap<String, Host>, order: &mut Vec<String>, entry:
 }
 
 /// Returns the next host that may be asked now, round robin.
-fn next_host(hosts: &HashMap<String, Host>, order: &[String], cursor: &mut usize, now: Instant, per_host: usize) -> Option<String> {
+fn next_host(
+    hosts: &HashMap<String, Host>,
+    order: &[String],
+    cursor: &mut usize,
+    now: Instant,
+    per_host: usize,
+) -> Option<String> {
     for i in 0..order.len() {
         let idx = (*cursor + i) % order.len();
         let host = &hosts[&order[idx]];
-        if !host.blocked && !host.queue.is_empty() && host.in_flight < per_host && host.next_at <= now {
+        if !host.blocked
+            && !host.queue.is_empty()
+            && host.in_flight < per_host
+            && host.next_at <= now
+        {
             *cursor = idx + 1;
             return Some(order[idx].clone());
         }
@@ -396,8 +460,12 @@ fn next_host(hosts: &HashMap<String, Host>, order: &[String], cursor: &mut usize
     None
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, CrawlError> + Send + 'static) -> Result<T, CrawlError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| CrawlError::Other(format!("blocking task failed: {e}")))?
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, CrawlError> + Send + 'static,
+) -> Result<T, CrawlError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| CrawlError::Other(format!("blocking task failed: {e}")))?
 }
 
 /// Fetches one URL, following redirects hop by hop with scope and robots checked on each.
@@ -410,7 +478,11 @@ async fn crawl_one(shared: &Shared, start: &Url) -> Outcome {
         }
         let rules = shared.robots.rules(&url).await;
         if let Rules::Unreachable(reason) = rules.as_ref() {
-            return if hop == 0 { Outcome::RobotsUnavailable(reason.clone()) } else { Outcome::Skipped(Skip::Robots) };
+            return if hop == 0 {
+                Outcome::RobotsUnavailable(reason.clone())
+            } else {
+                Outcome::Skipped(Skip::Robots)
+            };
         }
         if !rules.allowed(&url) {
             return Outcome::Skipped(Skip::Robots);
@@ -424,7 +496,9 @@ async fn crawl_one(shared: &Shared, start: &Url) -> Outcome {
                 redirects.push(location.clone());
                 url = location;
             }
-            Fetched::Unsupported { content_type, .. } => return Outcome::Skipped(Skip::Unsupported(content_type)),
+            Fetched::Unsupported { content_type, .. } => {
+                return Outcome::Skipped(Skip::Unsupported(content_type))
+            }
             Fetched::Body(body) => return settle_body(start, url, body, redirects).await,
         }
     }
@@ -440,12 +514,16 @@ async fn settle_body(start: &Url, url: Url, body: Body, redirects: Vec<Url>) -> 
     let requested = start.clone();
     let extracted = tokio::task::spawn_blocking(move || {
         let text = decode(&body.bytes, &body.content_type);
-        let robots_header = body.header("x-robots-tag").unwrap_or_default().to_ascii_lowercase();
-        let mut extracted = if body.is_html() || body.content_type.is_empty() && looks_like_html(&text) {
-            extract_html(&text, &url)
-        } else {
-            extract_plain(&text)
-        };
+        let robots_header = body
+            .header("x-robots-tag")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let mut extracted =
+            if body.is_html() || body.content_type.is_empty() && looks_like_html(&text) {
+                extract_html(&text, &url)
+            } else {
+                extract_plain(&text)
+            };
         extracted.noindex |= robots_header.contains("noindex") || robots_header.contains("none");
         if robots_header.contains("nofollow") || robots_header.contains("none") {
             extracted.links.clear();
@@ -470,24 +548,35 @@ async fn settle_body(start: &Url, url: Url, body: Body, redirects: Vec<Url>) -> 
     })
     .await;
     match extracted {
-        Ok((page, noindex)) => Outcome::Page { page: Box::new(page), noindex, redirects },
+        Ok((page, noindex)) => Outcome::Page {
+            page: Box::new(page),
+            noindex,
+            redirects,
+        },
         Err(e) => Outcome::Failed(format!("extraction failed: {e}")),
     }
 }
 
 fn looks_like_html(text: &str) -> bool {
-    let head: String = text.chars().take(512).collect::<String>().to_ascii_lowercase();
+    let head: String = text
+        .chars()
+        .take(512)
+        .collect::<String>()
+        .to_ascii_lowercase();
     head.contains("<html") || head.contains("<!doctype html") || head.contains("<body")
 }
 
 /// Parses `Retry-After` (seconds or an HTTP date); defaults to 5 s, capped at five minutes.
 fn retry_after(body: &Body) -> Duration {
-    let Some(value) = body.header("retry-after") else { return Duration::from_secs(5) };
+    let Some(value) = body.header("retry-after") else {
+        return Duration::from_secs(5);
+    };
     let value = value.trim();
     let wait = if let Ok(secs) = value.parse::<u64>() {
         Duration::from_secs(secs)
     } else if let Ok(at) = httpdate::parse_http_date(value) {
-        at.duration_since(std::time::SystemTime::now()).unwrap_or_default()
+        at.duration_since(std::time::SystemTime::now())
+            .unwrap_or_default()
     } else {
         Duration::from_secs(5)
     };

@@ -44,11 +44,49 @@ const SKIP_ALWAYS: &[&str] = &[
     "script", "style", "noscript", "template", "nav", "aside", "form", "svg", "button", "select",
     "textarea", "iframe", "object", "embed", "head", "canvas", "dialog", "math",
 ];
-const SKIP_ROLES: &[&str] = &["navigation", "banner", "contentinfo", "search", "complementary"];
+const SKIP_ROLES: &[&str] = &[
+    "navigation",
+    "banner",
+    "contentinfo",
+    "search",
+    "complementary",
+];
 const BLOCKS: &[&str] = &[
-    "p", "div", "section", "article", "main", "li", "ul", "ol", "dl", "dt", "dd", "table", "tr", "td",
-    "th", "thead", "tbody", "blockquote", "pre", "figure", "figcaption", "h1", "h2", "h3", "h4", "h5",
-    "h6", "hr", "address", "details", "summary", "caption", "body", "header", "footer",
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "thead",
+    "tbody",
+    "blockquote",
+    "pre",
+    "figure",
+    "figcaption",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "address",
+    "details",
+    "summary",
+    "caption",
+    "body",
+    "header",
+    "footer",
 ];
 /// Deep enough for any real page; deeper nesting is hostile and its text is dropped.
 const MAX_DEPTH: usize = 512;
@@ -65,7 +103,11 @@ pub fn extract_html(html: &str, url: &Url) -> Extracted {
     for meta in doc.select(&selector("meta[name]")) {
         let name = meta.value().attr("name").unwrap_or("").to_ascii_lowercase();
         if name == "robots" {
-            let content = meta.value().attr("content").unwrap_or("").to_ascii_lowercase();
+            let content = meta
+                .value()
+                .attr("content")
+                .unwrap_or("")
+                .to_ascii_lowercase();
             out.noindex |= content.contains("noindex") || content.contains("none");
             out.nofollow |= content.contains("nofollow") || content.contains("none");
         }
@@ -94,7 +136,9 @@ pub fn extract_html(html: &str, url: &Url) -> Extracted {
             if rel.split_whitespace().any(|r| r == "nofollow") {
                 continue;
             }
-            let Some(href) = a.value().attr("href") else { continue };
+            let Some(href) = a.value().attr("href") else {
+                continue;
+            };
             if let Ok(link) = normalize(href, Some(&base)) {
                 if seen.insert(link.as_str().to_string()) {
                     out.links.push(link);
@@ -110,7 +154,11 @@ pub fn extract_html(html: &str, url: &Url) -> Extracted {
     }
     let (text, sections) = builder.finish();
     if out.title.is_empty() {
-        out.title = sections.iter().find(|s| s.level > 0).and_then(|s| s.heading_path.last().cloned()).unwrap_or_default();
+        out.title = sections
+            .iter()
+            .find(|s| s.level > 0)
+            .and_then(|s| s.heading_path.last().cloned())
+            .unwrap_or_default();
     }
     out.text = text;
     out.sections = sections;
@@ -128,13 +176,29 @@ pub fn extract_plain(body: &str) -> Extracted {
         }
     }
     let text = text.trim_end().to_string();
-    let title = text.lines().next().unwrap_or("").chars().take(120).collect();
+    let title = text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(120)
+        .collect();
     let sections = if text.is_empty() {
         Vec::new()
     } else {
-        vec![Section { heading_path: Vec::new(), level: 0, start: 0, end: text.len() }]
+        vec![Section {
+            heading_path: Vec::new(),
+            level: 0,
+            start: 0,
+            end: text.len(),
+        }]
     };
-    Extracted { title, text, sections, ..Extracted::default() }
+    Extracted {
+        title,
+        text,
+        sections,
+        ..Extracted::default()
+    }
 }
 
 fn main_root(doc: &Html) -> (Option<ElementRef<'_>>, bool) {
@@ -204,7 +268,9 @@ impl TextBuilder {
                     self.newline();
                 }
                 if name == "pre" {
-                    let raw: String = ElementRef::wrap(node).map(|e| e.text().collect()).unwrap_or_default();
+                    let raw: String = ElementRef::wrap(node)
+                        .map(|e| e.text().collect())
+                        .unwrap_or_default();
                     self.push_pre(&raw);
                     self.newline();
                     return;
@@ -240,7 +306,8 @@ impl TextBuilder {
             if c.is_whitespace() {
                 self.pending_space = true;
             } else {
-                if self.pending_space && !self.text.is_empty() && !self.text.ends_with(['\n', ' ']) {
+                if self.pending_space && !self.text.is_empty() && !self.text.ends_with(['\n', ' '])
+                {
                     self.text.push(' ');
                 }
                 self.pending_space = false;
@@ -332,9 +399,18 @@ mod tests {
         assert_eq!(e.title, "Guide Page");
         assert_eq!(e.text, "Install\nRun the installer.\nLinux\nUse apt.");
         assert_eq!(e.sections.len(), 2);
-        assert_eq!(&e.text[e.sections[0].start..e.sections[0].end], "Install\nRun the installer.");
-        assert_eq!(e.sections[1].heading_path, vec!["Install".to_string(), "Linux".to_string()]);
-        assert_eq!(&e.text[e.sections[1].start..e.sections[1].end], "Linux\nUse apt.");
+        assert_eq!(
+            &e.text[e.sections[0].start..e.sections[0].end],
+            "Install\nRun the installer."
+        );
+        assert_eq!(
+            e.sections[1].heading_path,
+            vec!["Install".to_string(), "Linux".to_string()]
+        );
+        assert_eq!(
+            &e.text[e.sections[1].start..e.sections[1].end],
+            "Linux\nUse apt."
+        );
         assert_eq!(e.links[0].as_str(), "http://example.com/nav.html");
     }
 
@@ -347,7 +423,10 @@ mod tests {
         assert_eq!(e.text, "Body text.\nx");
         assert!(e.noindex && e.nofollow);
         assert!(e.links.is_empty());
-        assert_eq!(e.canonical.expect("canonical").as_str(), "http://example.com/canon.html");
+        assert_eq!(
+            e.canonical.expect("canonical").as_str(),
+            "http://example.com/canon.html"
+        );
     }
 
     #[test]
@@ -372,15 +451,32 @@ mod tests {
         let html = r#"<main><h1>Functions</h1><dl><dt id="zip">zip(*iterables)</dt><dd><p>Iterate in parallel.</p></dd>
             <dt>no id</dt><dd>plain</dd></dl><h2>Next</h2><p>x</p></main>"#;
         let e = extract_html(html, &url());
-        let paths: Vec<_> = e.sections.iter().map(|s| (s.level, s.heading_path.join("/"))).collect();
-        assert_eq!(paths, vec![(1, "Functions".into()), (2, "Functions/zip(*iterables)".into()), (2, "Next".into())]);
+        let paths: Vec<_> = e
+            .sections
+            .iter()
+            .map(|s| (s.level, s.heading_path.join("/")))
+            .collect();
+        assert_eq!(
+            paths,
+            vec![
+                (1, "Functions".into()),
+                (2, "Functions/zip(*iterables)".into()),
+                (2, "Next".into())
+            ]
+        );
         let zip = &e.sections[1];
-        assert_eq!(&e.text[zip.start..zip.end], "zip(*iterables)\nIterate in parallel.\nno id\nplain");
+        assert_eq!(
+            &e.text[zip.start..zip.end],
+            "zip(*iterables)\nIterate in parallel.\nno id\nplain"
+        );
     }
 
     #[test]
     fn pre_keeps_lines() {
-        let e = extract_html("<main><p>Example:</p><pre>a = 1\n\n  b = 2\n</pre><p>After.</p></main>", &url());
+        let e = extract_html(
+            "<main><p>Example:</p><pre>a = 1\n\n  b = 2\n</pre><p>After.</p></main>",
+            &url(),
+        );
         assert_eq!(e.text, "Example:\na = 1\n  b = 2\nAfter.");
     }
 }

@@ -34,7 +34,10 @@ impl Default for FetchConfig {
 
 /// The user agent sent when none is configured.
 pub fn default_user_agent() -> String {
-    format!("cited/{} (+https://github.com/cited/cited)", env!("CARGO_PKG_VERSION"))
+    format!(
+        "cited/{} (+https://github.com/cited/cited)",
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 /// The answer to one request.
@@ -61,7 +64,10 @@ pub struct Body {
 impl Body {
     /// Returns a header as a string, if present and valid.
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
     }
 
     pub fn is_html(&self) -> bool {
@@ -96,7 +102,10 @@ impl Fetcher {
         let resp = self
             .client
             .get(url.clone())
-            .header("Accept", "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1")
+            .header(
+                "Accept",
+                "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1",
+            )
             .send()
             .await?;
         let status = resp.status().as_u16();
@@ -120,11 +129,20 @@ impl Fetcher {
             || content_type.starts_with("application/xhtml+xml")
             || content_type.starts_with("text/plain");
         if !accept_any && resp.status().is_success() && !supported {
-            return Ok(Fetched::Unsupported { status, content_type });
+            return Ok(Fetched::Unsupported {
+                status,
+                content_type,
+            });
         }
         let headers = resp.headers().clone();
         let (bytes, truncated) = read_capped(resp, self.config.max_body).await?;
-        Ok(Fetched::Body(Body { status, headers, content_type, bytes, truncated }))
+        Ok(Fetched::Body(Body {
+            status,
+            headers,
+            content_type,
+            bytes,
+            truncated,
+        }))
     }
 }
 
@@ -146,7 +164,8 @@ async fn read_capped(resp: reqwest::Response, cap: usize) -> Result<(Vec<u8>, bo
 /// Decodes a body to text: charset from the `Content-Type` header, else a BOM, else `<meta charset>`
 /// or `http-equiv` in the first 1024 bytes, else UTF-8. Invalid bytes become U+FFFD.
 pub fn decode(bytes: &[u8], content_type: &str) -> String {
-    let from_header = charset_param(content_type).and_then(|l| encoding_rs::Encoding::for_label(l.as_bytes()));
+    let from_header =
+        charset_param(content_type).and_then(|l| encoding_rs::Encoding::for_label(l.as_bytes()));
     let encoding = from_header
         .or_else(|| encoding_rs::Encoding::for_bom(bytes).map(|(e, _)| e))
         .or_else(|| sniff_meta_charset(&bytes[..bytes.len().min(1024)]))
@@ -158,7 +177,8 @@ pub fn decode(bytes: &[u8], content_type: &str) -> String {
 fn charset_param(content_type: &str) -> Option<String> {
     content_type.split(';').skip(1).find_map(|p| {
         let (k, v) = p.split_once('=')?;
-        (k.trim().eq_ignore_ascii_case("charset")).then(|| v.trim().trim_matches(['"', '\'']).to_string())
+        (k.trim().eq_ignore_ascii_case("charset"))
+            .then(|| v.trim().trim_matches(['"', '\'']).to_string())
     })
 }
 
@@ -166,7 +186,10 @@ fn sniff_meta_charset(head: &[u8]) -> Option<&'static encoding_rs::Encoding> {
     let head = String::from_utf8_lossy(head).to_ascii_lowercase();
     let at = head.find("charset=")? + "charset=".len();
     let rest = head[at..].trim_start_matches(['"', '\'', ' ']);
-    let label: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.')).collect();
+    let label: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
+        .collect();
     encoding_rs::Encoding::for_label(label.as_bytes())
 }
 
@@ -184,6 +207,9 @@ mod tests {
         assert!(decode(equiv, "text/html").ends_with('а'));
         assert_eq!(decode("é".as_bytes(), "text/html"), "é");
         // A lying or unknown label falls back without failing; invalid bytes become U+FFFD.
-        assert_eq!(decode(b"ok\xff", "text/html; charset=no-such-charset"), "ok\u{fffd}");
+        assert_eq!(
+            decode(b"ok\xff", "text/html; charset=no-such-charset"),
+            "ok\u{fffd}"
+        );
     }
 }

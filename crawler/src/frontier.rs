@@ -68,7 +68,9 @@ impl Frontier {
             );
             CREATE INDEX IF NOT EXISTS frontier_state ON frontier(state);",
         )?;
-        Ok(Self { conn: Mutex::new(conn) })
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -87,13 +89,24 @@ impl Frontier {
     /// Returns every queued URL in the order it was discovered.
     pub fn queued(&self) -> Result<Vec<Entry>, CrawlError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare("SELECT url, depth, attempts FROM frontier WHERE state = ?1 ORDER BY rowid")?;
-        let rows = stmt.query_map([QUEUED], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?, r.get::<_, u32>(2)?)))?;
+        let mut stmt = conn
+            .prepare("SELECT url, depth, attempts FROM frontier WHERE state = ?1 ORDER BY rowid")?;
+        let rows = stmt.query_map([QUEUED], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, u32>(1)?,
+                r.get::<_, u32>(2)?,
+            ))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let (url, depth, attempts) = row?;
             if let Ok(url) = Url::parse(&url) {
-                out.push(Entry { url, depth, attempts });
+                out.push(Entry {
+                    url,
+                    depth,
+                    attempts,
+                });
             }
         }
         Ok(out)
@@ -134,13 +147,19 @@ impl Frontier {
 
     /// Records one more failed attempt at `url`, which stays queued.
     pub fn bump_attempts(&self, url: &Url) -> Result<(), CrawlError> {
-        self.conn().execute("UPDATE frontier SET attempts = attempts + 1 WHERE url = ?1", [url.as_str()])?;
+        self.conn().execute(
+            "UPDATE frontier SET attempts = attempts + 1 WHERE url = ?1",
+            [url.as_str()],
+        )?;
         Ok(())
     }
 
     pub fn counts(&self) -> Result<FrontierCounts, CrawlError> {
         let conn = self.conn();
-        let count = |sql: &str| -> Result<u64, rusqlite::Error> { conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n as u64) };
+        let count = |sql: &str| -> Result<u64, rusqlite::Error> {
+            conn.query_row(sql, [], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+        };
         Ok(FrontierCounts {
             queued: count("SELECT COUNT(*) FROM frontier WHERE state = 0")?,
             done: count("SELECT COUNT(*) FROM frontier WHERE state = 2")?,
@@ -153,14 +172,22 @@ impl Frontier {
     pub fn outcome(&self, url: &Url) -> Result<Option<String>, CrawlError> {
         Ok(self
             .conn()
-            .query_row("SELECT outcome FROM frontier WHERE url = ?1", [url.as_str()], |r| r.get::<_, Option<String>>(0))
+            .query_row(
+                "SELECT outcome FROM frontier WHERE url = ?1",
+                [url.as_str()],
+                |r| r.get::<_, Option<String>>(0),
+            )
             .optional()?
             .flatten())
     }
 }
 
-fn insert_new(tx: &rusqlite::Transaction<'_>, urls: &[(Url, u32)]) -> Result<Vec<(Url, u32)>, CrawlError> {
-    let mut stmt = tx.prepare_cached("INSERT OR IGNORE INTO frontier (url, depth, state) VALUES (?1, ?2, 0)")?;
+fn insert_new(
+    tx: &rusqlite::Transaction<'_>,
+    urls: &[(Url, u32)],
+) -> Result<Vec<(Url, u32)>, CrawlError> {
+    let mut stmt =
+        tx.prepare_cached("INSERT OR IGNORE INTO frontier (url, depth, state) VALUES (?1, ?2, 0)")?;
     let mut added = Vec::new();
     for (url, depth) in urls {
         if stmt.execute(params![url.as_str(), depth])? == 1 {
@@ -180,8 +207,19 @@ mod tests {
         let f = Frontier::open(&dir.path().join("f.sqlite")).expect("open");
         let a = Url::parse("http://h/a").expect("url");
         let b = Url::parse("http://h/b").expect("url");
-        assert_eq!(f.add(&[(a.clone(), 0), (a.clone(), 0)]).expect("add").len(), 1);
-        let added = f.finish(&a, Finish::Fetched, "stored", &[(a.clone(), 1), (b.clone(), 1)], &[]).expect("finish");
+        assert_eq!(
+            f.add(&[(a.clone(), 0), (a.clone(), 0)]).expect("add").len(),
+            1
+        );
+        let added = f
+            .finish(
+                &a,
+                Finish::Fetched,
+                "stored",
+                &[(a.clone(), 1), (b.clone(), 1)],
+                &[],
+            )
+            .expect("finish");
         assert_eq!(added, vec![(b.clone(), 1)]);
         let counts = f.counts().expect("counts");
         assert_eq!((counts.queued, counts.done, counts.fetched), (1, 1, 1));

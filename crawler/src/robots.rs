@@ -61,15 +61,26 @@ pub struct RobotsCache {
 impl RobotsCache {
     pub fn new(fetcher: Fetcher, user_agent: &str) -> Self {
         // Rules are matched on the product token: the user agent up to the first `/` or space.
-        let token = user_agent.split(['/', ' ']).next().unwrap_or(user_agent).to_string();
-        Self { fetcher, user_agent: token, hosts: Mutex::new(HashMap::new()) }
+        let token = user_agent
+            .split(['/', ' '])
+            .next()
+            .unwrap_or(user_agent)
+            .to_string();
+        Self {
+            fetcher,
+            user_agent: token,
+            hosts: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Returns the rules for `url`'s host, fetching its robots.txt on first use.
     pub async fn rules(&self, url: &Url) -> Arc<Rules> {
         let key = crate::url_norm::host_key(url);
         let cell = {
-            let mut hosts = self.hosts.lock().expect("robots cache lock is never poisoned");
+            let mut hosts = self
+                .hosts
+                .lock()
+                .expect("robots cache lock is never poisoned");
             hosts.entry(key).or_default().clone()
         };
         cell.get_or_init(|| self.fetch(url)).await.clone()
@@ -78,12 +89,17 @@ impl RobotsCache {
     /// Returns the rules if this host's robots.txt was already fetched.
     pub fn cached(&self, url: &Url) -> Option<Arc<Rules>> {
         let key = crate::url_norm::host_key(url);
-        let hosts = self.hosts.lock().expect("robots cache lock is never poisoned");
+        let hosts = self
+            .hosts
+            .lock()
+            .expect("robots cache lock is never poisoned");
         hosts.get(&key).and_then(|c| c.get().cloned())
     }
 
     async fn fetch(&self, url: &Url) -> Arc<Rules> {
-        let mut target = url.join("/robots.txt").expect("/robots.txt joins any http url");
+        let mut target = url
+            .join("/robots.txt")
+            .expect("/robots.txt joins any http url");
         for _ in 0..=MAX_ROBOTS_REDIRECTS {
             let rules = match self.fetcher.get(&target, true).await {
                 Ok(Fetched::Redirect { location, .. }) => {

@@ -50,7 +50,9 @@ impl std::str::FromStr for Scope {
             "host" => Ok(Scope::Host),
             "domain" => Ok(Scope::Domain),
             "prefix" => Ok(Scope::Prefix),
-            other => Err(format!("unknown scope `{other}` (expected host, domain or prefix)")),
+            other => Err(format!(
+                "unknown scope `{other}` (expected host, domain or prefix)"
+            )),
         }
     }
 }
@@ -64,7 +66,10 @@ pub struct ScopeRules {
 
 impl ScopeRules {
     pub fn new(scope: Scope, seeds: &[Url]) -> Self {
-        Self { scope, seeds: seeds.to_vec() }
+        Self {
+            scope,
+            seeds: seeds.to_vec(),
+        }
     }
 
     /// Returns true if `url` lies inside the scope of at least one seed.
@@ -86,12 +91,19 @@ impl ScopeRules {
 
 /// Returns `host:port` (port made explicit), the key politeness is tracked under.
 pub fn host_key(url: &Url) -> String {
-    format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0))
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or(""),
+        url.port_or_known_default().unwrap_or(0)
+    )
 }
 
 fn registrable(url: &Url) -> Option<String> {
     let host = url.host_str()?;
-    if url.host().is_some_and(|h| !matches!(h, url::Host::Domain(_))) {
+    if url
+        .host()
+        .is_some_and(|h| !matches!(h, url::Host::Domain(_)))
+    {
         return Some(host.to_string());
     }
     psl::domain_str(host).map(str::to_string)
@@ -106,8 +118,16 @@ mod tests {
         let u = normalize("HTTP://Example.COM:80/a/b.html?x=1#frag", None).expect("valid");
         assert_eq!(u.as_str(), "http://example.com/a/b.html?x=1");
         let base = Url::parse("https://example.com:443/dir/page.html").expect("valid");
-        assert_eq!(normalize("../x.html#y", Some(&base)).expect("valid").as_str(), "https://example.com/x.html");
-        assert!(matches!(normalize("mailto:a@b.c", None), Err(CrawlError::UnsupportedScheme(_))));
+        assert_eq!(
+            normalize("../x.html#y", Some(&base))
+                .expect("valid")
+                .as_str(),
+            "https://example.com/x.html"
+        );
+        assert!(matches!(
+            normalize("mailto:a@b.c", None),
+            Err(CrawlError::UnsupportedScheme(_))
+        ));
         assert!(normalize("javascript:alert(1)", Some(&base)).is_err());
         assert!(normalize("http://", None).is_err());
     }

@@ -39,7 +39,12 @@ impl MemorySink {
     }
 
     fn page(&self, path: &str) -> Option<Page> {
-        self.pages.lock().expect("lock").iter().find(|(u, _)| u.ends_with(path)).map(|(_, p)| p.clone())
+        self.pages
+            .lock()
+            .expect("lock")
+            .iter()
+            .find(|(u, _)| u.ends_with(path))
+            .map(|(_, p)| p.clone())
     }
 }
 
@@ -54,7 +59,13 @@ struct Site {
 
 impl Site {
     fn requests(&self, path: &str) -> Vec<Instant> {
-        self.log.lock().expect("lock").iter().filter(|(p, _)| p == path).map(|(_, t)| *t).collect()
+        self.log
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|(p, _)| p == path)
+            .map(|(_, t)| *t)
+            .collect()
     }
 
     fn count(&self) -> usize {
@@ -63,7 +74,10 @@ impl Site {
 }
 
 async fn route(State(site): State<Site>, req: Request) -> Response {
-    let path = req.uri().path_and_query().map_or("/".to_string(), |p| p.to_string());
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or("/".to_string(), |p| p.to_string());
     let nth = {
         let mut log = site.log.lock().expect("lock");
         log.push((path.clone(), Instant::now()));
@@ -73,16 +87,25 @@ async fn route(State(site): State<Site>, req: Request) -> Response {
 }
 
 async fn serve(handler: impl Fn(&str, usize) -> Response + Send + Sync + 'static) -> (Url, Site) {
-    let site = Site { log: Arc::default(), handler: Arc::new(handler) };
+    let site = Site {
+        log: Arc::default(),
+        handler: Arc::new(handler),
+    };
     let app = Router::new().fallback(route).with_state(site.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
     (Url::parse(&format!("http://{addr}/")).expect("url"), site)
 }
 
 fn html(body: &str) -> Response {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], format!("<html><head><title>t</title></head><body><main>{body}</main></body></html>")).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        format!("<html><head><title>t</title></head><body><main>{body}</main></body></html>"),
+    )
+        .into_response()
 }
 
 fn not_found() -> Response {
@@ -92,21 +115,34 @@ fn not_found() -> Response {
 fn config() -> CrawlConfig {
     CrawlConfig {
         delay: Duration::ZERO,
-        fetch: FetchConfig { timeout: Duration::from_secs(5), ..FetchConfig::default() },
+        fetch: FetchConfig {
+            timeout: Duration::from_secs(5),
+            ..FetchConfig::default()
+        },
         ..CrawlConfig::default()
     }
 }
 
-async fn crawl(seed: &Url, config: CrawlConfig) -> (CrawlStats, Arc<MemorySink>, tempfile::TempDir) {
+async fn crawl(
+    seed: &Url,
+    config: CrawlConfig,
+) -> (CrawlStats, Arc<MemorySink>, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (stats, sink) = crawl_in(&dir, &[seed.clone()], config).await;
+    let (stats, sink) = crawl_in(&dir, std::slice::from_ref(seed), config).await;
     (stats, sink, dir)
 }
 
-async fn crawl_in(dir: &tempfile::TempDir, seeds: &[Url], config: CrawlConfig) -> (CrawlStats, Arc<MemorySink>) {
+async fn crawl_in(
+    dir: &tempfile::TempDir,
+    seeds: &[Url],
+    config: CrawlConfig,
+) -> (CrawlStats, Arc<MemorySink>) {
     let frontier = Arc::new(Frontier::open(&dir.path().join("f.sqlite")).expect("frontier"));
     let sink = Arc::new(MemorySink::default());
-    let stats = Crawler::new(config, frontier).run(seeds, sink.clone(), &|_| {}).await.expect("crawl");
+    let stats = Crawler::new(config, frontier)
+        .run(seeds, sink.clone(), &|_| {})
+        .await
+        .expect("crawl");
     (stats, sink)
 }
 
@@ -120,11 +156,24 @@ async fn robots_disallow_is_honoured_and_links_followed() {
     })
     .await;
     let (stats, sink, _dir) = crawl(&base, config()).await;
-    assert_eq!(sink.urls(), vec![base.to_string(), base.join("/a").expect("url").to_string()]);
+    assert_eq!(
+        sink.urls(),
+        vec![base.to_string(), base.join("/a").expect("url").to_string()]
+    );
     assert_eq!(stats.robots_disallowed, 1);
-    assert!(site.requests("/private/x").is_empty(), "a disallowed URL was fetched");
-    assert!(site.requests("/b").is_empty(), "a rel=nofollow link was followed");
-    assert_eq!(site.requests("/robots.txt").len(), 1, "robots.txt is fetched once per host");
+    assert!(
+        site.requests("/private/x").is_empty(),
+        "a disallowed URL was fetched"
+    );
+    assert!(
+        site.requests("/b").is_empty(),
+        "a rel=nofollow link was followed"
+    );
+    assert_eq!(
+        site.requests("/robots.txt").len(),
+        1,
+        "robots.txt is fetched once per host"
+    );
 }
 
 #[tokio::test]
@@ -143,7 +192,7 @@ async fn robots_404_allows_and_5xx_disallows_for_now() {
     })
     .await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let (stats, sink) = crawl_in(&dir, &[base.clone()], config()).await;
+    let (stats, sink) = crawl_in(&dir, std::slice::from_ref(&base), config()).await;
     assert!(sink.urls().is_empty());
     assert_eq!(stats.robots_unavailable, 1);
     assert_eq!(site.requests("/").len(), 0);
@@ -160,12 +209,26 @@ async fn crawl_delay_spaces_requests_to_one_host() {
         _ => html("<p>leaf</p>"),
     })
     .await;
-    let (stats, _, _dir) = crawl(&base, CrawlConfig { per_host: 1, ..config() }).await;
+    let (stats, _, _dir) = crawl(
+        &base,
+        CrawlConfig {
+            per_host: 1,
+            ..config()
+        },
+    )
+    .await;
     assert_eq!(stats.stored, 3);
-    let mut times: Vec<Instant> = ["/", "/1", "/2"].iter().flat_map(|p| site.requests(p)).collect();
+    let mut times: Vec<Instant> = ["/", "/1", "/2"]
+        .iter()
+        .flat_map(|p| site.requests(p))
+        .collect();
     times.sort();
     for pair in times.windows(2) {
-        assert!(pair[1] - pair[0] >= Duration::from_millis(950), "requests {:?} apart", pair[1] - pair[0]);
+        assert!(
+            pair[1] - pair[0] >= Duration::from_millis(950),
+            "requests {:?} apart",
+            pair[1] - pair[0]
+        );
     }
 }
 
@@ -173,7 +236,12 @@ async fn crawl_delay_spaces_requests_to_one_host() {
 async fn too_many_requests_backs_off_by_retry_after() {
     let (base, site) = serve(|path, nth| match (path, nth) {
         ("/robots.txt", _) => not_found(),
-        ("/", 1) => (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], "slow down").into_response(),
+        ("/", 1) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "1")],
+            "slow down",
+        )
+            .into_response(),
         _ => html("<p>finally</p>"),
     })
     .await;
@@ -191,9 +259,17 @@ async fn redirect_loop_ends_with_an_error_and_redirects_are_followed() {
         "/" => html(r#"<a href="/loop1">l</a><a href="/moved">m</a>"#),
         "/loop1" => (StatusCode::FOUND, [(header::LOCATION, "/loop2")]).into_response(),
         "/loop2" => (StatusCode::FOUND, [(header::LOCATION, "/loop1")]).into_response(),
-        "/moved" => (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, "/target")]).into_response(),
+        "/moved" => (
+            StatusCode::MOVED_PERMANENTLY,
+            [(header::LOCATION, "/target")],
+        )
+            .into_response(),
         "/target" => html("<p>the target</p>"),
-        "/elsewhere" => (StatusCode::FOUND, [(header::LOCATION, "http://example.invalid/")]).into_response(),
+        "/elsewhere" => (
+            StatusCode::FOUND,
+            [(header::LOCATION, "http://example.invalid/")],
+        )
+            .into_response(),
         _ => not_found(),
     })
     .await;
@@ -226,7 +302,10 @@ async fn slow_bodies_time_out_without_stopping_the_crawl() {
         "/" => html(r#"<p>home</p><a href="/slow">s</a><a href="/fast">f</a>"#),
         "/slow" => {
             let stream = futures_stream();
-            Response::builder().header(header::CONTENT_TYPE, "text/html").body(Body::from_stream(stream)).expect("response")
+            Response::builder()
+                .header(header::CONTENT_TYPE, "text/html")
+                .body(Body::from_stream(stream))
+                .expect("response")
         }
         _ => html("<p>fast</p>"),
     })
@@ -280,9 +359,16 @@ async fn charsets_from_header_and_meta_and_bad_labels() {
     })
     .await;
     let (stats, sink, _dir) = crawl(&base, config()).await;
-    assert!(sink.page("/").expect("root").text.starts_with("café latin\n"));
+    assert!(sink
+        .page("/")
+        .expect("root")
+        .text
+        .starts_with("café latin\n"));
     assert_eq!(sink.page("/meta").expect("meta").text, "naïve meta");
-    assert_eq!(sink.page("/bogus").expect("bogus").text, "ok \u{fffd}\u{fffd} bytes");
+    assert_eq!(
+        sink.page("/bogus").expect("bogus").text,
+        "ok \u{fffd}\u{fffd} bytes"
+    );
     assert_eq!(stats.unsupported, 1);
 }
 
@@ -300,14 +386,28 @@ async fn caps_noindex_and_duplicates() {
         _ => not_found(),
     })
     .await;
-    let (stats, sink, _dir) = crawl(&base, CrawlConfig { max_depth: 3, ..config() }).await;
+    let (stats, sink, _dir) = crawl(
+        &base,
+        CrawlConfig {
+            max_depth: 3,
+            ..config()
+        },
+    )
+    .await;
     // depth 0: /, depth 1: /d1 /hidden /copy, depth 2: /d2, depth 3: /d3; /d4 is too deep.
     assert_eq!(stats.noindex, 1);
     assert!(sink.page("/hidden").is_none());
     assert!(sink.page("/d3").is_some() && sink.page("/d4").is_none());
     assert_eq!(stats.fetched, 6);
 
-    let (stats, _, _dir) = crawl(&base, CrawlConfig { max_pages: 2, ..config() }).await;
+    let (stats, _, _dir) = crawl(
+        &base,
+        CrawlConfig {
+            max_pages: 2,
+            ..config()
+        },
+    )
+    .await;
     assert_eq!(stats.fetched, 2);
 }
 
@@ -317,17 +417,39 @@ async fn resume_continues_a_stopped_crawl_without_refetching() {
         "/robots.txt" => not_found(),
         p => {
             let n: u32 = p.trim_start_matches('/').parse().unwrap_or(0);
-            let links: String = (1..=3).map(|k| format!(r#"<a href="/{}">x</a>"#, (n * 3 + k) % 40)).collect();
+            let links: String = (1..=3)
+                .map(|k| format!(r#"<a href="/{}">x</a>"#, (n * 3 + k) % 40))
+                .collect();
             html(&format!("<p>page {n}</p>{links}"))
         }
     })
     .await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let (first, _) = crawl_in(&dir, &[base.clone()], CrawlConfig { max_pages: 15, ..config() }).await;
+    let (first, _) = crawl_in(
+        &dir,
+        std::slice::from_ref(&base),
+        CrawlConfig {
+            max_pages: 15,
+            ..config()
+        },
+    )
+    .await;
     assert_eq!(first.fetched, 15);
-    let (second, _) = crawl_in(&dir, &[], CrawlConfig { max_pages: 1000, ..config() }).await;
+    let (second, _) = crawl_in(
+        &dir,
+        &[],
+        CrawlConfig {
+            max_pages: 1000,
+            ..config()
+        },
+    )
+    .await;
     // `/` and `/0` through `/39`.
-    assert_eq!(first.fetched + second.fetched, 41, "41 distinct pages in all");
+    assert_eq!(
+        first.fetched + second.fetched,
+        41,
+        "41 distinct pages in all"
+    );
     let page_requests = site.count() - site.requests("/robots.txt").len();
     assert_eq!(page_requests, 41, "no page fetched twice");
 }

@@ -30,8 +30,8 @@ pub struct Chunk {
 
 /// Abbreviations after which a full stop does not end a sentence.
 const ABBREVIATIONS: &[&str] = &[
-    "e.g.", "i.e.", "etc.", "vs.", "mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "no.", "fig.", "cf.", "approx.",
-    "resp.", "ca.", "jr.", "sr.", "inc.", "ltd.", "co.",
+    "e.g.", "i.e.", "etc.", "vs.", "mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "no.", "fig.",
+    "cf.", "approx.", "resp.", "ca.", "jr.", "sr.", "inc.", "ltd.", "co.",
 ];
 
 /// Returns the byte spans of the sentences of `text`, trimmed, in order. A line break always ends a
@@ -53,7 +53,11 @@ pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
                 Some(last) if glue => last.1 = end,
                 _ => spans.push((start, end)),
             }
-            let last_word = trimmed.rsplit(char::is_whitespace).next().unwrap_or("").to_lowercase();
+            let last_word = trimmed
+                .rsplit(char::is_whitespace)
+                .next()
+                .unwrap_or("")
+                .to_lowercase();
             glue = ABBREVIATIONS.contains(&last_word.as_str());
         }
         line_start += line.len() + 1;
@@ -90,11 +94,21 @@ struct Merged {
 fn merged_sections(text: &str, sections: &[Section]) -> Vec<Merged> {
     let mut valid: Vec<&Section> = sections
         .iter()
-        .filter(|s| s.start < s.end && s.end <= text.len() && text.is_char_boundary(s.start) && text.is_char_boundary(s.end))
+        .filter(|s| {
+            s.start < s.end
+                && s.end <= text.len()
+                && text.is_char_boundary(s.start)
+                && text.is_char_boundary(s.end)
+        })
         .collect();
     valid.sort_by_key(|s| s.start);
     if valid.is_empty() && !text.trim().is_empty() {
-        return vec![Merged { path: Vec::new(), merged: Vec::new(), start: 0, end: text.len() }];
+        return vec![Merged {
+            path: Vec::new(),
+            merged: Vec::new(),
+            start: 0,
+            end: text.len(),
+        }];
     }
     let mut out: Vec<Merged> = Vec::new();
     let mut open: Option<Merged> = None;
@@ -106,7 +120,12 @@ fn merged_sections(text: &str, sections: &[Section]) -> Vec<Merged> {
             }
             _ => {
                 out.extend(open.take());
-                open = Some(Merged { path: s.heading_path.clone(), merged: Vec::new(), start: s.start, end: s.end });
+                open = Some(Merged {
+                    path: s.heading_path.clone(),
+                    merged: Vec::new(),
+                    start: s.start,
+                    end: s.end,
+                });
             }
         }
     }
@@ -144,7 +163,11 @@ fn chunk_section(doc_id: DocId, text: &str, merged: &Merged, out: &mut Vec<Chunk
     let mut current: Option<(usize, usize, usize)> = None;
     for (s, e, w) in pieces {
         current = Some(match current {
-            Some((cs, _, cw)) if cw + w <= TARGET_WORDS || (cw < MIN_WORDS && cw + w <= MAX_WORDS) => (cs, e, cw + w),
+            Some((cs, _, cw))
+                if cw + w <= TARGET_WORDS || (cw < MIN_WORDS && cw + w <= MAX_WORDS) =>
+            {
+                (cs, e, cw + w)
+            }
             Some((cs, ce, _)) => {
                 push_chunk(doc_id, text, merged, cs, ce, out);
                 (s, e, w)
@@ -192,9 +215,21 @@ fn split_long(text: &str, start: usize, end: usize) -> Vec<(usize, usize, usize)
     out
 }
 
-fn push_chunk(doc_id: DocId, text: &str, merged: &Merged, start: usize, end: usize, out: &mut Vec<Chunk>) {
+fn push_chunk(
+    doc_id: DocId,
+    text: &str,
+    merged: &Merged,
+    start: usize,
+    end: usize,
+    out: &mut Vec<Chunk>,
+) {
     // Merged headings belong to the chunk only if their section's text is inside it.
-    let merged_headings = merged.merged.iter().filter(|h| text[start..end].contains(h.as_str())).cloned().collect();
+    let merged_headings = merged
+        .merged
+        .iter()
+        .filter(|h| text[start..end].contains(h.as_str()))
+        .cloned()
+        .collect();
     out.push(Chunk {
         doc_id,
         ordinal: 0,
@@ -211,14 +246,32 @@ mod tests {
     use super::*;
 
     fn section(path: &[&str], start: usize, end: usize) -> Section {
-        Section { heading_path: path.iter().map(|s| s.to_string()).collect(), level: 1, start, end }
+        Section {
+            heading_path: path.iter().map(|s| s.to_string()).collect(),
+            level: 1,
+            start,
+            end,
+        }
     }
 
     #[test]
     fn sentences_respect_lines_and_abbreviations() {
-        let text = "Hello world. Use e.g. this one. Dr. Smith came.\nNew block without stop\nLast one!";
-        let spans: Vec<&str> = sentence_spans(text).iter().map(|&(s, e)| &text[s..e]).collect();
-        assert_eq!(spans, vec!["Hello world.", "Use e.g. this one.", "Dr. Smith came.", "New block without stop", "Last one!"]);
+        let text =
+            "Hello world. Use e.g. this one. Dr. Smith came.\nNew block without stop\nLast one!";
+        let spans: Vec<&str> = sentence_spans(text)
+            .iter()
+            .map(|&(s, e)| &text[s..e])
+            .collect();
+        assert_eq!(
+            spans,
+            vec![
+                "Hello world.",
+                "Use e.g. this one.",
+                "Dr. Smith came.",
+                "New block without stop",
+                "Last one!"
+            ]
+        );
     }
 
     #[test]
@@ -227,7 +280,10 @@ mod tests {
         let body: String = sentence.repeat(120); // 1200 words
         let text = format!("Heading\n{body}\nSmall\nTiny section.");
         let h2 = text.find("Small").expect("present");
-        let sections = vec![section(&["Heading"], 0, h2 - 1), section(&["Heading", "Small"], h2, text.len())];
+        let sections = vec![
+            section(&["Heading"], 0, h2 - 1),
+            section(&["Heading", "Small"], h2, text.len()),
+        ];
         let chunks = chunk_page(7, &text, &sections);
         assert!(chunks.len() >= 5);
         let mut last_end = 0;
@@ -235,11 +291,19 @@ mod tests {
             assert_eq!(c.text, &text[c.start..c.end]);
             assert!(c.start >= last_end);
             last_end = c.end;
-            assert!(word_count(&c.text) <= MAX_WORDS, "chunk too long: {}", word_count(&c.text));
+            assert!(
+                word_count(&c.text) <= MAX_WORDS,
+                "chunk too long: {}",
+                word_count(&c.text)
+            );
             assert_eq!(c.doc_id, 7);
         }
         assert_eq!(chunks.last().expect("some").end, text.len());
-        assert!(chunks.iter().rev().skip(1).all(|c| word_count(&c.text) >= MIN_WORDS));
+        assert!(chunks
+            .iter()
+            .rev()
+            .skip(1)
+            .all(|c| word_count(&c.text) >= MIN_WORDS));
     }
 
     #[test]

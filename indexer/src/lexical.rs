@@ -11,13 +11,15 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
+use tantivy::query::PhraseQuery;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TantivyDocument, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
-    STRING,
+    Field, IndexRecordOption, Schema, TantivyDocument, TextFieldIndexing, TextOptions, Value, FAST,
+    INDEXED, STORED, STRING,
 };
-use tantivy::query::PhraseQuery;
-use tantivy::tokenizer::{Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
 use crate::chunk::Chunk;
@@ -33,13 +35,14 @@ const PHRASE_BOOST: f32 = 1.0;
 /// Lucene's English stop words plus the question and function words of natural-language questions
 /// ("how do I …", "what does … do"), which would otherwise match every heading that asks a question.
 const STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not",
-    "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was",
-    "will", "with", "what", "which", "who", "whom", "whose", "why", "how", "when", "where", "do", "does",
-    "did", "doing", "done", "i", "me", "my", "we", "our", "you", "your", "he", "she", "him", "her", "its",
-    "can", "could", "should", "would", "shall", "may", "might", "must", "am", "been", "being", "were",
-    "has", "have", "had", "having", "some", "any", "so", "than", "too", "very", "just", "about", "from",
-    "up", "out", "also", "s", "t", "many", "much",
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
+    "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
+    "they", "this", "to", "was", "will", "with", "what", "which", "who", "whom", "whose", "why",
+    "how", "when", "where", "do", "does", "did", "doing", "done", "i", "me", "my", "we", "our",
+    "you", "your", "he", "she", "him", "her", "its", "can", "could", "should", "would", "shall",
+    "may", "might", "must", "am", "been", "being", "were", "has", "have", "had", "having", "some",
+    "any", "so", "than", "too", "very", "just", "about", "from", "up", "out", "also", "s", "t",
+    "many", "much",
 ];
 
 /// Heading paths are stored joined with this separator.
@@ -65,7 +68,9 @@ fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let text = TextOptions::default()
         .set_indexing_options(
-            TextFieldIndexing::default().set_tokenizer(TOKENIZER).set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            TextFieldIndexing::default()
+                .set_tokenizer(TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
         .set_stored();
     let fields = Fields {
@@ -73,7 +78,7 @@ fn schema() -> (Schema, Fields) {
         hash: b.add_u64_field("page_hash", FAST),
         ordinal: b.add_u64_field("ordinal", STORED),
         url: b.add_text_field("url", STRING | STORED),
-        site: b.add_text_field("site", STRING),
+        site: b.add_text_field("site", STRING | STORED),
         title: b.add_text_field("title", text.clone()),
         headings: b.add_text_field("headings", text.clone()),
         heading_path: b.add_text_field("heading_path", STORED),
@@ -89,7 +94,9 @@ fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
-        .filter(StopWordFilter::remove(STOP_WORDS.iter().map(|w| w.to_string())))
+        .filter(StopWordFilter::remove(
+            STOP_WORDS.iter().map(|w| w.to_string()),
+        ))
         .filter(Stemmer::new(Language::English))
         .build()
 }
@@ -97,7 +104,9 @@ fn analyzer() -> TextAnalyzer {
 /// The first 16 hex digits of a content hash as a number, stored per chunk for incremental indexing.
 pub fn hash64(content_hash: &str) -> u64 {
     u64::from_str_radix(&content_hash[..content_hash.len().min(16)], 16).unwrap_or_else(|_| {
-        content_hash.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+        content_hash.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
     })
 }
 
@@ -126,9 +135,14 @@ impl SearchQuery {
         let mut words = Vec::new();
         let mut sites = Vec::new();
         for word in raw.split_whitespace() {
-            match word.strip_prefix("site:").or_else(|| word.strip_prefix("SITE:")) {
+            match word
+                .strip_prefix("site:")
+                .or_else(|| word.strip_prefix("SITE:"))
+            {
                 Some(site) if !site.is_empty() => {
-                    let site = site.trim_matches(|c: char| !c.is_alphanumeric()).to_ascii_lowercase();
+                    let site = site
+                        .trim_matches(|c: char| !c.is_alphanumeric())
+                        .to_ascii_lowercase();
                     let host = site.split(['/', ':']).next().unwrap_or("").to_string();
                     if !host.is_empty() {
                         sites.push(host);
@@ -137,7 +151,10 @@ impl SearchQuery {
                 _ => words.push(word),
             }
         }
-        Self { text: words.join(" "), sites }
+        Self {
+            text: words.join(" "),
+            sites,
+        }
     }
 }
 
@@ -172,8 +189,15 @@ impl LexicalIndex {
         let (schema, fields) = schema();
         let index = Index::open_or_create(MmapDirectory::open(dir)?, schema)?;
         index.tokenizers().register(TOKENIZER, analyzer());
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
-        Ok(Self { index, reader, fields })
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()?;
+        Ok(Self {
+            index,
+            reader,
+            fields,
+        })
     }
 
     /// Returns a writer; fails with [`IndexError::Locked`] if another process holds it.
@@ -185,7 +209,12 @@ impl LexicalIndex {
     }
 
     /// Adds a page's chunks to `writer` (the caller deletes older versions first).
-    pub fn add_chunks(&self, writer: &IndexWriter, page: &PageInfo<'_>, chunks: &[Chunk]) -> Result<(), IndexError> {
+    pub fn add_chunks(
+        &self,
+        writer: &IndexWriter,
+        page: &PageInfo<'_>,
+        chunks: &[Chunk],
+    ) -> Result<(), IndexError> {
         let f = self.fields;
         let sites = site_terms(page.url);
         let fetched = tantivy::DateTime::from_timestamp_secs(page.fetched_at.timestamp());
@@ -272,7 +301,9 @@ impl LexicalIndex {
     pub fn idf(&self, term: &str) -> Option<f32> {
         let searcher = self.reader.searcher();
         let n = searcher.num_docs() as f32;
-        let df = searcher.doc_freq(&Term::from_field_text(self.fields.body, term)).unwrap_or(0) as f32;
+        let df = searcher
+            .doc_freq(&Term::from_field_text(self.fields.body, term))
+            .unwrap_or(0) as f32;
         (df > 0.0).then(|| (1.0 + (n - df + 0.5) / (df + 0.5)).ln())
     }
 
@@ -280,7 +311,11 @@ impl LexicalIndex {
     pub fn search(&self, query: &SearchQuery, limit: usize) -> Result<Vec<SearchHit>, IndexError> {
         let f = self.fields;
         let mut seen = HashSet::new();
-        let terms: Vec<String> = self.analyze(&query.text).into_iter().filter(|t| seen.insert(t.clone())).collect();
+        let terms: Vec<String> = self
+            .analyze(&query.text)
+            .into_iter()
+            .filter(|t| seen.insert(t.clone()))
+            .collect();
         if terms.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
@@ -293,15 +328,28 @@ impl LexicalIndex {
                 continue;
             }
             for field in [f.headings, f.body] {
-                let terms = vec![(0, Term::from_field_text(field, a)), (pb - pa, Term::from_field_text(field, b))];
+                let terms = vec![
+                    (0, Term::from_field_text(field, a)),
+                    (pb - pa, Term::from_field_text(field, b)),
+                ];
                 let mut phrase = PhraseQuery::new_with_offset(terms);
                 phrase.set_slop(1);
-                should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(phrase), PHRASE_BOOST))));
+                should.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(phrase), PHRASE_BOOST)),
+                ));
             }
         }
         for term in &terms {
-            for (field, boost) in [(f.title, TITLE_BOOST), (f.headings, HEADINGS_BOOST), (f.body, 1.0)] {
-                let q = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
+            for (field, boost) in [
+                (f.title, TITLE_BOOST),
+                (f.headings, HEADINGS_BOOST),
+                (f.body, 1.0),
+            ] {
+                let q = TermQuery::new(
+                    Term::from_field_text(field, term),
+                    IndexRecordOption::WithFreqs,
+                );
                 should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
             }
         }
@@ -313,12 +361,17 @@ impl LexicalIndex {
                 .sites
                 .iter()
                 .map(|s| {
-                    let q: Box<dyn Query> =
-                        Box::new(TermQuery::new(Term::from_field_text(f.site, s), IndexRecordOption::Basic));
+                    let q: Box<dyn Query> = Box::new(TermQuery::new(
+                        Term::from_field_text(f.site, s),
+                        IndexRecordOption::Basic,
+                    ));
                     (Occur::Should, q)
                 })
                 .collect();
-            Box::new(BooleanQuery::new(vec![(Occur::Must, text_query), (Occur::Must, Box::new(BooleanQuery::new(sites)))]))
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Must, text_query),
+                (Occur::Must, Box::new(BooleanQuery::new(sites))),
+            ]))
         };
         let searcher = self.reader.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(limit))?;
@@ -332,11 +385,20 @@ impl LexicalIndex {
 
     fn to_hit(&self, score: f32, doc: &TantivyDocument) -> SearchHit {
         let f = self.fields;
-        let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let text = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
         let num = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
         let headings = text(f.heading_path);
         let all_headings = text(f.headings);
-        let fetched = doc.get_first(f.fetched_at).and_then(|v| v.as_datetime()).map(|d| d.into_timestamp_secs()).unwrap_or(0);
+        let fetched = doc
+            .get_first(f.fetched_at)
+            .and_then(|v| v.as_datetime())
+            .map(|d| d.into_timestamp_secs())
+            .unwrap_or(0);
         SearchHit {
             score,
             doc_id: num(f.doc_id),
@@ -346,7 +408,10 @@ impl LexicalIndex {
             heading_path: if headings.is_empty() {
                 Vec::new()
             } else {
-                headings.split(HEADING_SEPARATOR).map(str::to_string).collect()
+                headings
+                    .split(HEADING_SEPARATOR)
+                    .map(str::to_string)
+                    .collect()
             },
             headings: all_headings,
             text: text(f.body),
@@ -359,12 +424,18 @@ impl LexicalIndex {
 
 /// Returns the host of `url` and each of its parent domains (`a.b.org`, `b.org`, `org` is left out).
 fn site_terms(url: &str) -> Vec<String> {
-    let Some(host) = url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase)) else {
+    let Some(host) = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+    else {
         return Vec::new();
     };
     let mut out = vec![host.clone()];
     let labels: Vec<&str> = host.split('.').collect();
-    if labels.iter().all(|l| !l.is_empty() && !l.chars().all(|c| c.is_ascii_digit())) {
+    if labels
+        .iter()
+        .all(|l| !l.is_empty() && !l.chars().all(|c| c.is_ascii_digit()))
+    {
         for i in 1..labels.len().saturating_sub(1) {
             out.push(labels[i..].join("."));
         }
@@ -385,7 +456,10 @@ mod tests {
 
     #[test]
     fn site_terms_cover_parent_domains() {
-        assert_eq!(site_terms("https://docs.python.org/3/x"), vec!["docs.python.org", "python.org"]);
+        assert_eq!(
+            site_terms("https://docs.python.org/3/x"),
+            vec!["docs.python.org", "python.org"]
+        );
         assert_eq!(site_terms("http://127.0.0.1:8080/"), vec!["127.0.0.1"]);
     }
 

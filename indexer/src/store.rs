@@ -58,7 +58,9 @@ pub enum Upsert {
     /// Same URL, same content: only the fetch time and validators were refreshed.
     Unchanged(DocId),
     /// Same content as the page `of`, under another URL: not stored.
-    Duplicate { of: DocId },
+    Duplicate {
+        of: DocId,
+    },
 }
 
 /// Store-wide counts for `cited stats`.
@@ -74,7 +76,8 @@ pub struct PageStore {
     conn: Mutex<Connection>,
 }
 
-const COLUMNS: &str = "id, url, requested_url, status, fetched_at, content_hash, etag, last_modified, title, text, \
+const COLUMNS: &str =
+    "id, url, requested_url, status, fetched_at, content_hash, etag, last_modified, title, text, \
                        sections, outlinks, canonical, truncated";
 
 impl PageStore {
@@ -104,7 +107,9 @@ impl PageStore {
             CREATE INDEX IF NOT EXISTS pages_hash ON pages(content_hash);
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
         )?;
-        Ok(Self { conn: Mutex::new(conn) })
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -116,7 +121,11 @@ impl PageStore {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let existing: Option<(i64, String)> = tx
-            .query_row("SELECT id, content_hash FROM pages WHERE url = ?1", [&page.url], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(
+                "SELECT id, content_hash FROM pages WHERE url = ?1",
+                [&page.url],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
         let sections = serde_json::to_string(&page.sections).expect("sections serialize");
         let outlinks = serde_json::to_string(&page.outlinks).expect("outlinks serialize");
@@ -143,7 +152,11 @@ impl PageStore {
             }
             None => {
                 let dup: Option<i64> = tx
-                    .query_row("SELECT id FROM pages WHERE content_hash = ?1 LIMIT 1", [&page.content_hash], |r| r.get(0))
+                    .query_row(
+                        "SELECT id FROM pages WHERE content_hash = ?1 LIMIT 1",
+                        [&page.content_hash],
+                        |r| r.get(0),
+                    )
                     .optional()?;
                 if let Some(of) = dup {
                     return Ok(Upsert::Duplicate { of: of as DocId });
@@ -172,27 +185,36 @@ impl PageStore {
     pub fn get(&self, id: DocId) -> Result<Option<StoredPage>, IndexError> {
         let conn = self.conn();
         let sql = format!("SELECT {COLUMNS} FROM pages WHERE id = ?1");
-        conn.query_row(&sql, [id as i64], row_to_page).optional()?.transpose()
+        conn.query_row(&sql, [id as i64], row_to_page)
+            .optional()?
+            .transpose()
     }
 
     /// Returns the page stored under `url`, if any.
     pub fn get_by_url(&self, url: &str) -> Result<Option<StoredPage>, IndexError> {
         let conn = self.conn();
         let sql = format!("SELECT {COLUMNS} FROM pages WHERE url = ?1");
-        conn.query_row(&sql, [url], row_to_page).optional()?.transpose()
+        conn.query_row(&sql, [url], row_to_page)
+            .optional()?
+            .transpose()
     }
 
     /// Returns `(id, content_hash)` of every stored page, by id.
     pub fn hashes(&self) -> Result<Vec<(DocId, String)>, IndexError> {
         let conn = self.conn();
         let mut stmt = conn.prepare("SELECT id, content_hash FROM pages ORDER BY id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)? as DocId, r.get::<_, String>(1)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, i64>(0)? as DocId, r.get::<_, String>(1)?))
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Removes a page; returns whether it was stored.
     pub fn remove(&self, id: DocId) -> Result<bool, IndexError> {
-        Ok(self.conn().execute("DELETE FROM pages WHERE id = ?1", [id as i64])? == 1)
+        Ok(self
+            .conn()
+            .execute("DELETE FROM pages WHERE id = ?1", [id as i64])?
+            == 1)
     }
 
     pub fn set_meta(&self, key: &str, value: &str) -> Result<(), IndexError> {
@@ -204,7 +226,10 @@ impl PageStore {
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<String>, IndexError> {
-        Ok(self.conn().query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+        Ok(self
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
     }
 
     pub fn stats(&self) -> Result<StoreStats, IndexError> {
@@ -213,7 +238,12 @@ impl PageStore {
             [],
             |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
         )?;
-        Ok(StoreStats { pages, text_bytes, last_fetch: self.meta("last_fetch")?, last_index: self.meta("last_index")? })
+        Ok(StoreStats {
+            pages,
+            text_bytes,
+            last_fetch: self.meta("last_fetch")?,
+            last_index: self.meta("last_index")?,
+        })
     }
 }
 
@@ -225,8 +255,10 @@ fn row_to_page(r: &Row<'_>) -> rusqlite::Result<Result<StoredPage, IndexError>> 
         let fetched_at = DateTime::parse_from_rfc3339(&fetched_at)
             .map_err(|e| IndexError::Corrupt(format!("fetched_at `{fetched_at}`: {e}")))?
             .with_timezone(&Utc);
-        let sections = serde_json::from_str(&sections).map_err(|e| IndexError::Corrupt(format!("sections: {e}")))?;
-        let outlinks = serde_json::from_str(&outlinks).map_err(|e| IndexError::Corrupt(format!("outlinks: {e}")))?;
+        let sections = serde_json::from_str(&sections)
+            .map_err(|e| IndexError::Corrupt(format!("sections: {e}")))?;
+        let outlinks = serde_json::from_str(&outlinks)
+            .map_err(|e| IndexError::Corrupt(format!("outlinks: {e}")))?;
         Ok((fetched_at, sections, outlinks))
     })();
     let (fetched_at, sections, outlinks) = match parsed {
@@ -268,7 +300,12 @@ mod tests {
             last_modified: None,
             title: "t".into(),
             text: text.into(),
-            sections: vec![Section { heading_path: vec![], level: 0, start: 0, end: text.len() }],
+            sections: vec![Section {
+                heading_path: vec![],
+                level: 0,
+                start: 0,
+                end: text.len(),
+            }],
             outlinks: vec![],
             canonical: None,
             truncated: false,
@@ -279,10 +316,22 @@ mod tests {
     fn upsert_dedupes_by_url_and_content() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = PageStore::open(&dir.path().join("s.sqlite")).expect("open");
-        let Upsert::Inserted(id) = store.upsert(&record("http://a/1", "one")).expect("upsert") else { panic!("insert") };
-        assert_eq!(store.upsert(&record("http://a/1", "one")).expect("upsert"), Upsert::Unchanged(id));
-        assert_eq!(store.upsert(&record("http://a/2", "one")).expect("upsert"), Upsert::Duplicate { of: id });
-        assert_eq!(store.upsert(&record("http://a/1", "two")).expect("upsert"), Upsert::Updated(id));
+        let Upsert::Inserted(id) = store.upsert(&record("http://a/1", "one")).expect("upsert")
+        else {
+            panic!("insert")
+        };
+        assert_eq!(
+            store.upsert(&record("http://a/1", "one")).expect("upsert"),
+            Upsert::Unchanged(id)
+        );
+        assert_eq!(
+            store.upsert(&record("http://a/2", "one")).expect("upsert"),
+            Upsert::Duplicate { of: id }
+        );
+        assert_eq!(
+            store.upsert(&record("http://a/1", "two")).expect("upsert"),
+            Upsert::Updated(id)
+        );
         let page = store.get(id).expect("get").expect("stored");
         assert_eq!(page.page.text, "two");
         assert_eq!(store.hashes().expect("hashes").len(), 1);

@@ -26,7 +26,11 @@ pub struct SyncStats {
 }
 
 /// Brings `index` up to date with `store`, calling `progress(done, total)` as pages are indexed.
-pub fn sync(store: &PageStore, index: &LexicalIndex, progress: &dyn Fn(u64, u64)) -> Result<SyncStats, IndexError> {
+pub fn sync(
+    store: &PageStore,
+    index: &LexicalIndex,
+    progress: &dyn Fn(u64, u64),
+) -> Result<SyncStats, IndexError> {
     let started = Instant::now();
     let mut stats = SyncStats::default();
     let mut indexed = index.indexed_pages()?;

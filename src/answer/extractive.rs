@@ -49,8 +49,15 @@ impl QueryTerms {
         // without letting one unknown word (whose idf is the highest possible) outweigh the whole
         // question in a small index.
         let known: Vec<f32> = terms.iter().filter_map(|(_, w)| *w).collect();
-        let mean = if known.is_empty() { 1.0 } else { known.iter().sum::<f32>() / known.len() as f32 };
-        let terms: Vec<(String, f32)> = terms.drain(..).map(|(t, w)| (t, w.unwrap_or(mean).max(0.05))).collect();
+        let mean = if known.is_empty() {
+            1.0
+        } else {
+            known.iter().sum::<f32>() / known.len() as f32
+        };
+        let terms: Vec<(String, f32)> = terms
+            .drain(..)
+            .map(|(t, w)| (t, w.unwrap_or(mean).max(0.05)))
+            .collect();
         let total = terms.iter().map(|(_, w)| w).sum();
         Self { terms, total }
     }
@@ -87,14 +94,20 @@ struct Candidate {
 
 /// Builds the extractive answer to `question` from `hits` (best first).
 pub fn answer(index: &LexicalIndex, question: &str, hits: &[SearchHit]) -> Answer {
-    let empty = Answer { question: question.to_string(), sentences: Vec::new(), sources: Vec::new() };
+    let empty = Answer {
+        question: question.to_string(),
+        sentences: Vec::new(),
+        sources: Vec::new(),
+    };
     let query = QueryTerms::new(index, question);
     if query.is_empty() || hits.is_empty() {
         return empty;
     }
     let mut candidates = candidates(index, &query, hits);
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
-    let Some(best) = candidates.first() else { return empty };
+    let Some(best) = candidates.first() else {
+        return empty;
+    };
     if best.support < MIN_SUPPORT {
         return empty;
     }
@@ -106,11 +119,17 @@ pub fn answer(index: &LexicalIndex, question: &str, hits: &[SearchHit]) -> Answe
             break;
         }
         let new_page = chosen.iter().all(|s| hits[s.hit].url != hits[c.hit].url);
-        let pages = chosen.iter().map(|s| hits[s.hit].url.as_str()).collect::<HashSet<_>>().len();
+        let pages = chosen
+            .iter()
+            .map(|s| hits[s.hit].url.as_str())
+            .collect::<HashSet<_>>()
+            .len();
         if c.support < MIN_SENTENCE_SUPPORT
             || words + c.words > MAX_WORDS
             || (new_page && pages == MAX_SOURCES)
-            || chosen.iter().any(|s| overlap(&s.terms, &c.terms) > REDUNDANT)
+            || chosen
+                .iter()
+                .any(|s| overlap(&s.terms, &c.terms) > REDUNDANT)
         {
             continue;
         }
@@ -120,15 +139,16 @@ pub fn answer(index: &LexicalIndex, question: &str, hits: &[SearchHit]) -> Answe
     assemble(question, hits, chosen)
 }
 
-/// Orders the chosen sentences (passages by their best sentence, sentences in page order within a
-/// passage) and numbers the sources (one per page) by first use.
+/// Orders the chosen sentences (pages by their best sentence, sentences in page order within a page)
+/// and numbers the sources (one per page) by first use.
 fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Answer {
-    let mut group_rank: HashMap<usize, usize> = HashMap::new();
+    // Pages in the order of their best sentence; sentences of one page in page order.
+    let mut page_rank: HashMap<&str, usize> = HashMap::new();
     for (i, c) in chosen.iter().enumerate() {
-        group_rank.entry(c.hit).or_insert(i);
+        page_rank.entry(hits[c.hit].url.as_str()).or_insert(i);
     }
     let mut ordered = chosen;
-    ordered.sort_by_key(|c| (group_rank[&c.hit], c.start));
+    ordered.sort_by_key(|c| (page_rank[hits[c.hit].url.as_str()], hits[c.hit].start + c.start));
     let mut source_of_page: HashMap<&str, usize> = HashMap::new();
     let mut sources: Vec<Source> = Vec::new();
     let mut sentences = Vec::new();
@@ -151,22 +171,42 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Answ
             source.quote.push_str(" … ");
         }
         source.quote.push_str(&text);
-        sentences.push(AnswerSentence { text, citations: vec![source.id] });
+        sentences.push(AnswerSentence {
+            text,
+            citations: vec![source.id],
+        });
     }
-    Answer { question: question.to_string(), sentences, sources }
+    Answer {
+        question: question.to_string(),
+        sentences,
+        sources,
+    }
 }
 
 fn candidates(index: &LexicalIndex, query: &QueryTerms, hits: &[SearchHit]) -> Vec<Candidate> {
-    let top_score = hits.iter().map(|h| h.score).fold(f32::MIN, f32::max).max(f32::EPSILON);
+    let top_score = hits
+        .iter()
+        .map(|h| h.score)
+        .fold(f32::MIN, f32::max)
+        .max(f32::EPSILON);
     let mut out = Vec::new();
     for (rank, hit) in hits.iter().enumerate() {
         let title_terms: HashSet<String> = index.analyze(&hit.title).into_iter().collect();
         let prior = 0.2 * (hit.score / top_score) + 0.1 / (1.0 + rank as f32);
-        let headings: HashSet<&str> = hit.headings.split(indexer::lexical::HEADING_SEPARATOR).map(str::trim).collect();
+        let headings: HashSet<&str> = hit
+            .headings
+            .split(indexer::lexical::HEADING_SEPARATOR)
+            .map(str::trim)
+            .collect();
         // The heading a sentence stands under: the chunk's own until a heading line inside it.
-        let mut heading_terms: HashSet<String> =
-            hit.heading_path.last().map(|h| index.analyze(h).into_iter().collect()).unwrap_or_default();
-        let mut lead = hit.text.starts_with(hit.heading_path.last().map_or("\u{0}", String::as_str));
+        let mut heading_terms: HashSet<String> = hit
+            .heading_path
+            .last()
+            .map(|h| index.analyze(h).into_iter().collect())
+            .unwrap_or_default();
+        let mut lead = hit
+            .text
+            .starts_with(hit.heading_path.last().map_or("\u{0}", String::as_str));
         for (start, end) in sentence_spans(&hit.text) {
             let text = &hit.text[start..end];
             if headings.contains(text) {
@@ -175,7 +215,9 @@ fn candidates(index: &LexicalIndex, query: &QueryTerms, hits: &[SearchHit]) -> V
                 continue;
             }
             let is_lead = std::mem::take(&mut lead);
-            let Some(words) = standalone_words(text) else { continue };
+            let Some(words) = standalone_words(text) else {
+                continue;
+            };
             let terms: HashSet<String> = index.analyze(text).into_iter().collect();
             let direct = query.coverage(&terms, None);
             // The first sentence under a heading usually defines what the heading names, so the
@@ -189,11 +231,23 @@ fn candidates(index: &LexicalIndex, query: &QueryTerms, hits: &[SearchHit]) -> V
             if support == 0.0 || direct + from_heading == 0.0 {
                 continue;
             }
-            let lead_bonus = if is_lead && from_heading > 0.0 { 0.1 } else { 0.0 };
+            let lead_bonus = if is_lead && from_heading > 0.0 {
+                0.1
+            } else {
+                0.0
+            };
             // A sentence that introduces a listing reads incomplete on its own.
             let incomplete = if text.ends_with(':') { 0.1 } else { 0.0 };
             let score = support + prior + lead_bonus - incomplete;
-            out.push(Candidate { hit: rank, start, end, words, terms, support, score });
+            out.push(Candidate {
+                hit: rank,
+                start,
+                end,
+                words,
+                terms,
+                support,
+                score,
+            });
         }
     }
     out
@@ -215,10 +269,18 @@ fn standalone_words(text: &str) -> Option<usize> {
     let first_word = text.split_whitespace().next()?;
     let first = first_word.chars().next()?;
     let identifier = first_word.contains(['(', '.', '_']) && !first_word.ends_with('.');
-    if !(first.is_uppercase() || first.is_numeric() || matches!(first, '"' | '`' | '“') || identifier) {
+    if !(first.is_uppercase()
+        || first.is_numeric()
+        || matches!(first, '"' | '`' | '“')
+        || identifier)
+    {
         return None;
     }
     if text.starts_with(">>>") || text.starts_with("$ ") {
+        return None;
+    }
+    // A cross-reference ("See global interpreter lock.") says nothing by itself.
+    if words <= 8 && (first_word == "See" || text.starts_with("See also")) {
         return None;
     }
     Some(words)
@@ -271,12 +333,19 @@ mod tests {
 
     #[test]
     fn standalone_filters_fragments_and_code() {
-        assert_eq!(standalone_words("The zip function returns an iterator of tuples."), Some(8));
+        assert_eq!(
+            standalone_words("The zip function returns an iterator of tuples."),
+            Some(8)
+        );
         assert_eq!(standalone_words("For example:"), None);
-        assert_eq!(standalone_words("f.readline() reads a single line from the file;"), Some(7));
+        assert_eq!(
+            standalone_words("f.readline() reads a single line from the file;"),
+            Some(7)
+        );
         assert_eq!(standalone_words("x = {'a': 1, 'b': [2, 3]} ; y()"), None);
         assert_eq!(standalone_words("and then it stops here for good."), None);
         assert_eq!(standalone_words("Too short."), None);
+        assert_eq!(standalone_words("See global interpreter lock."), None);
     }
 
     #[test]

@@ -37,7 +37,10 @@ mod tests {
 
     #[test]
     fn short_quote_is_whole_long_quote_is_start_end() {
-        assert_eq!(deep_link("http://h/p#old", "Use a, b-c & d."), "http://h/p#:~:text=Use%20a%2C%20b%2Dc%20%26%20d.");
+        assert_eq!(
+            deep_link("http://h/p#old", "Use a, b-c & d."),
+            "http://h/p#:~:text=Use%20a%2C%20b%2Dc%20%26%20d."
+        );
         let long = "one two three four five six seven eight nine ten eleven twelve";
         assert_eq!(
             deep_link("http://h/p", long),

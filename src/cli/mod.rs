@@ -16,7 +16,11 @@ use crate::ingest;
 use crate::serve::dto::{AnswerResponse, SearchResponse};
 
 #[derive(Debug, Parser)]
-#[command(name = "cited", version, about = "Crawl sites, index them, and answer questions with cited sentences")]
+#[command(
+    name = "cited",
+    version,
+    about = "Crawl sites, index them, and answer questions with cited sentences"
+)]
 pub struct Cli {
     /// Where pages, the frontier and the index are kept.
     #[arg(long, global = true, env = "CITED_DATA_DIR", default_value = DataDir::DEFAULT)]
@@ -131,7 +135,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Crawl(args) => crawl(&data, args).await,
         Command::Index => index(&data).await,
         Command::Ask { question, json } => ask(&data, &question.join(" "), json).await,
-        Command::Search { query, json, limit } => search(&data, &query.join(" "), json, limit).await,
+        Command::Search { query, json, limit } => {
+            search(&data, &query.join(" "), json, limit).await
+        }
         Command::Serve { addr } => {
             let engine = Engine::open(&data)?;
             crate::serve::serve(engine, addr).await
@@ -144,7 +150,10 @@ async fn crawl(data: &DataDir, args: CrawlArgs) -> Result<()> {
     let seeds = ingest::parse_seeds(&args.urls)?;
     let config = args.config()?;
     let bar = output::spinner();
-    let stats = ingest::crawl(data, &seeds, config, &|s| bar.set_message(output::crawl_progress(s))).await;
+    let stats = ingest::crawl(data, &seeds, config, &|s| {
+        bar.set_message(output::crawl_progress(s))
+    })
+    .await;
     bar.finish_and_clear();
     let stats = stats?;
     println!("{}", output::crawl_summary(&stats));

@@ -13,7 +13,10 @@ use crate::serve::dto::{AnswerResponse, SearchResponse};
 
 pub fn spinner() -> ProgressBar {
     let bar = ProgressBar::new_spinner();
-    bar.set_style(ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("static template is valid"));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+            .expect("static template is valid"),
+    );
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
 }
@@ -70,7 +73,10 @@ pub fn answer_text(a: &AnswerResponse) -> String {
     if !a.sources.is_empty() {
         out.push_str("\nSources:\n");
         for s in &a.sources {
-            out.push_str(&format!("[{}] {}\n    {}\n    \"{}\"\n", s.id, s.title, s.link, s.quote));
+            out.push_str(&format!(
+                "[{}] {}\n    {}\n    \"{}\"\n",
+                s.id, s.title, s.link, s.quote
+            ));
         }
     }
     out
@@ -82,7 +88,13 @@ pub fn search_text(r: &SearchResponse) -> String {
     }
     let mut out = String::new();
     for (i, h) in r.hits.iter().enumerate() {
-        out.push_str(&format!("{}. {}\n   {}\n   {}\n\n", i + 1, h.title, h.url, h.snippet));
+        out.push_str(&format!(
+            "{}. {}\n   {}\n   {}\n\n",
+            i + 1,
+            h.title,
+            h.url,
+            h.snippet
+        ));
     }
     out
 }
@@ -103,10 +115,17 @@ pub struct Stats {
 
 impl Stats {
     pub fn gather(data: &DataDir) -> Result<Self> {
-        data.ensure().with_context(|| format!("cannot create data directory {}", data.root().display()))?;
-        let store = PageStore::open(&data.store_path()).context("cannot open the page store")?.stats()?;
-        let frontier = Frontier::open(&data.store_path()).context("cannot open the frontier")?.counts()?;
-        let chunks = LexicalIndex::open(&data.index_path()).context("cannot open the index")?.num_chunks();
+        data.ensure()
+            .with_context(|| format!("cannot create data directory {}", data.root().display()))?;
+        let store = PageStore::open(&data.store_path())
+            .context("cannot open the page store")?
+            .stats()?;
+        let frontier = Frontier::open(&data.store_path())
+            .context("cannot open the frontier")?
+            .counts()?;
+        let chunks = LexicalIndex::open(&data.index_path())
+            .context("cannot open the index")?
+            .num_chunks();
         Ok(Self {
             data_dir: data.root().display().to_string(),
             pages: store.pages,

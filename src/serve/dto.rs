@@ -70,7 +70,9 @@ impl From<Timed<Answer>> for AnswerResponse {
                     title: s.title,
                     quote: s.quote,
                     link: s.link,
-                    fetched_at: s.fetched_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    fetched_at: s
+                        .fetched_at
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 })
                 .collect(),
             took_ms: t.took_ms,
@@ -83,7 +85,12 @@ impl From<Vec<SearchResult>> for SearchResponse {
         Self {
             hits: results
                 .into_iter()
-                .map(|r| HitDto { url: r.url, title: r.title, snippet: r.snippet, score: r.score })
+                .map(|r| HitDto {
+                    url: r.url,
+                    title: r.title,
+                    snippet: r.snippet,
+                    score: r.score,
+                })
                 .collect(),
         }
     }

@@ -16,11 +16,17 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self { status: StatusCode::BAD_REQUEST, message: message.into() }
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
     }
 
     pub fn not_found() -> Self {
-        Self { status: StatusCode::NOT_FOUND, message: "no such route".into() }
+        Self {
+            status: StatusCode::NOT_FOUND,
+            message: "no such route".into(),
+        }
     }
 }
 
@@ -30,7 +36,10 @@ impl From<QueryError> for ApiError {
             QueryError::BadRequest(message) => Self::bad_request(message),
             QueryError::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "query failed");
-                Self { status: StatusCode::INTERNAL_SERVER_ERROR, message: "internal error".into() }
+                Self {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    message: "internal error".into(),
+                }
             }
         }
     }
@@ -38,6 +47,12 @@ impl From<QueryError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(ErrorResponse { error: self.message })).into_response()
+        (
+            self.status,
+            Json(ErrorResponse {
+                error: self.message,
+            }),
+        )
+            .into_response()
     }
 }

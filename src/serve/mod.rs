@@ -35,10 +35,16 @@ struct AppState {
 
 /// Returns the application's routes.
 pub fn router(engine: Engine) -> Router {
-    let state = AppState { engine, cpu: Arc::new(Semaphore::new(CPU_PERMITS)) };
+    let state = AppState {
+        engine,
+        cpu: Arc::new(Semaphore::new(CPU_PERMITS)),
+    };
     Router::new()
         .route("/", get(search_page))
-        .route("/healthz", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
+        .route(
+            "/healthz",
+            get(|| async { Json(serde_json::json!({"status": "ok"})) }),
+        )
         .route("/api/answer", get(api_answer))
         .route("/api/search", get(api_search))
         .fallback(|| async { ApiError::not_found() })
@@ -47,7 +53,9 @@ pub fn router(engine: Engine) -> Router {
 
 /// Serves until ctrl-c.
 pub async fn serve(engine: Engine, addr: SocketAddr) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, "serving");
     eprintln!("cited is serving on http://{local}");
@@ -64,11 +72,20 @@ async fn run_cpu<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&Engine) -> Result<T, QueryError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let _permit = state.cpu.clone().acquire_owned().await.map_err(|_| ApiError::bad_request("server shutting down"))?;
+    let _permit = state
+        .cpu
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| ApiError::bad_request("server shutting down"))?;
     let engine = state.engine.clone();
     tokio::task::spawn_blocking(move || f(&engine))
         .await
-        .map_err(|e| ApiError::from(QueryError::Internal(anyhow::anyhow!("query task failed: {e}"))))?
+        .map_err(|e| {
+            ApiError::from(QueryError::Internal(anyhow::anyhow!(
+                "query task failed: {e}"
+            )))
+        })?
         .map_err(ApiError::from)
 }
 
@@ -85,17 +102,25 @@ fn required_q(params: &Params) -> Result<String, ApiError> {
     param(params, "q")?.ok_or_else(|| ApiError::bad_request("missing query parameter `q`"))
 }
 
-async fn api_answer(State(state): State<AppState>, params: Params) -> Result<Json<AnswerResponse>, ApiError> {
+async fn api_answer(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<AnswerResponse>, ApiError> {
     let q = required_q(&params)?;
     let answer = run_cpu(&state, move |engine| engine.answer(&q)).await?;
     Ok(Json(answer.into()))
 }
 
-async fn api_search(State(state): State<AppState>, params: Params) -> Result<Json<SearchResponse>, ApiError> {
+async fn api_search(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<SearchResponse>, ApiError> {
     let q = required_q(&params)?;
     let limit = match param(&params, "limit")? {
         None => DEFAULT_LIMIT,
-        Some(l) => l.parse().map_err(|_| ApiError::bad_request(format!("limit `{l}` is not a number")))?,
+        Some(l) => l
+            .parse()
+            .map_err(|_| ApiError::bad_request(format!("limit `{l}` is not a number")))?,
     };
     let results = run_cpu(&state, move |engine| engine.search(&q, limit)).await?;
     Ok(Json(results.value.into()))
@@ -114,7 +139,12 @@ async fn search_page(State(state): State<AppState>, params: Params) -> Response 
     })
     .await;
     match outcome {
-        Ok((answer, results)) => Html(page::render(&q, Some(&answer.into()), Some(&results.value.into()))).into_response(),
+        Ok((answer, results)) => Html(page::render(
+            &q,
+            Some(&answer.into()),
+            Some(&results.value.into()),
+        ))
+        .into_response(),
         Err(e) => (e.status, Html(page::render_error(&q, &e.message))).into_response(),
     }
 }

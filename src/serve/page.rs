@@ -33,7 +33,11 @@ fn safe_href(url: &str) -> String {
 }
 
 fn head(q: &str) -> String {
-    let title = if q.is_empty() { "cited".to_string() } else { format!("{} — cited", escape(q)) };
+    let title = if q.is_empty() {
+        "cited".to_string()
+    } else {
+        format!("{} — cited", escape(q))
+    };
     format!(
         "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">\
          <title>{title}</title><style>{STYLE}</style></head><body><form action=/ method=get role=search>\
@@ -42,7 +46,11 @@ fn head(q: &str) -> String {
     )
 }
 
-pub fn render(q: &str, answer: Option<&AnswerResponse>, results: Option<&SearchResponse>) -> String {
+pub fn render(
+    q: &str,
+    answer: Option<&AnswerResponse>,
+    results: Option<&SearchResponse>,
+) -> String {
     let mut html = head(q);
     if let Some(answer) = answer {
         html.push_str("<section class=answer aria-label=Answer><p>");
@@ -52,7 +60,11 @@ pub fn render(q: &str, answer: Option<&AnswerResponse>, results: Option<&SearchR
         for s in &answer.sentences {
             html.push_str(&escape(&s.text));
             for c in &s.citations {
-                let link = answer.sources.iter().find(|src| src.id == *c).map_or("#".into(), |src| safe_href(&src.link));
+                let link = answer
+                    .sources
+                    .iter()
+                    .find(|src| src.id == *c)
+                    .map_or("#".into(), |src| safe_href(&src.link));
                 html.push_str(&format!("<sup><a href=\"{link}\">[{c}]</a></sup> "));
             }
         }
@@ -84,7 +96,11 @@ pub fn render(q: &str, answer: Option<&AnswerResponse>, results: Option<&SearchR
 }
 
 pub fn render_error(q: &str, message: &str) -> String {
-    format!("{}<p role=alert>{}</p></body></html>", head(q), escape(message))
+    format!(
+        "{}<p role=alert>{}</p></body></html>",
+        head(q),
+        escape(message)
+    )
 }
 
 #[cfg(test)]
@@ -93,8 +109,14 @@ mod tests {
 
     #[test]
     fn escapes_and_neutralises_links() {
-        assert_eq!(escape("<script>\"x\"&'"), "&lt;script&gt;&quot;x&quot;&amp;&#39;");
+        assert_eq!(
+            escape("<script>\"x\"&'"),
+            "&lt;script&gt;&quot;x&quot;&amp;&#39;"
+        );
         assert_eq!(safe_href("javascript:alert(1)"), "#");
-        assert_eq!(safe_href("https://a/?x=\"y\""), "https://a/?x=&quot;y&quot;");
+        assert_eq!(
+            safe_href("https://a/?x=\"y\""),
+            "https://a/?x=&quot;y&quot;"
+        );
     }
 }

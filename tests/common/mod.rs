@@ -23,10 +23,17 @@ pub fn python_docs() -> PathBuf {
 pub fn serve_router(router: Router) -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
         rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            tx.send(listener.local_addr().expect("addr")).expect("send addr");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            tx.send(listener.local_addr().expect("addr"))
+                .expect("send addr");
             axum::serve(listener, router).await.expect("serve");
         });
     });
@@ -44,19 +51,29 @@ pub fn cited_bin() -> &'static str {
 
 /// Runs `cited --data-dir DATA ARGS…` to completion.
 pub fn cited(data: &Path, args: &[&str]) -> Output {
-    Command::new(cited_bin()).arg("--data-dir").arg(data).args(args).output().expect("run cited")
+    Command::new(cited_bin())
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .output()
+        .expect("run cited")
 }
 
 /// Runs cited and returns its stdout, failing the test with stderr if it failed.
 pub fn cited_ok(data: &Path, args: &[&str]) -> String {
     let out = cited(data, args);
-    assert!(out.status.success(), "cited {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "cited {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
 pub fn cited_json<T: serde::de::DeserializeOwned>(data: &Path, args: &[&str]) -> T {
     let out = cited_ok(data, args);
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("cited {args:?} printed invalid JSON ({e}): {out}"))
+    serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("cited {args:?} printed invalid JSON ({e}): {out}"))
 }
 
 /// A `cited serve` child process, killed on drop.
@@ -76,7 +93,10 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .expect("start cited serve");
-        let server = Self { child, base: format!("http://127.0.0.1:{port}") };
+        let server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if http_ok(&format!("{}/healthz", server.base)) {
@@ -96,15 +116,25 @@ impl Drop for Server {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 /// Returns true if a plain GET of `url` answers 200 (a blocking probe, no runtime needed).
 pub fn http_ok(url: &str) -> bool {
     use std::io::{Read, Write};
-    let Some(rest) = url.strip_prefix("http://") else { return false };
-    let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
-    let Ok(mut stream) = std::net::TcpStream::connect(host) else { return false };
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let Ok(mut stream) = std::net::TcpStream::connect(host) else {
+        return false;
+    };
     let _ = write!(stream, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n");
     let mut buf = String::new();
     let _ = stream.read_to_string(&mut buf);

@@ -14,7 +14,10 @@ async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> (u16, T) {
     let resp = reqwest::get(url).await.expect("request");
     let status = resp.status().as_u16();
     let text = resp.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("{url}: invalid JSON ({e}): {text}")))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{url}: invalid JSON ({e}): {text}")),
+    )
 }
 
 #[tokio::test]
@@ -26,7 +29,10 @@ async fn api_answer_and_search_match_the_cli() {
         get_json(&format!("{}/api/answer?q={}", server.base, urlencode(q))).await;
     assert_eq!(status, 200);
     let cli: AnswerResponse = cited_json(data, &["ask", "--json", q]);
-    assert_eq!(AnswerResponse { took_ms: 0, ..http }, AnswerResponse { took_ms: 0, ..cli });
+    assert_eq!(
+        AnswerResponse { took_ms: 0, ..http },
+        AnswerResponse { took_ms: 0, ..cli }
+    );
 
     let (status, hits): (u16, SearchResponse) =
         get_json(&format!("{}/api/search?q=json+dumps&limit=5", server.base)).await;
@@ -34,7 +40,8 @@ async fn api_answer_and_search_match_the_cli() {
     let cli: SearchResponse = cited_json(data, &["search", "--json", "--limit", "5", "json dumps"]);
     assert_eq!(hits, cli);
 
-    let (status, health): (u16, serde_json::Value) = get_json(&format!("{}/healthz", server.base)).await;
+    let (status, health): (u16, serde_json::Value) =
+        get_json(&format!("{}/healthz", server.base)).await;
     assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
 }
 
@@ -54,12 +61,21 @@ async fn bad_requests_get_json_errors_never_500() {
         ("/no/such/route", 404),
     ];
     for (path, expected) in cases {
-        let (status, body): (u16, ErrorResponse) = get_json(&format!("{}{path}", server.base)).await;
+        let (status, body): (u16, ErrorResponse) =
+            get_json(&format!("{}{path}", server.base)).await;
         assert_eq!(status, expected, "{path}: {}", body.error);
         assert!(!body.error.is_empty());
     }
-    for q in ["%22unbalanced", "-json", "a%3Ab", "%28%28%28", "site%3A", "%3Cscript%3E"] {
-        let (status, answer): (u16, AnswerResponse) = get_json(&format!("{}/api/answer?q={q}", server.base)).await;
+    for q in [
+        "%22unbalanced",
+        "-json",
+        "a%3Ab",
+        "%28%28%28",
+        "site%3A",
+        "%3Cscript%3E",
+    ] {
+        let (status, answer): (u16, AnswerResponse) =
+            get_json(&format!("{}/api/answer?q={q}", server.base)).await;
         assert_eq!(status, 200, "q={q}");
         assert_citations_hold(data, &answer);
     }
@@ -71,13 +87,26 @@ async fn search_page_shows_the_answer_and_escapes_everything() {
     let server = Server::start(data);
     let get = |q: &'static str| {
         let base = server.base.clone();
-        async move { reqwest::get(format!("{base}/?q={q}")).await.expect("page").text().await.expect("body") }
+        async move {
+            reqwest::get(format!("{base}/?q={q}"))
+                .await
+                .expect("page")
+                .text()
+                .await
+                .expect("body")
+        }
     };
     let page = get("What+is+the+global+interpreter+lock%3F").await;
     assert!(page.contains("only one thread executes Python bytecode at a time"));
-    assert!(page.contains("glossary.html#:~:text="), "the answer links its source");
+    assert!(
+        page.contains("glossary.html#:~:text="),
+        "the answer links its source"
+    );
     let page = get("%3Cscript%3Ealert(1)%3C/script%3E%22%3E%3Cimg+src%3Dx%3E").await;
-    assert!(!page.contains("<script>alert(1)") && !page.contains("<img src=x>"), "query echoed unescaped");
+    assert!(
+        !page.contains("<script>alert(1)") && !page.contains("<img src=x>"),
+        "query echoed unescaped"
+    );
     assert!(page.contains("&lt;script&gt;"));
 }
 
@@ -116,12 +145,21 @@ async fn serve_sees_a_new_index_without_restart() {
     }
     crawl.await.expect("crawl task");
     let answer = answered.expect("the server never saw the new index");
-    assert_eq!(answer.sentences[0].text, "Ferrets sleep about fourteen hours a day in dark burrows.");
+    assert_eq!(
+        answer.sentences[0].text,
+        "Ferrets sleep about fourteen hours a day in dark burrows."
+    );
     assert_eq!(answer.sources[0].url, format!("http://{site}/"));
 }
 
 fn urlencode(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }

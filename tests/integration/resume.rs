@@ -21,7 +21,10 @@ struct Stats {
     frontier_done: u64,
 }
 
-async fn page(State(hits): State<Arc<Mutex<HashMap<u32, u32>>>>, Path(n): Path<u32>) -> Html<String> {
+async fn page(
+    State(hits): State<Arc<Mutex<HashMap<u32, u32>>>>,
+    Path(n): Path<u32>,
+) -> Html<String> {
     *hits.lock().expect("lock").entry(n).or_default() += 1;
     tokio::time::sleep(Duration::from_millis(30)).await;
     let links: String = [n * 2 + 1, n * 2 + 2]
@@ -35,7 +38,11 @@ async fn page(State(hits): State<Arc<Mutex<HashMap<u32, u32>>>>, Path(n): Path<u
 #[test]
 fn killed_crawl_resumes_without_loss_or_duplicates() {
     let hits: Arc<Mutex<HashMap<u32, u32>>> = Arc::default();
-    let addr = serve_router(Router::new().route("/p/{n}", get(page)).with_state(hits.clone()));
+    let addr = serve_router(
+        Router::new()
+            .route("/p/{n}", get(page))
+            .with_state(hits.clone()),
+    );
     let data = tempfile::tempdir().expect("tempdir");
     let seed = format!("http://{addr}/p/0");
 
@@ -44,7 +51,15 @@ fn killed_crawl_resumes_without_loss_or_duplicates() {
         let mut child = Command::new(cited_bin())
             .arg("--data-dir")
             .arg(data.path())
-            .args(["crawl", &seed, "--delay-ms", "0", "--per-host", "2", "--no-index"])
+            .args([
+                "crawl",
+                &seed,
+                "--delay-ms",
+                "0",
+                "--per-host",
+                "2",
+                "--no-index",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -54,11 +69,21 @@ fn killed_crawl_resumes_without_loss_or_duplicates() {
         child.wait().expect("reap");
     }
     let partial: Stats = cited_json(data.path(), &["stats", "--json"]);
-    assert!(partial.pages < u64::from(PAGES), "the kills came too late to test anything");
+    assert!(
+        partial.pages < u64::from(PAGES),
+        "the kills came too late to test anything"
+    );
 
-    cited_ok(data.path(), &["crawl", "--delay-ms", "0", "--per-host", "2"]);
+    cited_ok(
+        data.path(),
+        &["crawl", "--delay-ms", "0", "--per-host", "2"],
+    );
     let stats: Stats = cited_json(data.path(), &["stats", "--json"]);
-    assert_eq!(stats.pages, u64::from(PAGES), "every page stored exactly once");
+    assert_eq!(
+        stats.pages,
+        u64::from(PAGES),
+        "every page stored exactly once"
+    );
     assert_eq!(stats.frontier_queued, 0);
     assert_eq!(stats.frontier_done, u64::from(PAGES));
     let hits = hits.lock().expect("lock");
