@@ -316,3 +316,48 @@ mod tests {
         assert!(chunk_page(1, "", &[]).is_empty());
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Chunk spans are slices of the text, in order, without overlap, within the size limit,
+        /// and together cover every word of every section.
+        #[test]
+        fn chunks_cover_sections_in_order(
+            paragraphs in prop::collection::vec(("[A-Z][a-z]{0,8}( [a-z]{1,8}){0,40}[.!?]?", 0usize..3), 1..30)
+        ) {
+            let mut text = String::new();
+            let mut sections = Vec::new();
+            for (i, (para, heading)) in paragraphs.iter().enumerate() {
+                if *heading == 0 || sections.is_empty() {
+                    if let Some(last) = sections.last_mut() {
+                        let s: &mut Section = last;
+                        s.end = text.len().saturating_sub(1);
+                    }
+                    sections.push(Section { heading_path: vec![format!("H{i}")], level: 1, start: text.len(), end: 0 });
+                }
+                text.push_str(para);
+                text.push('\n');
+            }
+            text.pop();
+            if let Some(last) = sections.last_mut() {
+                last.end = text.len();
+            }
+            let chunks = chunk_page(1, &text, &sections);
+            let mut last_end = 0;
+            let mut words = 0;
+            for c in &chunks {
+                prop_assert_eq!(&c.text, &text[c.start..c.end]);
+                prop_assert!(c.start >= last_end);
+                prop_assert!(word_count(&c.text) <= MAX_WORDS);
+                last_end = c.end;
+                words += word_count(&c.text);
+            }
+            prop_assert_eq!(words, word_count(&text));
+        }
+    }
+}

@@ -148,7 +148,12 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Answ
         page_rank.entry(hits[c.hit].url.as_str()).or_insert(i);
     }
     let mut ordered = chosen;
-    ordered.sort_by_key(|c| (page_rank[hits[c.hit].url.as_str()], hits[c.hit].start + c.start));
+    ordered.sort_by_key(|c| {
+        (
+            page_rank[hits[c.hit].url.as_str()],
+            hits[c.hit].start + c.start,
+        )
+    });
     let mut source_of_page: HashMap<&str, usize> = HashMap::new();
     let mut sources: Vec<Source> = Vec::new();
     let mut sentences = Vec::new();
