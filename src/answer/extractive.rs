@@ -345,7 +345,7 @@ mod tests {
         assert_eq!(standalone_words("For example:"), None);
         assert_eq!(
             standalone_words("f.readline() reads a single line from the file;"),
-            Some(7)
+            Some(8)
         );
         assert_eq!(standalone_words("x = {'a': 1, 'b': [2, 3]} ; y()"), None);
         assert_eq!(standalone_words("and then it stops here for good."), None);
