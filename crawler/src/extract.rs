@@ -461,7 +461,7 @@ mod tests {
             vec![
                 (1, "Functions".into()),
                 (2, "Functions/zip(*iterables)".into()),
-                (2, "Next".into())
+                (2, "Functions/Next".into())
             ]
         );
         let zip = &e.sections[1];
