@@ -120,6 +120,24 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Returns up to `depth` distinct pages for `query`, best first, each scored by its best passage.
+    pub fn rank_documents(&self, query: &str, depth: usize) -> anyhow::Result<Vec<(String, f32)>> {
+        let hits = self.retriever.search(query, depth * OVERFETCH)?;
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::with_capacity(depth);
+        for hit in hits {
+            if out.len() == depth {
+                break;
+            }
+            if seen.insert(hit.url.clone()) {
+                out.push((hit.url, hit.score));
+            }
+        }
+        Ok(out)
+    }
+}
+
 fn validate(query: &str) -> Result<&str, QueryError> {
     let query = query.trim();
     if query.is_empty() {

@@ -8,6 +8,7 @@ pub mod answer;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod eval;
 pub mod ingest;
 pub mod retrieve;
 pub mod serve;

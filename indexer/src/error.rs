@@ -14,6 +14,8 @@ pub enum IndexError {
     Directory(#[from] tantivy::directory::error::OpenDirectoryError),
     #[error("another `cited index` is writing the index right now: {0}")]
     Locked(String),
+    #[error("the index in `{0}` was built by another version of cited: delete that directory and run `cited index` to rebuild it from the page store")]
+    SchemaChanged(String),
     #[error("io error: {0}")]
     Io(#[from] std::io::Error),
 }

@@ -66,6 +66,15 @@ impl QueryTerms {
         self.terms.is_empty()
     }
 
+    /// Returns the share of `terms` that are words of the question.
+    fn share_of(&self, terms: &HashSet<String>) -> f32 {
+        if terms.is_empty() {
+            return 0.0;
+        }
+        let hits = self.terms.iter().filter(|(t, _)| terms.contains(t)).count();
+        hits as f32 / terms.len() as f32
+    }
+
     /// Returns the weight share of the question found in `terms`.
     fn coverage(&self, terms: &HashSet<String>, except: Option<&HashSet<String>>) -> f32 {
         if self.total <= 0.0 {
@@ -226,18 +235,21 @@ fn candidates(index: &LexicalIndex, query: &QueryTerms, hits: &[SearchHit]) -> V
             let terms: HashSet<String> = index.analyze(text).into_iter().collect();
             let direct = query.coverage(&terms, None);
             // The first sentence under a heading usually defines what the heading names, so the
-            // heading's words count for it fully; for later sentences, less.
+            // heading's words count for it fully; for later sentences, less. Both scale with how
+            // much of the heading is about the question: "global interpreter lock" is, an API
+            // signature that mentions `stmt='pass'` among ten other words is not.
             let from_heading = query.coverage(&heading_terms, Some(&terms));
+            let focus = query.share_of(&heading_terms).sqrt();
             let mut known = terms.clone();
             known.extend(heading_terms.iter().cloned());
             let from_title = query.coverage(&title_terms, Some(&known));
-            let heading_weight = if is_lead { 1.0 } else { 0.4 };
+            let heading_weight = if is_lead { focus } else { 0.4 * focus };
             let support = direct + heading_weight * from_heading + 0.2 * from_title;
             if support == 0.0 || direct + from_heading == 0.0 {
                 continue;
             }
             let lead_bonus = if is_lead && from_heading > 0.0 {
-                0.1
+                0.1 * focus
             } else {
                 0.0
             };

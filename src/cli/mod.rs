@@ -66,6 +66,30 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Measure retrieval quality on a benchmark.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// Index a BEIR dataset (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv) and print nDCG@10,
+    /// Recall@100, MRR@10 and query latency.
+    Beir {
+        /// The dataset directory.
+        dir: PathBuf,
+        #[arg(long, default_value = "test")]
+        split: String,
+        /// Write a TREC run file (`qid Q0 docid rank score tag`).
+        #[arg(long)]
+        run_out: Option<PathBuf>,
+        /// Scratch data directory to index into (kept, and reused incrementally by later runs);
+        /// default: a temporary directory removed afterwards.
+        #[arg(long)]
+        scratch: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -143,6 +167,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             crate::serve::serve(engine, addr).await
         }
         Command::Stats { json } => stats(&data, json),
+        Command::Eval(EvalCommand::Beir {
+            dir,
+            split,
+            run_out,
+            scratch,
+            json,
+        }) => eval_beir(dir, split, run_out, scratch, json).await,
     }
 }
 
@@ -210,6 +241,50 @@ async fn search(data: &DataDir, query: &str, json: bool, limit: usize) -> Result
         println!("{}", serde_json::to_string_pretty(&response)?);
     } else {
         print!("{}", output::search_text(&response));
+    }
+    Ok(())
+}
+
+async fn eval_beir(
+    dataset: PathBuf,
+    split: String,
+    run_out: Option<PathBuf>,
+    scratch: Option<PathBuf>,
+    json: bool,
+) -> Result<()> {
+    let temp = match scratch {
+        Some(_) => None,
+        None => Some(tempfile::tempdir().context("cannot create a scratch directory")?),
+    };
+    let scratch = scratch.unwrap_or_else(|| {
+        temp.as_ref()
+            .expect("set when no scratch given")
+            .path()
+            .to_path_buf()
+    });
+    let options = crate::eval::EvalOptions {
+        dataset,
+        split,
+        scratch,
+        run_out,
+    };
+    let report = tokio::task::spawn_blocking(move || crate::eval::run_beir(&options))
+        .await
+        .context("eval task failed")??;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "{} queries over {} documents (indexed in {:.1}s)\nnDCG@10     {:.4}\nRecall@100  {:.4}\nMRR@10      {:.4}\nlatency     p50 {:.1} ms, p95 {:.1} ms",
+            report.queries,
+            report.documents,
+            report.index_seconds,
+            report.ndcg_at_10,
+            report.recall_at_100,
+            report.mrr_at_10,
+            report.latency_p50_ms,
+            report.latency_p95_ms
+        );
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod eval;
 mod http;
 mod python_docs;
 mod resume;
