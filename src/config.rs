@@ -1,6 +1,33 @@
 //! Where cited keeps its data.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use indexer::embed::{find_model_dir, LocalModel};
+use indexer::vector::FlatStore;
+
+use crate::retrieve::DenseIndex;
+
+/// Loads the embedding model (the explicit directory, else `DATA/models/all-MiniLM-L6-v2`) and opens
+/// the vector store. Returns `None`, with a one-line notice on stderr, when there is no model: cited
+/// then works lexically.
+pub fn load_dense(data: &DataDir, model_dir: Option<&Path>) -> anyhow::Result<Option<DenseIndex>> {
+    let Some(dir) = find_model_dir(model_dir, data.root()) else {
+        eprintln!(
+            "note: no embedding model found (--model-dir or CITED_MODEL_DIR, or {}): lexical retrieval only",
+            data.root().join("models").join(indexer::embed::DEFAULT_MODEL).display()
+        );
+        return Ok(None);
+    };
+    let model = LocalModel::load(&dir)
+        .with_context(|| format!("cannot load the embedding model in {}", dir.display()))?;
+    let vectors = FlatStore::open(&data.vectors_path()).context("cannot open the vector store")?;
+    Ok(Some(DenseIndex {
+        embedder: Arc::new(model),
+        vectors: Arc::new(vectors),
+    }))
+}
 
 /// The data directory and the files inside it.
 #[derive(Debug, Clone)]
@@ -28,6 +55,11 @@ impl DataDir {
     /// The SQLite database holding the page store and the crawl frontier.
     pub fn store_path(&self) -> PathBuf {
         self.root.join("store.sqlite")
+    }
+
+    /// The SQLite database of passage vectors.
+    pub fn vectors_path(&self) -> PathBuf {
+        self.root.join("vectors.sqlite")
     }
 
     /// The tantivy index directory.

@@ -11,7 +11,7 @@ use thiserror::Error;
 
 use crate::answer::{extractive, Answer};
 use crate::config::DataDir;
-use crate::retrieve::{Retriever, MAX_QUERY_BYTES};
+use crate::retrieve::{Mode, Retriever, MAX_QUERY_BYTES};
 
 /// Passages an answer is chosen from.
 const ANSWER_PASSAGES: usize = 12;
@@ -49,14 +49,16 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Opens the index in `data` (creating an empty one if there is none yet).
-    pub fn open(data: &DataDir) -> anyhow::Result<Self> {
+    /// Opens the index in `data` (creating an empty one if there is none yet), with dense
+    /// retrieval when an embedding model is found (see [`crate::config::load_dense`]).
+    pub fn open(data: &DataDir, model_dir: Option<&std::path::Path>) -> anyhow::Result<Self> {
         data.ensure()
             .with_context(|| format!("cannot create data directory {}", data.root().display()))?;
         let index =
             LexicalIndex::open(&data.index_path()).context("cannot open the search index")?;
+        let dense = crate::config::load_dense(data, model_dir)?;
         Ok(Self {
-            retriever: Retriever::new(Arc::new(index)),
+            retriever: Retriever::new(Arc::new(index), dense),
         })
     }
 
@@ -64,13 +66,29 @@ impl Engine {
         self.retriever.index()
     }
 
+    pub fn retriever(&self) -> &Retriever {
+        &self.retriever
+    }
+
+    fn mode(&self, mode: Option<Mode>) -> Result<Mode, QueryError> {
+        let mode = mode.unwrap_or(self.retriever.default_mode());
+        if mode != Mode::Lexical && self.retriever.dense().is_none() {
+            return Err(QueryError::BadRequest(
+                "dense and hybrid retrieval need an embedding model (--model-dir); none is loaded"
+                    .into(),
+            ));
+        }
+        Ok(mode)
+    }
+
     /// Answers `question` with cited sentences.
-    pub fn answer(&self, question: &str) -> Result<Timed<Answer>, QueryError> {
+    pub fn answer(&self, question: &str, mode: Option<Mode>) -> Result<Timed<Answer>, QueryError> {
         let started = Instant::now();
         let question = validate(question)?;
+        let mode = self.mode(mode)?;
         let hits = self
             .retriever
-            .search(question, ANSWER_PASSAGES)
+            .search(question, ANSWER_PASSAGES, mode)
             .map_err(anyhow::Error::from)?;
         let answer = extractive::answer(self.retriever.index(), question, &hits);
         Ok(Timed {
@@ -84,6 +102,7 @@ impl Engine {
         &self,
         query: &str,
         limit: usize,
+        mode: Option<Mode>,
     ) -> Result<Timed<Vec<SearchResult>>, QueryError> {
         let started = Instant::now();
         let query = validate(query)?;
@@ -92,9 +111,10 @@ impl Engine {
                 "limit must be between 1 and {MAX_LIMIT}"
             )));
         }
+        let mode = self.mode(mode)?;
         let hits = self
             .retriever
-            .search(query, limit * OVERFETCH)
+            .search(query, limit * OVERFETCH, mode)
             .map_err(anyhow::Error::from)?;
         let terms = extractive::QueryTerms::new(self.retriever.index(), query);
         let mut seen = std::collections::HashSet::new();
@@ -122,8 +142,13 @@ impl Engine {
 
 impl Engine {
     /// Returns up to `depth` distinct pages for `query`, best first, each scored by its best passage.
-    pub fn rank_documents(&self, query: &str, depth: usize) -> anyhow::Result<Vec<(String, f32)>> {
-        let hits = self.retriever.search(query, depth * OVERFETCH)?;
+    pub fn rank_documents(
+        &self,
+        query: &str,
+        depth: usize,
+        mode: Mode,
+    ) -> anyhow::Result<Vec<(String, f32)>> {
+        let hits = self.retriever.search(query, depth * OVERFETCH, mode)?;
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::with_capacity(depth);
         for hit in hits {

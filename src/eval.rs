@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::DataDir;
 use crate::engine::Engine;
+use crate::retrieve::Mode;
 
 /// Documents retrieved per query (Recall@100 needs 100).
 const DEPTH: usize = 100;
@@ -41,6 +42,7 @@ struct QueryLine {
 /// The figures of one run.
 #[derive(Debug, Serialize)]
 pub struct EvalReport {
+    pub mode: String,
     pub queries: usize,
     pub documents: usize,
     pub ndcg_at_10: f64,
@@ -150,7 +152,7 @@ fn mrr_at(ranked: &[String], judged: &HashMap<String, u32>, k: usize) -> f64 {
 }
 
 /// Loads the corpus into the scratch store and brings its index up to date.
-fn load_corpus(dataset: &Path, data: &DataDir) -> Result<(usize, f64)> {
+fn load_corpus(dataset: &Path, data: &DataDir, model_dir: Option<&Path>) -> Result<(usize, f64)> {
     let docs: Vec<CorpusDoc> = read_jsonl(&dataset.join("corpus.jsonl"))?;
     data.ensure()?;
     let store = PageStore::open(&data.store_path())?;
@@ -187,7 +189,7 @@ fn load_corpus(dataset: &Path, data: &DataDir) -> Result<(usize, f64)> {
         store.upsert(&record)?;
     }
     let started = Instant::now();
-    crate::ingest::index(data, &|_, _| {})?;
+    crate::ingest::index(data, model_dir, &|_, _| {})?;
     Ok((docs.len(), started.elapsed().as_secs_f64()))
 }
 
@@ -210,6 +212,8 @@ pub struct EvalOptions {
     pub split: String,
     pub scratch: PathBuf,
     pub run_out: Option<PathBuf>,
+    pub mode: Option<Mode>,
+    pub model_dir: Option<PathBuf>,
 }
 
 /// Runs the harness.
@@ -222,8 +226,10 @@ pub fn run_beir(options: &EvalOptions) -> Result<EvalReport> {
     )?;
     let queries: Vec<QueryLine> = read_jsonl(&options.dataset.join("queries.jsonl"))?;
     let data = DataDir::new(&options.scratch);
-    let (documents, index_seconds) = load_corpus(&options.dataset, &data)?;
-    let engine = Engine::open(&data)?;
+    let (documents, index_seconds) =
+        load_corpus(&options.dataset, &data, options.model_dir.as_deref())?;
+    let engine = Engine::open(&data, options.model_dir.as_deref())?;
+    let mode = options.mode.unwrap_or(engine.retriever().default_mode());
 
     let mut run_file = match &options.run_out {
         Some(path) => Some(std::io::BufWriter::new(
@@ -240,7 +246,7 @@ pub fn run_beir(options: &EvalOptions) -> Result<EvalReport> {
             continue;
         };
         let started = Instant::now();
-        let ranked = engine.rank_documents(&query.text, DEPTH)?;
+        let ranked = engine.rank_documents(&query.text, DEPTH, mode)?;
         latencies.push(started.elapsed().as_secs_f64() * 1000.0);
         let ids: Vec<String> = ranked
             .iter()
@@ -267,6 +273,7 @@ pub fn run_beir(options: &EvalOptions) -> Result<EvalReport> {
     let pct = |p: f64| latencies[((latencies.len() - 1) as f64 * p).round() as usize];
     let n = evaluated as f64;
     Ok(EvalReport {
+        mode: format!("{mode:?}").to_lowercase(),
         queries: evaluated,
         documents,
         ndcg_at_10: ndcg / n,

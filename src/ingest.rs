@@ -95,10 +95,19 @@ pub async fn crawl(
 }
 
 /// Brings the index up to date with the page store.
-pub fn index(data: &DataDir, progress: &dyn Fn(u64, u64)) -> Result<SyncStats> {
+pub fn index(
+    data: &DataDir,
+    model_dir: Option<&std::path::Path>,
+    progress: &dyn Fn(u64, u64),
+) -> Result<SyncStats> {
     data.ensure()
         .with_context(|| format!("cannot create data directory {}", data.root().display()))?;
     let store = PageStore::open(&data.store_path()).context("cannot open the page store")?;
     let index = LexicalIndex::open(&data.index_path()).context("cannot open the search index")?;
-    Ok(indexer::sync::sync(&store, &index, progress)?)
+    let dense = crate::config::load_dense(data, model_dir)?;
+    let dense = dense.as_ref().map(|d| indexer::sync::Dense {
+        embedder: d.embedder.as_ref(),
+        vectors: d.vectors.as_ref(),
+    });
+    Ok(indexer::sync::sync(&store, &index, dense, progress)?)
 }

@@ -16,6 +16,8 @@ pub enum IndexError {
     Locked(String),
     #[error("the index in `{0}` was built by another version of cited: delete that directory and run `cited index` to rebuild it from the page store")]
     SchemaChanged(String),
+    #[error("embedding model: {0}")]
+    Model(String),
     #[error("io error: {0}")]
     Io(#[from] std::io::Error),
 }

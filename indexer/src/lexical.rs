@@ -76,7 +76,7 @@ fn schema() -> (Schema, Fields) {
     let fields = Fields {
         doc_id: b.add_u64_field("doc_id", INDEXED | FAST | STORED),
         hash: b.add_u64_field("page_hash", FAST),
-        ordinal: b.add_u64_field("ordinal", STORED),
+        ordinal: b.add_u64_field("ordinal", INDEXED | STORED),
         url: b.add_text_field("url", STRING | STORED),
         site: b.add_text_field("site", STRING | STORED),
         title: b.add_text_field("title", text.clone()),
@@ -355,6 +355,36 @@ impl LexicalIndex {
             hits.push(self.to_hit(score, &doc));
         }
         Ok(hits)
+    }
+
+    /// Returns passage `ordinal` of page `doc_id`, if indexed (to turn a vector hit into a passage).
+    pub fn chunk(&self, doc_id: DocId, ordinal: u32) -> Result<Option<SearchHit>, IndexError> {
+        let f = self.fields;
+        let query = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_u64(f.doc_id, doc_id),
+                    IndexRecordOption::Basic,
+                )) as Box<dyn Query>,
+            ),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_u64(f.ordinal, u64::from(ordinal)),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(1))?;
+        match top.first() {
+            Some((_, address)) => {
+                let doc: TantivyDocument = searcher.doc(*address)?;
+                Ok(Some(self.to_hit(0.0, &doc)))
+            }
+            None => Ok(None),
+        }
     }
 
     fn to_hit(&self, score: f32, doc: &TantivyDocument) -> SearchHit {

@@ -6,10 +6,12 @@
 //! deletes the removed ones. Hands [`SearchHit`]s to the retrieval stage.
 
 pub mod chunk;
+pub mod embed;
 pub mod error;
 pub mod lexical;
 pub mod store;
 pub mod sync;
+pub mod vector;
 
 pub use chunk::{chunk_page, sentence_spans, Chunk};
 pub use error::IndexError;

@@ -9,9 +9,18 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::chunk::chunk_page;
+use crate::embed::Embedder;
 use crate::lexical::{hash64, LexicalIndex, PageInfo};
 use crate::store::PageStore;
+use crate::vector::VectorStore;
 use crate::IndexError;
+
+/// The dense half of the index: a model and the store its vectors go to.
+#[derive(Clone, Copy)]
+pub struct Dense<'a> {
+    pub embedder: &'a dyn Embedder,
+    pub vectors: &'a dyn VectorStore,
+}
 
 /// What one sync did.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -22,52 +31,85 @@ pub struct SyncStats {
     pub unchanged: u64,
     pub chunks_written: u64,
     pub chunks_total: u64,
+    /// Passages embedded by this sync, and the time that took.
+    pub chunks_embedded: u64,
+    pub embed_ms: u64,
     pub elapsed_ms: u64,
 }
 
-/// Brings `index` up to date with `store`, calling `progress(done, total)` as pages are indexed.
+/// Brings `index` (and the vector store, with `dense`) up to date with `store`, calling
+/// `progress(done, total)` as pages are indexed. Vectors from another model are never mixed in: if the
+/// vector store holds another model's vectors, they are all dropped and re-embedded.
 pub fn sync(
     store: &PageStore,
     index: &LexicalIndex,
+    dense: Option<Dense<'_>>,
     progress: &dyn Fn(u64, u64),
 ) -> Result<SyncStats, IndexError> {
     let started = Instant::now();
     let mut stats = SyncStats::default();
     let mut indexed = index.indexed_pages()?;
+    let mut embedded = match dense {
+        Some(d) => {
+            if d.vectors.model()?.as_deref() != Some(d.embedder.model_id()) {
+                d.vectors.reset(d.embedder.model_id())?;
+            }
+            d.vectors.page_hashes()?
+        }
+        None => Default::default(),
+    };
     let stored = store.hashes()?;
     let mut writer = index.writer()?;
     let total = stored.len() as u64;
     for (i, (id, hash)) in stored.into_iter().enumerate() {
+        let current = hash64(&hash);
         let previous = indexed.remove(&id);
-        if previous == Some(hash64(&hash)) {
+        let lexical_fresh = previous == Some(current);
+        let vectors_fresh = dense.is_none() || embedded.remove(&id) == Some(current);
+        if lexical_fresh && vectors_fresh {
             stats.unchanged += 1;
             continue;
         }
         let Some(page) = store.get(id)? else { continue };
         let page = page.page;
-        if previous.is_some() {
-            index.delete_page(&writer, id);
-            stats.updated += 1;
-        } else {
-            stats.added += 1;
-        }
         let chunks = chunk_page(id, &page.text, &page.sections);
-        stats.chunks_written += chunks.len() as u64;
-        let info = PageInfo {
-            doc_id: id,
-            url: &page.url,
-            title: &page.title,
-            content_hash: &page.content_hash,
-            fetched_at: page.fetched_at,
-        };
-        index.add_chunks(&writer, &info, &chunks)?;
-        if i % 50 == 0 {
+        if !lexical_fresh {
+            if previous.is_some() {
+                index.delete_page(&writer, id);
+                stats.updated += 1;
+            } else {
+                stats.added += 1;
+            }
+            stats.chunks_written += chunks.len() as u64;
+            let info = PageInfo {
+                doc_id: id,
+                url: &page.url,
+                title: &page.title,
+                content_hash: &page.content_hash,
+                fetched_at: page.fetched_at,
+            };
+            index.add_chunks(&writer, &info, &chunks)?;
+        }
+        if let (false, Some(d)) = (vectors_fresh, dense) {
+            let embed_started = Instant::now();
+            let texts: Vec<&str> = chunks.iter().map(|c| c.text.as_str()).collect();
+            let vectors = d.embedder.embed_passages(&texts)?;
+            d.vectors.upsert_page(id, current, &page.url, &vectors)?;
+            stats.chunks_embedded += vectors.len() as u64;
+            stats.embed_ms += embed_started.elapsed().as_millis() as u64;
+        }
+        if i % 20 == 0 {
             progress(i as u64, total);
         }
     }
     for gone in indexed.into_keys() {
         index.delete_page(&writer, gone);
         stats.removed += 1;
+    }
+    if let Some(d) = dense {
+        for gone in embedded.into_keys() {
+            d.vectors.delete_page(gone)?;
+        }
     }
     writer.commit()?;
     writer.wait_merging_threads()?;

@@ -13,6 +13,7 @@ use crawler::{fetch::FetchConfig, CrawlConfig, Scope};
 use crate::config::DataDir;
 use crate::engine::Engine;
 use crate::ingest;
+use crate::retrieve::Mode;
 use crate::serve::dto::{AnswerResponse, SearchResponse};
 
 #[derive(Debug, Parser)]
@@ -25,6 +26,10 @@ pub struct Cli {
     /// Where pages, the frontier and the index are kept.
     #[arg(long, global = true, env = "CITED_DATA_DIR", default_value = DataDir::DEFAULT)]
     pub data_dir: PathBuf,
+    /// A sentence-transformers model directory for dense retrieval (default:
+    /// DATA_DIR/models/all-MiniLM-L6-v2 if present; without a model cited is lexical only).
+    #[arg(long, global = true, env = "CITED_MODEL_DIR")]
+    pub model_dir: Option<PathBuf>,
     /// More logging (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -46,6 +51,9 @@ pub enum Command {
         /// Print the answer as JSON.
         #[arg(long)]
         json: bool,
+        /// lexical, dense or hybrid (default: hybrid with a model, else lexical).
+        #[arg(long)]
+        mode: Option<Mode>,
     },
     /// Search the index: one result per page, with a snippet.
     Search {
@@ -55,6 +63,8 @@ pub enum Command {
         json: bool,
         #[arg(long, default_value_t = 10)]
         limit: usize,
+        #[arg(long)]
+        mode: Option<Mode>,
     },
     /// Serve the JSON API and the search page.
     Serve {
@@ -89,6 +99,8 @@ pub enum EvalCommand {
         scratch: Option<PathBuf>,
         #[arg(long)]
         json: bool,
+        #[arg(long)]
+        mode: Option<Mode>,
     },
 }
 
@@ -155,15 +167,23 @@ impl CrawlArgs {
 /// Runs one command.
 pub async fn run(cli: Cli) -> Result<()> {
     let data = DataDir::new(&cli.data_dir);
+    let model = cli.model_dir.as_deref();
     match cli.command {
-        Command::Crawl(args) => crawl(&data, args).await,
-        Command::Index => index(&data).await,
-        Command::Ask { question, json } => ask(&data, &question.join(" "), json).await,
-        Command::Search { query, json, limit } => {
-            search(&data, &query.join(" "), json, limit).await
-        }
+        Command::Crawl(args) => crawl(&data, model, args).await,
+        Command::Index => index(&data, model).await,
+        Command::Ask {
+            question,
+            json,
+            mode,
+        } => ask(&data, model, &question.join(" "), json, mode).await,
+        Command::Search {
+            query,
+            json,
+            limit,
+            mode,
+        } => search(&data, model, &query.join(" "), json, limit, mode).await,
         Command::Serve { addr } => {
-            let engine = Engine::open(&data)?;
+            let engine = Engine::open(&data, model)?;
             crate::serve::serve(engine, addr).await
         }
         Command::Stats { json } => stats(&data, json),
@@ -173,11 +193,22 @@ pub async fn run(cli: Cli) -> Result<()> {
             run_out,
             scratch,
             json,
-        }) => eval_beir(dir, split, run_out, scratch, json).await,
+            mode,
+        }) => {
+            let options = crate::eval::EvalOptions {
+                dataset: dir,
+                split,
+                scratch: scratch.unwrap_or_default(),
+                run_out,
+                mode,
+                model_dir: cli.model_dir.clone(),
+            };
+            eval_beir(options, json).await
+        }
     }
 }
 
-async fn crawl(data: &DataDir, args: CrawlArgs) -> Result<()> {
+async fn crawl(data: &DataDir, model: Option<&std::path::Path>, args: CrawlArgs) -> Result<()> {
     let seeds = ingest::parse_seeds(&args.urls)?;
     let config = args.config()?;
     let bar = output::spinner();
@@ -189,17 +220,18 @@ async fn crawl(data: &DataDir, args: CrawlArgs) -> Result<()> {
     let stats = stats?;
     println!("{}", output::crawl_summary(&stats));
     if !args.no_index {
-        index(data).await?;
+        index(data, model).await?;
     }
     Ok(())
 }
 
-async fn index(data: &DataDir) -> Result<()> {
+async fn index(data: &DataDir, model: Option<&std::path::Path>) -> Result<()> {
     let data = data.clone();
+    let model = model.map(std::path::Path::to_path_buf);
     let bar = output::counter("indexing pages");
     let bar2 = bar.clone();
     let stats = tokio::task::spawn_blocking(move || {
-        ingest::index(&data, &|done, total| {
+        ingest::index(&data, model.as_deref(), &|done, total| {
             bar2.set_length(total);
             bar2.set_position(done);
         })
@@ -221,9 +253,15 @@ async fn index(data: &DataDir) -> Result<()> {
     Ok(())
 }
 
-async fn ask(data: &DataDir, question: &str, json: bool) -> Result<()> {
-    let engine = Engine::open(data)?;
-    let answer = engine.answer(question).map_err(anyhow::Error::from)?;
+async fn ask(
+    data: &DataDir,
+    model: Option<&std::path::Path>,
+    question: &str,
+    json: bool,
+    mode: Option<Mode>,
+) -> Result<()> {
+    let engine = Engine::open(data, model)?;
+    let answer = engine.answer(question, mode).map_err(anyhow::Error::from)?;
     let response = AnswerResponse::from(answer);
     if json {
         println!("{}", serde_json::to_string_pretty(&response)?);
@@ -233,9 +271,18 @@ async fn ask(data: &DataDir, question: &str, json: bool) -> Result<()> {
     Ok(())
 }
 
-async fn search(data: &DataDir, query: &str, json: bool, limit: usize) -> Result<()> {
-    let engine = Engine::open(data)?;
-    let results = engine.search(query, limit).map_err(anyhow::Error::from)?;
+async fn search(
+    data: &DataDir,
+    model: Option<&std::path::Path>,
+    query: &str,
+    json: bool,
+    limit: usize,
+    mode: Option<Mode>,
+) -> Result<()> {
+    let engine = Engine::open(data, model)?;
+    let results = engine
+        .search(query, limit, mode)
+        .map_err(anyhow::Error::from)?;
     let response = SearchResponse::from(results.value);
     if json {
         println!("{}", serde_json::to_string_pretty(&response)?);
@@ -245,28 +292,14 @@ async fn search(data: &DataDir, query: &str, json: bool, limit: usize) -> Result
     Ok(())
 }
 
-async fn eval_beir(
-    dataset: PathBuf,
-    split: String,
-    run_out: Option<PathBuf>,
-    scratch: Option<PathBuf>,
-    json: bool,
-) -> Result<()> {
-    let temp = match scratch {
-        Some(_) => None,
-        None => Some(tempfile::tempdir().context("cannot create a scratch directory")?),
-    };
-    let scratch = scratch.unwrap_or_else(|| {
-        temp.as_ref()
-            .expect("set when no scratch given")
-            .path()
-            .to_path_buf()
-    });
-    let options = crate::eval::EvalOptions {
-        dataset,
-        split,
-        scratch,
-        run_out,
+async fn eval_beir(mut options: crate::eval::EvalOptions, json: bool) -> Result<()> {
+    // An empty scratch path means none was given: use a temporary directory, removed afterwards.
+    let _temp = if options.scratch.as_os_str().is_empty() {
+        let dir = tempfile::tempdir().context("cannot create a scratch directory")?;
+        options.scratch = dir.path().to_path_buf();
+        Some(dir)
+    } else {
+        None
     };
     let report = tokio::task::spawn_blocking(move || crate::eval::run_beir(&options))
         .await
@@ -275,7 +308,8 @@ async fn eval_beir(
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!(
-            "{} queries over {} documents (indexed in {:.1}s)\nnDCG@10     {:.4}\nRecall@100  {:.4}\nMRR@10      {:.4}\nlatency     p50 {:.1} ms, p95 {:.1} ms",
+            "{} retrieval, {} queries over {} documents (indexed in {:.1}s)\nnDCG@10     {:.4}\nRecall@100  {:.4}\nMRR@10      {:.4}\nlatency     p50 {:.1} ms, p95 {:.1} ms",
+            report.mode,
             report.queries,
             report.documents,
             report.index_seconds,

@@ -1,31 +1,123 @@
 //! The retrieval stage: the user's query → ranked passages.
 //!
-//! Lexical only for now (BM25 over the tantivy passage index). Hands [`SearchHit`]s to the answer stage.
+//! Three modes: `lexical` (BM25 over the tantivy passage index), `dense` (cosine between the query's
+//! embedding and the passages' vectors) and `hybrid`, which fuses the two rankings with reciprocal
+//! rank fusion ([`fusion`]). Hands [`SearchHit`]s to the answer stage.
+
+pub mod fusion;
 
 use std::sync::Arc;
 
+use indexer::embed::Embedder;
+use indexer::vector::VectorStore;
 use indexer::{IndexError, LexicalIndex, SearchHit, SearchQuery};
 
 /// Longest query accepted, in bytes.
 pub const MAX_QUERY_BYTES: usize = 1000;
 
+/// How passages are found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Lexical,
+    Dense,
+    Hybrid,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "lexical" => Ok(Mode::Lexical),
+            "dense" => Ok(Mode::Dense),
+            "hybrid" => Ok(Mode::Hybrid),
+            other => Err(format!(
+                "unknown mode `{other}` (expected lexical, dense or hybrid)"
+            )),
+        }
+    }
+}
+
+/// A model and its vectors.
+#[derive(Clone)]
+pub struct DenseIndex {
+    pub embedder: Arc<dyn Embedder>,
+    pub vectors: Arc<dyn VectorStore>,
+}
+
 /// Finds passages for queries.
 #[derive(Clone)]
 pub struct Retriever {
     index: Arc<LexicalIndex>,
+    dense: Option<DenseIndex>,
 }
 
 impl Retriever {
-    pub fn new(index: Arc<LexicalIndex>) -> Self {
-        Self { index }
+    pub fn new(index: Arc<LexicalIndex>, dense: Option<DenseIndex>) -> Self {
+        Self { index, dense }
     }
 
     pub fn index(&self) -> &LexicalIndex {
         &self.index
     }
 
+    pub fn dense(&self) -> Option<&DenseIndex> {
+        self.dense.as_ref()
+    }
+
+    /// The mode used when none is asked for: hybrid when a model is present.
+    pub fn default_mode(&self) -> Mode {
+        if self.dense.is_some() {
+            Mode::Hybrid
+        } else {
+            Mode::Lexical
+        }
+    }
+
     /// Returns the top `limit` passages for the raw user query (with `site:` operators).
-    pub fn search(&self, raw: &str, limit: usize) -> Result<Vec<SearchHit>, IndexError> {
-        self.index.search(&SearchQuery::parse(raw), limit)
+    pub fn search(
+        &self,
+        raw: &str,
+        limit: usize,
+        mode: Mode,
+    ) -> Result<Vec<SearchHit>, IndexError> {
+        let query = SearchQuery::parse(raw);
+        match mode {
+            Mode::Lexical => self.index.search(&query, limit),
+            Mode::Dense => self.dense_search(&query, limit),
+            Mode::Hybrid => {
+                // Each side contributes a deeper list than asked for, so fusion can promote a
+                // passage that one side ranks low.
+                let depth = (limit * 2).max(50);
+                let lexical = self.index.search(&query, depth)?;
+                let dense = self.dense_search(&query, depth)?;
+                Ok(fusion::reciprocal_rank(&[lexical, dense], limit))
+            }
+        }
+    }
+
+    fn dense_search(
+        &self,
+        query: &SearchQuery,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, IndexError> {
+        let Some(dense) = &self.dense else {
+            return Err(IndexError::Model(
+                "dense retrieval needs an embedding model (--model-dir)".into(),
+            ));
+        };
+        if query.text.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        let vector = dense.embedder.embed_query(&query.text)?;
+        let mut hits = Vec::new();
+        for v in dense.vectors.search(&vector, limit, &query.sites)? {
+            // A vector whose passage is not in the lexical index yet (an index run in progress) is
+            // skipped rather than shown without text.
+            if let Some(mut hit) = self.index.chunk(v.doc_id, v.ordinal)? {
+                hit.score = v.score;
+                hits.push(hit);
+            }
+        }
+        Ok(hits)
     }
 }

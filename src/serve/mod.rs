@@ -20,6 +20,7 @@ use axum::{Json, Router};
 use tokio::sync::Semaphore;
 
 use crate::engine::{Engine, QueryError};
+use crate::retrieve::Mode;
 use dto::{AnswerResponse, SearchResponse};
 use error::ApiError;
 
@@ -98,6 +99,12 @@ fn param(params: &Params, name: &str) -> Result<Option<String>, ApiError> {
     }
 }
 
+fn mode(params: &Params) -> Result<Option<Mode>, ApiError> {
+    param(params, "mode")?
+        .map(|m| m.parse::<Mode>().map_err(ApiError::bad_request))
+        .transpose()
+}
+
 fn required_q(params: &Params) -> Result<String, ApiError> {
     param(params, "q")?.ok_or_else(|| ApiError::bad_request("missing query parameter `q`"))
 }
@@ -107,7 +114,8 @@ async fn api_answer(
     params: Params,
 ) -> Result<Json<AnswerResponse>, ApiError> {
     let q = required_q(&params)?;
-    let answer = run_cpu(&state, move |engine| engine.answer(&q)).await?;
+    let mode = mode(&params)?;
+    let answer = run_cpu(&state, move |engine| engine.answer(&q, mode)).await?;
     Ok(Json(answer.into()))
 }
 
@@ -122,7 +130,8 @@ async fn api_search(
             .parse()
             .map_err(|_| ApiError::bad_request(format!("limit `{l}` is not a number")))?,
     };
-    let results = run_cpu(&state, move |engine| engine.search(&q, limit)).await?;
+    let mode = mode(&params)?;
+    let results = run_cpu(&state, move |engine| engine.search(&q, limit, mode)).await?;
     Ok(Json(results.value.into()))
 }
 
@@ -133,8 +142,8 @@ async fn search_page(State(state): State<AppState>, params: Params) -> Response 
     }
     let q2 = q.clone();
     let outcome = run_cpu(&state, move |engine| {
-        let answer = engine.answer(&q2)?;
-        let results = engine.search(&q2, DEFAULT_LIMIT)?;
+        let answer = engine.answer(&q2, None)?;
+        let results = engine.search(&q2, DEFAULT_LIMIT, None)?;
         Ok((answer, results))
     })
     .await;

@@ -1,0 +1,260 @@
+//! Embeddings: text → unit vectors, from a sentence-transformers model directory, in process.
+//!
+//! A BERT encoder (candle) followed by the model's own pooling, read from `1_Pooling/config.json`
+//! (mean for all-MiniLM-L6-v2, CLS for BGE), then L2 normalisation, so a dot product is the cosine.
+//! Queries and passages are embedded through separate entry points because models prefix them
+//! differently (BGE's query instruction, E5's `query:` / `passage:`).
+
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use serde::Deserialize;
+use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
+
+use crate::IndexError;
+
+/// Turns text into vectors. Implemented by [`LocalModel`]; tests may use a fake.
+pub trait Embedder: Send + Sync {
+    /// A name that changes whenever the vectors would (model and pooling).
+    fn model_id(&self) -> &str;
+    fn dim(&self) -> usize;
+    /// Embeds a search query (with the model's query prefix, if any).
+    fn embed_query(&self, text: &str) -> Result<Vec<f32>, IndexError>;
+    /// Embeds passages for the index (with the model's passage prefix, if any).
+    fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, IndexError>;
+}
+
+/// How token vectors become one sentence vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pooling {
+    Mean,
+    Cls,
+}
+
+#[derive(Deserialize)]
+struct PoolingConfig {
+    #[serde(default)]
+    pooling_mode_cls_token: bool,
+    #[serde(default)]
+    pooling_mode_mean_tokens: bool,
+}
+
+#[derive(Deserialize)]
+struct SentenceBertConfig {
+    max_seq_length: usize,
+}
+
+/// Passages embedded per forward pass.
+const BATCH: usize = 16;
+
+/// A sentence-transformers model loaded from a local directory (config.json, tokenizer.json,
+/// model.safetensors, and optionally 1_Pooling/config.json and sentence_bert_config.json).
+pub struct LocalModel {
+    id: String,
+    model: BertModel,
+    tokenizer: Tokenizer,
+    pooling: Pooling,
+    dim: usize,
+    query_prefix: String,
+    passage_prefix: String,
+    device: Device,
+}
+
+fn model_error(what: &str, e: impl std::fmt::Display) -> IndexError {
+    IndexError::Model(format!("{what}: {e}"))
+}
+
+impl LocalModel {
+    /// Loads the model in `dir`; fails with a clear error if a file is missing or malformed.
+    pub fn load(dir: &Path) -> Result<Self, IndexError> {
+        let file = |name: &str| -> Result<PathBuf, IndexError> {
+            let path = dir.join(name);
+            if path.exists() {
+                Ok(path)
+            } else {
+                Err(IndexError::Model(format!(
+                    "`{}` is missing: not a sentence-transformers model directory",
+                    path.display()
+                )))
+            }
+        };
+        let config_text = std::fs::read_to_string(file("config.json")?)?;
+        let config: Config =
+            serde_json::from_str(&config_text).map_err(|e| model_error("config.json", e))?;
+        let dim = serde_json::from_str::<serde_json::Value>(&config_text)
+            .ok()
+            .and_then(|v| v["hidden_size"].as_u64())
+            .ok_or_else(|| IndexError::Model("config.json has no hidden_size".into()))?
+            as usize;
+        let pooling = match std::fs::read_to_string(dir.join("1_Pooling/config.json")) {
+            Ok(text) => {
+                let p: PoolingConfig = serde_json::from_str(&text)
+                    .map_err(|e| model_error("1_Pooling/config.json", e))?;
+                match (p.pooling_mode_mean_tokens, p.pooling_mode_cls_token) {
+                    (true, _) => Pooling::Mean,
+                    (false, true) => Pooling::Cls,
+                    _ => {
+                        return Err(IndexError::Model(
+                            "1_Pooling/config.json: only mean and CLS pooling are supported".into(),
+                        ))
+                    }
+                }
+            }
+            // Without a pooling config (plain BERT checkpoints, BGE exports), CLS is the convention.
+            Err(_) => Pooling::Cls,
+        };
+        let max_len = std::fs::read_to_string(dir.join("sentence_bert_config.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<SentenceBertConfig>(&t).ok())
+            .map_or(512, |c| c.max_seq_length);
+        let mut tokenizer = Tokenizer::from_file(file("tokenizer.json")?)
+            .map_err(|e| model_error("tokenizer.json", e))?;
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: max_len,
+                ..TruncationParams::default()
+            }))
+            .map_err(|e| model_error("tokenizer truncation", e))?;
+        tokenizer.with_padding(Some(PaddingParams::default()));
+        let device = Device::Cpu;
+        let weights = file("model.safetensors")?;
+        // SAFETY: the weights file is memory-mapped read-only and not modified while cited runs.
+        let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[weights], DType::F32, &device) }
+            .map_err(|e| model_error("model.safetensors", e))?;
+        let model =
+            BertModel::load(vb, &config).map_err(|e| model_error("loading BERT weights", e))?;
+        let name = dir
+            .file_name()
+            .map_or("model".into(), |n| n.to_string_lossy().to_string());
+        let (query_prefix, passage_prefix) = prefixes(&name);
+        let pooling_name = if pooling == Pooling::Mean {
+            "mean"
+        } else {
+            "cls"
+        };
+        Ok(Self {
+            id: format!("{name}/{pooling_name}/{dim}"),
+            model,
+            tokenizer,
+            pooling,
+            dim,
+            query_prefix,
+            passage_prefix,
+            device,
+        })
+    }
+
+    pub fn pooling(&self) -> Pooling {
+        self.pooling
+    }
+
+    fn embed_batch(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, IndexError> {
+        let encodings = self
+            .tokenizer
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|e| model_error("tokenizing", e))?;
+        let rows = encodings.len();
+        let len = encodings.first().map_or(0, |e| e.get_ids().len());
+        let ids: Vec<u32> = encodings
+            .iter()
+            .flat_map(|e| e.get_ids().to_vec())
+            .collect();
+        let mask: Vec<u32> = encodings
+            .iter()
+            .flat_map(|e| e.get_attention_mask().to_vec())
+            .collect();
+        let run = || -> candle_core::Result<Vec<Vec<f32>>> {
+            let ids = Tensor::from_vec(ids, (rows, len), &self.device)?;
+            let mask = Tensor::from_vec(mask, (rows, len), &self.device)?;
+            let types = ids.zeros_like()?;
+            let hidden = self.model.forward(&ids, &types, Some(&mask))?; // (rows, len, dim)
+            let pooled = match self.pooling {
+                Pooling::Cls => hidden.narrow(1, 0, 1)?.squeeze(1)?,
+                Pooling::Mean => {
+                    let m = mask.to_dtype(DType::F32)?.unsqueeze(2)?; // (rows, len, 1)
+                    let summed = hidden.broadcast_mul(&m)?.sum(1)?;
+                    let counts = m.sum(1)?.clamp(1e-9, f64::MAX)?;
+                    summed.broadcast_div(&counts)?
+                }
+            };
+            let norms = pooled
+                .sqr()?
+                .sum_keepdim(1)?
+                .sqrt()?
+                .clamp(1e-12, f64::MAX)?;
+            pooled.broadcast_div(&norms)?.to_vec2::<f32>()
+        };
+        run().map_err(|e| model_error("forward pass", e))
+    }
+}
+
+/// Query and passage prefixes by model family.
+fn prefixes(name: &str) -> (String, String) {
+    let name = name.to_ascii_lowercase();
+    if name.contains("e5") {
+        ("query: ".into(), "passage: ".into())
+    } else if name.contains("bge") && name.contains("en") {
+        (
+            "Represent this sentence for searching relevant passages: ".into(),
+            String::new(),
+        )
+    } else {
+        (String::new(), String::new())
+    }
+}
+
+impl Embedder for LocalModel {
+    fn model_id(&self) -> &str {
+        &self.id
+    }
+
+    fn dim(&self) -> usize {
+        self.dim
+    }
+
+    fn embed_query(&self, text: &str) -> Result<Vec<f32>, IndexError> {
+        let mut out = self.embed_batch(&[format!("{}{text}", self.query_prefix)])?;
+        out.pop()
+            .ok_or_else(|| IndexError::Model("no embedding returned".into()))
+    }
+
+    fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, IndexError> {
+        let mut out = Vec::with_capacity(texts.len());
+        for batch in texts.chunks(BATCH) {
+            let batch: Vec<String> = batch
+                .iter()
+                .map(|t| format!("{}{t}", self.passage_prefix))
+                .collect();
+            out.extend(self.embed_batch(&batch)?);
+        }
+        Ok(out)
+    }
+}
+
+/// Finds a model directory: the explicit one, else `DATA_DIR/models/all-MiniLM-L6-v2` if present.
+pub fn find_model_dir(explicit: Option<&Path>, data_dir: &Path) -> Option<PathBuf> {
+    if let Some(dir) = explicit {
+        return Some(dir.to_path_buf());
+    }
+    let default = data_dir.join("models").join(DEFAULT_MODEL);
+    default.join("config.json").exists().then_some(default)
+}
+
+/// The model cited uses when none is configured.
+pub const DEFAULT_MODEL: &str = "all-MiniLM-L6-v2";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_follow_the_model_family() {
+        assert_eq!(prefixes("all-MiniLM-L6-v2"), (String::new(), String::new()));
+        assert_eq!(prefixes("e5-small-v2").0, "query: ");
+        assert!(prefixes("bge-small-en-v1.5")
+            .0
+            .starts_with("Represent this sentence"));
+    }
+}

@@ -1,0 +1,94 @@
+//! The embedding model with real weights (all-MiniLM-L6-v2), checked against reference vectors
+//! computed independently by `tests/reference/minilm_reference.py` (a numpy forward pass).
+//!
+//! The model comes from `CITED_TEST_MODEL_DIR`, else `target/models/all-MiniLM-L6-v2`
+//! (`scripts/fetch-model` puts it there; `.ci/run` runs it).
+
+use std::path::PathBuf;
+
+use indexer::embed::{Embedder, LocalModel, Pooling};
+
+fn model_dir() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = std::env::var_os("CITED_TEST_MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/models/all-MiniLM-L6-v2"));
+    assert!(
+        dir.join("model.safetensors").exists(),
+        "no model in {}: run scripts/fetch-model (or set CITED_TEST_MODEL_DIR)",
+        dir.display()
+    );
+    dir
+}
+
+#[derive(serde::Deserialize)]
+struct Reference {
+    sentences: Vec<RefSentence>,
+}
+
+#[derive(serde::Deserialize)]
+struct RefSentence {
+    text: String,
+    embedding: Vec<f32>,
+}
+
+fn reference() -> Reference {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/reference/minilm.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("reference file"))
+        .expect("reference JSON")
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[test]
+fn minilm_matches_the_independent_reference() {
+    let model = LocalModel::load(&model_dir()).expect("load model");
+    assert_eq!(model.dim(), 384);
+    assert_eq!(
+        model.pooling(),
+        Pooling::Mean,
+        "all-MiniLM-L6-v2 pools by mean (1_Pooling/config.json)"
+    );
+    let reference = reference();
+    let texts: Vec<&str> = reference
+        .sentences
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect();
+    // Batched (padded) and one at a time must agree with the reference alike.
+    let batched = model.embed_passages(&texts).expect("embed");
+    for (r, b) in reference.sentences.iter().zip(&batched) {
+        let single = model.embed_query(&r.text).expect("embed");
+        for v in [b, &single] {
+            assert_eq!(v.len(), 384);
+            let max_diff = v
+                .iter()
+                .zip(&r.embedding)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0f32, f32::max);
+            assert!(max_diff < 1e-4, "`{}`: max difference {max_diff}", r.text);
+            assert!((dot(v, v) - 1.0).abs() < 1e-4, "not unit length");
+            assert!(dot(v, &r.embedding) > 0.9999);
+        }
+    }
+    // A paraphrase is closer than an unrelated sentence.
+    let q = model
+        .embed_query("Which statement has no effect?")
+        .expect("embed");
+    assert!(dot(&q, &batched[0]) > dot(&q, &batched[2]));
+}
+
+#[test]
+fn a_directory_without_a_model_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let err = LocalModel::load(dir.path())
+        .err()
+        .expect("must fail")
+        .to_string();
+    assert!(
+        err.contains("config.json") && err.contains("missing"),
+        "{err}"
+    );
+}

@@ -1,0 +1,94 @@
+//! Fusing rankings.
+//!
+//! Reciprocal rank fusion (Cormack, Clarke and Büttcher, SIGIR 2009): a passage scores
+//! `Σ 1 / (k + rank)` over the rankings it appears in, with k = 60 as in the paper. It needs no
+//! score calibration between BM25 (unbounded) and cosine (−1..1), and on BEIR SciFact it beat
+//! min-max normalised score fusion in our measurement (see README, Retrieval quality).
+
+use std::collections::HashMap;
+
+use indexer::SearchHit;
+
+/// RRF's k.
+pub const K: f32 = 60.0;
+
+/// Fuses `rankings` (each best first) and returns the top `limit`, best first. A passage is
+/// identified by page and ordinal; duplicates within one ranking count once, at their best rank.
+pub fn reciprocal_rank(rankings: &[Vec<SearchHit>], limit: usize) -> Vec<SearchHit> {
+    let mut fused: HashMap<(u64, u32), (f32, SearchHit)> = HashMap::new();
+    for ranking in rankings {
+        let mut seen = std::collections::HashSet::new();
+        for (rank, hit) in ranking.iter().enumerate() {
+            let key = (hit.doc_id, hit.ordinal);
+            if !seen.insert(key) {
+                continue;
+            }
+            let contribution = 1.0 / (K + rank as f32 + 1.0);
+            fused
+                .entry(key)
+                .and_modify(|(score, _)| *score += contribution)
+                .or_insert((contribution, hit.clone()));
+        }
+    }
+    let mut out: Vec<(f32, SearchHit)> = fused.into_values().collect();
+    // Ties broken by page and ordinal so the result does not depend on hash order.
+    out.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then(a.1.doc_id.cmp(&b.1.doc_id))
+            .then(a.1.ordinal.cmp(&b.1.ordinal))
+    });
+    out.truncate(limit);
+    out.into_iter()
+        .map(|(score, mut hit)| {
+            hit.score = score;
+            hit
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit(doc_id: u64, ordinal: u32) -> SearchHit {
+        SearchHit {
+            score: 0.0,
+            doc_id,
+            ordinal,
+            url: format!("http://h/{doc_id}"),
+            title: String::new(),
+            heading_path: Vec::new(),
+            headings: String::new(),
+            text: String::new(),
+            start: 0,
+            end: 0,
+            fetched_at: chrono::DateTime::default(),
+        }
+    }
+
+    fn keys(hits: &[SearchHit]) -> Vec<(u64, u32)> {
+        hits.iter().map(|h| (h.doc_id, h.ordinal)).collect()
+    }
+
+    #[test]
+    fn agreement_wins_and_order_of_rankings_does_not_matter() {
+        let a = vec![hit(1, 0), hit(2, 0), hit(3, 0)];
+        let b = vec![hit(3, 0), hit(2, 0), hit(4, 0)];
+        let ab = reciprocal_rank(&[a.clone(), b.clone()], 10);
+        let ba = reciprocal_rank(&[b, a], 10);
+        assert_eq!(keys(&ab), keys(&ba));
+        // 2 and 3 appear in both lists; 2 is 2nd+2nd, 3 is 3rd+1st: equal sums, tie broken by id.
+        assert_eq!(keys(&ab)[..2], [(2, 0), (3, 0)]);
+        assert!((ab[0].score - 2.0 / 62.0).abs() < 1e-6);
+        assert_eq!(ab.len(), 4);
+    }
+
+    #[test]
+    fn duplicates_count_once_and_limit_applies() {
+        let a = vec![hit(1, 0), hit(1, 0), hit(2, 0)];
+        let fused = reciprocal_rank(&[a], 1);
+        assert_eq!(keys(&fused), vec![(1, 0)]);
+        assert!((fused[0].score - 1.0 / 61.0).abs() < 1e-6);
+        assert!(reciprocal_rank(&[], 5).is_empty());
+    }
+}
