@@ -47,7 +47,7 @@ struct SentenceBertConfig {
 }
 
 /// Passages embedded per forward pass.
-const BATCH: usize = 16;
+const BATCH: usize = 32;
 
 /// A sentence-transformers model loaded from a local directory (config.json, tokenizer.json,
 /// model.safetensors, and optionally 1_Pooling/config.json and sentence_bert_config.json).

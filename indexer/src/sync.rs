@@ -37,6 +37,42 @@ pub struct SyncStats {
     pub elapsed_ms: u64,
 }
 
+/// Passages embedded together: pages are batched so that the model sees full batches even when
+/// pages are short.
+const EMBED_BATCH: usize = 64;
+
+struct PendingPage {
+    id: crate::store::DocId,
+    hash: u64,
+    url: String,
+    texts: Vec<String>,
+}
+
+/// Embeds the passages of the pending pages in one call and stores each page's vectors.
+fn embed_pending(
+    d: Dense<'_>,
+    pending: &mut Vec<PendingPage>,
+    stats: &mut SyncStats,
+) -> Result<(), IndexError> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let started = Instant::now();
+    let texts: Vec<&str> = pending
+        .iter()
+        .flat_map(|p| p.texts.iter().map(String::as_str))
+        .collect();
+    let mut vectors = d.embedder.embed_passages(&texts)?.into_iter();
+    for page in pending.drain(..) {
+        let page_vectors: Vec<Vec<f32>> = vectors.by_ref().take(page.texts.len()).collect();
+        d.vectors
+            .upsert_page(page.id, page.hash, &page.url, &page_vectors)?;
+        stats.chunks_embedded += page_vectors.len() as u64;
+    }
+    stats.embed_ms += started.elapsed().as_millis() as u64;
+    Ok(())
+}
+
 /// Brings `index` (and the vector store, with `dense`) up to date with `store`, calling
 /// `progress(done, total)` as pages are indexed. Vectors from another model are never mixed in: if the
 /// vector store holds another model's vectors, they are all dropped and re-embedded.
@@ -60,6 +96,7 @@ pub fn sync(
     };
     let stored = store.hashes()?;
     let mut writer = index.writer()?;
+    let mut pending: Vec<PendingPage> = Vec::new();
     let total = stored.len() as u64;
     for (i, (id, hash)) in stored.into_iter().enumerate() {
         let current = hash64(&hash);
@@ -91,16 +128,22 @@ pub fn sync(
             index.add_chunks(&writer, &info, &chunks)?;
         }
         if let (false, Some(d)) = (vectors_fresh, dense) {
-            let embed_started = Instant::now();
-            let texts: Vec<&str> = chunks.iter().map(|c| c.text.as_str()).collect();
-            let vectors = d.embedder.embed_passages(&texts)?;
-            d.vectors.upsert_page(id, current, &page.url, &vectors)?;
-            stats.chunks_embedded += vectors.len() as u64;
-            stats.embed_ms += embed_started.elapsed().as_millis() as u64;
+            pending.push(PendingPage {
+                id,
+                hash: current,
+                url: page.url.clone(),
+                texts: chunks.into_iter().map(|c| c.text).collect(),
+            });
+            if pending.iter().map(|p| p.texts.len()).sum::<usize>() >= EMBED_BATCH {
+                embed_pending(d, &mut pending, &mut stats)?;
+            }
         }
         if i % 20 == 0 {
             progress(i as u64, total);
         }
+    }
+    if let Some(d) = dense {
+        embed_pending(d, &mut pending, &mut stats)?;
     }
     for gone in indexed.into_keys() {
         index.delete_page(&writer, gone);

@@ -58,6 +58,8 @@ async fn bad_requests_get_json_errors_never_500() {
         ("/api/search?q=json&limit=abc", 400),
         ("/api/search?q=json&limit=0", 400),
         ("/api/search?q=json&limit=100000", 400),
+        ("/api/answer?q=json&mode=dense", 400),
+        ("/api/search?q=json&mode=bogus", 400),
         ("/no/such/route", 404),
     ];
     for (path, expected) in cases {

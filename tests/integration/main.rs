@@ -3,6 +3,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod dense;
 mod eval;
 mod http;
 mod python_docs;

@@ -1,0 +1,110 @@
+//! Dense and hybrid retrieval end to end, with the real all-MiniLM-L6-v2 weights.
+
+use std::path::PathBuf;
+
+use axum::response::Html;
+use axum::routing::get;
+use axum::Router;
+use cited::serve::dto::SearchResponse;
+
+use crate::common::{cited, cited_json, cited_ok, serve_router};
+
+fn model_dir() -> String {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/models/all-MiniLM-L6-v2");
+    let dir = std::env::var("CITED_TEST_MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or(dir);
+    assert!(
+        dir.join("model.safetensors").exists(),
+        "no model in {}: run scripts/fetch-model",
+        dir.display()
+    );
+    dir.to_string_lossy().into_owned()
+}
+
+fn site() -> String {
+    let page = |title: &'static str, body: &'static str| {
+        let html = format!("<html><head><title>{title}</title></head><body><main><h1>{title}</h1><p>{body}</p></main></body></html>");
+        get(move || {
+            let html = html.clone();
+            async move { Html(html) }
+        })
+    };
+    let addr = serve_router(
+        Router::new()
+            .route("/", get(|| async { Html(r#"<main><h1>Pets</h1><p>Notes about pets.</p><a href="/sleep">a</a> <a href="/food">b</a> <a href="/cars">c</a></main>"#) }))
+            .route("/sleep", page("Ferret habits", "Ferrets sleep about fourteen hours a day, mostly in dark burrows."))
+            .route("/food", page("Ferret diet", "Ferrets are obligate carnivores and must eat meat."))
+            .route("/cars", page("Engines", "A diesel engine ignites its fuel by compression rather than with a spark plug.")),
+    );
+    format!("http://{addr}/")
+}
+
+#[test]
+fn dense_retrieval_finds_paraphrases_that_bm25_cannot() {
+    let model = model_dir();
+    let data = tempfile::tempdir().expect("tempdir");
+    let d = data.path();
+    let out = cited_ok(
+        d,
+        &["--model-dir", &model, "crawl", &site(), "--delay-ms", "0"],
+    );
+    assert!(out.contains("indexed in"), "{out}");
+
+    // No word of this query is on the sleep page; only the meaning matches.
+    let q = "which animal naps through the daytime";
+    let dense: SearchResponse = cited_json(
+        d,
+        &[
+            "--model-dir",
+            &model,
+            "search",
+            "--json",
+            "--mode",
+            "dense",
+            q,
+        ],
+    );
+    assert!(
+        dense.hits[0].url.ends_with("/sleep"),
+        "dense ranked {:?}",
+        dense.hits.iter().map(|h| &h.url).collect::<Vec<_>>()
+    );
+    let hybrid: SearchResponse = cited_json(d, &["--model-dir", &model, "search", "--json", q]);
+    assert!(hybrid.hits[0].url.ends_with("/sleep"));
+    let lexical: SearchResponse = cited_json(
+        d,
+        &[
+            "--model-dir",
+            &model,
+            "search",
+            "--json",
+            "--mode",
+            "lexical",
+            q,
+        ],
+    );
+    assert!(lexical.hits.iter().all(|h| !h.url.ends_with("/sleep")));
+
+    let site_filtered: SearchResponse = cited_json(
+        d,
+        &[
+            "--model-dir",
+            &model,
+            "search",
+            "--json",
+            "--mode",
+            "dense",
+            "diesel site:example.com",
+        ],
+    );
+    assert!(
+        site_filtered.hits.is_empty(),
+        "site: filters dense results too"
+    );
+
+    // Without a model, dense is refused clearly and lexical still works.
+    let out = cited(d, &["search", "--mode", "dense", q]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("embedding model"));
+}
