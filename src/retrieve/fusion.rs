@@ -77,9 +77,10 @@ mod tests {
         let ab = reciprocal_rank(&[a.clone(), b.clone()], 10);
         let ba = reciprocal_rank(&[b, a], 10);
         assert_eq!(keys(&ab), keys(&ba));
-        // 2 and 3 appear in both lists; 2 is 2nd+2nd, 3 is 3rd+1st: equal sums, tie broken by id.
-        assert_eq!(keys(&ab)[..2], [(2, 0), (3, 0)]);
-        assert!((ab[0].score - 2.0 / 62.0).abs() < 1e-6);
+        // 2 and 3 appear in both lists: 3 (1st + 3rd: 1/61 + 1/63) edges out 2 (2nd + 2nd: 2/62).
+        assert_eq!(keys(&ab)[..2], [(3, 0), (2, 0)]);
+        assert!((ab[0].score - (1.0 / 61.0 + 1.0 / 63.0)).abs() < 1e-6);
+        assert!((ab[1].score - 2.0 / 62.0).abs() < 1e-6);
         assert_eq!(ab.len(), 4);
     }
 
