@@ -70,6 +70,12 @@ impl Engine {
         &self.retriever
     }
 
+    /// Returns this engine with another hybrid fusion method (for measurement).
+    pub fn with_fusion(mut self, fusion: crate::retrieve::Fusion) -> Self {
+        self.retriever = self.retriever.with_fusion(fusion);
+        self
+    }
+
     fn mode(&self, mode: Option<Mode>) -> Result<Mode, QueryError> {
         let mode = mode.unwrap_or(self.retriever.default_mode());
         if mode != Mode::Lexical && self.retriever.dense().is_none() {

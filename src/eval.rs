@@ -214,6 +214,7 @@ pub struct EvalOptions {
     pub run_out: Option<PathBuf>,
     pub mode: Option<Mode>,
     pub model_dir: Option<PathBuf>,
+    pub fusion: crate::retrieve::Fusion,
 }
 
 /// Runs the harness.
@@ -228,7 +229,7 @@ pub fn run_beir(options: &EvalOptions) -> Result<EvalReport> {
     let data = DataDir::new(&options.scratch);
     let (documents, index_seconds) =
         load_corpus(&options.dataset, &data, options.model_dir.as_deref())?;
-    let engine = Engine::open(&data, options.model_dir.as_deref())?;
+    let engine = Engine::open(&data, options.model_dir.as_deref())?.with_fusion(options.fusion);
     let mode = options.mode.unwrap_or(engine.retriever().default_mode());
 
     let mut run_file = match &options.run_out {

@@ -101,6 +101,9 @@ pub enum EvalCommand {
         json: bool,
         #[arg(long)]
         mode: Option<Mode>,
+        /// How hybrid mode fuses its rankings: rrf (the product's) or minmax, to compare.
+        #[arg(long, default_value = "rrf")]
+        fusion: crate::retrieve::Fusion,
     },
 }
 
@@ -194,6 +197,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             scratch,
             json,
             mode,
+            fusion,
         }) => {
             let options = crate::eval::EvalOptions {
                 dataset: dir,
@@ -202,6 +206,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 run_out,
                 mode,
                 model_dir: cli.model_dir.clone(),
+                fusion,
             };
             eval_beir(options, json).await
         }

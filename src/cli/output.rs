@@ -106,6 +106,9 @@ pub struct Stats {
     pub pages: u64,
     pub text_bytes: u64,
     pub chunks: u64,
+    /// Passage vectors stored, and the model they come from.
+    pub vectors: u64,
+    pub model: Option<String>,
     pub frontier_queued: u64,
     pub frontier_done: u64,
     pub frontier_failed: u64,
@@ -126,7 +129,17 @@ impl Stats {
         let chunks = LexicalIndex::open(&data.index_path())
             .context("cannot open the index")?
             .num_chunks();
+        let (vectors, model) = if data.vectors_path().exists() {
+            use indexer::vector::VectorStore;
+            let store = indexer::vector::FlatStore::open(&data.vectors_path())
+                .context("cannot open the vector store")?;
+            (store.len()?, store.model()?)
+        } else {
+            (0, None)
+        };
         Ok(Self {
+            vectors,
+            model,
             data_dir: data.root().display().to_string(),
             pages: store.pages,
             text_bytes: store.text_bytes,
@@ -141,11 +154,13 @@ impl Stats {
 
     pub fn text(&self) -> String {
         format!(
-            "data directory  {}\npages stored    {} ({:.1} MiB of text)\nchunks indexed  {}\nfrontier        {} queued, {} done, {} failed\nlast fetch      {}\nlast index      {}\n",
+            "data directory  {}\npages stored    {} ({:.1} MiB of text)\nchunks indexed  {}\nvectors         {} ({})\nfrontier        {} queued, {} done, {} failed\nlast fetch      {}\nlast index      {}\n",
             self.data_dir,
             self.pages,
             self.text_bytes as f64 / 1048576.0,
             self.chunks,
+            self.vectors,
+            self.model.as_deref().unwrap_or("no model"),
             self.frontier_queued,
             self.frontier_done,
             self.frontier_failed,

@@ -2,8 +2,8 @@
 //!
 //! Reciprocal rank fusion (Cormack, Clarke and Büttcher, SIGIR 2009): a passage scores
 //! `Σ 1 / (k + rank)` over the rankings it appears in, with k = 60 as in the paper. It needs no
-//! score calibration between BM25 (unbounded) and cosine (−1..1), and on BEIR SciFact it beat
-//! min-max normalised score fusion in our measurement (see README, Retrieval quality).
+//! score calibration between BM25 (unbounded) and cosine (−1..1). [`normalized_score`] (min-max) is
+//! kept to compare the two with `cited eval beir --fusion`; README's Retrieval quality has the figures.
 
 use std::collections::HashMap;
 
@@ -32,6 +32,43 @@ pub fn reciprocal_rank(rankings: &[Vec<SearchHit>], limit: usize) -> Vec<SearchH
     }
     let mut out: Vec<(f32, SearchHit)> = fused.into_values().collect();
     // Ties broken by page and ordinal so the result does not depend on hash order.
+    out.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then(a.1.doc_id.cmp(&b.1.doc_id))
+            .then(a.1.ordinal.cmp(&b.1.ordinal))
+    });
+    out.truncate(limit);
+    out.into_iter()
+        .map(|(score, mut hit)| {
+            hit.score = score;
+            hit
+        })
+        .collect()
+}
+
+/// Min-max normalised score fusion: each ranking's scores are scaled to 0..1 and summed (a passage
+/// missing from a ranking gets 0 there). Kept to compare against RRF (`cited eval beir --fusion`).
+pub fn normalized_score(rankings: &[Vec<SearchHit>], limit: usize) -> Vec<SearchHit> {
+    let mut fused: HashMap<(u64, u32), (f32, SearchHit)> = HashMap::new();
+    for ranking in rankings {
+        let (min, max) = ranking.iter().fold((f32::MAX, f32::MIN), |(lo, hi), h| {
+            (lo.min(h.score), hi.max(h.score))
+        });
+        let span = (max - min).max(f32::EPSILON);
+        let mut seen = std::collections::HashSet::new();
+        for hit in ranking {
+            let key = (hit.doc_id, hit.ordinal);
+            if !seen.insert(key) {
+                continue;
+            }
+            let contribution = (hit.score - min) / span;
+            fused
+                .entry(key)
+                .and_modify(|(score, _)| *score += contribution)
+                .or_insert((contribution, hit.clone()));
+        }
+    }
+    let mut out: Vec<(f32, SearchHit)> = fused.into_values().collect();
     out.sort_by(|a, b| {
         b.0.total_cmp(&a.0)
             .then(a.1.doc_id.cmp(&b.1.doc_id))

@@ -37,6 +37,27 @@ impl std::str::FromStr for Mode {
     }
 }
 
+/// How hybrid retrieval combines its two rankings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fusion {
+    /// Reciprocal rank fusion, k = 60 (the default; see [`fusion`]).
+    #[default]
+    Rrf,
+    /// Min-max normalised score fusion.
+    MinMax,
+}
+
+impl std::str::FromStr for Fusion {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "rrf" => Ok(Fusion::Rrf),
+            "minmax" => Ok(Fusion::MinMax),
+            other => Err(format!("unknown fusion `{other}` (expected rrf or minmax)")),
+        }
+    }
+}
+
 /// A model and its vectors.
 #[derive(Clone)]
 pub struct DenseIndex {
@@ -49,11 +70,22 @@ pub struct DenseIndex {
 pub struct Retriever {
     index: Arc<LexicalIndex>,
     dense: Option<DenseIndex>,
+    fusion: Fusion,
 }
 
 impl Retriever {
     pub fn new(index: Arc<LexicalIndex>, dense: Option<DenseIndex>) -> Self {
-        Self { index, dense }
+        Self {
+            index,
+            dense,
+            fusion: Fusion::default(),
+        }
+    }
+
+    /// Returns this retriever with another fusion method (for measurement).
+    pub fn with_fusion(mut self, fusion: Fusion) -> Self {
+        self.fusion = fusion;
+        self
     }
 
     pub fn index(&self) -> &LexicalIndex {
@@ -90,7 +122,10 @@ impl Retriever {
                 let depth = (limit * 2).max(50);
                 let lexical = self.index.search(&query, depth)?;
                 let dense = self.dense_search(&query, depth)?;
-                Ok(fusion::reciprocal_rank(&[lexical, dense], limit))
+                Ok(match self.fusion {
+                    Fusion::Rrf => fusion::reciprocal_rank(&[lexical, dense], limit),
+                    Fusion::MinMax => fusion::normalized_score(&[lexical, dense], limit),
+                })
             }
         }
     }
