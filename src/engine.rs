@@ -96,7 +96,11 @@ impl Engine {
             .retriever
             .search(question, ANSWER_PASSAGES, mode)
             .map_err(anyhow::Error::from)?;
-        let answer = extractive::answer(self.retriever.index(), question, &hits);
+        let embedder = match mode {
+            Mode::Lexical => None,
+            _ => self.retriever.dense().map(|d| d.embedder.as_ref()),
+        };
+        let answer = extractive::answer(self.retriever.index(), question, &hits, embedder);
         Ok(Timed {
             value: answer,
             took_ms: started.elapsed().as_millis() as u64,

@@ -6,9 +6,14 @@
 //! alone (code, fragments, lines that introduce a listing) are skipped. The best are taken greedily,
 //! skipping near-duplicates, up to [`MAX_SENTENCES`] and [`MAX_WORDS`]; if even the best covers too
 //! little of the question, the answer says nothing was found instead of answering with noise.
+//!
+//! With an embedding model (dense and hybrid modes), the sentences of the top passages are also
+//! compared with the question by cosine, and a sentence's support is the larger of its lexical and
+//! its semantic score, so a paraphrase of the question counts as relevant.
 
 use std::collections::{HashMap, HashSet};
 
+use indexer::embed::Embedder;
 use indexer::{sentence_spans, LexicalIndex, SearchHit};
 
 use super::{link::deep_link, Answer, AnswerSentence, Source};
@@ -102,7 +107,12 @@ struct Candidate {
 }
 
 /// Builds the extractive answer to `question` from `hits` (best first).
-pub fn answer(index: &LexicalIndex, question: &str, hits: &[SearchHit]) -> Answer {
+pub fn answer(
+    index: &LexicalIndex,
+    question: &str,
+    hits: &[SearchHit],
+    embedder: Option<&dyn Embedder>,
+) -> Answer {
     let empty = Answer {
         question: question.to_string(),
         sentences: Vec::new(),
@@ -112,7 +122,10 @@ pub fn answer(index: &LexicalIndex, question: &str, hits: &[SearchHit]) -> Answe
     if query.is_empty() || hits.is_empty() {
         return empty;
     }
-    let mut candidates = candidates(index, &query, hits);
+    let semantic = embedder
+        .map(|e| semantic_support(e, question, hits))
+        .unwrap_or_default();
+    let mut candidates = candidates(index, &query, hits, &semantic);
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
     let Some(best) = candidates.first() else {
         return empty;
@@ -197,7 +210,59 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Answ
     }
 }
 
-fn candidates(index: &LexicalIndex, query: &QueryTerms, hits: &[SearchHit]) -> Vec<Candidate> {
+/// Passages whose sentences are compared with the question by embedding.
+const SEMANTIC_PASSAGES: usize = 4;
+/// Cosine at or below which a sentence says nothing about the question, and at or above which it
+/// fully answers it. On the all-MiniLM-L6-v2 scale a sentence on the same topic but not answering
+/// ("what do ferrets eat" against "Ferrets sleep fourteen hours a day") scores about 0.55, a
+/// paraphrase that answers ("when do ferrets rest") 0.64, a near restatement 0.86, unrelated text ~0.
+const COSINE_FLOOR: f32 = 0.45;
+const COSINE_FULL: f32 = 0.75;
+
+/// Scores the sentences of the top passages by their embedding's cosine with the question's, so that
+/// a sentence that paraphrases the question counts even when it shares no word with it. Keyed by
+/// (hit, sentence start); values in 0..1. A model failure leaves the answer lexical.
+fn semantic_support(
+    embedder: &dyn Embedder,
+    question: &str,
+    hits: &[SearchHit],
+) -> HashMap<(usize, usize), f32> {
+    let mut keys = Vec::new();
+    let mut texts = Vec::new();
+    for (rank, hit) in hits.iter().enumerate().take(SEMANTIC_PASSAGES) {
+        for (start, end) in sentence_spans(&hit.text) {
+            let text = &hit.text[start..end];
+            if standalone_words(text).is_some() {
+                keys.push((rank, start));
+                texts.push(text);
+            }
+        }
+    }
+    let embedded = embedder
+        .embed_query(question)
+        .and_then(|q| Ok((q, embedder.embed_passages(&texts)?)));
+    let Ok((q, vectors)) = embedded else {
+        tracing::warn!("embedding answer sentences failed; answering lexically");
+        return HashMap::new();
+    };
+    keys.into_iter()
+        .zip(vectors)
+        .map(|(key, v)| {
+            let cosine: f32 = q.iter().zip(&v).map(|(a, b)| a * b).sum();
+            (
+                key,
+                ((cosine - COSINE_FLOOR) / (COSINE_FULL - COSINE_FLOOR)).clamp(0.0, 1.0),
+            )
+        })
+        .collect()
+}
+
+fn candidates(
+    index: &LexicalIndex,
+    query: &QueryTerms,
+    hits: &[SearchHit],
+    semantic: &HashMap<(usize, usize), f32>,
+) -> Vec<Candidate> {
     let top_score = hits
         .iter()
         .map(|h| h.score)
@@ -244,8 +309,10 @@ fn candidates(index: &LexicalIndex, query: &QueryTerms, hits: &[SearchHit]) -> V
             known.extend(heading_terms.iter().cloned());
             let from_title = query.coverage(&title_terms, Some(&known));
             let heading_weight = if is_lead { focus } else { 0.4 * focus };
-            let support = direct + heading_weight * from_heading + 0.2 * from_title;
-            if support == 0.0 || direct + from_heading == 0.0 {
+            let lexical = direct + heading_weight * from_heading + 0.2 * from_title;
+            let meaning = semantic.get(&(rank, start)).copied().unwrap_or(0.0);
+            let support = lexical.max(meaning);
+            if support == 0.0 || (direct + from_heading == 0.0 && meaning == 0.0) {
                 continue;
             }
             let lead_bonus = if is_lead && from_heading > 0.0 {

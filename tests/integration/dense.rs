@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
-use cited::serve::dto::SearchResponse;
+use cited::serve::dto::{AnswerResponse, SearchResponse};
 
 use crate::common::{cited, cited_json, cited_ok, serve_router};
 
@@ -101,6 +101,71 @@ fn dense_retrieval_finds_paraphrases_that_bm25_cannot() {
     assert!(
         site_filtered.hits.is_empty(),
         "site: filters dense results too"
+    );
+
+    // Answers: a paraphrase counts as relevant by meaning; a question on the same topic that no page
+    // answers gets no answer rather than a wrong one.
+    let answer: AnswerResponse = cited_json(
+        d,
+        &[
+            "--model-dir",
+            &model,
+            "ask",
+            "--json",
+            "when do ferrets rest",
+        ],
+    );
+    assert_eq!(
+        answer.sentences.first().map(|s| s.text.as_str()),
+        Some("Ferrets sleep about fourteen hours a day, mostly in dark burrows.")
+    );
+    assert!(answer.sources[0].url.ends_with("/sleep"));
+    let lexical: AnswerResponse = cited_json(
+        d,
+        &[
+            "--model-dir",
+            &model,
+            "ask",
+            "--json",
+            "--mode",
+            "lexical",
+            "when do ferrets rest",
+        ],
+    );
+    assert!(
+        lexical.sentences.is_empty(),
+        "BM25 alone has no answer: {}",
+        lexical.answer
+    );
+    let answer: AnswerResponse = cited_json(
+        d,
+        &[
+            "--model-dir",
+            &model,
+            "ask",
+            "--json",
+            "what do ferrets eat",
+        ],
+    );
+    assert!(
+        answer.sources[0].url.ends_with("/food"),
+        "{}",
+        answer.answer
+    );
+    let answer: AnswerResponse = cited_json(
+        d,
+        &[
+            "--model-dir",
+            &model,
+            "ask",
+            "--json",
+            "how fast can a ferret run",
+        ],
+    );
+    assert!(
+        answer.sentences.is_empty(),
+        "answered an unanswerable question: {}",
+        answer.answer
     );
 
     // Without a model, dense is refused clearly and lexical still works.
