@@ -121,8 +121,10 @@ impl LocalModel {
         let device = Device::Cpu;
         let weights = file("model.safetensors")?;
         // SAFETY: the weights file is memory-mapped read-only and not modified while cited runs.
-        let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[weights], DType::F32, &device) }
-            .map_err(|e| model_error("model.safetensors", e))?;
+        let vb = unsafe {
+            VarBuilder::from_mmaped_safetensors(std::slice::from_ref(&weights), DType::F32, &device)
+        }
+        .map_err(|e| model_error("model.safetensors", e))?;
         let model =
             BertModel::load(vb, &config).map_err(|e| model_error("loading BERT weights", e))?;
         let name = dir
@@ -135,7 +137,10 @@ impl LocalModel {
             "cls"
         };
         Ok(Self {
-            id: format!("{name}/{pooling_name}/{dim}"),
+            id: format!(
+                "{name}/{pooling_name}/{dim}/{:016x}",
+                fingerprint(&config_text, &weights)?
+            ),
             model,
             tokenizer,
             pooling,
@@ -188,6 +193,27 @@ impl LocalModel {
         };
         run().map_err(|e| model_error("forward pass", e))
     }
+}
+
+/// A cheap identity of the weights: FNV-1a over config.json, the weights file's length and 64 KiB
+/// from its middle (past the safetensors header, inside the tensors), so that two models in
+/// directories of the same name never share a model id, and their vectors are never mixed.
+fn fingerprint(config: &str, weights: &Path) -> Result<u64, IndexError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(weights)?;
+    let len = file.metadata()?.len();
+    file.seek(SeekFrom::Start(len / 2))?;
+    let mut sample = vec![0u8; 64 * 1024];
+    let n = file.read(&mut sample)?;
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in config
+        .bytes()
+        .chain(len.to_le_bytes())
+        .chain(sample[..n].iter().copied())
+    {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    Ok(hash)
 }
 
 /// Query and passage prefixes by model family.

@@ -101,8 +101,8 @@ pub enum EvalCommand {
         json: bool,
         #[arg(long)]
         mode: Option<Mode>,
-        /// How hybrid mode fuses its rankings: rrf (the product's) or minmax, to compare.
-        #[arg(long, default_value = "rrf")]
+        /// How hybrid mode fuses its rankings: minmax (the product's) or rrf, to compare.
+        #[arg(long, default_value = "minmax")]
         fusion: crate::retrieve::Fusion,
     },
 }
@@ -255,6 +255,14 @@ async fn index(data: &DataDir, model: Option<&std::path::Path>) -> Result<()> {
         stats.chunks_written,
         stats.chunks_total
     );
+    if stats.chunks_embedded > 0 {
+        println!(
+            "embedded {} passages in {:.1}s ({:.1} passages/s)",
+            stats.chunks_embedded,
+            stats.embed_ms as f64 / 1000.0,
+            stats.chunks_embedded as f64 / (stats.embed_ms.max(1) as f64 / 1000.0)
+        );
+    }
     Ok(())
 }
 

@@ -1,9 +1,11 @@
 //! Fusing rankings.
 //!
-//! Reciprocal rank fusion (Cormack, Clarke and Büttcher, SIGIR 2009): a passage scores
-//! `Σ 1 / (k + rank)` over the rankings it appears in, with k = 60 as in the paper. It needs no
-//! score calibration between BM25 (unbounded) and cosine (−1..1). [`normalized_score`] (min-max) is
-//! kept to compare the two with `cited eval beir --fusion`; README's Retrieval quality has the figures.
+//! Two methods, chosen between by measurement (`cited eval beir --fusion rrf|minmax`, BEIR SciFact
+//! test, BM25 + all-MiniLM-L6-v2, same index): min-max normalised score fusion reached nDCG@10 0.734
+//! (Recall@100 0.958), reciprocal rank fusion 0.719 (0.954); BM25 alone 0.702, dense alone 0.651.
+//! Min-max keeps how far ahead a passage is within each list, which RRF's ranks throw away, and that
+//! margin carries signal here, so hybrid search uses min-max. RRF (Cormack, Clarke and Büttcher,
+//! SIGIR 2009, k = 60) stays available for comparison on other corpora.
 
 use std::collections::HashMap;
 
@@ -47,7 +49,8 @@ pub fn reciprocal_rank(rankings: &[Vec<SearchHit>], limit: usize) -> Vec<SearchH
 }
 
 /// Min-max normalised score fusion: each ranking's scores are scaled to 0..1 and summed (a passage
-/// missing from a ranking gets 0 there). Kept to compare against RRF (`cited eval beir --fusion`).
+/// missing from a ranking gets 0 there). Each list must be deep enough that its minimum is a
+/// meaningful floor; the retriever asks each side for at least 50.
 pub fn normalized_score(rankings: &[Vec<SearchHit>], limit: usize) -> Vec<SearchHit> {
     let mut fused: HashMap<(u64, u32), (f32, SearchHit)> = HashMap::new();
     for ranking in rankings {
@@ -119,6 +122,22 @@ mod tests {
         assert!((ab[0].score - (1.0 / 61.0 + 1.0 / 63.0)).abs() < 1e-6);
         assert!((ab[1].score - 2.0 / 62.0).abs() < 1e-6);
         assert_eq!(ab.len(), 4);
+    }
+
+    #[test]
+    fn min_max_keeps_margins() {
+        let mut a = vec![hit(1, 0), hit(2, 0), hit(3, 0)];
+        for (h, s) in a.iter_mut().zip([10.0, 9.0, 1.0]) {
+            h.score = s;
+        }
+        let mut b = vec![hit(3, 0), hit(1, 0)];
+        for (h, s) in b.iter_mut().zip([0.9, 0.1]) {
+            h.score = s;
+        }
+        let fused = normalized_score(&[a, b], 10);
+        // 1: 1.0 + 0.0; 2: 8/9 + (absent) 0; 3: 0.0 + 1.0. Ties broken by id.
+        assert_eq!(keys(&fused), vec![(1, 0), (3, 0), (2, 0)]);
+        assert!((fused[2].score - 8.0 / 9.0).abs() < 1e-6);
     }
 
     #[test]

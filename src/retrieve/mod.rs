@@ -1,8 +1,7 @@
 //! The retrieval stage: the user's query → ranked passages.
 //!
 //! Three modes: `lexical` (BM25 over the tantivy passage index), `dense` (cosine between the query's
-//! embedding and the passages' vectors) and `hybrid`, which fuses the two rankings with reciprocal
-//! rank fusion ([`fusion`]). Hands [`SearchHit`]s to the answer stage.
+//! embedding and the passages' vectors) and `hybrid`, which fuses the two rankings ([`fusion`]). Hands [`SearchHit`]s to the answer stage.
 
 pub mod fusion;
 
@@ -40,10 +39,10 @@ impl std::str::FromStr for Mode {
 /// How hybrid retrieval combines its two rankings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Fusion {
-    /// Reciprocal rank fusion, k = 60 (the default; see [`fusion`]).
-    #[default]
+    /// Reciprocal rank fusion, k = 60.
     Rrf,
-    /// Min-max normalised score fusion.
+    /// Min-max normalised score fusion: the default, because it measured better (see [`fusion`]).
+    #[default]
     MinMax,
 }
 
