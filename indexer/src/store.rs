@@ -83,10 +83,7 @@ const COLUMNS: &str =
 impl PageStore {
     /// Opens (or creates) the page store in the SQLite database at `path`.
     pub fn open(path: &Path) -> Result<Self, IndexError> {
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let conn = open_sqlite(path)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS pages (
                 id INTEGER PRIMARY KEY,
@@ -245,6 +242,17 @@ impl PageStore {
             last_index: self.meta("last_index")?,
         })
     }
+}
+
+/// Opens a SQLite database for cited: WAL (readers in other processes never block the writer),
+/// `synchronous=NORMAL` (durable across a killed process; the last commits may be lost on power loss),
+/// and a busy timeout so two processes writing at once wait instead of failing.
+pub(crate) fn open_sqlite(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(conn)
 }
 
 fn row_to_page(r: &Row<'_>) -> rusqlite::Result<Result<StoredPage, IndexError>> {

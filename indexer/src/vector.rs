@@ -70,10 +70,7 @@ pub struct FlatStore {
 
 impl FlatStore {
     pub fn open(path: &Path) -> Result<Self, IndexError> {
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let conn = crate::store::open_sqlite(path)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS vectors (
                 doc_id INTEGER NOT NULL,

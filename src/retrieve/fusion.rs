@@ -17,6 +17,29 @@ pub const K: f32 = 60.0;
 /// Fuses `rankings` (each best first) and returns the top `limit`, best first. A passage is
 /// identified by page and ordinal; duplicates within one ranking count once, at their best rank.
 pub fn reciprocal_rank(rankings: &[Vec<SearchHit>], limit: usize) -> Vec<SearchHit> {
+    fuse(rankings, limit, |_, rank, _| 1.0 / (K + rank as f32 + 1.0))
+}
+
+/// Min-max normalised score fusion: each ranking's scores are scaled to 0..1 and summed (a passage
+/// missing from a ranking gets 0 there). Each list must be deep enough that its minimum is a
+/// meaningful floor; the retriever asks each side for at least 50.
+pub fn normalized_score(rankings: &[Vec<SearchHit>], limit: usize) -> Vec<SearchHit> {
+    fuse(rankings, limit, |ranking, _, hit| {
+        let (min, max) = ranking.iter().fold((f32::MAX, f32::MIN), |(lo, hi), h| {
+            (lo.min(h.score), hi.max(h.score))
+        });
+        (hit.score - min) / (max - min).max(f32::EPSILON)
+    })
+}
+
+/// Sums `contribution(ranking, rank, hit)` per passage over the rankings (a passage counts once per
+/// ranking, at its best rank) and returns the top `limit`, ties broken by page and ordinal so the
+/// result does not depend on hash order.
+fn fuse(
+    rankings: &[Vec<SearchHit>],
+    limit: usize,
+    contribution: impl Fn(&[SearchHit], usize, &SearchHit) -> f32,
+) -> Vec<SearchHit> {
     let mut fused: HashMap<(u64, u32), (f32, SearchHit)> = HashMap::new();
     for ranking in rankings {
         let mut seen = std::collections::HashSet::new();
@@ -25,50 +48,11 @@ pub fn reciprocal_rank(rankings: &[Vec<SearchHit>], limit: usize) -> Vec<SearchH
             if !seen.insert(key) {
                 continue;
             }
-            let contribution = 1.0 / (K + rank as f32 + 1.0);
+            let c = contribution(ranking, rank, hit);
             fused
                 .entry(key)
-                .and_modify(|(score, _)| *score += contribution)
-                .or_insert((contribution, hit.clone()));
-        }
-    }
-    let mut out: Vec<(f32, SearchHit)> = fused.into_values().collect();
-    // Ties broken by page and ordinal so the result does not depend on hash order.
-    out.sort_by(|a, b| {
-        b.0.total_cmp(&a.0)
-            .then(a.1.doc_id.cmp(&b.1.doc_id))
-            .then(a.1.ordinal.cmp(&b.1.ordinal))
-    });
-    out.truncate(limit);
-    out.into_iter()
-        .map(|(score, mut hit)| {
-            hit.score = score;
-            hit
-        })
-        .collect()
-}
-
-/// Min-max normalised score fusion: each ranking's scores are scaled to 0..1 and summed (a passage
-/// missing from a ranking gets 0 there). Each list must be deep enough that its minimum is a
-/// meaningful floor; the retriever asks each side for at least 50.
-pub fn normalized_score(rankings: &[Vec<SearchHit>], limit: usize) -> Vec<SearchHit> {
-    let mut fused: HashMap<(u64, u32), (f32, SearchHit)> = HashMap::new();
-    for ranking in rankings {
-        let (min, max) = ranking.iter().fold((f32::MAX, f32::MIN), |(lo, hi), h| {
-            (lo.min(h.score), hi.max(h.score))
-        });
-        let span = (max - min).max(f32::EPSILON);
-        let mut seen = std::collections::HashSet::new();
-        for hit in ranking {
-            let key = (hit.doc_id, hit.ordinal);
-            if !seen.insert(key) {
-                continue;
-            }
-            let contribution = (hit.score - min) / span;
-            fused
-                .entry(key)
-                .and_modify(|(score, _)| *score += contribution)
-                .or_insert((contribution, hit.clone()));
+                .and_modify(|(score, _)| *score += c)
+                .or_insert((c, hit.clone()));
         }
     }
     let mut out: Vec<(f32, SearchHit)> = fused.into_values().collect();
