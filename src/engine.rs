@@ -56,7 +56,19 @@ impl Engine {
             .with_context(|| format!("cannot create data directory {}", data.root().display()))?;
         let index =
             LexicalIndex::open(&data.index_path()).context("cannot open the search index")?;
-        let dense = crate::config::load_dense(data, model_dir)?;
+        let mut dense = crate::config::load_dense(data, model_dir)?;
+        // Vectors from another model are useless against this model's queries: stay lexical until
+        // `cited index` has re-embedded them.
+        if let Some(d) = &dense {
+            let stored = d.vectors.model().context("cannot read the vector store")?;
+            if let Some(stored) = stored.filter(|m| m != d.embedder.model_id()) {
+                eprintln!(
+                    "note: the vectors were made by {stored}, not by {}: run `cited index` to re-embed; lexical retrieval until then",
+                    d.embedder.model_id()
+                );
+                dense = None;
+            }
+        }
         Ok(Self {
             retriever: Retriever::new(Arc::new(index), dense),
         })
