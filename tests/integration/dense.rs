@@ -172,4 +172,35 @@ fn dense_retrieval_finds_paraphrases_that_bm25_cannot() {
     let out = cited(d, &["search", "--mode", "dense", q]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("embedding model"));
+
+    // Vectors from another model are never used with this one: cited stays lexical and says so,
+    // and `cited index` re-embeds everything.
+    {
+        use indexer::vector::VectorStore;
+        let vectors =
+            indexer::vector::FlatStore::open(&d.join("vectors.sqlite")).expect("vector store");
+        vectors.reset("some-other-model").expect("reset");
+    }
+    let out = cited(d, &["--model-dir", &model, "search", "--mode", "dense", q]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("re-embed"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cited_ok(d, &["--model-dir", &model, "index"]);
+    assert!(out.contains("embedded 4 passages"), "{out}");
+    let dense: SearchResponse = cited_json(
+        d,
+        &[
+            "--model-dir",
+            &model,
+            "search",
+            "--json",
+            "--mode",
+            "dense",
+            q,
+        ],
+    );
+    assert!(dense.hits[0].url.ends_with("/sleep"));
 }
