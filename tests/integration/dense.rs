@@ -40,6 +40,13 @@ fn site() -> String {
     format!("http://{addr}/")
 }
 
+fn search(data: &std::path::Path, model: &str, mode: &str, q: &str) -> SearchResponse {
+    cited_json(
+        data,
+        &["--model-dir", model, "search", "--json", "--mode", mode, q],
+    )
+}
+
 #[test]
 fn dense_retrieval_finds_paraphrases_that_bm25_cannot() {
     let model = model_dir();
@@ -53,18 +60,7 @@ fn dense_retrieval_finds_paraphrases_that_bm25_cannot() {
 
     // No word of this query is on the sleep page; only the meaning matches.
     let q = "which animal naps through the daytime";
-    let dense: SearchResponse = cited_json(
-        d,
-        &[
-            "--model-dir",
-            &model,
-            "search",
-            "--json",
-            "--mode",
-            "dense",
-            q,
-        ],
-    );
+    let dense: SearchResponse = search(d, &model, "dense", q);
     assert!(
         dense.hits[0].url.ends_with("/sleep"),
         "dense ranked {:?}",
@@ -72,32 +68,10 @@ fn dense_retrieval_finds_paraphrases_that_bm25_cannot() {
     );
     let hybrid: SearchResponse = cited_json(d, &["--model-dir", &model, "search", "--json", q]);
     assert!(hybrid.hits[0].url.ends_with("/sleep"));
-    let lexical: SearchResponse = cited_json(
-        d,
-        &[
-            "--model-dir",
-            &model,
-            "search",
-            "--json",
-            "--mode",
-            "lexical",
-            q,
-        ],
-    );
+    let lexical: SearchResponse = search(d, &model, "lexical", q);
     assert!(lexical.hits.iter().all(|h| !h.url.ends_with("/sleep")));
 
-    let site_filtered: SearchResponse = cited_json(
-        d,
-        &[
-            "--model-dir",
-            &model,
-            "search",
-            "--json",
-            "--mode",
-            "dense",
-            "diesel site:example.com",
-        ],
-    );
+    let site_filtered: SearchResponse = search(d, &model, "dense", "diesel site:example.com");
     assert!(
         site_filtered.hits.is_empty(),
         "site: filters dense results too"
@@ -190,17 +164,6 @@ fn dense_retrieval_finds_paraphrases_that_bm25_cannot() {
     );
     let out = cited_ok(d, &["--model-dir", &model, "index"]);
     assert!(out.contains("embedded 4 passages"), "{out}");
-    let dense: SearchResponse = cited_json(
-        d,
-        &[
-            "--model-dir",
-            &model,
-            "search",
-            "--json",
-            "--mode",
-            "dense",
-            q,
-        ],
-    );
+    let dense: SearchResponse = search(d, &model, "dense", q);
     assert!(dense.hits[0].url.ends_with("/sleep"));
 }
