@@ -4,28 +4,78 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
-use indexer::embed::{find_model_dir, LocalModel};
-use indexer::vector::FlatStore;
+use indexer::embed::find_model_dir;
+use indexer::vector::{EdgeStore, QdrantServer, VectorStore};
 
 use crate::retrieve::DenseIndex;
+
+/// Whether a command writes the vector store (indexing) or only searches it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// How to reach the model and the vector store; from flags and environment variables.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// A sentence-transformers model directory (else `DATA/models/all-MiniLM-L6-v2`).
+    pub model_dir: Option<PathBuf>,
+    /// A `libonnxruntime` file: run the model's `model.onnx` with ONNX Runtime instead of candle.
+    pub ort_lib: Option<PathBuf>,
+    /// A Qdrant server instead of the embedded store.
+    pub qdrant: Option<QdrantSettings>,
+}
+
+#[derive(Debug, Clone)]
+pub struct QdrantSettings {
+    /// gRPC address, e.g. `http://127.0.0.1:6334`.
+    pub url: String,
+    pub api_key: Option<String>,
+    pub collection: String,
+}
+
+/// Opens the vector store: the Qdrant server of `settings`, else the embedded store of `data`.
+pub fn open_vectors(
+    data: &DataDir,
+    settings: &Settings,
+    access: Access,
+) -> anyhow::Result<Arc<dyn VectorStore>> {
+    if let Some(q) = &settings.qdrant {
+        return Ok(Arc::new(
+            QdrantServer::connect(&q.url, q.api_key.as_deref(), &q.collection)
+                .context("cannot open the vector store")?,
+        ));
+    }
+    let path = data.vectors_path();
+    Ok(match access {
+        Access::Read => Arc::new(EdgeStore::reader(&path)),
+        Access::Write => {
+            Arc::new(EdgeStore::writer(&path).context("cannot open the vector store")?)
+        }
+    })
+}
 
 /// Loads the embedding model (the explicit directory, else `DATA/models/all-MiniLM-L6-v2`) and opens
 /// the vector store. Returns `None`, with a one-line notice on stderr, when there is no model: cited
 /// then works lexically.
-pub fn load_dense(data: &DataDir, model_dir: Option<&Path>) -> anyhow::Result<Option<DenseIndex>> {
-    let Some(dir) = find_model_dir(model_dir, data.root()) else {
+pub fn load_dense(
+    data: &DataDir,
+    settings: &Settings,
+    access: Access,
+) -> anyhow::Result<Option<DenseIndex>> {
+    let Some(dir) = find_model_dir(settings.model_dir.as_deref(), data.root()) else {
         eprintln!(
             "note: no embedding model found (--model-dir or CITED_MODEL_DIR, or {}): lexical retrieval only",
             data.root().join("models").join(indexer::embed::DEFAULT_MODEL).display()
         );
         return Ok(None);
     };
-    let model = LocalModel::load(&dir)
+    let model = indexer::embed::load(&dir, settings.ort_lib.as_deref())
         .with_context(|| format!("cannot load the embedding model in {}", dir.display()))?;
-    let vectors = FlatStore::open(&data.vectors_path()).context("cannot open the vector store")?;
     Ok(Some(DenseIndex {
-        embedder: Arc::new(model),
-        vectors: Arc::new(vectors),
+        embedder: Arc::from(model),
+        vectors: open_vectors(data, settings, access)?,
     }))
 }
 
@@ -57,9 +107,9 @@ impl DataDir {
         self.root.join("store.sqlite")
     }
 
-    /// The SQLite database of passage vectors.
+    /// The embedded vector store (Qdrant Edge).
     pub fn vectors_path(&self) -> PathBuf {
-        self.root.join("vectors.sqlite")
+        self.root.join("vectors")
     }
 
     /// The tantivy index directory.

@@ -51,19 +51,20 @@ pub struct Engine {
 impl Engine {
     /// Opens the index in `data` (creating an empty one if there is none yet), with dense
     /// retrieval when an embedding model is found (see [`crate::config::load_dense`]).
-    pub fn open(data: &DataDir, model_dir: Option<&std::path::Path>) -> anyhow::Result<Self> {
+    pub fn open(data: &DataDir, settings: &crate::config::Settings) -> anyhow::Result<Self> {
         data.ensure()
             .with_context(|| format!("cannot create data directory {}", data.root().display()))?;
         let index =
             LexicalIndex::open(&data.index_path()).context("cannot open the search index")?;
-        let mut dense = crate::config::load_dense(data, model_dir)?;
+        let mut dense = crate::config::load_dense(data, settings, crate::config::Access::Read)?;
         // Vectors from another model are useless against this model's queries: stay lexical until
         // `cited index` has re-embedded them.
         if let Some(d) = &dense {
             let stored = d.vectors.model().context("cannot read the vector store")?;
-            if let Some(stored) = stored.filter(|m| m != d.embedder.model_id()) {
+            if let Some(stored) = stored.filter(|m| m.id != d.embedder.model_id()) {
                 eprintln!(
-                    "note: the vectors were made by {stored}, not by {}: run `cited index` to re-embed; lexical retrieval until then",
+                    "note: the vectors were made by {}, not by {}: run `cited index` to re-embed; lexical retrieval until then",
+                    stored.id,
                     d.embedder.model_id()
                 );
                 dense = None;

@@ -14,7 +14,7 @@ use anyhow::{bail, Context, Result};
 use indexer::{PageRecord, PageStore, Section};
 use serde::{Deserialize, Serialize};
 
-use crate::config::DataDir;
+use crate::config::{DataDir, Settings};
 use crate::engine::Engine;
 use crate::retrieve::Mode;
 
@@ -152,7 +152,7 @@ fn mrr_at(ranked: &[String], judged: &HashMap<String, u32>, k: usize) -> f64 {
 }
 
 /// Loads the corpus into the scratch store and brings its index up to date.
-fn load_corpus(dataset: &Path, data: &DataDir, model_dir: Option<&Path>) -> Result<(usize, f64)> {
+fn load_corpus(dataset: &Path, data: &DataDir, settings: &Settings) -> Result<(usize, f64)> {
     let docs: Vec<CorpusDoc> = read_jsonl(&dataset.join("corpus.jsonl"))?;
     data.ensure()?;
     let store = PageStore::open(&data.store_path())?;
@@ -189,7 +189,7 @@ fn load_corpus(dataset: &Path, data: &DataDir, model_dir: Option<&Path>) -> Resu
         store.upsert(&record)?;
     }
     let started = Instant::now();
-    crate::ingest::index(data, model_dir, &|_, _| {})?;
+    crate::ingest::index(data, settings, &|_, _, _| {})?;
     Ok((docs.len(), started.elapsed().as_secs_f64()))
 }
 
@@ -213,7 +213,7 @@ pub struct EvalOptions {
     pub scratch: PathBuf,
     pub run_out: Option<PathBuf>,
     pub mode: Option<Mode>,
-    pub model_dir: Option<PathBuf>,
+    pub settings: Settings,
     pub fusion: crate::retrieve::Fusion,
 }
 
@@ -227,9 +227,8 @@ pub fn run_beir(options: &EvalOptions) -> Result<EvalReport> {
     )?;
     let queries: Vec<QueryLine> = read_jsonl(&options.dataset.join("queries.jsonl"))?;
     let data = DataDir::new(&options.scratch);
-    let (documents, index_seconds) =
-        load_corpus(&options.dataset, &data, options.model_dir.as_deref())?;
-    let engine = Engine::open(&data, options.model_dir.as_deref())?.with_fusion(options.fusion);
+    let (documents, index_seconds) = load_corpus(&options.dataset, &data, &options.settings)?;
+    let engine = Engine::open(&data, &options.settings)?.with_fusion(options.fusion);
     let mode = options.mode.unwrap_or(engine.retriever().default_mode());
 
     let mut run_file = match &options.run_out {

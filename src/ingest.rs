@@ -97,14 +97,14 @@ pub async fn crawl(
 /// Brings the index up to date with the page store.
 pub fn index(
     data: &DataDir,
-    model_dir: Option<&std::path::Path>,
-    progress: &dyn Fn(u64, u64),
+    settings: &crate::config::Settings,
+    progress: &dyn Fn(indexer::sync::Stage, u64, u64),
 ) -> Result<SyncStats> {
     data.ensure()
         .with_context(|| format!("cannot create data directory {}", data.root().display()))?;
     let store = PageStore::open(&data.store_path()).context("cannot open the page store")?;
     let index = LexicalIndex::open(&data.index_path()).context("cannot open the search index")?;
-    let dense = crate::config::load_dense(data, model_dir)?;
+    let dense = crate::config::load_dense(data, settings, crate::config::Access::Write)?;
     let dense = dense.as_ref().map(|d| indexer::sync::Dense {
         embedder: d.embedder.as_ref(),
         vectors: d.vectors.as_ref(),

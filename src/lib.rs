@@ -10,5 +10,6 @@ pub mod config;
 pub mod engine;
 pub mod eval;
 pub mod ingest;
+pub mod models;
 pub mod retrieve;
 pub mod serve;

@@ -18,6 +18,8 @@ pub enum IndexError {
     SchemaChanged(String),
     #[error("embedding model: {0}")]
     Model(String),
+    #[error("vector store: {0}")]
+    Vector(String),
     #[error("io error: {0}")]
     Io(#[from] std::io::Error),
 }

@@ -2,7 +2,8 @@
 //!
 //! Compares the content hash of every stored page with the hash recorded in the index, re-chunks and
 //! re-indexes only new or changed pages, deletes pages that left the store, and commits once, so a
-//! reader sees the old index or the new one and never a half-written state.
+//! reader sees the old index or the new one and never a half-written state. The same goes for the
+//! vectors, in a second pass.
 
 use std::time::Instant;
 
@@ -12,7 +13,7 @@ use crate::chunk::chunk_page;
 use crate::embed::Embedder;
 use crate::lexical::{hash64, LexicalIndex, PageInfo};
 use crate::store::PageStore;
-use crate::vector::VectorStore;
+use crate::vector::{StoredModel, VectorStore};
 use crate::IndexError;
 
 /// The dense half of the index: a model and the store its vectors go to.
@@ -73,22 +74,37 @@ fn embed_pending(
     Ok(())
 }
 
+/// What a sync is doing, for progress reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Chunking and indexing pages in tantivy.
+    Lexical,
+    /// Embedding the passages of new and changed pages.
+    Embedding,
+}
+
 /// Brings `index` (and the vector store, with `dense`) up to date with `store`, calling
-/// `progress(done, total)` as pages are indexed. Vectors from another model are never mixed in: if the
+/// `progress(stage, done, total)` as pages are done. The full-text index is committed first, so that
+/// new pages are searchable while their passages are still being embedded (which is much slower);
+/// the vectors are committed at the end. Vectors from another model are never mixed in: if the
 /// vector store holds another model's vectors, they are all dropped and re-embedded.
 pub fn sync(
     store: &PageStore,
     index: &LexicalIndex,
     dense: Option<Dense<'_>>,
-    progress: &dyn Fn(u64, u64),
+    progress: &dyn Fn(Stage, u64, u64),
 ) -> Result<SyncStats, IndexError> {
     let started = Instant::now();
     let mut stats = SyncStats::default();
     let mut indexed = index.indexed_pages()?;
     let mut embedded = match dense {
         Some(d) => {
-            if d.vectors.model()?.as_deref() != Some(d.embedder.model_id()) {
-                d.vectors.reset(d.embedder.model_id())?;
+            let model = StoredModel {
+                id: d.embedder.model_id().to_string(),
+                dim: d.embedder.dim(),
+            };
+            if d.vectors.model()?.as_ref() != Some(&model) {
+                d.vectors.reset(&model)?;
             }
             d.vectors.page_hashes()?
         }
@@ -96,70 +112,82 @@ pub fn sync(
     };
     let stored = store.hashes()?;
     let mut writer = index.writer()?;
-    let mut pending: Vec<PendingPage> = Vec::new();
+    let mut to_embed = Vec::new();
     let total = stored.len() as u64;
     for (i, (id, hash)) in stored.into_iter().enumerate() {
         let current = hash64(&hash);
         let previous = indexed.remove(&id);
         let lexical_fresh = previous == Some(current);
         let vectors_fresh = dense.is_none() || embedded.remove(&id) == Some(current);
-        if lexical_fresh && vectors_fresh {
-            stats.unchanged += 1;
+        if !vectors_fresh {
+            to_embed.push((id, current));
+        }
+        if lexical_fresh {
+            if vectors_fresh {
+                stats.unchanged += 1;
+            }
             continue;
         }
         let Some(page) = store.get(id)? else { continue };
         let page = page.page;
         let chunks = chunk_page(id, &page.text, &page.sections);
-        if !lexical_fresh {
-            if previous.is_some() {
-                index.delete_page(&writer, id);
-                stats.updated += 1;
-            } else {
-                stats.added += 1;
-            }
-            stats.chunks_written += chunks.len() as u64;
-            let info = PageInfo {
-                doc_id: id,
-                url: &page.url,
-                title: &page.title,
-                content_hash: &page.content_hash,
-                fetched_at: page.fetched_at,
-            };
-            index.add_chunks(&writer, &info, &chunks)?;
+        if previous.is_some() {
+            index.delete_page(&writer, id);
+            stats.updated += 1;
+        } else {
+            stats.added += 1;
         }
-        if let (false, Some(d)) = (vectors_fresh, dense) {
-            pending.push(PendingPage {
-                id,
-                hash: current,
-                url: page.url.clone(),
-                texts: chunks.into_iter().map(|c| c.text).collect(),
-            });
-            if pending.iter().map(|p| p.texts.len()).sum::<usize>() >= EMBED_BATCH {
-                embed_pending(d, &mut pending, &mut stats)?;
-            }
-        }
+        stats.chunks_written += chunks.len() as u64;
+        let info = PageInfo {
+            doc_id: id,
+            url: &page.url,
+            title: &page.title,
+            content_hash: &page.content_hash,
+            fetched_at: page.fetched_at,
+        };
+        index.add_chunks(&writer, &info, &chunks)?;
         if i % 20 == 0 {
-            progress(i as u64, total);
+            progress(Stage::Lexical, i as u64, total);
         }
-    }
-    if let Some(d) = dense {
-        embed_pending(d, &mut pending, &mut stats)?;
     }
     for gone in indexed.into_keys() {
         index.delete_page(&writer, gone);
         stats.removed += 1;
     }
-    if let Some(d) = dense {
-        for gone in embedded.into_keys() {
-            d.vectors.delete_page(gone)?;
-        }
-    }
     writer.commit()?;
     writer.wait_merging_threads()?;
     index.reload()?;
-    progress(total, total);
-    store.set_meta("last_index", &chrono::Utc::now().to_rfc3339())?;
+    progress(Stage::Lexical, total, total);
     stats.chunks_total = index.num_chunks();
+
+    if let Some(d) = dense {
+        let total = to_embed.len() as u64;
+        let mut pending: Vec<PendingPage> = Vec::new();
+        for (i, (id, hash)) in to_embed.into_iter().enumerate() {
+            let Some(page) = store.get(id)? else { continue };
+            let page = page.page;
+            pending.push(PendingPage {
+                id,
+                hash,
+                url: page.url.clone(),
+                texts: chunk_page(id, &page.text, &page.sections)
+                    .into_iter()
+                    .map(|c| c.text)
+                    .collect(),
+            });
+            if pending.iter().map(|p| p.texts.len()).sum::<usize>() >= EMBED_BATCH {
+                embed_pending(d, &mut pending, &mut stats)?;
+                progress(Stage::Embedding, i as u64 + 1, total);
+            }
+        }
+        embed_pending(d, &mut pending, &mut stats)?;
+        for gone in embedded.into_keys() {
+            d.vectors.delete_page(gone)?;
+        }
+        d.vectors.commit()?;
+        progress(Stage::Embedding, total, total);
+    }
+    store.set_meta("last_index", &chrono::Utc::now().to_rfc3339())?;
     stats.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(stats)
 }

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use indexer::embed::{Embedder, LocalModel, Pooling};
+use indexer::embed::{Embedder, LocalModel, OnnxModel, Pooling};
 
 fn model_dir() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -42,15 +42,9 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-#[test]
-fn minilm_matches_the_independent_reference() {
-    let model = LocalModel::load(&model_dir()).expect("load model");
+/// Checks `model` (all-MiniLM-L6-v2, whatever runs it) against the reference vectors.
+fn matches_reference(model: &dyn Embedder) {
     assert_eq!(model.dim(), 384);
-    assert_eq!(
-        model.pooling(),
-        Pooling::Mean,
-        "all-MiniLM-L6-v2 pools by mean (1_Pooling/config.json)"
-    );
     let reference = reference();
     let texts: Vec<&str> = reference
         .sentences
@@ -78,6 +72,46 @@ fn minilm_matches_the_independent_reference() {
         .embed_query("Which statement has no effect?")
         .expect("embed");
     assert!(dot(&q, &batched[0]) > dot(&q, &batched[2]));
+}
+
+#[test]
+fn minilm_matches_the_independent_reference() {
+    let model = LocalModel::load(&model_dir()).expect("load model");
+    assert_eq!(
+        model.pooling(),
+        Pooling::Mean,
+        "all-MiniLM-L6-v2 pools by mean (1_Pooling/config.json)"
+    );
+    matches_reference(&model);
+}
+
+/// The ONNX Runtime path (fastembed), with the `libonnxruntime` file in `CITED_TEST_ORT_LIB` or
+/// target/onnxruntime, and the model directory's `model.onnx` (`scripts/fetch-model --onnx` sets both
+/// up from PyPI; `.ci/run` runs it).
+#[test]
+fn onnx_runtime_matches_the_reference_and_the_built_in_runtime() {
+    let lib = std::env::var_os("CITED_TEST_ORT_LIB")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../target/onnxruntime/libonnxruntime.so")
+        });
+    if !lib.exists() {
+        eprintln!(
+            "no ONNX Runtime in {}: skipping (scripts/fetch-model --onnx)",
+            lib.display()
+        );
+        return;
+    }
+    let dir = model_dir();
+    let onnx = OnnxModel::load(&dir, &lib).expect("load model.onnx");
+    matches_reference(&onnx);
+    let candle = LocalModel::load(&dir).expect("load model");
+    assert_eq!(
+        onnx.model_id(),
+        candle.model_id(),
+        "one model, one id, whichever runtime: switching needs no re-embedding"
+    );
 }
 
 #[test]

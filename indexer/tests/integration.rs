@@ -75,7 +75,7 @@ fn sync_indexes_only_what_changed() {
         panic!("inserted")
     };
 
-    let first = sync(&store, &index, None, &|_, _| {}).expect("sync");
+    let first = sync(&store, &index, None, &|_, _, _| {}).expect("sync");
     assert_eq!(
         (first.added, first.updated, first.removed, first.unchanged),
         (3, 0, 0, 0)
@@ -93,7 +93,7 @@ fn sync_indexes_only_what_changed() {
         ))
         .expect("upsert");
     store.remove(hares).expect("remove");
-    let second = sync(&store, &index, None, &|_, _| {}).expect("sync");
+    let second = sync(&store, &index, None, &|_, _, _| {}).expect("sync");
     assert_eq!(
         (
             second.added,
@@ -113,7 +113,7 @@ fn sync_indexes_only_what_changed() {
         "a removed page is gone"
     );
 
-    let third = sync(&store, &index, None, &|_, _| {}).expect("sync");
+    let third = sync(&store, &index, None, &|_, _, _| {}).expect("sync");
     assert_eq!(
         (
             third.added,
@@ -147,7 +147,7 @@ fn search_boosts_titles_filters_sites_and_never_fails_to_parse() {
     store
         .upsert(&page("http://other.org/c", "Other", "Nothing about it."))
         .expect("upsert");
-    sync(&store, &index, None, &|_, _| {}).expect("sync");
+    sync(&store, &index, None, &|_, _, _| {}).expect("sync");
 
     assert_eq!(
         urls(&index, "logging")[0],

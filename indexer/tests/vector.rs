@@ -1,20 +1,30 @@
-//! The `VectorStore` contract, as one suite any implementation must pass. It runs against the
-//! embedded store always; a Qdrant-server store is the next implementation to run it against.
+//! The `VectorStore` contract, as one suite every implementation must pass: the embedded Qdrant
+//! (always) and a Qdrant server (when `QDRANT_URL` is set, e.g. `http://127.0.0.1:6334`).
 
-use indexer::vector::{FlatStore, VectorStore};
+use indexer::vector::{EdgeStore, QdrantServer, StoredModel, VectorStore};
+use indexer::IndexError;
 
 fn unit(v: &[f32]) -> Vec<f32> {
     let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
     v.iter().map(|x| x / n).collect()
 }
 
-/// The conformance suite.
-fn conformance(store: &dyn VectorStore) {
-    assert!(store.is_empty().expect("len"));
-    store.reset("model-a").expect("reset");
-    assert_eq!(store.model().expect("model").as_deref(), Some("model-a"));
+fn model(id: &str, dim: usize) -> StoredModel {
+    StoredModel {
+        id: id.to_string(),
+        dim,
+    }
+}
 
-    store
+/// The conformance suite. `writer` writes; `reader` searches what `writer` committed (the same
+/// store for a server, a second handle for the embedded one).
+fn conformance(writer: &dyn VectorStore, reader: &dyn VectorStore) {
+    assert!(writer.is_empty().expect("len"));
+    assert_eq!(writer.model().expect("model"), None);
+    writer.reset(&model("model-a", 3)).expect("reset");
+    assert_eq!(writer.model().expect("model"), Some(model("model-a", 3)));
+
+    writer
         .upsert_page(
             1,
             11,
@@ -22,12 +32,20 @@ fn conformance(store: &dyn VectorStore) {
             &[unit(&[1.0, 0.0, 0.0]), unit(&[0.7, 0.7, 0.0])],
         )
         .expect("upsert");
-    store
-        .upsert_page(2, 22, "http://other.org/b", &[unit(&[0.0, 1.0, 0.0])])
+    writer
+        .upsert_page(
+            2,
+            u64::MAX - 5,
+            "http://other.org/b",
+            &[unit(&[0.0, 1.0, 0.0])],
+        )
         .expect("upsert");
-    assert_eq!(store.len().expect("len"), 3);
+    writer.commit().expect("commit");
+    assert_eq!(writer.len().expect("len"), 3);
+    assert_eq!(reader.len().expect("len"), 3);
+    assert_eq!(reader.model().expect("model"), Some(model("model-a", 3)));
 
-    let hits = store
+    let hits = reader
         .search(&unit(&[1.0, 0.1, 0.0]), 10, &[])
         .expect("search");
     let keys: Vec<(u64, u32)> = hits.iter().map(|h| (h.doc_id, h.ordinal)).collect();
@@ -39,13 +57,13 @@ fn conformance(store: &dyn VectorStore) {
     );
 
     assert_eq!(
-        store
+        reader
             .search(&unit(&[1.0, 0.0, 0.0]), 1, &[])
             .expect("search")
             .len(),
         1
     );
-    let filtered = store
+    let filtered = reader
         .search(&unit(&[1.0, 0.0, 0.0]), 10, &["other.org".to_string()])
         .expect("search");
     assert_eq!(
@@ -53,13 +71,17 @@ fn conformance(store: &dyn VectorStore) {
         vec![2],
         "site filter"
     );
-    let by_domain = store
-        .search(&unit(&[1.0, 0.0, 0.0]), 10, &["example.com".to_string()])
+    let by_domain = reader
+        .search(&unit(&[1.0, 0.0, 0.0]), 10, &["Example.com".to_string()])
         .expect("search");
     assert_eq!(by_domain.len(), 2, "a domain covers its hosts");
+    let nowhere = reader
+        .search(&unit(&[1.0, 0.0, 0.0]), 10, &["ample.com".to_string()])
+        .expect("search");
+    assert!(nowhere.is_empty(), "a site is a whole domain, not a suffix");
 
     // Upserting a page replaces all its vectors.
-    store
+    writer
         .upsert_page(
             1,
             12,
@@ -67,47 +89,120 @@ fn conformance(store: &dyn VectorStore) {
             &[unit(&[0.0, 0.0, 1.0])],
         )
         .expect("upsert");
-    assert_eq!(store.len().expect("len"), 2);
-    let hashes = store.page_hashes().expect("hashes");
-    assert_eq!((hashes[&1], hashes[&2]), (12, 22));
+    writer.commit().expect("commit");
+    assert_eq!(reader.len().expect("len"), 2);
+    let hashes = writer.page_hashes().expect("hashes");
+    assert_eq!(hashes.len(), 2);
+    assert_eq!((hashes[&1], hashes[&2]), (12, u64::MAX - 5));
 
-    store.delete_page(2).expect("delete");
-    let hits = store
+    writer.delete_page(2).expect("delete");
+    writer.commit().expect("commit");
+    let hits = reader
         .search(&unit(&[0.0, 1.0, 0.0]), 10, &[])
         .expect("search");
     assert_eq!(hits.iter().map(|h| h.doc_id).collect::<Vec<_>>(), vec![1]);
 
-    // A query of the wrong size is an error, not a wrong answer.
-    assert!(store.search(&[1.0, 0.0], 10, &[]).is_err());
+    // A query or a vector of the wrong size is an error, not a wrong answer.
+    assert!(reader.search(&[1.0, 0.0], 10, &[]).is_err());
+    assert!(writer.upsert_page(3, 1, "http://h/", &[vec![1.0]]).is_err());
 
     // Switching models forgets every vector.
-    store.reset("model-b").expect("reset");
-    assert!(store.is_empty().expect("len"));
-    assert_eq!(store.model().expect("model").as_deref(), Some("model-b"));
+    writer.reset(&model("model-b", 2)).expect("reset");
+    writer.commit().expect("commit");
+    assert!(reader.is_empty().expect("len"));
+    assert_eq!(reader.model().expect("model"), Some(model("model-b", 2)));
 }
 
 #[test]
-fn flat_store_conforms() {
+fn edge_store_conforms() {
     let dir = tempfile::tempdir().expect("tempdir");
-    conformance(&FlatStore::open(&dir.path().join("v.sqlite")).expect("open"));
+    let writer = EdgeStore::writer(dir.path()).expect("open");
+    let reader = EdgeStore::reader(dir.path());
+    conformance(&writer, &reader);
 }
 
 #[test]
-fn flat_store_sees_writes_from_another_handle() {
-    // As `cited serve` sees what `cited index` writes from another process.
+fn edge_readers_see_commits_only() {
+    // As `cited serve` sees what `cited index` writes from another process, once it commits.
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("v.sqlite");
-    let reader = FlatStore::open(&path).expect("open");
+    let reader = EdgeStore::reader(dir.path());
     assert!(reader
         .search(&unit(&[1.0, 0.0]), 5, &[])
         .expect("search")
         .is_empty());
-    let writer = FlatStore::open(&path).expect("open");
-    writer.reset("m").expect("reset");
+    let writer = EdgeStore::writer(dir.path()).expect("open");
+    writer.reset(&model("m", 2)).expect("reset");
     writer
         .upsert_page(7, 1, "http://h/", &[unit(&[1.0, 0.0])])
         .expect("upsert");
+    assert!(
+        reader
+            .search(&unit(&[1.0, 0.0]), 5, &[])
+            .expect("search")
+            .is_empty(),
+        "not committed yet"
+    );
+    assert!(reader
+        .upsert_page(8, 1, "http://h/", &[unit(&[1.0, 0.0])])
+        .is_err());
+    writer.commit().expect("commit");
     let hits = reader.search(&unit(&[1.0, 0.0]), 5, &[]).expect("search");
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].doc_id, 7);
+}
+
+#[test]
+fn edge_store_has_one_writer_and_keeps_its_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let writer = EdgeStore::writer(dir.path()).expect("open");
+        assert!(matches!(
+            EdgeStore::writer(dir.path()),
+            Err(IndexError::Locked(_))
+        ));
+        writer.reset(&model("m", 2)).expect("reset");
+        writer
+            .upsert_page(7, 99, "http://h/", &[unit(&[1.0, 0.0]), unit(&[0.0, 1.0])])
+            .expect("upsert");
+        // Not committed: the writer's own data survives a restart all the same.
+    }
+    let writer = EdgeStore::writer(dir.path()).expect("reopen");
+    assert_eq!(writer.model().expect("model"), Some(model("m", 2)));
+    assert_eq!(writer.len().expect("len"), 2);
+    assert_eq!(writer.page_hashes().expect("hashes")[&7], 99);
+}
+
+/// Against a real Qdrant server when `QDRANT_URL` is set (gRPC, e.g. `http://127.0.0.1:6334`); none
+/// can be installed on the build machines, so without it this test says so and checks nothing.
+#[test]
+fn qdrant_server_conforms() {
+    let Ok(url) = std::env::var("QDRANT_URL") else {
+        eprintln!("QDRANT_URL not set: skipping the Qdrant server conformance run");
+        return;
+    };
+    let collection = format!("cited-conformance-{}", std::process::id());
+    let store = QdrantServer::connect(
+        &url,
+        std::env::var("QDRANT_API_KEY").ok().as_deref(),
+        &collection,
+    )
+    .expect("connect to QDRANT_URL");
+    conformance(&store, &store);
+}
+
+#[test]
+fn unreachable_qdrant_server_is_a_clear_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    // Nothing listens there once the listener above is dropped.
+    let err = QdrantServer::connect(&format!("http://127.0.0.1:{port}"), None, "cited")
+        .err()
+        .expect("no server");
+    assert!(
+        err.to_string().contains("cannot reach the Qdrant server"),
+        "{err}"
+    );
 }

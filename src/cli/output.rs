@@ -32,6 +32,22 @@ pub fn counter(what: &str) -> ProgressBar {
     bar
 }
 
+/// A byte-count bar for a download of `len` bytes (a spinner when the length is unknown).
+pub fn bytes(what: &str, len: Option<u64>) -> ProgressBar {
+    let bar = match len {
+        Some(len) => ProgressBar::new(len).with_style(
+            ProgressStyle::with_template(
+                "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .expect("static template is valid")
+            .progress_chars("=> "),
+        ),
+        None => ProgressBar::new_spinner(),
+    };
+    bar.set_message(what.to_string());
+    bar
+}
+
 pub fn crawl_progress(s: &CrawlStats) -> String {
     format!(
         "fetched {} (stored {}) · queued {} · in flight {} · robots skipped {} · errors {} · {:.1} pages/s",
@@ -117,7 +133,7 @@ pub struct Stats {
 }
 
 impl Stats {
-    pub fn gather(data: &DataDir) -> Result<Self> {
+    pub fn gather(data: &DataDir, settings: &crate::config::Settings) -> Result<Self> {
         data.ensure()
             .with_context(|| format!("cannot create data directory {}", data.root().display()))?;
         let store = PageStore::open(&data.store_path())
@@ -129,13 +145,9 @@ impl Stats {
         let chunks = LexicalIndex::open(&data.index_path())
             .context("cannot open the index")?
             .num_chunks();
-        let (vectors, model) = if data.vectors_path().exists() {
-            use indexer::vector::VectorStore;
-            let store = indexer::vector::FlatStore::open(&data.vectors_path())
-                .context("cannot open the vector store")?;
-            (store.len()?, store.model()?)
-        } else {
-            (0, None)
+        let (vectors, model) = {
+            let store = crate::config::open_vectors(data, settings, crate::config::Access::Read)?;
+            (store.len()?, store.model()?.map(|m| m.id))
         };
         Ok(Self {
             vectors,

@@ -49,14 +49,20 @@ pub fn cited_bin() -> &'static str {
     env!("CARGO_BIN_EXE_cited")
 }
 
+/// `cited --data-dir DATA`, offline: tests never reach for the Hugging Face hub unless they say so
+/// (with `CITED_OFFLINE=0`).
+pub fn cited_command(data: &Path) -> Command {
+    let mut command = Command::new(cited_bin());
+    command
+        .env("CITED_OFFLINE", "1")
+        .arg("--data-dir")
+        .arg(data);
+    command
+}
+
 /// Runs `cited --data-dir DATA ARGS…` to completion.
 pub fn cited(data: &Path, args: &[&str]) -> Output {
-    Command::new(cited_bin())
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("run cited")
+    cited_command(data).args(args).output().expect("run cited")
 }
 
 /// Runs cited and returns its stdout, failing the test with stderr if it failed.
@@ -85,9 +91,7 @@ pub struct Server {
 impl Server {
     pub fn start(data: &Path) -> Self {
         let port = free_port();
-        let child = Command::new(cited_bin())
-            .arg("--data-dir")
-            .arg(data)
+        let child = cited_command(data)
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
             .stdout(Stdio::null())
             .stderr(Stdio::null())

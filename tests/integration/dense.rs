@@ -150,10 +150,15 @@ fn dense_retrieval_finds_paraphrases_that_bm25_cannot() {
     // Vectors from another model are never used with this one: cited stays lexical and says so,
     // and `cited index` re-embeds everything.
     {
-        use indexer::vector::VectorStore;
-        let vectors =
-            indexer::vector::FlatStore::open(&d.join("vectors.sqlite")).expect("vector store");
-        vectors.reset("some-other-model").expect("reset");
+        use indexer::vector::{EdgeStore, StoredModel, VectorStore};
+        let vectors = EdgeStore::writer(&d.join("vectors")).expect("vector store");
+        vectors
+            .reset(&StoredModel {
+                id: "some-other-model".to_string(),
+                dim: 384,
+            })
+            .expect("reset");
+        vectors.commit().expect("commit");
     }
     let out = cited(d, &["--model-dir", &model, "search", "--mode", "dense", q]);
     assert!(!out.status.success());

@@ -1,7 +1,7 @@
 //! `cited crawl` killed with SIGKILL and run again resumes, losing and duplicating nothing.
 
 use std::collections::HashMap;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
 
-use crate::common::{cited_bin, cited_json, cited_ok, serve_router};
+use crate::common::{cited_command, cited_json, cited_ok, serve_router};
 
 const PAGES: u32 = 300;
 
@@ -48,9 +48,7 @@ fn killed_crawl_resumes_without_loss_or_duplicates() {
 
     // Kill the crawl three times at different moments, then let it finish.
     for wait_ms in [600, 400, 700] {
-        let mut child = Command::new(cited_bin())
-            .arg("--data-dir")
-            .arg(data.path())
+        let mut child = cited_command(data.path())
             .args([
                 "crawl",
                 &seed,

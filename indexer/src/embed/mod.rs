@@ -15,6 +15,9 @@ use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
 
 use crate::IndexError;
 
+mod onnx;
+pub use onnx::OnnxModel;
+
 /// Turns text into vectors. Implemented by [`LocalModel`]; tests may use a fake.
 pub trait Embedder: Send + Sync {
     /// A name that changes whenever the vectors would (model and pooling).
@@ -49,40 +52,42 @@ struct SentenceBertConfig {
 /// Passages embedded per forward pass.
 const BATCH: usize = 32;
 
-/// A sentence-transformers model loaded from a local directory (config.json, tokenizer.json,
-/// model.safetensors, and optionally 1_Pooling/config.json and sentence_bert_config.json).
-pub struct LocalModel {
-    id: String,
-    model: BertModel,
-    tokenizer: Tokenizer,
-    pooling: Pooling,
-    dim: usize,
-    query_prefix: String,
-    passage_prefix: String,
-    device: Device,
+/// What a sentence-transformers model directory says about its model, whatever runs it.
+pub struct ModelSpec {
+    /// A name that changes whenever the vectors would: directory name, pooling, dimension and a
+    /// fingerprint of the weights.
+    pub id: String,
+    pub config_text: String,
+    pub dim: usize,
+    pub pooling: Pooling,
+    /// Tokens a text is truncated to.
+    pub max_len: usize,
+    pub query_prefix: String,
+    pub passage_prefix: String,
 }
 
 fn model_error(what: &str, e: impl std::fmt::Display) -> IndexError {
     IndexError::Model(format!("{what}: {e}"))
 }
 
-impl LocalModel {
-    /// Loads the model in `dir`; fails with a clear error if a file is missing or malformed.
-    pub fn load(dir: &Path) -> Result<Self, IndexError> {
-        let file = |name: &str| -> Result<PathBuf, IndexError> {
-            let path = dir.join(name);
-            if path.exists() {
-                Ok(path)
-            } else {
-                Err(IndexError::Model(format!(
-                    "`{}` is missing: not a sentence-transformers model directory",
-                    path.display()
-                )))
-            }
-        };
-        let config_text = std::fs::read_to_string(file("config.json")?)?;
-        let config: Config =
-            serde_json::from_str(&config_text).map_err(|e| model_error("config.json", e))?;
+/// `dir/name`, or a clear error if it is missing.
+fn model_file(dir: &Path, name: &str) -> Result<PathBuf, IndexError> {
+    let path = dir.join(name);
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(IndexError::Model(format!(
+            "`{}` is missing: not a sentence-transformers model directory",
+            path.display()
+        )))
+    }
+}
+
+impl ModelSpec {
+    /// Reads the model description in `dir`; `weights` is the file whose fingerprint goes into the
+    /// model id (model.safetensors when there is one, so that both runtimes share an id).
+    pub fn read(dir: &Path) -> Result<Self, IndexError> {
+        let config_text = std::fs::read_to_string(model_file(dir, "config.json")?)?;
         let dim = serde_json::from_str::<serde_json::Value>(&config_text)
             .ok()
             .and_then(|v| v["hidden_size"].as_u64())
@@ -109,24 +114,16 @@ impl LocalModel {
             .ok()
             .and_then(|t| serde_json::from_str::<SentenceBertConfig>(&t).ok())
             .map_or(512, |c| c.max_seq_length);
-        let mut tokenizer = Tokenizer::from_file(file("tokenizer.json")?)
-            .map_err(|e| model_error("tokenizer.json", e))?;
-        tokenizer
-            .with_truncation(Some(TruncationParams {
-                max_length: max_len,
-                ..TruncationParams::default()
-            }))
-            .map_err(|e| model_error("tokenizer truncation", e))?;
-        tokenizer.with_padding(Some(PaddingParams::default()));
-        let device = Device::Cpu;
-        let weights = file("model.safetensors")?;
-        // SAFETY: the weights file is memory-mapped read-only and not modified while cited runs.
-        let vb = unsafe {
-            VarBuilder::from_mmaped_safetensors(std::slice::from_ref(&weights), DType::F32, &device)
-        }
-        .map_err(|e| model_error("model.safetensors", e))?;
-        let model =
-            BertModel::load(vb, &config).map_err(|e| model_error("loading BERT weights", e))?;
+        let weights = ["model.safetensors", "model.onnx"]
+            .iter()
+            .map(|f| dir.join(f))
+            .find(|p| p.exists())
+            .ok_or_else(|| {
+                IndexError::Model(format!(
+                    "no model.safetensors or model.onnx in {}",
+                    dir.display()
+                ))
+            })?;
         let name = dir
             .file_name()
             .map_or("model".into(), |n| n.to_string_lossy().to_string());
@@ -141,18 +138,106 @@ impl LocalModel {
                 "{name}/{pooling_name}/{dim}/{:016x}",
                 fingerprint(&config_text, &weights)?
             ),
-            model,
-            tokenizer,
-            pooling,
+            config_text,
             dim,
+            pooling,
+            max_len,
             query_prefix,
             passage_prefix,
+        })
+    }
+}
+
+/// Embeds `texts` in batches of [`BATCH`], longest first so that a batch pads little, and returns
+/// the vectors in the order of `texts`. `prefix` goes before every text.
+fn embed_sorted(
+    texts: &[&str],
+    prefix: &str,
+    mut run: impl FnMut(Vec<String>) -> Result<Vec<Vec<f32>>, IndexError>,
+) -> Result<Vec<Vec<f32>>, IndexError> {
+    let mut order: Vec<usize> = (0..texts.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(texts[i].len()));
+    let mut out = vec![Vec::new(); texts.len()];
+    for batch in order.chunks(BATCH) {
+        let inputs = batch
+            .iter()
+            .map(|&i| format!("{prefix}{}", texts[i]))
+            .collect();
+        let vectors = run(inputs)?;
+        if vectors.len() != batch.len() {
+            return Err(IndexError::Model(format!(
+                "{} vectors for {} texts",
+                vectors.len(),
+                batch.len()
+            )));
+        }
+        for (&i, v) in batch.iter().zip(vectors) {
+            out[i] = v;
+        }
+    }
+    Ok(out)
+}
+
+/// Scales `v` to unit length, so that a dot product is the cosine.
+fn normalize(mut v: Vec<f32>) -> Vec<f32> {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+    v.iter_mut().for_each(|x| *x /= norm);
+    v
+}
+
+/// Loads the model in `dir`: with ONNX Runtime when `ort_lib` (a `libonnxruntime` file) is given and
+/// the directory has a `model.onnx`, else with candle.
+pub fn load(dir: &Path, ort_lib: Option<&Path>) -> Result<Box<dyn Embedder>, IndexError> {
+    match ort_lib {
+        Some(lib) => Ok(Box::new(OnnxModel::load(dir, lib)?)),
+        None => Ok(Box::new(LocalModel::load(dir)?)),
+    }
+}
+
+/// A sentence-transformers model run by candle (pure Rust) from a local directory (config.json,
+/// tokenizer.json, model.safetensors, and optionally 1_Pooling/config.json and
+/// sentence_bert_config.json).
+pub struct LocalModel {
+    spec: ModelSpec,
+    model: BertModel,
+    tokenizer: Tokenizer,
+    device: Device,
+}
+
+impl LocalModel {
+    /// Loads the model in `dir`; fails with a clear error if a file is missing or malformed.
+    pub fn load(dir: &Path) -> Result<Self, IndexError> {
+        let spec = ModelSpec::read(dir)?;
+        let config: Config =
+            serde_json::from_str(&spec.config_text).map_err(|e| model_error("config.json", e))?;
+        let mut tokenizer = Tokenizer::from_file(model_file(dir, "tokenizer.json")?)
+            .map_err(|e| model_error("tokenizer.json", e))?;
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: spec.max_len,
+                ..TruncationParams::default()
+            }))
+            .map_err(|e| model_error("tokenizer truncation", e))?;
+        tokenizer.with_padding(Some(PaddingParams::default()));
+        let device = Device::Cpu;
+        let weights = model_file(dir, "model.safetensors")?;
+        // SAFETY: the weights file is memory-mapped read-only and not modified while cited runs.
+        let vb = unsafe {
+            VarBuilder::from_mmaped_safetensors(std::slice::from_ref(&weights), DType::F32, &device)
+        }
+        .map_err(|e| model_error("model.safetensors", e))?;
+        let model =
+            BertModel::load(vb, &config).map_err(|e| model_error("loading BERT weights", e))?;
+        Ok(Self {
+            spec,
+            model,
+            tokenizer,
             device,
         })
     }
 
     pub fn pooling(&self) -> Pooling {
-        self.pooling
+        self.spec.pooling
     }
 
     fn embed_batch(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, IndexError> {
@@ -175,7 +260,7 @@ impl LocalModel {
             let mask = Tensor::from_vec(mask, (rows, len), &self.device)?;
             let types = ids.zeros_like()?;
             let hidden = self.model.forward(&ids, &types, Some(&mask))?; // (rows, len, dim)
-            let pooled = match self.pooling {
+            let pooled = match self.spec.pooling {
                 Pooling::Cls => hidden.narrow(1, 0, 1)?.squeeze(1)?,
                 Pooling::Mean => {
                     let m = mask.to_dtype(DType::F32)?.unsqueeze(2)?; // (rows, len, 1)
@@ -233,29 +318,23 @@ fn prefixes(name: &str) -> (String, String) {
 
 impl Embedder for LocalModel {
     fn model_id(&self) -> &str {
-        &self.id
+        &self.spec.id
     }
 
     fn dim(&self) -> usize {
-        self.dim
+        self.spec.dim
     }
 
     fn embed_query(&self, text: &str) -> Result<Vec<f32>, IndexError> {
-        let mut out = self.embed_batch(&[format!("{}{text}", self.query_prefix)])?;
+        let mut out = self.embed_batch(&[format!("{}{text}", self.spec.query_prefix)])?;
         out.pop()
             .ok_or_else(|| IndexError::Model("no embedding returned".into()))
     }
 
     fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, IndexError> {
-        let mut out = Vec::with_capacity(texts.len());
-        for batch in texts.chunks(BATCH) {
-            let batch: Vec<String> = batch
-                .iter()
-                .map(|t| format!("{}{t}", self.passage_prefix))
-                .collect();
-            out.extend(self.embed_batch(&batch)?);
-        }
-        Ok(out)
+        embed_sorted(texts, &self.spec.passage_prefix, |batch| {
+            self.embed_batch(&batch)
+        })
     }
 }
 

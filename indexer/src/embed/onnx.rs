@@ -1,0 +1,110 @@
+//! The faster runtime: the model's `model.onnx` run by ONNX Runtime through fastembed, with ONNX
+//! Runtime loaded at run time from a `libonnxruntime` file (fastembed's `ort-load-dynamic`: nothing
+//! is downloaded at build time). The PyPI `onnxruntime` wheel ships one, in
+//! `onnxruntime/capi/libonnxruntime.so.*`.
+//!
+//! fastembed tokenizes, batches and pools (with the pooling read from the model directory, as for
+//! candle); cited normalises and adds the query and passage prefixes, so both runtimes give the same
+//! vectors (to about 1e-6) under the same model id.
+
+use std::path::Path;
+use std::sync::{Mutex, OnceLock};
+
+use fastembed::{
+    InitOptionsUserDefined, Pooling as FastPooling, TextEmbedding, TokenizerFiles,
+    UserDefinedEmbeddingModel,
+};
+
+use super::{embed_sorted, model_error, model_file, normalize, Embedder, ModelSpec, Pooling};
+use crate::IndexError;
+
+/// A sentence-transformers model run by ONNX Runtime.
+pub struct OnnxModel {
+    spec: ModelSpec,
+    model: Mutex<TextEmbedding>,
+}
+
+/// ONNX Runtime can be loaded once per process.
+static RUNTIME: OnceLock<Result<(), String>> = OnceLock::new();
+
+fn load_runtime(lib: &Path) -> Result<(), IndexError> {
+    RUNTIME
+        .get_or_init(|| {
+            if !lib.exists() {
+                return Err(format!("{} does not exist", lib.display()));
+            }
+            ort::init_from(lib)
+                .map(drop)
+                .map_err(|e| format!("cannot load {}: {e}", lib.display()))
+        })
+        .clone()
+        .map_err(|e| IndexError::Model(format!("ONNX Runtime: {e}")))
+}
+
+impl OnnxModel {
+    /// Loads `dir/model.onnx` with the ONNX Runtime library `lib`.
+    pub fn load(dir: &Path, lib: &Path) -> Result<Self, IndexError> {
+        load_runtime(lib)?;
+        let spec = ModelSpec::read(dir)?;
+        let read = |name: &str| -> Result<Vec<u8>, IndexError> {
+            Ok(std::fs::read(model_file(dir, name)?)?)
+        };
+        let tokenizer_files = TokenizerFiles {
+            tokenizer_file: read("tokenizer.json")?,
+            config_file: spec.config_text.as_bytes().to_vec(),
+            special_tokens_map_file: read("special_tokens_map.json")?,
+            tokenizer_config_file: read("tokenizer_config.json")?,
+        };
+        let onnx = model_file(dir, "model.onnx").map_err(|_| {
+            IndexError::Model(format!(
+                "{} has no model.onnx for ONNX Runtime (scripts/export-onnx.py writes one)",
+                dir.display()
+            ))
+        })?;
+        let pooling = match spec.pooling {
+            Pooling::Mean => FastPooling::Mean,
+            Pooling::Cls => FastPooling::Cls,
+        };
+        let model = UserDefinedEmbeddingModel::new(std::fs::read(onnx)?, tokenizer_files)
+            .with_pooling(pooling);
+        let options = InitOptionsUserDefined::new().with_max_length(spec.max_len);
+        let model = TextEmbedding::try_new_from_user_defined(model, options)
+            .map_err(|e| model_error("model.onnx", e))?;
+        Ok(Self {
+            spec,
+            model: Mutex::new(model),
+        })
+    }
+
+    fn run(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, IndexError> {
+        let mut model = self
+            .model
+            .lock()
+            .expect("embedding model lock is never poisoned");
+        let batch = texts.len().max(1);
+        let vectors = model
+            .embed(texts, Some(batch))
+            .map_err(|e| model_error("ONNX Runtime", e))?;
+        Ok(vectors.into_iter().map(normalize).collect())
+    }
+}
+
+impl Embedder for OnnxModel {
+    fn model_id(&self) -> &str {
+        &self.spec.id
+    }
+
+    fn dim(&self) -> usize {
+        self.spec.dim
+    }
+
+    fn embed_query(&self, text: &str) -> Result<Vec<f32>, IndexError> {
+        self.run(vec![format!("{}{text}", self.spec.query_prefix)])?
+            .pop()
+            .ok_or_else(|| IndexError::Model("no embedding returned".into()))
+    }
+
+    fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, IndexError> {
+        embed_sorted(texts, &self.spec.passage_prefix, |batch| self.run(batch))
+    }
+}
