@@ -38,6 +38,15 @@ pub struct SearchResult {
 }
 
 /// An answer with how long it took.
+/// Where an answer's time went.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct Timings {
+    pub retrieve_ms: u64,
+    /// Choosing the sentences (embedding them, in dense and hybrid mode).
+    pub answer_ms: u64,
+    pub total_ms: u64,
+}
+
 pub struct Timed<T> {
     pub value: T,
     pub took_ms: u64,
@@ -102,6 +111,23 @@ impl Engine {
 
     /// Answers `question` with cited sentences.
     pub fn answer(&self, question: &str, mode: Option<Mode>) -> Result<Timed<Answer>, QueryError> {
+        let (answer, timings) = self
+            .answer_unless(question, mode, &|| false)?
+            .expect("never cancelled");
+        Ok(Timed {
+            value: answer,
+            took_ms: timings.total_ms,
+        })
+    }
+
+    /// Answers `question` unless `cancelled()` turns true between the stages (retrieval, sentence
+    /// selection), in which case it stops and returns `None`: a streaming client that went away.
+    pub fn answer_unless(
+        &self,
+        question: &str,
+        mode: Option<Mode>,
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<Option<(Answer, Timings)>, QueryError> {
         let started = Instant::now();
         let question = validate(question)?;
         let mode = self.mode(mode)?;
@@ -109,15 +135,24 @@ impl Engine {
             .retriever
             .search(question, ANSWER_PASSAGES, mode)
             .map_err(anyhow::Error::from)?;
+        let retrieve_ms = started.elapsed().as_millis() as u64;
+        if cancelled() {
+            return Ok(None);
+        }
         let embedder = match mode {
             Mode::Lexical => None,
             _ => self.retriever.dense().map(|d| d.embedder.as_ref()),
         };
         let answer = extractive::answer(self.retriever.index(), question, &hits, embedder);
-        Ok(Timed {
-            value: answer,
-            took_ms: started.elapsed().as_millis() as u64,
-        })
+        let total_ms = started.elapsed().as_millis() as u64;
+        Ok(Some((
+            answer,
+            Timings {
+                retrieve_ms,
+                answer_ms: total_ms - retrieve_ms,
+                total_ms,
+            },
+        )))
     }
 
     /// Returns the top `limit` pages for `query`, each with its best passage's snippet.

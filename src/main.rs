@@ -5,9 +5,10 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
     let cli = cited::cli::Cli::parse();
+    // qdrant-edge warns about process-wide flags that only a Qdrant server sets; they do not apply.
     let default = match cli.verbose {
-        0 => "warn",
-        1 => "info",
+        0 => "warn,qdrant_edge=error",
+        1 => "info,qdrant_edge=error",
         _ => "debug",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));

@@ -9,14 +9,17 @@ pub mod error;
 mod page;
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use futures_util::{Stream, StreamExt};
 use tokio::sync::Semaphore;
 
 use crate::engine::{Engine, QueryError};
@@ -47,6 +50,7 @@ pub fn router(engine: Engine) -> Router {
             get(|| async { Json(serde_json::json!({"status": "ok"})) }),
         )
         .route("/api/answer", get(api_answer))
+        .route("/api/answer/stream", get(api_answer_stream))
         .route("/api/search", get(api_search))
         .fallback(|| async { ApiError::not_found() })
         .with_state(state)
@@ -68,17 +72,22 @@ pub async fn serve(engine: Engine, addr: SocketAddr) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Waits for a turn under the concurrency cap.
+async fn cpu_permit(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    state
+        .cpu
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| ApiError::bad_request("server shutting down"))
+}
+
 /// Runs CPU-bound query work on the blocking pool under the concurrency cap.
 async fn run_cpu<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&Engine) -> Result<T, QueryError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let _permit = state
-        .cpu
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| ApiError::bad_request("server shutting down"))?;
+    let _permit = cpu_permit(state).await?;
     let engine = state.engine.clone();
     tokio::task::spawn_blocking(move || f(&engine))
         .await
@@ -117,6 +126,71 @@ async fn api_answer(
     let mode = mode(&params)?;
     let answer = run_cpu(&state, move |engine| engine.answer(&q, mode)).await?;
     Ok(Json(answer.into()))
+}
+
+/// `GET /api/answer/stream`: the answer as Server-Sent Events — `sources` (the list, as in
+/// `/api/answer`), then one `sentence` event per sentence (`{"text", "citations"}`), then `done`
+/// (`{"retrieve_ms", "answer_ms", "total_ms"}`). A bad request is a plain JSON 400, before any
+/// event; a failure after the stream started is an `error` event. A client that disconnects stops
+/// the work at the next stage.
+async fn api_answer_stream(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let q = required_q(&params)?;
+    let mode = mode(&params)?;
+    let permit = cpu_permit(&state).await?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Event, ApiError>>(32);
+    let engine = state.engine.clone();
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let outcome = engine.answer_unless(&q, mode, &|| tx.is_closed());
+        let events: Vec<Result<Event, ApiError>> = match outcome {
+            Ok(None) => return,
+            Ok(Some((answer, timings))) => {
+                let dto = AnswerResponse::from(crate::engine::Timed {
+                    value: answer,
+                    took_ms: timings.total_ms,
+                });
+                let mut events = vec![json_event("sources", &dto.sources)];
+                events.extend(dto.sentences.iter().map(|s| json_event("sentence", s)));
+                events.push(json_event("done", &timings));
+                events.into_iter().map(Ok).collect()
+            }
+            Err(e) => vec![Err(ApiError::from(e))],
+        };
+        for event in events {
+            if tx.blocking_send(event).is_err() {
+                return;
+            }
+        }
+    });
+    // The first message decides between an error response and a stream.
+    let first = match rx.recv().await {
+        Some(Ok(event)) => event,
+        Some(Err(e)) => return Err(e),
+        None => {
+            return Err(ApiError::from(QueryError::Internal(anyhow::anyhow!(
+                "answer task ended without a result"
+            ))))
+        }
+    };
+    let rest = futures_util::stream::unfold(rx, |mut rx| async move {
+        let event = match rx.recv().await? {
+            Ok(event) => event,
+            Err(e) => json_event("error", &dto::ErrorResponse { error: e.message }),
+        };
+        Some((Ok(event), rx))
+    });
+    let stream = futures_util::stream::once(async move { Ok(first) }).chain(rest);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+fn json_event(name: &str, value: &impl serde::Serialize) -> Event {
+    Event::default()
+        .event(name)
+        .json_data(value)
+        .expect("wire types serialize")
 }
 
 async fn api_search(

@@ -172,3 +172,63 @@ fn dense_retrieval_finds_paraphrases_that_bm25_cannot() {
     let dense: SearchResponse = search(d, &model, "dense", q);
     assert!(dense.hits[0].url.ends_with("/sleep"));
 }
+
+/// First use with no model: `cited crawl` downloads the default model from the hub (here a loopback
+/// mirror holding the real files, as huggingface.co lays them out), then embeds with it; `ask` needs
+/// no `--model-dir`. A failed download leaves no half model behind and cited stays lexical.
+#[test]
+fn the_default_model_is_downloaded_on_first_use() {
+    let model = PathBuf::from(model_dir());
+    let hub = crate::common::serve_router(Router::new().nest_service(
+        "/sentence-transformers/all-MiniLM-L6-v2/resolve/main",
+        tower_http::services::ServeDir::new(&model),
+    ));
+    let data = tempfile::tempdir().expect("tempdir");
+    let d = data.path();
+
+    // A hub that does not have the model: a clear note, lexical indexing, nothing left behind.
+    let broken = crate::common::serve_router(Router::new());
+    let out = crate::common::cited_command(d)
+        .env("CITED_OFFLINE", "0")
+        .env("CITED_MODEL_ENDPOINT", format!("http://{broken}"))
+        .args(["crawl", &site(), "--delay-ms", "0"])
+        .output()
+        .expect("run cited");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("could not download the embedding model"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("lexical retrieval only"), "{stderr}");
+    assert!(!d.join("models/all-MiniLM-L6-v2").exists());
+
+    let out = crate::common::cited_command(d)
+        .env("CITED_OFFLINE", "0")
+        .env("CITED_MODEL_ENDPOINT", format!("http://{hub}"))
+        .args(["index"])
+        .output()
+        .expect("run cited");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("embedded 4 passages"), "{stdout}");
+    assert!(d.join("models/all-MiniLM-L6-v2/model.safetensors").exists());
+    assert!(!d.join("models/all-MiniLM-L6-v2.part").exists());
+
+    // Found by itself from now on.
+    let hits: SearchResponse = cited_json(
+        d,
+        &[
+            "search",
+            "--json",
+            "--mode",
+            "dense",
+            "how long do ferrets rest",
+        ],
+    );
+    assert!(hits.hits[0].url.ends_with("/sleep"), "{:?}", hits.hits);
+}

@@ -165,3 +165,68 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// Parses a Server-Sent Events body into (event, data) pairs.
+fn sse_events(body: &str) -> Vec<(String, String)> {
+    body.split("\n\n")
+        .filter_map(|block| {
+            let mut event = None;
+            let mut data = Vec::new();
+            for line in block.lines() {
+                if let Some(e) = line.strip_prefix("event:") {
+                    event = Some(e.trim().to_string());
+                } else if let Some(d) = line.strip_prefix("data:") {
+                    data.push(d.trim_start().to_string());
+                }
+            }
+            event.map(|e| (e, data.join("\n")))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn streamed_answer_is_the_answer_in_events() {
+    let (data, _) = crawled();
+    let server = Server::start(data);
+    let q = "What does the pass statement do?";
+    let resp = reqwest::get(format!(
+        "{}/api/answer/stream?q={}",
+        server.base,
+        urlencode(q)
+    ))
+    .await
+    .expect("request");
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream")));
+    let events = sse_events(&resp.text().await.expect("body"));
+    let names: Vec<&str> = events.iter().map(|(e, _)| e.as_str()).collect();
+    assert_eq!(names.first(), Some(&"sources"), "{names:?}");
+    assert_eq!(names.last(), Some(&"done"), "{names:?}");
+    assert!(names[1..names.len() - 1].iter().all(|n| *n == "sentence"));
+
+    // The same answer as the JSON endpoint, piece by piece.
+    let (_, whole): (u16, AnswerResponse) =
+        get_json(&format!("{}/api/answer?q={}", server.base, urlencode(q))).await;
+    let sources: Vec<cited::serve::dto::SourceDto> =
+        serde_json::from_str(&events[0].1).expect("sources JSON");
+    assert_eq!(sources, whole.sources);
+    let sentences: Vec<cited::serve::dto::SentenceDto> = events[1..events.len() - 1]
+        .iter()
+        .map(|(_, d)| serde_json::from_str(d).expect("sentence JSON"))
+        .collect();
+    assert_eq!(sentences, whole.sentences);
+    assert!(!sentences.is_empty());
+    let done: serde_json::Value =
+        serde_json::from_str(&events.last().expect("done").1).expect("done");
+    assert!(done["total_ms"].as_u64().is_some() && done["retrieve_ms"].as_u64().is_some());
+
+    // A bad request is a JSON 400, not a stream.
+    let (status, err): (u16, ErrorResponse) =
+        get_json(&format!("{}/api/answer/stream?q=", server.base)).await;
+    assert_eq!(status, 400);
+    assert!(err.error.contains("empty"), "{}", err.error);
+}
