@@ -102,6 +102,15 @@ pub enum Command {
     Serve {
         #[arg(long, default_value = "127.0.0.1:7878")]
         addr: SocketAddr,
+        /// Questions evaluated at once; beyond it a request waits up to 2 s, then gets 503.
+        #[arg(long, default_value_t = 8)]
+        max_concurrent: usize,
+        /// Longest time to answer one request, in seconds (503 beyond it).
+        #[arg(long, default_value_t = 30)]
+        timeout_secs: u64,
+        /// Allow cross-origin requests from this origin (repeatable; `*` for any). Off by default.
+        #[arg(long = "cors-origin")]
+        cors_origins: Vec<String>,
     },
     /// Show what the data directory holds.
     Stats {
@@ -226,9 +235,20 @@ pub async fn run(cli: Cli) -> Result<()> {
             limit,
             mode,
         } => search(&data, &settings, &query.join(" "), json, limit, mode).await,
-        Command::Serve { addr } => {
+        Command::Serve {
+            addr,
+            max_concurrent,
+            timeout_secs,
+            cors_origins,
+        } => {
             let engine = Engine::open(&data, &settings)?;
-            crate::serve::serve(engine, addr).await
+            let options = crate::serve::ServeOptions {
+                data: Some(data.clone()),
+                max_concurrent,
+                timeout: Duration::from_secs(timeout_secs),
+                cors_origins,
+            };
+            crate::serve::serve(engine, addr, options).await
         }
         Command::Stats { json } => stats(&data, &settings, json),
         Command::Eval(EvalCommand::Beir {

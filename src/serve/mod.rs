@@ -7,64 +7,123 @@
 pub mod dto;
 pub mod error;
 mod page;
+mod telemetry;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::rejection::QueryRejection;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Query, State};
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use futures_util::{Stream, StreamExt};
 use tokio::sync::Semaphore;
+use tower_http::cors::CorsLayer;
+use tower_http::timeout::TimeoutLayer;
 
+use crate::config::DataDir;
 use crate::engine::{Engine, QueryError};
 use crate::retrieve::Mode;
 use dto::{AnswerResponse, SearchResponse};
 use error::ApiError;
 
-/// Queries evaluated at once; more wait for a permit.
-pub const CPU_PERMITS: usize = 8;
+/// How long a request waits for a turn before it is answered 503.
+const QUEUE_WAIT: Duration = Duration::from_secs(2);
 const DEFAULT_LIMIT: usize = 10;
+/// Requests carry no body worth more than this.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Limits and switches of the server.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The data directory, for `/metrics` (store and frontier counts).
+    pub data: Option<DataDir>,
+    /// Queries evaluated at once; more wait up to 2 s, then get 503 with `Retry-After`.
+    pub max_concurrent: usize,
+    /// Longest time to produce a response (503 beyond it).
+    pub timeout: Duration,
+    /// Origins allowed by CORS; none (the default) sends no CORS headers. `*` allows any.
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            data: None,
+            max_concurrent: 8,
+            timeout: Duration::from_secs(30),
+            cors_origins: Vec::new(),
+        }
+    }
+}
 
 #[derive(Clone)]
 struct AppState {
     engine: Engine,
     cpu: Arc<Semaphore>,
+    data: Option<DataDir>,
 }
 
 /// Returns the application's routes.
-pub fn router(engine: Engine) -> Router {
+pub fn router(engine: Engine, options: &ServeOptions) -> Router {
+    telemetry::handle();
     let state = AppState {
         engine,
-        cpu: Arc::new(Semaphore::new(CPU_PERMITS)),
+        cpu: Arc::new(Semaphore::new(options.max_concurrent.max(1))),
+        data: options.data.clone(),
     };
-    Router::new()
+    let mut router = Router::new()
         .route("/", get(search_page))
         .route(
             "/healthz",
             get(|| async { Json(serde_json::json!({"status": "ok"})) }),
         )
+        .route("/metrics", get(telemetry::render))
         .route("/api/answer", get(api_answer))
         .route("/api/answer/stream", get(api_answer_stream))
         .route("/api/search", get(api_search))
         .fallback(|| async { ApiError::not_found() })
         .with_state(state)
+        .layer(axum::middleware::from_fn(telemetry::track))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            options.timeout,
+        ));
+    if !options.cors_origins.is_empty() {
+        let cors = CorsLayer::new().allow_methods([Method::GET]);
+        let cors = if options.cors_origins.iter().any(|o| o == "*") {
+            cors.allow_origin(tower_http::cors::Any)
+        } else {
+            cors.allow_origin(
+                options
+                    .cors_origins
+                    .iter()
+                    .filter_map(|o| o.parse::<HeaderValue>().ok())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        router = router.layer(cors);
+    }
+    router
 }
 
 /// Serves until ctrl-c.
-pub async fn serve(engine: Engine, addr: SocketAddr) -> anyhow::Result<()> {
+pub async fn serve(engine: Engine, addr: SocketAddr, options: ServeOptions) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, "serving");
     eprintln!("cited is serving on http://{local}");
-    axum::serve(listener, router(engine))
+    axum::serve(listener, router(engine, &options))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -72,14 +131,15 @@ pub async fn serve(engine: Engine, addr: SocketAddr) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Waits for a turn under the concurrency cap.
+/// Waits (up to [`QUEUE_WAIT`]) for a turn under the concurrency cap; a busy server answers 503.
 async fn cpu_permit(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
-    state
-        .cpu
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| ApiError::bad_request("server shutting down"))
+    match tokio::time::timeout(QUEUE_WAIT, state.cpu.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        Ok(Err(_)) => Err(ApiError::busy("server shutting down")),
+        Err(_) => Err(ApiError::busy(
+            "too many questions at once; retry in a second",
+        )),
+    }
 }
 
 /// Runs CPU-bound query work on the blocking pool under the concurrency cap.
@@ -87,16 +147,20 @@ async fn run_cpu<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&Engine) -> Result<T, QueryError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let _permit = cpu_permit(state).await?;
+    // The permit goes with the work: a request that timed out still holds it until its work ends.
+    let permit = cpu_permit(state).await?;
     let engine = state.engine.clone();
-    tokio::task::spawn_blocking(move || f(&engine))
-        .await
-        .map_err(|e| {
-            ApiError::from(QueryError::Internal(anyhow::anyhow!(
-                "query task failed: {e}"
-            )))
-        })?
-        .map_err(ApiError::from)
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        f(&engine)
+    })
+    .await
+    .map_err(|e| {
+        ApiError::from(QueryError::Internal(anyhow::anyhow!(
+            "query task failed: {e}"
+        )))
+    })?
+    .map_err(ApiError::from)
 }
 
 type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
@@ -125,6 +189,7 @@ async fn api_answer(
     let q = required_q(&params)?;
     let mode = mode(&params)?;
     let answer = run_cpu(&state, move |engine| engine.answer(&q, mode)).await?;
+    telemetry::answered(!answer.value.sentences.is_empty());
     Ok(Json(answer.into()))
 }
 
@@ -148,6 +213,7 @@ async fn api_answer_stream(
         let events: Vec<Result<Event, ApiError>> = match outcome {
             Ok(None) => return,
             Ok(Some((answer, timings))) => {
+                telemetry::answered(!answer.sentences.is_empty());
                 let dto = AnswerResponse::from(crate::engine::Timed {
                     value: answer,
                     took_ms: timings.total_ms,
@@ -229,5 +295,33 @@ async fn search_page(State(state): State<AppState>, params: Params) -> Response 
         ))
         .into_response(),
         Err(e) => (e.status, Html(page::render_error(&q, &e.message))).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_full_server_answers_503_with_retry_after() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = DataDir::new(dir.path());
+        let engine = Engine::open(&data, &crate::config::Settings::default()).expect("engine");
+        let state = AppState {
+            engine,
+            // Every permit taken.
+            cpu: Arc::new(Semaphore::new(0)),
+            data: None,
+        };
+        let err = cpu_permit(&state).await.expect_err("busy");
+        let response = err.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok()),
+            Some("1")
+        );
     }
 }

@@ -90,9 +90,15 @@ pub struct Server {
 
 impl Server {
     pub fn start(data: &Path) -> Self {
+        Self::start_with(data, &[])
+    }
+
+    /// Starts `cited serve` with extra flags.
+    pub fn start_with(data: &Path, flags: &[&str]) -> Self {
         let port = free_port();
         let child = cited_command(data)
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .args(flags)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -230,3 +230,61 @@ async fn streamed_answer_is_the_answer_in_events() {
     assert_eq!(status, 400);
     assert!(err.error.contains("empty"), "{}", err.error);
 }
+
+#[tokio::test]
+async fn metrics_count_requests_and_report_the_index() {
+    let (data, _) = crawled();
+    let server = Server::start(data);
+    for q in ["What is the global interpreter lock?", "json dumps"] {
+        let resp = reqwest::get(format!("{}/api/answer?q={}", server.base, urlencode(q)))
+            .await
+            .expect("request");
+        assert_eq!(resp.status().as_u16(), 200);
+    }
+    let resp = reqwest::get(format!("{}/api/answer?q=", server.base))
+        .await
+        .expect("request");
+    assert_eq!(resp.status().as_u16(), 400);
+    let text = reqwest::get(format!("{}/metrics", server.base))
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("body");
+    for expected in [
+        r#"cited_http_requests_total{route="/api/answer",status="200"} 2"#,
+        r#"cited_http_requests_total{route="/api/answer",status="400"} 1"#,
+        r#"cited_http_request_duration_seconds_bucket{route="/api/answer",le="0.005"}"#,
+        r#"cited_http_request_duration_seconds_count{route="/api/answer"} 3"#,
+        r#"cited_answers_total{found="true"}"#,
+        "cited_index_chunks ",
+        "cited_pages_stored ",
+        r#"cited_frontier_urls{state="done"}"#,
+    ] {
+        assert!(text.contains(expected), "missing `{expected}` in:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn cors_is_off_unless_an_origin_is_allowed() {
+    let (data, _) = crawled();
+    let ask = |base: String| async move {
+        reqwest::Client::new()
+            .get(format!("{base}/api/search?q=json"))
+            .header("origin", "http://app.example")
+            .send()
+            .await
+            .expect("request")
+    };
+    let closed = Server::start(data);
+    let resp = ask(closed.base.clone()).await;
+    assert!(resp.headers().get("access-control-allow-origin").is_none());
+    let open = Server::start_with(data, &["--cors-origin", "http://app.example"]);
+    let resp = ask(open.base.clone()).await;
+    assert_eq!(
+        resp.headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("http://app.example")
+    );
+}
