@@ -39,7 +39,7 @@ pub struct SearchResult {
 
 /// An answer with how long it took.
 /// Where an answer's time went.
-#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Timings {
     pub retrieve_ms: u64,
     /// Choosing the sentences (embedding them, in dense and hybrid mode).

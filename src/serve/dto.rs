@@ -1,11 +1,12 @@
 //! Wire types: the JSON contract of `ask --json`, `search --json` and the HTTP API.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::answer::{Answer, AnswerSentence};
 use crate::engine::{SearchResult, Timed};
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct AnswerResponse {
     pub question: String,
     /// Sentences joined, each followed by its `[n]` markers.
@@ -15,13 +16,13 @@ pub struct AnswerResponse {
     pub took_ms: u64,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct SentenceDto {
     pub text: String,
     pub citations: Vec<u32>,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct SourceDto {
     pub id: u32,
     pub url: String,
@@ -32,12 +33,12 @@ pub struct SourceDto {
     pub fetched_at: String,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct SearchResponse {
     pub hits: Vec<HitDto>,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct HitDto {
     pub url: String,
     pub title: String,
@@ -45,7 +46,7 @@ pub struct HitDto {
     pub score: f32,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct ErrorResponse {
     pub error: String,
 }

@@ -6,6 +6,7 @@
 
 pub mod dto;
 pub mod error;
+mod openapi;
 mod page;
 mod telemetry;
 
@@ -31,7 +32,7 @@ use tower_http::timeout::TimeoutLayer;
 use crate::config::DataDir;
 use crate::engine::{Engine, QueryError};
 use crate::retrieve::Mode;
-use dto::{AnswerResponse, SearchResponse};
+use dto::{AnswerResponse, ErrorResponse, SearchResponse};
 use error::ApiError;
 
 /// How long a request waits for a turn before it is answered 503.
@@ -81,10 +82,8 @@ pub fn router(engine: Engine, options: &ServeOptions) -> Router {
     };
     let mut router = Router::new()
         .route("/", get(search_page))
-        .route(
-            "/healthz",
-            get(|| async { Json(serde_json::json!({"status": "ok"})) }),
-        )
+        .route("/healthz", get(healthz))
+        .route("/api/openapi.json", get(openapi::document))
         .route("/metrics", get(telemetry::render))
         .route("/api/answer", get(api_answer))
         .route("/api/answer/stream", get(api_answer_stream))
@@ -182,6 +181,26 @@ fn required_q(params: &Params) -> Result<String, ApiError> {
     param(params, "q")?.ok_or_else(|| ApiError::bad_request("missing query parameter `q`"))
 }
 
+/// `GET /healthz`.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "The server is up", body = Object, example = json!({"status": "ok"}))))]
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
+/// `GET /api/answer`: the answer with cited sentences.
+#[utoipa::path(
+    get,
+    path = "/api/answer",
+    params(
+        ("q" = String, Query, description = "The question (1 to 1000 bytes)"),
+        ("mode" = Option<String>, Query, description = "lexical, dense or hybrid (default: hybrid with a model, else lexical)")
+    ),
+    responses(
+        (status = 200, description = "The answer; `sentences` is empty when nothing answers", body = AnswerResponse),
+        (status = 400, description = "Bad request", body = ErrorResponse),
+        (status = 503, description = "Too busy; see Retry-After", body = ErrorResponse)
+    )
+)]
 async fn api_answer(
     State(state): State<AppState>,
     params: Params,
@@ -198,6 +217,19 @@ async fn api_answer(
 /// (`{"retrieve_ms", "answer_ms", "total_ms"}`). A bad request is a plain JSON 400, before any
 /// event; a failure after the stream started is an `error` event. A client that disconnects stops
 /// the work at the next stage.
+#[utoipa::path(
+    get,
+    path = "/api/answer/stream",
+    params(
+        ("q" = String, Query, description = "The question (1 to 1000 bytes)"),
+        ("mode" = Option<String>, Query, description = "lexical, dense or hybrid")
+    ),
+    responses(
+        (status = 200, description = "Server-Sent Events: `sources` (array of SourceDto), one `sentence` (SentenceDto) per sentence, then `done` (Timings); `error` (ErrorResponse) if it fails midway", content_type = "text/event-stream", body = String),
+        (status = 400, description = "Bad request", body = ErrorResponse),
+        (status = 503, description = "Too busy; see Retry-After", body = ErrorResponse)
+    )
+)]
 async fn api_answer_stream(
     State(state): State<AppState>,
     params: Params,
@@ -259,6 +291,21 @@ fn json_event(name: &str, value: &impl serde::Serialize) -> Event {
         .expect("wire types serialize")
 }
 
+/// `GET /api/search`: one result per page.
+#[utoipa::path(
+    get,
+    path = "/api/search",
+    params(
+        ("q" = String, Query, description = "The query; `site:host` filters, everything else is plain text"),
+        ("limit" = Option<usize>, Query, description = "1 to 100, default 10"),
+        ("mode" = Option<String>, Query, description = "lexical, dense or hybrid")
+    ),
+    responses(
+        (status = 200, description = "Ranked pages", body = SearchResponse),
+        (status = 400, description = "Bad request", body = ErrorResponse),
+        (status = 503, description = "Too busy; see Retry-After", body = ErrorResponse)
+    )
+)]
 async fn api_search(
     State(state): State<AppState>,
     params: Params,

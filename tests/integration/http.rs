@@ -288,3 +288,56 @@ async fn cors_is_off_unless_an_origin_is_allowed() {
         Some("http://app.example")
     );
 }
+
+/// Validates `instance` against `#/components/schemas/NAME` of the served OpenAPI document.
+fn assert_matches_schema(doc: &serde_json::Value, name: &str, instance: &serde_json::Value) {
+    let schema = serde_json::json!({
+        "$ref": format!("#/components/schemas/{name}"),
+        "components": doc["components"],
+    });
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{name}: {errors:?}\n{instance}");
+}
+
+#[tokio::test]
+async fn openapi_document_describes_real_responses() {
+    let (data, _) = crawled();
+    let server = Server::start(data);
+    let (status, doc): (u16, serde_json::Value) =
+        get_json(&format!("{}/api/openapi.json", server.base)).await;
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
+    for path in [
+        "/api/answer",
+        "/api/answer/stream",
+        "/api/search",
+        "/healthz",
+    ] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path} missing");
+    }
+    let cases = [
+        (
+            "/api/answer?q=What+does+the+pass+statement+do%3F",
+            "AnswerResponse",
+        ),
+        ("/api/answer?q=zzqxv+wobble+frobnicate", "AnswerResponse"),
+        ("/api/search?q=json+dumps&limit=3", "SearchResponse"),
+        ("/api/answer?q=", "ErrorResponse"),
+        ("/api/search?q=json&limit=0", "ErrorResponse"),
+    ];
+    for (path, schema) in cases {
+        let (_, body): (u16, serde_json::Value) = get_json(&format!("{}{path}", server.base)).await;
+        assert_matches_schema(&doc, schema, &body);
+    }
+    // And the schema is not vacuous: a wrong shape fails it.
+    let validator = jsonschema::validator_for(&serde_json::json!({
+        "$ref": "#/components/schemas/AnswerResponse",
+        "components": doc["components"],
+    }))
+    .expect("schema compiles");
+    assert!(!validator.is_valid(&serde_json::json!({"answer": 3})));
+}
