@@ -34,7 +34,7 @@ const TITLE_BOOST: f32 = 0.25;
 const HEADINGS_BOOST: f32 = 1.5;
 /// Lucene's English stop words plus the question and function words of natural-language questions
 /// ("how do I …", "what does … do"), which would otherwise match every heading that asks a question.
-const STOP_WORDS: &[&str] = &[
+pub const STOP_WORDS: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
     "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
     "they", "this", "to", "was", "will", "with", "what", "which", "who", "whom", "whose", "why",

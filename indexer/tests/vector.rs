@@ -206,3 +206,13 @@ fn unreachable_qdrant_server_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[test]
+fn a_killed_readers_copy_is_removed_by_the_next_reader() {
+    // No process can have this id (above Linux's pid_max).
+    let orphan = std::env::temp_dir().join("cited-vectors-999999999-test");
+    std::fs::create_dir_all(orphan.join("shard")).expect("mkdir");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let _reader = EdgeStore::reader(dir.path());
+    assert!(!orphan.exists());
+}

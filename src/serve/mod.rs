@@ -327,18 +327,34 @@ async fn search_page(State(state): State<AppState>, params: Params) -> Response 
     if q.trim().is_empty() {
         return Html(page::render(&q, None, None)).into_response();
     }
+    let mode_param = param(&params, "mode").ok().flatten();
+    let mode = match mode(&params) {
+        Ok(m) => m,
+        Err(e) => return (e.status, Html(page::render_error(&q, &e.message))).into_response(),
+    };
+    let whole = param(&params, "static").ok().flatten().is_some();
     let q2 = q.clone();
     let outcome = run_cpu(&state, move |engine| {
-        let answer = engine.answer(&q2, None)?;
-        let results = engine.search(&q2, DEFAULT_LIMIT, None)?;
+        let answer = if whole {
+            Some(engine.answer(&q2, mode)?)
+        } else {
+            None
+        };
+        let results = engine.search(&q2, DEFAULT_LIMIT, mode)?;
         Ok((answer, results))
     })
     .await;
     match outcome {
-        Ok((answer, results)) => Html(page::render(
+        Ok((Some(answer), results)) => Html(page::render(
             &q,
             Some(&answer.into()),
             Some(&results.value.into()),
+        ))
+        .into_response(),
+        Ok((None, results)) => Html(page::render_streaming(
+            &q,
+            mode_param.as_deref(),
+            &results.value.into(),
         ))
         .into_response(),
         Err(e) => (e.status, Html(page::render_error(&q, &e.message))).into_response(),

@@ -1,11 +1,25 @@
-//! A plain, server-rendered search page. Every piece of crawled text is HTML-escaped.
+//! The search page. The results list is rendered on the server at once; the answer streams in from
+//! `/api/answer/stream` through cited's own script (`page.js`, served inline: no asset from the
+//! internet), with each citation marker showing its quoted passage on hover or focus and linking to
+//! the passage itself. Without JavaScript, `static=1` renders the answer on the server. Every piece
+//! of crawled text is HTML-escaped here and goes in through `textContent` in the script.
 
 use super::dto::{AnswerResponse, SearchResponse};
 
-const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}\
-form{display:flex;gap:.5rem}input[name=q]{flex:1;font-size:1.1rem;padding:.4rem}\
-.answer{background:#f6f8fa;padding:1rem;border-radius:6px}sup a{text-decoration:none}\
-.src{font-size:.9rem;margin:.4rem 0}.src q{color:#555}.hit{margin:1rem 0}.url{color:#060;font-size:.85rem}";
+const STYLE: &str = "body{font:16px/1.55 system-ui,sans-serif;max-width:46rem;margin:1.5rem auto;padding:0 1rem;color:#1f2328}\
+form{display:flex;gap:.5rem}input[name=q]{flex:1;min-width:0;font-size:1.1rem;padding:.45rem .6rem;border:1px solid #8c959f;border-radius:6px}\
+button{font-size:1rem;padding:.45rem 1rem;border-radius:6px;border:1px solid #1f6feb;background:#1f6feb;color:#fff}\
+.answer{background:#f6f8fa;padding:1rem 1.1rem;border-radius:8px;margin:1.2rem 0}.answer h2,.results h2{font-size:.8rem;text-transform:uppercase;letter-spacing:.05em;color:#59636e;margin:0 0 .5rem}\
+.cite{position:relative}.marker{font-size:.75rem;vertical-align:super;text-decoration:none;padding:0 .1rem;color:#0969da}\
+.marker:focus{outline:2px solid #0969da;border-radius:3px}.pop{display:none;position:absolute;left:0;top:1.4rem;z-index:2;width:min(22rem,80vw);background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:.6rem;font-size:.85rem;box-shadow:0 4px 12px rgba(0,0,0,.12)}\
+.cite:hover .pop,.marker:focus+.pop{display:block}.pop-src{display:block;color:#59636e;margin-top:.3rem}\
+#answer-status{color:#59636e;font-size:.85rem}.cards{list-style:none;padding:0;display:grid;gap:.5rem;grid-template-columns:repeat(auto-fill,minmax(14rem,1fr))}\
+.card{border:1px solid #d0d7de;border-radius:6px;padding:.5rem .6rem;background:#fff;font-size:.9rem}.card-n{color:#59636e;margin-right:.3rem}\
+.card-meta{color:#59636e;font-size:.8rem}.card-quote{display:block;color:#424a53;font-size:.82rem;margin-top:.25rem}\
+.src{font-size:.9rem;margin:.4rem 0}.src q{color:#555}.hit{margin:1.1rem 0}.hit a{font-size:1.05rem}.url{color:#1a7f37;font-size:.85rem;overflow-wrap:anywhere}\
+mark{background:#fff3b0;padding:0 .05rem}";
+
+const SCRIPT: &str = include_str!("page.js");
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -46,6 +60,88 @@ fn head(q: &str) -> String {
     )
 }
 
+/// The query's words, lowercased, for highlighting (`site:` filters and stop words left out).
+fn query_terms(q: &str) -> Vec<String> {
+    q.split_whitespace()
+        .filter(|w| !w.to_ascii_lowercase().starts_with("site:"))
+        .flat_map(|w| w.split(|c: char| !c.is_alphanumeric()))
+        .map(str::to_lowercase)
+        .filter(|t| t.chars().count() >= 2 && !indexer::lexical::STOP_WORDS.contains(&t.as_str()))
+        .collect()
+}
+
+/// Escapes `text` and wraps the words that match a query term (or start with one of 4+ letters) in
+/// `<mark>`.
+fn highlight(text: &str, terms: &[String]) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.is_empty() {
+            return;
+        }
+        let lower = word.to_lowercase();
+        let hit = terms
+            .iter()
+            .any(|t| lower == *t || (t.chars().count() >= 4 && lower.starts_with(t.as_str())));
+        if hit {
+            out.push_str(&format!("<mark>{}</mark>", escape(word)));
+        } else {
+            out.push_str(&escape(word));
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push_str(&escape(&c.to_string()));
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+fn results_list(q: &str, results: &SearchResponse) -> String {
+    let terms = query_terms(q);
+    let mut html = String::from("<section class=results aria-label=Results><h2>Results</h2>");
+    if results.hits.is_empty() {
+        html.push_str("<p>No page matches.</p>");
+    }
+    for hit in &results.hits {
+        html.push_str(&format!(
+            "<div class=hit><a href=\"{}\">{}</a><div class=url>{}</div><div>{}</div></div>",
+            safe_href(&hit.url),
+            escape(&hit.title),
+            escape(&hit.url),
+            highlight(&hit.snippet, &terms)
+        ));
+    }
+    html.push_str("</section>");
+    html
+}
+
+/// The page with the results at once and the answer streamed in by the script.
+pub fn render_streaming(q: &str, mode: Option<&str>, results: &SearchResponse) -> String {
+    let mut html = head(q);
+    let static_link = format!(
+        "/?q={}&static=1",
+        percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC)
+    );
+    html.push_str(&format!(
+        "<section id=answer class=answer aria-label=Answer aria-live=polite aria-busy=true data-q=\"{}\" data-mode=\"{}\">\
+         <h2>Answer</h2><p id=answer-text></p><p id=answer-status>Answering…</p><ol id=sources class=cards aria-label=Sources></ol>\
+         <noscript><p><a href=\"{}\">Show the answer</a> (this page streams it with JavaScript).</p></noscript></section>",
+        escape(q),
+        escape(mode.unwrap_or("")),
+        escape(&static_link)
+    ));
+    html.push_str(&results_list(q, results));
+    html.push_str(&format!("<script>{SCRIPT}</script></body></html>"));
+    html
+}
+
+/// The page rendered whole on the server (no JavaScript needed).
 pub fn render(
     q: &str,
     answer: Option<&AnswerResponse>,
@@ -53,7 +149,7 @@ pub fn render(
 ) -> String {
     let mut html = head(q);
     if let Some(answer) = answer {
-        html.push_str("<section class=answer aria-label=Answer><p>");
+        html.push_str("<section class=answer aria-label=Answer><h2>Answer</h2><p>");
         if answer.sentences.is_empty() {
             html.push_str(&escape(&answer.answer));
         }
@@ -81,15 +177,7 @@ pub fn render(
         html.push_str("</section>");
     }
     if let Some(results) = results {
-        for hit in &results.hits {
-            html.push_str(&format!(
-                "<div class=hit><a href=\"{}\">{}</a><div class=url>{}</div><div>{}</div></div>",
-                safe_href(&hit.url),
-                escape(&hit.title),
-                escape(&hit.url),
-                escape(&hit.snippet)
-            ));
-        }
+        html.push_str(&results_list(q, results));
     }
     html.push_str("</body></html>");
     html
@@ -114,6 +202,13 @@ mod tests {
             "&lt;script&gt;&quot;x&quot;&amp;&#39;"
         );
         assert_eq!(safe_href("javascript:alert(1)"), "#");
+        assert_eq!(
+            highlight(
+                "Use the json.dumps() <b>",
+                &query_terms("the JSON dump site:x.org")
+            ),
+            "Use the <mark>json</mark>.<mark>dumps</mark>() &lt;b&gt;"
+        );
         assert_eq!(
             safe_href("https://a/?x=\"y\""),
             "https://a/?x=&quot;y&quot;"

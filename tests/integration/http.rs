@@ -98,18 +98,35 @@ async fn search_page_shows_the_answer_and_escapes_everything() {
                 .expect("body")
         }
     };
-    let page = get("What+is+the+global+interpreter+lock%3F").await;
+    // Without JavaScript (static=1) the answer is rendered on the server.
+    let page = get("What+is+the+global+interpreter+lock%3F&static=1").await;
     assert!(page.contains("only one thread executes Python bytecode at a time"));
     assert!(
         page.contains("glossary.html#:~:text="),
         "the answer links its source"
     );
-    let page = get("%3Cscript%3Ealert(1)%3C/script%3E%22%3E%3Cimg+src%3Dx%3E").await;
+    // By default the results come at once and the answer streams in through the page's own script.
+    let page = get("What+is+the+global+interpreter+lock%3F").await;
     assert!(
-        !page.contains("<script>alert(1)") && !page.contains("<img src=x>"),
-        "query echoed unescaped"
+        page.contains("/api/answer/stream?q="),
+        "the page streams its answer"
     );
-    assert!(page.contains("&lt;script&gt;"));
+    assert!(page.contains("class=hit"), "results at once");
+    assert!(page.contains("<mark>"), "query terms highlighted");
+    assert!(!page.contains("src=\"http"), "no asset from elsewhere");
+    for suffix in ["", "&static=1"] {
+        let page = get(if suffix.is_empty() {
+            "%3Cscript%3Ealert(1)%3C/script%3E%22%3E%3Cimg+src%3Dx%3E"
+        } else {
+            "%3Cscript%3Ealert(1)%3C/script%3E%22%3E%3Cimg+src%3Dx%3E&static=1"
+        })
+        .await;
+        assert!(
+            !page.contains("<script>alert(1)") && !page.contains("<img src=x>"),
+            "query echoed unescaped{suffix}"
+        );
+        assert!(page.contains("&lt;script&gt;"));
+    }
 }
 
 /// A server started on an empty data directory answers throughout a crawl run by another process

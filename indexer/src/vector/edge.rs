@@ -71,6 +71,34 @@ struct Snapshot {
     _dir: tempfile::TempDir,
 }
 
+/// Readers' private copies are `TEMP/cited-vectors-PID-*`.
+const READER_PREFIX: &str = "cited-vectors-";
+
+/// Removes the copies of readers that died without cleaning up (killed, say), where the process
+/// table can tell (Linux `/proc`).
+fn remove_orphan_copies() {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(READER_PREFIX)
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !proc.join(pid.to_string()).exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 fn edge_err(e: impl std::fmt::Display) -> IndexError {
     IndexError::Vector(e.to_string())
 }
@@ -102,9 +130,34 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
         if entry.file_type()?.is_dir() {
             copy_dir(&entry.path(), &target)?;
         } else {
-            fs::copy(entry.path(), target)?;
+            copy_sparse(&entry.path(), &target)?;
         }
     }
+    Ok(())
+}
+
+/// Copies a file, leaving holes where it has blocks of zeros: Qdrant preallocates its segment files
+/// and write-ahead log, and a plain copy would turn ~4 KB a passage into ~26 KB.
+fn copy_sparse(from: &Path, to: &Path) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    const BLOCK: usize = 64 * 1024;
+    let mut src = File::open(from)?;
+    let mut dst = File::create(to)?;
+    let mut buf = vec![0u8; BLOCK];
+    let mut len = 0u64;
+    loop {
+        let n = src.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        if buf[..n].iter().all(|&b| b == 0) {
+            dst.seek(SeekFrom::Current(n as i64))?;
+        } else {
+            dst.write_all(&buf[..n])?;
+        }
+        len += n as u64;
+    }
+    dst.set_len(len)?;
     Ok(())
 }
 
@@ -313,6 +366,7 @@ impl EdgeStore {
 
     /// Opens the store at `root` for searching what was last committed. Never blocks a writer.
     pub fn reader(root: &Path) -> Self {
+        remove_orphan_copies();
         Self {
             root: root.to_path_buf(),
             role: Role::Reader(RwLock::new(None)),
@@ -348,7 +402,7 @@ impl EdgeStore {
             }
             let source = self.root.join(SNAPSHOTS).join(generation.to_string());
             let dir = tempfile::Builder::new()
-                .prefix("cited-vectors-")
+                .prefix(&format!("{READER_PREFIX}{}-", std::process::id()))
                 .tempdir()?;
             match copy_dir(&source, dir.path()) {
                 Ok(()) => {}
