@@ -84,8 +84,8 @@ fn model_file(dir: &Path, name: &str) -> Result<PathBuf, IndexError> {
 }
 
 impl ModelSpec {
-    /// Reads the model description in `dir`; `weights` is the file whose fingerprint goes into the
-    /// model id (model.safetensors when there is one, so that both runtimes share an id).
+    /// Reads the model description in `dir`. The model id fingerprints model.safetensors when there
+    /// is one (else model.onnx), so that both runtimes share an id.
     pub fn read(dir: &Path) -> Result<Self, IndexError> {
         let config_text = std::fs::read_to_string(model_file(dir, "config.json")?)?;
         let dim = serde_json::from_str::<serde_json::Value>(&config_text)

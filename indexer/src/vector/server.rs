@@ -35,6 +35,9 @@ pub struct QdrantServer {
     client: Qdrant,
     collection: String,
     runtime: tokio::runtime::Runtime,
+    /// The collection's model as last read or written, so that writes and searches do not ask the
+    /// server for it each time; dropped when a search fails (another process may have reset it).
+    known: std::sync::Mutex<Option<StoredModel>>,
 }
 
 fn server_err(e: impl std::fmt::Display) -> IndexError {
@@ -60,6 +63,7 @@ impl QdrantServer {
             client: builder.build().map_err(server_err)?,
             collection: collection.to_string(),
             runtime,
+            known: std::sync::Mutex::new(None),
         };
         store.run(store.client.health_check()).map_err(|e| {
             IndexError::Vector(format!("cannot reach the Qdrant server at {url}: {e}"))
@@ -77,6 +81,34 @@ impl QdrantServer {
                 .join()
                 .expect("qdrant request thread does not panic")
         })
+    }
+
+    /// The collection's model, from the cache or else the server.
+    fn known_model(&self) -> Result<Option<StoredModel>, IndexError> {
+        if let Some(model) = self.cache().clone() {
+            return Ok(Some(model));
+        }
+        let model = self.model()?;
+        *self.cache() = model.clone();
+        Ok(model)
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, Option<StoredModel>> {
+        self.known
+            .lock()
+            .expect("model cache lock is never poisoned")
+    }
+
+    fn delete_points(&self, doc_id: DocId) -> Result<(), IndexError> {
+        self.run(
+            self.client.delete_points(
+                DeletePointsBuilder::new(&self.collection)
+                    .points(page_filter(doc_id))
+                    .wait(true),
+            ),
+        )
+        .map_err(server_err)?;
+        Ok(())
     }
 
     fn exists(&self) -> Result<bool, IndexError> {
@@ -112,6 +144,7 @@ impl VectorStore for QdrantServer {
     }
 
     fn reset(&self, model: &StoredModel) -> Result<(), IndexError> {
+        *self.cache() = None;
         if self.exists()? {
             self.run(self.client.delete_collection(&self.collection))
                 .map_err(server_err)?;
@@ -139,6 +172,7 @@ impl VectorStore for QdrantServer {
             ))
             .map_err(server_err)?;
         }
+        *self.cache() = Some(model.clone());
         Ok(())
     }
 
@@ -149,13 +183,13 @@ impl VectorStore for QdrantServer {
         url: &str,
         vectors: &[Vec<f32>],
     ) -> Result<(), IndexError> {
-        let Some(model) = self.model()? else {
+        let Some(model) = self.known_model()? else {
             return Err(IndexError::Vector(
                 "no model recorded: reset the store before writing".to_string(),
             ));
         };
         check_vectors(vectors, &model)?;
-        self.delete_page(doc_id)?;
+        self.delete_points(doc_id)?;
         let domains = domains(url);
         let points = vectors
             .iter()
@@ -180,18 +214,10 @@ impl VectorStore for QdrantServer {
     }
 
     fn delete_page(&self, doc_id: DocId) -> Result<(), IndexError> {
-        if !self.exists()? {
+        if self.known_model()?.is_none() {
             return Ok(());
         }
-        self.run(
-            self.client.delete_points(
-                DeletePointsBuilder::new(&self.collection)
-                    .points(page_filter(doc_id))
-                    .wait(true),
-            ),
-        )
-        .map_err(server_err)?;
-        Ok(())
+        self.delete_points(doc_id)
     }
 
     fn page_hashes(&self) -> Result<HashMap<DocId, u64>, IndexError> {
@@ -247,7 +273,7 @@ impl VectorStore for QdrantServer {
         limit: usize,
         sites: &[String],
     ) -> Result<Vec<VectorHit>, IndexError> {
-        let model = self.model()?;
+        let model = self.known_model()?;
         check_dim(query, model.as_ref())?;
         if model.is_none() || limit == 0 {
             return Ok(Vec::new());
@@ -263,7 +289,10 @@ impl VectorStore for QdrantServer {
                     .map(|s| Condition::matches(DOMAINS, s.to_ascii_lowercase())),
             ));
         }
-        let response = self.run(self.client.query(request)).map_err(server_err)?;
+        let response = self.run(self.client.query(request)).map_err(|e| {
+            *self.cache() = None;
+            server_err(e)
+        })?;
         response
             .result
             .into_iter()
