@@ -25,6 +25,8 @@ pub struct Settings {
     pub ort_lib: Option<PathBuf>,
     /// A Qdrant server instead of the embedded store.
     pub qdrant: Option<QdrantSettings>,
+    /// A language model that writes the answers (else they are extractive).
+    pub llm: Option<crate::answer::openai::LlmSettings>,
 }
 
 #[derive(Debug, Clone)]

@@ -9,7 +9,10 @@ use anyhow::Context;
 use indexer::LexicalIndex;
 use thiserror::Error;
 
-use crate::answer::{extractive, Answer};
+use crate::answer::openai::{LlmError, OpenAiChat};
+use crate::answer::verify::{verify_answer, Verifier};
+pub use crate::answer::Progress;
+use crate::answer::{extractive, generate, Answer};
 use crate::config::DataDir;
 use crate::retrieve::{Mode, Retriever, MAX_QUERY_BYTES};
 
@@ -55,6 +58,7 @@ pub struct Timed<T> {
 #[derive(Clone)]
 pub struct Engine {
     retriever: Retriever,
+    generator: Option<Arc<OpenAiChat>>,
 }
 
 impl Engine {
@@ -79,9 +83,20 @@ impl Engine {
                 dense = None;
             }
         }
+        let generator = match &settings.llm {
+            Some(llm) => Some(Arc::new(OpenAiChat::new(llm.clone())?)),
+            None => None,
+        };
         Ok(Self {
             retriever: Retriever::new(Arc::new(index), dense),
+            generator,
         })
+    }
+
+    /// Returns this engine writing its answers with a language model (extractive is the default).
+    pub fn with_generator(mut self, generator: OpenAiChat) -> Self {
+        self.generator = Some(Arc::new(generator));
+        self
     }
 
     pub fn index(&self) -> &LexicalIndex {
@@ -109,10 +124,10 @@ impl Engine {
         Ok(mode)
     }
 
-    /// Answers `question` with cited sentences.
+    /// Answers `question` with cited sentences, each checked against the passages it cites.
     pub fn answer(&self, question: &str, mode: Option<Mode>) -> Result<Timed<Answer>, QueryError> {
         let (answer, timings) = self
-            .answer_unless(question, mode, &|| false)?
+            .answer_unless(question, mode, &|| false, &mut |_| {})?
             .expect("never cancelled");
         Ok(Timed {
             value: answer,
@@ -120,13 +135,15 @@ impl Engine {
         })
     }
 
-    /// Answers `question` unless `cancelled()` turns true between the stages (retrieval, sentence
-    /// selection), in which case it stops and returns `None`: a streaming client that went away.
+    /// Answers `question`, reporting progress to `on` (sources, tokens of a generated answer),
+    /// unless `cancelled()` turns true between the stages or while the model writes, in which case
+    /// it stops and returns `None`: a streaming client that went away.
     pub fn answer_unless(
         &self,
         question: &str,
         mode: Option<Mode>,
-        cancelled: &dyn Fn() -> bool,
+        cancelled: &(dyn Fn() -> bool + Sync),
+        on: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<Option<(Answer, Timings)>, QueryError> {
         let started = Instant::now();
         let question = validate(question)?;
@@ -143,7 +160,31 @@ impl Engine {
             Mode::Lexical => None,
             _ => self.retriever.dense().map(|d| d.embedder.as_ref()),
         };
-        let answer = extractive::answer(self.retriever.index(), question, &hits, embedder);
+        let index = self.retriever.index();
+        let extractive = || extractive::answer(index, question, &hits, embedder);
+        let mut answer = match &self.generator {
+            None => extractive(),
+            Some(llm) => match generate::answer(llm, question, &hits, &mut *on, cancelled) {
+                Ok(answer) => answer,
+                Err(LlmError::Cancelled) => return Ok(None),
+                Err(e) => {
+                    let notice = format!("{e}; this is the extractive answer instead");
+                    tracing::warn!(model = %llm.id(), error = %e, "generation failed");
+                    on(Progress::Notice(&notice));
+                    Answer {
+                        notice: Some(notice),
+                        ..extractive()
+                    }
+                }
+            },
+        };
+        // Generated sentences are checked with the model when there is one, whatever the
+        // retrieval mode: they are not quotes.
+        let verifier_model = self.retriever.dense().map(|d| d.embedder.as_ref());
+        verify_answer(&mut answer, &Verifier::new(index, verifier_model));
+        if answer.generator != crate::answer::EXTRACTIVE {
+            generate::quote_cited(&mut answer);
+        }
         let total_ms = started.elapsed().as_millis() as u64;
         Ok(Some((
             answer,

@@ -13,3 +13,4 @@ pub mod ingest;
 pub mod models;
 pub mod retrieve;
 pub mod serve;
+pub mod status;

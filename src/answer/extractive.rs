@@ -81,7 +81,7 @@ impl QueryTerms {
     }
 
     /// Returns the weight share of the question found in `terms`.
-    fn coverage(&self, terms: &HashSet<String>, except: Option<&HashSet<String>>) -> f32 {
+    pub fn coverage(&self, terms: &HashSet<String>, except: Option<&HashSet<String>>) -> f32 {
         if self.total <= 0.0 {
             return 0.0;
         }
@@ -113,11 +113,7 @@ pub fn answer(
     hits: &[SearchHit],
     embedder: Option<&dyn Embedder>,
 ) -> Answer {
-    let empty = Answer {
-        question: question.to_string(),
-        sentences: Vec::new(),
-        sources: Vec::new(),
-    };
+    let empty = Answer::empty(question);
     let query = QueryTerms::new(index, question);
     if query.is_empty() || hits.is_empty() {
         return empty;
@@ -190,23 +186,27 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Answ
                 quote: String::new(),
                 link: deep_link(&hit.url, &text),
                 fetched_at: hit.fetched_at,
+                passage: String::new(),
             });
             sources.len() - 1
         });
         let source = &mut sources[index];
+        if !source.passage.contains(hit.text.as_str()) {
+            if !source.passage.is_empty() {
+                source.passage.push('\n');
+            }
+            source.passage.push_str(&hit.text);
+        }
         if !source.quote.is_empty() {
             source.quote.push_str(" … ");
         }
         source.quote.push_str(&text);
-        sentences.push(AnswerSentence {
-            text,
-            citations: vec![source.id],
-        });
+        sentences.push(AnswerSentence::new(text, vec![source.id]));
     }
     Answer {
-        question: question.to_string(),
         sentences,
         sources,
+        ..Answer::empty(question)
     }
 }
 

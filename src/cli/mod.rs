@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use crawler::{fetch::FetchConfig, CrawlConfig, Scope};
 
+use crate::answer::openai::LlmSettings;
 use crate::config::{DataDir, QdrantSettings, Settings};
 use crate::engine::Engine;
 use crate::ingest;
@@ -62,6 +63,25 @@ pub struct Cli {
         hide_env_values = true
     )]
     pub qdrant_api_key: Option<String>,
+    /// Write answers with a language model at this OpenAI-compatible endpoint (e.g.
+    /// `http://127.0.0.1:11434/v1` for Ollama) instead of quoting sentences. Every sentence is still
+    /// checked against the passage it cites; if the model fails, the extractive answer is given.
+    #[arg(long, global = true, env = "CITED_LLM_URL", requires = "llm_model")]
+    pub llm_url: Option<String>,
+    /// The model name the endpoint knows (e.g. `llama3.1:8b`, `gpt-4o-mini`).
+    #[arg(long, global = true, env = "CITED_LLM_MODEL")]
+    pub llm_model: Option<String>,
+    /// The API key for the endpoint, from the environment only (never a flag, never logged).
+    #[arg(skip = std::env::var("CITED_LLM_API_KEY").ok().filter(|k| !k.is_empty()))]
+    pub llm_api_key: Option<String>,
+    /// Longest wait for the model's whole answer, in seconds.
+    #[arg(
+        long,
+        global = true,
+        env = "CITED_LLM_TIMEOUT_SECS",
+        default_value_t = 60
+    )]
+    pub llm_timeout_secs: u64,
     /// More logging (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -86,6 +106,9 @@ pub enum Command {
         /// lexical, dense or hybrid (default: hybrid with a model, else lexical).
         #[arg(long)]
         mode: Option<Mode>,
+        /// Exit with status 3 if any sentence's support (0 to 1) is below this.
+        #[arg(long, value_parser = support_value)]
+        min_support: Option<f32>,
     },
     /// Search the index: one result per page, with a snippet.
     Search {
@@ -145,6 +168,13 @@ pub enum EvalCommand {
         /// How hybrid mode fuses its rankings: minmax (the product's) or rrf, to compare.
         #[arg(long, default_value = "minmax")]
         fusion: crate::retrieve::Fusion,
+    },
+    /// Measure the citation verifier on SciFact's rationales (claim vs. supporting, contradicting
+    /// and unrelated sentences): precision and recall of `supported`. Uses the embedding model when
+    /// --model-dir is given.
+    Verify {
+        /// The SciFact directory (queries.jsonl with rationales, extra/corpus_sentences.jsonl).
+        dir: PathBuf,
     },
 }
 
@@ -220,6 +250,15 @@ pub async fn run(cli: Cli) -> Result<()> {
             api_key: cli.qdrant_api_key.clone(),
             collection: cli.qdrant_collection.clone(),
         }),
+        llm: match (&cli.llm_url, &cli.llm_model) {
+            (Some(url), Some(model)) => Some(LlmSettings {
+                url: url.clone(),
+                model: model.clone(),
+                api_key: cli.llm_api_key.clone(),
+                timeout: std::time::Duration::from_secs(cli.llm_timeout_secs.max(1)),
+            }),
+            _ => None,
+        },
     };
     match cli.command {
         Command::Crawl(args) => crawl(&data, &settings, download, args).await,
@@ -228,7 +267,25 @@ pub async fn run(cli: Cli) -> Result<()> {
             question,
             json,
             mode,
-        } => ask(&data, &settings, &question.join(" "), json, mode).await,
+            min_support,
+        } => {
+            let response = ask(&data, &settings, &question.join(" "), json, mode).await?;
+            if let Some(min) = min_support {
+                let weak = response
+                    .sentences
+                    .iter()
+                    .filter(|s| s.support < min)
+                    .count();
+                if weak > 0 {
+                    eprintln!(
+                        "{weak} of {} sentences have support below {min}",
+                        response.sentences.len()
+                    );
+                    std::process::exit(3);
+                }
+            }
+            Ok(())
+        }
         Command::Search {
             query,
             json,
@@ -270,6 +327,14 @@ pub async fn run(cli: Cli) -> Result<()> {
                 fusion,
             };
             eval_beir(options, json).await
+        }
+        Command::Eval(EvalCommand::Verify { dir }) => {
+            let report =
+                tokio::task::spawn_blocking(move || crate::eval::verify::run(&dir, &settings))
+                    .await
+                    .context("eval task failed")??;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
         }
     }
 }
@@ -347,7 +412,7 @@ async fn ask(
     question: &str,
     json: bool,
     mode: Option<Mode>,
-) -> Result<()> {
+) -> Result<AnswerResponse> {
     let engine = Engine::open(data, settings)?;
     let answer = engine.answer(question, mode).map_err(anyhow::Error::from)?;
     let response = AnswerResponse::from(answer);
@@ -356,7 +421,14 @@ async fn ask(
     } else {
         print!("{}", output::answer_text(&response));
     }
-    Ok(())
+    Ok(response)
+}
+
+fn support_value(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{s}` is not a number from 0 to 1")),
+    }
 }
 
 async fn search(
@@ -412,7 +484,7 @@ async fn eval_beir(mut options: crate::eval::EvalOptions, json: bool) -> Result<
 }
 
 fn stats(data: &DataDir, settings: &Settings, json: bool) -> Result<()> {
-    let report = output::Stats::gather(data, settings)?;
+    let report = crate::status::Status::gather(data, settings)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

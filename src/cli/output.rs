@@ -2,14 +2,10 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, Result};
-use crawler::{CrawlStats, Frontier};
-use indexer::{LexicalIndex, PageStore};
+use crawler::CrawlStats;
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
 
-use crate::config::DataDir;
-use crate::serve::dto::{AnswerResponse, SearchResponse};
+use crate::serve::dto::{AnswerResponse, SearchResponse, Verdict};
 
 pub fn spinner() -> ProgressBar {
     let bar = ProgressBar::new_spinner();
@@ -85,7 +81,30 @@ pub fn crawl_summary(s: &CrawlStats) -> String {
 }
 
 pub fn answer_text(a: &AnswerResponse) -> String {
-    let mut out = format!("{}\n", a.answer);
+    let mut out = String::new();
+    if let Some(notice) = &a.notice {
+        out.push_str(&format!("note: {notice}\n\n"));
+    }
+    out.push_str(&format!("{}\n", a.answer));
+    let doubtful: Vec<String> = a
+        .sentences
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.verdict != Verdict::Supported)
+        .map(|(i, s)| {
+            format!(
+                "  sentence {} is {} ({:.2}): {}\n",
+                i + 1,
+                s.verdict.as_str(),
+                s.support,
+                s.reason.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    if !doubtful.is_empty() {
+        out.push_str("\nCheck:\n");
+        out.extend(doubtful);
+    }
     if !a.sources.is_empty() {
         out.push_str("\nSources:\n");
         for s in &a.sources {
@@ -113,71 +132,4 @@ pub fn search_text(r: &SearchResponse) -> String {
         ));
     }
     out
-}
-
-/// What `cited stats` reports.
-#[derive(Debug, Serialize)]
-pub struct Stats {
-    pub data_dir: String,
-    pub pages: u64,
-    pub text_bytes: u64,
-    pub chunks: u64,
-    /// Passage vectors stored, and the model they come from.
-    pub vectors: u64,
-    pub model: Option<String>,
-    pub frontier_queued: u64,
-    pub frontier_done: u64,
-    pub frontier_failed: u64,
-    pub last_fetch: Option<String>,
-    pub last_index: Option<String>,
-}
-
-impl Stats {
-    pub fn gather(data: &DataDir, settings: &crate::config::Settings) -> Result<Self> {
-        data.ensure()
-            .with_context(|| format!("cannot create data directory {}", data.root().display()))?;
-        let store = PageStore::open(&data.store_path())
-            .context("cannot open the page store")?
-            .stats()?;
-        let frontier = Frontier::open(&data.store_path())
-            .context("cannot open the frontier")?
-            .counts()?;
-        let chunks = LexicalIndex::open(&data.index_path())
-            .context("cannot open the index")?
-            .num_chunks();
-        let (vectors, model) = {
-            let store = crate::config::open_vectors(data, settings, crate::config::Access::Read)?;
-            (store.len()?, store.model()?.map(|m| m.id))
-        };
-        Ok(Self {
-            vectors,
-            model,
-            data_dir: data.root().display().to_string(),
-            pages: store.pages,
-            text_bytes: store.text_bytes,
-            chunks,
-            frontier_queued: frontier.queued,
-            frontier_done: frontier.done,
-            frontier_failed: frontier.failed,
-            last_fetch: store.last_fetch,
-            last_index: store.last_index,
-        })
-    }
-
-    pub fn text(&self) -> String {
-        format!(
-            "data directory  {}\npages stored    {} ({:.1} MiB of text)\nchunks indexed  {}\nvectors         {} ({})\nfrontier        {} queued, {} done, {} failed\nlast fetch      {}\nlast index      {}\n",
-            self.data_dir,
-            self.pages,
-            self.text_bytes as f64 / 1048576.0,
-            self.chunks,
-            self.vectors,
-            self.model.as_deref().unwrap_or("no model"),
-            self.frontier_queued,
-            self.frontier_done,
-            self.frontier_failed,
-            self.last_fetch.as_deref().unwrap_or("never"),
-            self.last_index.as_deref().unwrap_or("never")
-        )
-    }
 }

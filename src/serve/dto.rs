@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::answer::{Answer, AnswerSentence};
+pub use crate::answer::verify::Verdict;
+use crate::answer::{Answer, AnswerSentence, Source};
 use crate::engine::{SearchResult, Timed};
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, ToSchema)]
@@ -13,13 +14,38 @@ pub struct AnswerResponse {
     pub answer: String,
     pub sentences: Vec<SentenceDto>,
     pub sources: Vec<SourceDto>,
+    /// `extractive`, or `openai:MODEL` for an answer written by a language model.
+    pub generator: String,
+    /// Set when the reader should know something, e.g. that the language model failed and this is
+    /// the extractive answer instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
     pub took_ms: u64,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct SentenceDto {
     pub text: String,
+    /// Ids of the sources it cites (citations of passages never given are removed).
     pub citations: Vec<u32>,
+    /// How well the cited passages support the sentence, 0 to 1.
+    pub support: f32,
+    pub verdict: Verdict,
+    /// Why the sentence is not supported (absent when it is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A piece of a generated answer as the model writes it (`token` event).
+#[derive(Debug, Serialize, Deserialize, PartialEq, ToSchema)]
+pub struct TokenDto {
+    pub text: String,
+}
+
+/// `notice` event: the language model failed; the extractive answer follows.
+#[derive(Debug, Serialize, Deserialize, PartialEq, ToSchema)]
+pub struct NoticeDto {
+    pub notice: String,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, ToSchema)]
@@ -60,23 +86,39 @@ impl From<Timed<Answer>> for AnswerResponse {
             sentences: answer
                 .sentences
                 .into_iter()
-                .map(|AnswerSentence { text, citations }| SentenceDto { text, citations })
+                .map(
+                    |AnswerSentence {
+                         text,
+                         citations,
+                         check,
+                     }| SentenceDto {
+                        text,
+                        citations,
+                        support: (check.support * 1000.0).round() / 1000.0,
+                        verdict: check.verdict,
+                        reason: check.reason,
+                    },
+                )
                 .collect(),
-            sources: answer
-                .sources
-                .into_iter()
-                .map(|s| SourceDto {
-                    id: s.id,
-                    url: s.url,
-                    title: s.title,
-                    quote: s.quote,
-                    link: s.link,
-                    fetched_at: s
-                        .fetched_at
-                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                })
-                .collect(),
+            sources: answer.sources.iter().map(SourceDto::from).collect(),
+            generator: answer.generator,
+            notice: answer.notice,
             took_ms: t.took_ms,
+        }
+    }
+}
+
+impl From<&Source> for SourceDto {
+    fn from(s: &Source) -> Self {
+        Self {
+            id: s.id,
+            url: s.url.clone(),
+            title: s.title.clone(),
+            quote: s.quote.clone(),
+            link: s.link.clone(),
+            fetched_at: s
+                .fetched_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         }
     }
 }

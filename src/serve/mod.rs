@@ -30,9 +30,10 @@ use tower_http::cors::CorsLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::config::DataDir;
-use crate::engine::{Engine, QueryError};
+use crate::engine::{Engine, Progress, QueryError};
 use crate::retrieve::Mode;
-use dto::{AnswerResponse, ErrorResponse, SearchResponse};
+use crate::status::Status;
+use dto::{AnswerResponse, ErrorResponse, SearchResponse, SourceDto};
 use error::ApiError;
 
 /// How long a request waits for a turn before it is answered 503.
@@ -88,6 +89,8 @@ pub fn router(engine: Engine, options: &ServeOptions) -> Router {
         .route("/api/answer", get(api_answer))
         .route("/api/answer/stream", get(api_answer_stream))
         .route("/api/search", get(api_search))
+        .route("/api/status", get(api_status))
+        .route("/status", get(status_page))
         .fallback(|| async { ApiError::not_found() })
         .with_state(state)
         .layer(axum::middleware::from_fn(telemetry::track))
@@ -213,10 +216,13 @@ async fn api_answer(
 }
 
 /// `GET /api/answer/stream`: the answer as Server-Sent Events — `sources` (the list, as in
-/// `/api/answer`), then one `sentence` event per sentence (`{"text", "citations"}`), then `done`
-/// (`{"retrieve_ms", "answer_ms", "total_ms"}`). A bad request is a plain JSON 400, before any
-/// event; a failure after the stream started is an `error` event. A client that disconnects stops
-/// the work at the next stage.
+/// `/api/answer`), then one `sentence` event per sentence (text, citations, support, verdict), then
+/// `done` (`{"retrieve_ms", "answer_ms", "total_ms"}`). With a language model, `sources` first lists
+/// the passages given to it and `token` events carry its reply as it is written; a final `sources`
+/// (the cited ones) replaces the first before the verified sentences. If the model fails, a `notice`
+/// comes and the extractive answer follows. A bad request is a plain JSON 400, before any event; a
+/// failure after the stream started is an `error` event. A client that disconnects stops the work
+/// (the model's stream too).
 #[utoipa::path(
     get,
     path = "/api/answer/stream",
@@ -225,7 +231,7 @@ async fn api_answer(
         ("mode" = Option<String>, Query, description = "lexical, dense or hybrid")
     ),
     responses(
-        (status = 200, description = "Server-Sent Events: `sources` (array of SourceDto), one `sentence` (SentenceDto) per sentence, then `done` (Timings); `error` (ErrorResponse) if it fails midway", content_type = "text/event-stream", body = String),
+        (status = 200, description = "Server-Sent Events: `sources` (array of SourceDto; a later one replaces an earlier), `token` (TokenDto, generated answers), `notice` (NoticeDto), one `sentence` (SentenceDto) per sentence, then `done` (Timings); `error` (ErrorResponse) if it fails midway", content_type = "text/event-stream", body = String),
         (status = 400, description = "Bad request", body = ErrorResponse),
         (status = 503, description = "Too busy; see Retry-After", body = ErrorResponse)
     )
@@ -241,7 +247,28 @@ async fn api_answer_stream(
     let engine = state.engine.clone();
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        let outcome = engine.answer_unless(&q, mode, &|| tx.is_closed());
+        let progress_tx = tx.clone();
+        let outcome = engine.answer_unless(&q, mode, &|| tx.is_closed(), &mut |progress| {
+            let event = match progress {
+                Progress::Sources(sources) => json_event(
+                    "sources",
+                    &sources.iter().map(SourceDto::from).collect::<Vec<_>>(),
+                ),
+                Progress::Token(text) => json_event(
+                    "token",
+                    &dto::TokenDto {
+                        text: text.to_string(),
+                    },
+                ),
+                Progress::Notice(notice) => json_event(
+                    "notice",
+                    &dto::NoticeDto {
+                        notice: notice.to_string(),
+                    },
+                ),
+            };
+            let _ = progress_tx.blocking_send(Ok(event));
+        });
         let events: Vec<Result<Event, ApiError>> = match outcome {
             Ok(None) => return,
             Ok(Some((answer, timings))) => {
@@ -320,6 +347,58 @@ async fn api_search(
     let mode = mode(&params)?;
     let results = run_cpu(&state, move |engine| engine.search(&q, limit, mode)).await?;
     Ok(Json(results.value.into()))
+}
+
+/// What the server is serving from: the store and frontier read now, the index and vectors this
+/// server has open. `None` when the server was started without a data directory (tests).
+async fn status(state: &AppState) -> Result<Option<Status>, ApiError> {
+    let Some(data) = state.data.clone() else {
+        return Ok(None);
+    };
+    let engine = state.engine.clone();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Status> {
+        let chunks = engine.index().num_chunks();
+        let (vectors, model) = match engine.retriever().dense() {
+            Some(d) => (d.vectors.len()?, Some(d.embedder.model_id().to_string())),
+            None => (0, None),
+        };
+        Status::with_index(&data, chunks, vectors, model)
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("status task failed: {e}"))
+    .and_then(|r| r)
+    .map(Some)
+    .map_err(|e| ApiError::from(QueryError::Internal(e)))
+}
+
+/// `GET /api/status`: pages stored, chunks indexed, vectors and model, crawl frontier, last crawl
+/// and index times.
+#[utoipa::path(
+    get,
+    path = "/api/status",
+    responses(
+        (status = 200, description = "What the server is serving from", body = Status),
+        (status = 404, description = "The server has no data directory", body = ErrorResponse)
+    )
+)]
+async fn api_status(State(state): State<AppState>) -> Result<Json<Status>, ApiError> {
+    status(&state)
+        .await?
+        .map(Json)
+        .ok_or_else(ApiError::not_found)
+}
+
+/// `GET /status`: the same, for people.
+async fn status_page(State(state): State<AppState>) -> Response {
+    match status(&state).await {
+        Ok(Some(status)) => Html(page::render_status(&status)).into_response(),
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            Html(page::render_error("", "no data directory")),
+        )
+            .into_response(),
+        Err(e) => (e.status, Html(page::render_error("", &e.message))).into_response(),
+    }
 }
 
 async fn search_page(State(state): State<AppState>, params: Params) -> Response {

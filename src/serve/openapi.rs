@@ -4,8 +4,12 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::dto::{AnswerResponse, ErrorResponse, HitDto, SearchResponse, SentenceDto, SourceDto};
+use super::dto::{
+    AnswerResponse, ErrorResponse, HitDto, NoticeDto, SearchResponse, SentenceDto, SourceDto,
+    TokenDto, Verdict,
+};
 use crate::engine::Timings;
+use crate::status::Status;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,7 +21,8 @@ use crate::engine::Timings;
         super::healthz,
         super::api_answer,
         super::api_answer_stream,
-        super::api_search
+        super::api_search,
+        super::api_status
     ),
     components(schemas(
         AnswerResponse,
@@ -26,7 +31,11 @@ use crate::engine::Timings;
         SearchResponse,
         HitDto,
         ErrorResponse,
-        Timings
+        Timings,
+        Status,
+        TokenDto,
+        NoticeDto,
+        Verdict
     ))
 )]
 pub struct ApiDoc;

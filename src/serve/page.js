@@ -21,7 +21,13 @@
   function host(url) { try { return new URL(url).host; } catch (e) { return ""; } }
   var url = "/api/answer/stream?q=" + encodeURIComponent(q) + (mode ? "&mode=" + encodeURIComponent(mode) : "");
   var es = new EventSource(url);
+  var draft = null;
+  function clearDraft() { if (draft) { draft.remove(); draft = null; } }
+  // A later `sources` replaces an earlier one (a generated answer lists the passages it was given,
+  // then the ones it cites).
   es.addEventListener("sources", function (e) {
+    sources = {};
+    cards.textContent = "";
     JSON.parse(e.data).forEach(function (s) {
       sources[s.id] = s;
       var card = el("li", "card");
@@ -34,10 +40,29 @@
       cards.appendChild(card);
     });
   });
+  // A generated answer as the model writes it; replaced by the checked sentences.
+  es.addEventListener("token", function (e) {
+    if (!draft) {
+      draft = el("p", "draft");
+      text.parentNode.insertBefore(draft, text);
+      status.textContent = "Writing…";
+    }
+    draft.textContent += JSON.parse(e.data).text;
+  });
+  es.addEventListener("notice", function (e) {
+    clearDraft();
+    var n = document.getElementById("answer-notice");
+    n.textContent = JSON.parse(e.data).notice;
+    n.hidden = false;
+  });
   es.addEventListener("sentence", function (e) {
+    clearDraft();
     var s = JSON.parse(e.data);
     count += 1;
-    text.appendChild(document.createTextNode((count > 1 ? " " : "") + s.text));
+    if (count > 1) text.appendChild(document.createTextNode(" "));
+    var span = el("span", "s s-" + s.verdict, s.text);
+    if (s.reason) span.title = s.verdict + ": " + s.reason;
+    text.appendChild(span);
     s.citations.forEach(function (n) {
       var src = sources[n];
       var wrap = el("span", "cite");
@@ -55,9 +80,13 @@
       wrap.appendChild(pop);
       text.appendChild(wrap);
     });
+    if (s.verdict !== "supported") {
+      text.appendChild(el("span", "why", "(" + s.verdict + (s.reason ? ": " + s.reason : "") + ")"));
+    }
   });
   es.addEventListener("done", function (e) {
     es.close();
+    clearDraft();
     var t = JSON.parse(e.data);
     status.textContent = count ? "answered in " + t.total_ms + " ms" : "No passage in the crawled pages answers this question.";
     box.setAttribute("aria-busy", "false");

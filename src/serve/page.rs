@@ -4,7 +4,7 @@
 //! the passage itself. Without JavaScript, `static=1` renders the answer on the server. Every piece
 //! of crawled text is HTML-escaped here and goes in through `textContent` in the script.
 
-use super::dto::{AnswerResponse, SearchResponse};
+use super::dto::{AnswerResponse, SearchResponse, Verdict};
 
 const STYLE: &str = "body{font:16px/1.55 system-ui,sans-serif;max-width:46rem;margin:1.5rem auto;padding:0 1rem;color:#1f2328}\
 form{display:flex;gap:.5rem}input[name=q]{flex:1;min-width:0;font-size:1.1rem;padding:.45rem .6rem;border:1px solid #8c959f;border-radius:6px}\
@@ -17,9 +17,16 @@ button{font-size:1rem;padding:.45rem 1rem;border-radius:6px;border:1px solid #1f
 .card{border:1px solid #d0d7de;border-radius:6px;padding:.5rem .6rem;background:#fff;font-size:.9rem}.card-n{color:#59636e;margin-right:.3rem}\
 .card-meta{color:#59636e;font-size:.8rem}.card-quote{display:block;color:#424a53;font-size:.82rem;margin-top:.25rem}\
 .src{font-size:.9rem;margin:.4rem 0}.src q{color:#555}.hit{margin:1.1rem 0}.hit a{font-size:1.05rem}.url{color:#1a7f37;font-size:.85rem;overflow-wrap:anywhere}\
-mark{background:#fff3b0;padding:0 .05rem}";
+mark{background:#fff3b0;padding:0 .05rem}.status h1{font-size:1.2rem}.status table{border-collapse:collapse;width:100%}\
+.status th,.status td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #d0d7de;vertical-align:top}.status td{overflow-wrap:anywhere}\
+footer{margin-top:2rem;font-size:.8rem;color:#59636e}.s-weak,.s-unsupported{color:#6e7781}.s-unsupported{text-decoration:line-through 1px #cf222e}\
+.why{font-size:.78rem;color:#9a6700;margin-left:.25rem}.draft{color:#424a53;white-space:pre-wrap}.notice{background:#fff8c5;border-radius:6px;padding:.4rem .6rem;font-size:.88rem}";
 
 const SCRIPT: &str = include_str!("page.js");
+
+/// The links at the foot of every page.
+const FOOTER: &str =
+    "<footer><a href=/status>Status</a> · <a href=/api/openapi.json>API</a></footer>";
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -130,14 +137,14 @@ pub fn render_streaming(q: &str, mode: Option<&str>, results: &SearchResponse) -
     );
     html.push_str(&format!(
         "<section id=answer class=answer aria-label=Answer aria-live=polite aria-busy=true data-q=\"{}\" data-mode=\"{}\">\
-         <h2>Answer</h2><p id=answer-text></p><p id=answer-status>Answering…</p><ol id=sources class=cards aria-label=Sources></ol>\
+         <h2>Answer</h2><p id=answer-notice class=notice role=status hidden></p><p id=answer-text></p><p id=answer-status>Answering…</p><ol id=sources class=cards aria-label=Sources></ol>\
          <noscript><p><a href=\"{}\">Show the answer</a> (this page streams it with JavaScript).</p></noscript></section>",
         escape(q),
         escape(mode.unwrap_or("")),
         escape(&static_link)
     ));
     html.push_str(&results_list(q, results));
-    html.push_str(&format!("<script>{SCRIPT}</script></body></html>"));
+    html.push_str(&format!("{FOOTER}<script>{SCRIPT}</script></body></html>"));
     html
 }
 
@@ -149,20 +156,44 @@ pub fn render(
 ) -> String {
     let mut html = head(q);
     if let Some(answer) = answer {
-        html.push_str("<section class=answer aria-label=Answer><h2>Answer</h2><p>");
+        html.push_str("<section class=answer aria-label=Answer><h2>Answer</h2>");
+        if let Some(notice) = &answer.notice {
+            html.push_str(&format!(
+                "<p class=notice role=status>{}</p>",
+                escape(notice)
+            ));
+        }
+        html.push_str("<p>");
         if answer.sentences.is_empty() {
             html.push_str(&escape(&answer.answer));
         }
         for s in &answer.sentences {
-            html.push_str(&escape(&s.text));
+            let why = s.reason.as_deref().map_or(String::new(), |r| {
+                format!(" title=\"{}: {}\"", s.verdict.as_str(), escape(r))
+            });
+            html.push_str(&format!(
+                "<span class=\"s s-{}\"{why}>{}</span>",
+                s.verdict.as_str(),
+                escape(&s.text)
+            ));
             for c in &s.citations {
                 let link = answer
                     .sources
                     .iter()
                     .find(|src| src.id == *c)
                     .map_or("#".into(), |src| safe_href(&src.link));
-                html.push_str(&format!("<sup><a href=\"{link}\">[{c}]</a></sup> "));
+                html.push_str(&format!("<sup><a href=\"{link}\">[{c}]</a></sup>"));
             }
+            if s.verdict != Verdict::Supported {
+                html.push_str(&format!(
+                    "<span class=why>({}{})</span>",
+                    s.verdict.as_str(),
+                    s.reason
+                        .as_deref()
+                        .map_or(String::new(), |r| format!(": {}", escape(r)))
+                ));
+            }
+            html.push(' ');
         }
         html.push_str("</p>");
         for src in &answer.sources {
@@ -179,7 +210,58 @@ pub fn render(
     if let Some(results) = results {
         html.push_str(&results_list(q, results));
     }
+    html.push_str(FOOTER);
     html.push_str("</body></html>");
+    html
+}
+
+/// `/status`: what the server serves from, as a small table.
+pub fn render_status(status: &crate::status::Status) -> String {
+    let rows = [
+        (
+            "Pages in the store",
+            format!(
+                "{} ({:.1} MiB of text)",
+                status.pages,
+                status.text_bytes as f64 / 1_048_576.0
+            ),
+        ),
+        ("Chunks indexed", status.chunks.to_string()),
+        ("Passage vectors", status.vectors.to_string()),
+        (
+            "Embedding model",
+            status
+                .model
+                .clone()
+                .unwrap_or_else(|| "none (full-text search only)".into()),
+        ),
+        (
+            "Crawl frontier",
+            format!(
+                "{} queued, {} done, {} failed",
+                status.frontier_queued, status.frontier_done, status.frontier_failed
+            ),
+        ),
+        (
+            "Last crawl",
+            status.last_fetch.clone().unwrap_or_else(|| "never".into()),
+        ),
+        (
+            "Last index",
+            status.last_index.clone().unwrap_or_else(|| "never".into()),
+        ),
+        ("Data directory", status.data_dir.clone()),
+    ];
+    let mut html = head("");
+    html.push_str("<section class=status aria-label=Status><h1>Status</h1><table>");
+    for (name, value) in rows {
+        html.push_str(&format!(
+            "<tr><th scope=row>{}</th><td>{}</td></tr>",
+            name,
+            escape(&value)
+        ));
+    }
+    html.push_str("</table><p><a href=/api/status>JSON</a> · <a href=/metrics>metrics</a> · <a href=/api/openapi.json>API</a></p></section></body></html>");
     html
 }
 

@@ -55,22 +55,24 @@ pub fn answered(found: bool) {
 
 /// `GET /metrics`.
 pub async fn render(State(state): State<AppState>) -> Response {
-    let chunks = state.engine.index().num_chunks();
-    metrics::gauge!("cited_index_chunks").set(chunks as f64);
-    if let Some(data) = &state.data {
-        let data = data.clone();
-        let counts = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-            let store = indexer::PageStore::open(&data.store_path())?.stats()?;
-            let frontier = crawler::Frontier::open(&data.store_path())?.counts()?;
-            Ok((store, frontier))
-        })
-        .await;
-        if let Ok(Ok((store, frontier))) = counts {
-            metrics::gauge!("cited_pages_stored").set(store.pages as f64);
-            metrics::gauge!("cited_frontier_urls", "state" => "queued").set(frontier.queued as f64);
-            metrics::gauge!("cited_frontier_urls", "state" => "done").set(frontier.done as f64);
-            metrics::gauge!("cited_frontier_urls", "state" => "failed").set(frontier.failed as f64);
+    // Figures that cannot be read are left out of this scrape rather than failing it.
+    match super::status(&state).await {
+        Ok(Some(status)) => {
+            metrics::gauge!("cited_index_chunks").set(status.chunks as f64);
+            metrics::gauge!("cited_index_vectors").set(status.vectors as f64);
+            metrics::gauge!("cited_pages_stored").set(status.pages as f64);
+            for (state, n) in [
+                ("queued", status.frontier_queued),
+                ("done", status.frontier_done),
+                ("failed", status.frontier_failed),
+            ] {
+                metrics::gauge!("cited_frontier_urls", "state" => state).set(n as f64);
+            }
         }
+        Ok(None) => {
+            metrics::gauge!("cited_index_chunks").set(state.engine.index().num_chunks() as f64)
+        }
+        Err(_) => {}
     }
     (
         [("content-type", "text/plain; version=0.0.4")],

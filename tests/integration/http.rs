@@ -184,7 +184,7 @@ fn urlencode(s: &str) -> String {
 }
 
 /// Parses a Server-Sent Events body into (event, data) pairs.
-fn sse_events(body: &str) -> Vec<(String, String)> {
+pub fn sse_events(body: &str) -> Vec<(String, String)> {
     body.split("\n\n")
         .filter_map(|block| {
             let mut event = None;

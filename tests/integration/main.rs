@@ -3,8 +3,10 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod browser;
 mod dense;
 mod eval;
+mod generate;
 mod http;
 mod python_docs;
 mod resume;

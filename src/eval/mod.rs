@@ -18,6 +18,8 @@ use crate::config::{DataDir, Settings};
 use crate::engine::Engine;
 use crate::retrieve::Mode;
 
+pub mod verify;
+
 /// Documents retrieved per query (Recall@100 needs 100).
 const DEPTH: usize = 100;
 /// URL scheme of corpus documents in the scratch store.

@@ -1,0 +1,85 @@
+//! What the data directory holds: pages, chunks, vectors and the model, the crawl frontier, and when
+//! it was last crawled and indexed. Shown by `cited stats`, `/status` and `/api/status`.
+
+use anyhow::{Context, Result};
+use crawler::Frontier;
+use indexer::{LexicalIndex, PageStore};
+use serde::Serialize;
+
+use crate::config::{Access, DataDir, Settings};
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Status {
+    pub data_dir: String,
+    pub pages: u64,
+    pub text_bytes: u64,
+    pub chunks: u64,
+    /// Passage vectors stored, and the model they come from.
+    pub vectors: u64,
+    pub model: Option<String>,
+    pub frontier_queued: u64,
+    pub frontier_done: u64,
+    pub frontier_failed: u64,
+    /// RFC 3339 times of the newest fetch and of the newest indexing.
+    pub last_fetch: Option<String>,
+    pub last_index: Option<String>,
+}
+
+impl Status {
+    /// Reads everything from disk (the index and the vector store opened for reading).
+    pub fn gather(data: &DataDir, settings: &Settings) -> Result<Self> {
+        data.ensure()
+            .with_context(|| format!("cannot create data directory {}", data.root().display()))?;
+        let chunks = LexicalIndex::open(&data.index_path())
+            .context("cannot open the index")?
+            .num_chunks();
+        let store = crate::config::open_vectors(data, settings, Access::Read)?;
+        Self::with_index(data, chunks, store.len()?, store.model()?.map(|m| m.id))
+    }
+
+    /// Reads the page store and the frontier; the index figures come from the caller, which has the
+    /// index open already (a server).
+    pub fn with_index(
+        data: &DataDir,
+        chunks: u64,
+        vectors: u64,
+        model: Option<String>,
+    ) -> Result<Self> {
+        let store = PageStore::open(&data.store_path())
+            .context("cannot open the page store")?
+            .stats()?;
+        let frontier = Frontier::open(&data.store_path())
+            .context("cannot open the frontier")?
+            .counts()?;
+        Ok(Self {
+            data_dir: data.root().display().to_string(),
+            pages: store.pages,
+            text_bytes: store.text_bytes,
+            chunks,
+            vectors,
+            model,
+            frontier_queued: frontier.queued,
+            frontier_done: frontier.done,
+            frontier_failed: frontier.failed,
+            last_fetch: store.last_fetch,
+            last_index: store.last_index,
+        })
+    }
+
+    pub fn text(&self) -> String {
+        format!(
+            "data directory  {}\npages stored    {} ({:.1} MiB of text)\nchunks indexed  {}\nvectors         {} ({})\nfrontier        {} queued, {} done, {} failed\nlast fetch      {}\nlast index      {}\n",
+            self.data_dir,
+            self.pages,
+            self.text_bytes as f64 / 1048576.0,
+            self.chunks,
+            self.vectors,
+            self.model.as_deref().unwrap_or("no model"),
+            self.frontier_queued,
+            self.frontier_done,
+            self.frontier_failed,
+            self.last_fetch.as_deref().unwrap_or("never"),
+            self.last_index.as_deref().unwrap_or("never")
+        )
+    }
+}
