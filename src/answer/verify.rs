@@ -29,6 +29,9 @@ pub const SUPPORTED: f32 = 0.6;
 pub const WEAK: f32 = 0.35;
 /// The support left to a sentence with a number its passages do not contain.
 const NUMBER_MISMATCH: f32 = 0.1;
+/// How much of the support names missing from the passage take away (all of them missing: this
+/// share). A name is often spelled out in the passage ("CKD", "chronic kidney disease").
+const NAME_PENALTY: f32 = 0.5;
 /// Share of the support that comes from the embedding cosine, when there is a model.
 const SEMANTIC_SHARE: f32 = 0.4;
 /// Cosine (all-MiniLM-L6-v2 scale) at or below which sentence and passage are unrelated, and at or
@@ -194,7 +197,7 @@ impl<'a> Verifier<'a> {
             .collect();
         let mut reason = None;
         if !missing.is_empty() {
-            support *= 1.0 - missing.len() as f32 / names.len() as f32;
+            support *= 1.0 - NAME_PENALTY * missing.len() as f32 / names.len() as f32;
             reason = Some(format!(
                 "the cited passage does not mention {}",
                 missing

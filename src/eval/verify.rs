@@ -12,7 +12,7 @@ use indexer::LexicalIndex;
 use serde::{Deserialize, Serialize};
 
 use super::read_jsonl;
-use crate::answer::verify::{Verdict, Verifier};
+use crate::answer::verify::{Check, Verdict, Verifier};
 use crate::config::Settings;
 
 #[derive(Deserialize)]
@@ -42,15 +42,29 @@ pub struct PairCounts {
     pub supported: usize,
     pub weak: usize,
     pub unsupported: usize,
+    /// Of the pairs not supported: a number missing from the passage, a name missing, or too
+    /// little shared content.
+    pub not_supported_because: HashMap<&'static str, usize>,
 }
 
 impl PairCounts {
-    fn add(&mut self, verdict: Verdict) {
+    fn add(&mut self, check: &Check) {
         self.pairs += 1;
-        match verdict {
+        match check.verdict {
             Verdict::Supported => self.supported += 1,
             Verdict::Weak => self.weak += 1,
             Verdict::Unsupported => self.unsupported += 1,
+        }
+        if check.verdict != Verdict::Supported {
+            let reason = check.reason.as_deref().unwrap_or_default();
+            let cause = if reason.contains("number") {
+                "number"
+            } else if reason.contains("mention") {
+                "name"
+            } else {
+                "overlap"
+            };
+            *self.not_supported_because.entry(cause).or_default() += 1;
         }
     }
 }
@@ -137,7 +151,7 @@ pub fn run(dir: &Path, settings: &Settings) -> Result<VerifyReport> {
             .map(|(_, claim, passage)| (claim.as_str(), vec![passage.as_str()]))
             .collect();
         for ((kind, _, _), check) in batch.iter().zip(verifier.check_all(&claims)) {
-            counts[*kind].add(check.verdict);
+            counts[*kind].add(&check);
         }
     }
     let [support, contradict, other_sentence] = counts;
