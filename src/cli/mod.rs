@@ -413,9 +413,36 @@ async fn ask(
     json: bool,
     mode: Option<Mode>,
 ) -> Result<AnswerResponse> {
+    use std::io::{IsTerminal, Write};
     let engine = Engine::open(data, settings)?;
-    let answer = engine.answer(question, mode).map_err(anyhow::Error::from)?;
-    let response = AnswerResponse::from(answer);
+    // A generated answer streams to a terminal's stderr as the model writes it; the checked answer
+    // then goes to stdout.
+    let live = !json && std::io::stderr().is_terminal();
+    let mut wrote = false;
+    let (answer, timings) = engine
+        .answer_unless(question, mode, &|| false, &mut |progress| {
+            let mut err = std::io::stderr();
+            match progress {
+                crate::engine::Progress::Token(token) if live => {
+                    wrote = true;
+                    let _ = write!(err, "{token}");
+                    let _ = err.flush();
+                }
+                crate::engine::Progress::Notice(notice) if live && wrote => {
+                    let _ = writeln!(err, "\n({notice})");
+                }
+                _ => {}
+            }
+        })
+        .map_err(anyhow::Error::from)?
+        .context("the answer was cancelled")?;
+    if wrote {
+        eprintln!("\n\n— checked against the sources:\n");
+    }
+    let response = AnswerResponse::from(crate::engine::Timed {
+        value: answer,
+        took_ms: timings.total_ms,
+    });
     if json {
         println!("{}", serde_json::to_string_pretty(&response)?);
     } else {
