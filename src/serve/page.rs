@@ -215,6 +215,18 @@ pub fn render(
     html
 }
 
+/// An RFC 3339 time for people: `2026-11-26 13:51:00 UTC`.
+fn when(time: Option<&str>) -> String {
+    match time.map(chrono::DateTime::parse_from_rfc3339) {
+        None => "never".into(),
+        Some(Ok(t)) => t
+            .with_timezone(&chrono::Utc)
+            .format("%Y-%m-%d %H:%M:%S UTC")
+            .to_string(),
+        Some(Err(_)) => time.unwrap_or_default().to_string(),
+    }
+}
+
 /// `/status`: what the server serves from, as a small table.
 pub fn render_status(status: &crate::status::Status) -> String {
     let rows = [
@@ -242,14 +254,8 @@ pub fn render_status(status: &crate::status::Status) -> String {
                 status.frontier_queued, status.frontier_done, status.frontier_failed
             ),
         ),
-        (
-            "Last crawl",
-            status.last_fetch.clone().unwrap_or_else(|| "never".into()),
-        ),
-        (
-            "Last index",
-            status.last_index.clone().unwrap_or_else(|| "never".into()),
-        ),
+        ("Last crawl", when(status.last_fetch.as_deref())),
+        ("Last index", when(status.last_index.as_deref())),
         ("Data directory", status.data_dir.clone()),
     ];
     let mut html = head("");

@@ -332,6 +332,7 @@ async fn openapi_document_describes_real_responses() {
         "/api/answer",
         "/api/answer/stream",
         "/api/search",
+        "/api/status",
         "/healthz",
     ] {
         assert!(doc["paths"][path]["get"].is_object(), "{path} missing");
@@ -345,11 +346,31 @@ async fn openapi_document_describes_real_responses() {
         ("/api/search?q=json+dumps&limit=3", "SearchResponse"),
         ("/api/answer?q=", "ErrorResponse"),
         ("/api/search?q=json&limit=0", "ErrorResponse"),
+        ("/api/status", "Status"),
     ];
     for (path, schema) in cases {
         let (_, body): (u16, serde_json::Value) = get_json(&format!("{}{path}", server.base)).await;
         assert_matches_schema(&doc, schema, &body);
     }
+    // The status says what is served: the crawled pages and their chunks, and the page shows them.
+    let (_, status): (u16, serde_json::Value) =
+        get_json(&format!("{}/api/status", server.base)).await;
+    assert!(
+        status["pages"].as_u64().is_some_and(|p| p > 500),
+        "{status}"
+    );
+    assert!(
+        status["chunks"].as_u64().is_some_and(|c| c > 10_000),
+        "{status}"
+    );
+    assert!(status["last_index"].is_string(), "{status}");
+    let page = reqwest::get(format!("{}/status", server.base))
+        .await
+        .expect("status page")
+        .text()
+        .await
+        .expect("body");
+    assert!(page.contains("Pages in the store</th><td>5"), "{page}");
     // And the schema is not vacuous: a wrong shape fails it.
     let validator = jsonschema::validator_for(&serde_json::json!({
         "$ref": "#/components/schemas/AnswerResponse",
