@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use indexer::LexicalIndex;
+use indexer::{LexicalIndex, PageStore};
 use thiserror::Error;
 
 use crate::answer::openai::{LlmError, OpenAiChat};
@@ -59,6 +59,8 @@ pub struct Timed<T> {
 pub struct Engine {
     retriever: Retriever,
     generator: Option<Arc<OpenAiChat>>,
+    /// For when each source was last fetched and last changed.
+    store: Option<Arc<PageStore>>,
 }
 
 impl Engine {
@@ -87,9 +89,14 @@ impl Engine {
             Some(llm) => Some(Arc::new(OpenAiChat::new(llm.clone())?)),
             None => None,
         };
+        let store = PageStore::open(&data.store_path())
+            .map(Arc::new)
+            .map_err(|e| tracing::warn!(error = %e, "cannot open the page store; source times from the index"))
+            .ok();
         Ok(Self {
             retriever: Retriever::new(Arc::new(index), dense),
             generator,
+            store,
         })
     }
 
@@ -185,6 +192,7 @@ impl Engine {
         if answer.generator != crate::answer::EXTRACTIVE {
             generate::quote_cited(&mut answer);
         }
+        self.source_times(&mut answer);
         let total_ms = started.elapsed().as_millis() as u64;
         Ok(Some((
             answer,
@@ -194,6 +202,22 @@ impl Engine {
                 total_ms,
             },
         )))
+    }
+
+    /// Sets each source's last fetch (a revisit that found it unchanged counts) and last change from
+    /// the page store; the index's fetch time stands when the store cannot say.
+    fn source_times(&self, answer: &mut Answer) {
+        let Some(store) = &self.store else { return };
+        for source in &mut answer.sources {
+            match store.times(&source.url) {
+                Ok(Some(times)) => {
+                    source.fetched_at = times.fetched_at;
+                    source.changed_at = times.changed_at;
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(url = %source.url, error = %e, "cannot read source times"),
+            }
+        }
     }
 
     /// Returns the top `limit` pages for `query`, each with its best passage's snippet.

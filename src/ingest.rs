@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
-use crawler::{CrawlConfig, CrawlStats, Crawler, Frontier, Page, PageSink, SinkOutcome};
+use crawler::{
+    CrawlConfig, CrawlStats, Crawler, Frontier, Page, PageSink, SinkOutcome, Validators,
+};
 use indexer::sync::SyncStats;
 use indexer::{LexicalIndex, PageRecord, PageStore, Section, Upsert};
 use url::Url;
@@ -32,6 +34,33 @@ impl PageSink for StoreSink {
             Upsert::Unchanged(_) => Ok(SinkOutcome::Unchanged),
             Upsert::Duplicate { .. } => Ok(SinkOutcome::Duplicate),
         }
+    }
+
+    fn validators(&self, url: &Url) -> Option<Validators> {
+        match self.store.validators(url.as_str()) {
+            Ok(Some(v)) => Some(Validators {
+                etag: v.etag,
+                last_modified: v.last_modified,
+            }),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(%url, error = %e, "cannot read validators; fetching in full");
+                None
+            }
+        }
+    }
+
+    fn not_modified(&self, url: &Url) -> Result<(), String> {
+        self.store
+            .touch(url.as_str(), chrono::Utc::now())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    fn gone(&self, url: &Url) -> Result<bool, String> {
+        self.store
+            .remove_url(url.as_str())
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -73,17 +102,23 @@ pub fn parse_seeds(raw: &[String]) -> Result<Vec<Url>> {
     Ok(seeds)
 }
 
-/// Crawls from `seeds` (or resumes the frontier) into the page store.
+/// Crawls from `seeds` (or resumes the frontier) into the page store. With `refresh`, every URL
+/// known to the frontier is visited again first: stored pages conditionally (ETag/Last-Modified), so
+/// an unchanged page costs a 304; pages now gone (404/410) or moved (redirect) leave the store.
 pub async fn crawl(
     data: &DataDir,
     seeds: &[Url],
     config: CrawlConfig,
+    refresh: bool,
     progress: &(dyn Fn(&CrawlStats) + Sync),
 ) -> Result<CrawlStats> {
     data.ensure()
         .with_context(|| format!("cannot create data directory {}", data.root().display()))?;
     let frontier =
         Arc::new(Frontier::open(&data.store_path()).context("cannot open the crawl frontier")?);
+    if refresh {
+        frontier.requeue_all()?;
+    }
     if seeds.is_empty() && frontier.counts()?.queued == 0 {
         bail!("nothing to crawl: give a seed URL (the frontier has no queued URLs to resume)");
     }

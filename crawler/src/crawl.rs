@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::extract::{extract_html, extract_plain, Section};
-use crate::fetch::{decode, Body, FetchConfig, Fetched, Fetcher};
+use crate::fetch::{decode, Body, FetchConfig, Fetched, Fetcher, Validators};
 use crate::frontier::{Entry, Finish, Frontier};
 use crate::robots::{RobotsCache, Rules};
 use crate::url_norm::{host_key, Scope, ScopeRules};
@@ -88,6 +88,22 @@ pub enum SinkOutcome {
 /// Where fetched pages go (the page store, in cited). Called from a blocking thread.
 pub trait PageSink: Send + Sync {
     fn store(&self, page: Page) -> Result<SinkOutcome, String>;
+
+    /// The validators of the stored copy of `url`, if one is stored: a revisit asks conditionally.
+    fn validators(&self, _url: &Url) -> Option<Validators> {
+        None
+    }
+
+    /// The stored copy of `url` is current (the server answered 304).
+    fn not_modified(&self, _url: &Url) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// `url` is gone (404/410) or moved elsewhere: drop its stored copy. Returns true if one was
+    /// stored.
+    fn gone(&self, _url: &Url) -> Result<bool, String> {
+        Ok(false)
+    }
 }
 
 /// Counters of one crawl run.
@@ -97,6 +113,10 @@ pub struct CrawlStats {
     pub stored: u64,
     pub unchanged: u64,
     pub duplicates: u64,
+    /// Revisits answered 304 Not Modified.
+    pub not_modified: u64,
+    /// Stored pages dropped because they are gone (404/410) or moved (redirect).
+    pub removed: u64,
     pub noindex: u64,
     pub queued: u64,
     pub in_flight: u64,
@@ -123,6 +143,8 @@ enum Outcome {
         noindex: bool,
         redirects: Vec<Url>,
     },
+    NotModified,
+    Gone(u16),
     Skipped(Skip),
     RobotsUnavailable(String),
     RetryLater(Duration),
@@ -143,6 +165,7 @@ struct Host {
 }
 
 struct Shared {
+    sink: Arc<dyn PageSink>,
     fetcher: Fetcher,
     robots: RobotsCache,
     scope: ScopeRules,
@@ -183,6 +206,7 @@ impl Crawler {
             scope_seeds = queued.iter().map(|e| e.url.clone()).collect();
         }
         let shared = Arc::new(Shared {
+            sink: sink.clone(),
             fetcher,
             robots,
             scope: ScopeRules::new(self.config.scope, &scope_seeds),
@@ -333,6 +357,9 @@ impl Crawler {
                 };
                 let sink = sink.clone();
                 let result = blocking(move || {
+                    // A stored page that now redirects has moved: its copy under the old URL goes.
+                    let moved = page.requested_url != page.url
+                        && sink.gone(&page.requested_url).map_err(CrawlError::Sink)?;
                     let label = if noindex {
                         "noindex".to_string()
                     } else {
@@ -345,16 +372,42 @@ impl Crawler {
                     };
                     let added =
                         frontier.finish(&url, Finish::Fetched, &label, &links, &redirects)?;
-                    Ok((label, added))
+                    Ok((label, added, moved))
                 })
                 .await?;
-                let (label, added) = result;
+                let (label, added, moved) = result;
+                stats.removed += u64::from(moved);
                 match label.as_str() {
                     "stored" => stats.stored += 1,
                     "unchanged" => stats.unchanged += 1,
                     "duplicate" => stats.duplicates += 1,
                     _ => stats.noindex += 1,
                 }
+                Ok(added)
+            }
+            Outcome::NotModified => {
+                stats.fetched += 1;
+                stats.not_modified += 1;
+                let sink = sink.clone();
+                blocking(move || {
+                    sink.not_modified(&url).map_err(CrawlError::Sink)?;
+                    frontier.finish(&url, Finish::Fetched, "not modified", &[], &[])
+                })
+                .await
+            }
+            Outcome::Gone(status) => {
+                stats.errors += 1;
+                let sink = sink.clone();
+                let (removed, added) = blocking(move || {
+                    let removed = sink.gone(&url).map_err(CrawlError::Sink)?;
+                    let label = format!("gone (http status {status})");
+                    Ok((
+                        removed,
+                        frontier.finish(&url, Finish::Failed, &label, &[], &[])?,
+                    ))
+                })
+                .await?;
+                stats.removed += u64::from(removed);
                 Ok(added)
             }
             Outcome::Skipped(skip) => {
@@ -487,11 +540,24 @@ async fn crawl_one(shared: &Shared, start: &Url) -> Outcome {
         if !rules.allowed(&url) {
             return Outcome::Skipped(Skip::Robots);
         }
-        let fetched = match shared.fetcher.get(&url, false).await {
+        // A page stored before is asked for conditionally (only on the first hop: a redirect
+        // target has validators of its own).
+        let validators = if hop == 0 {
+            let sink = shared.sink.clone();
+            let asked = url.clone();
+            tokio::task::spawn_blocking(move || sink.validators(&asked))
+                .await
+                .ok()
+                .flatten()
+        } else {
+            None
+        };
+        let fetched = match shared.fetcher.get(&url, false, validators.as_ref()).await {
             Ok(f) => f,
             Err(e) => return Outcome::Failed(e.to_string()),
         };
         match fetched {
+            Fetched::NotModified => return Outcome::NotModified,
             Fetched::Redirect { location, .. } => {
                 redirects.push(location.clone());
                 url = location;
@@ -508,6 +574,8 @@ async fn crawl_one(shared: &Shared, start: &Url) -> Outcome {
 async fn settle_body(start: &Url, url: Url, body: Body, redirects: Vec<Url>) -> Outcome {
     match body.status {
         429 | 503 => return Outcome::RetryLater(retry_after(&body)),
+        // Gone from the site: a stored copy must leave the store and the indexes.
+        404 | 410 => return Outcome::Gone(body.status),
         200..=299 => {}
         status => return Outcome::Failed(format!("http status {status}")),
     }

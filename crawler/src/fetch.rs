@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use reqwest::header::{HeaderMap, CONTENT_TYPE, LOCATION};
+use reqwest::header::{HeaderMap, CONTENT_TYPE, IF_MODIFIED_SINCE, IF_NONE_MATCH, LOCATION};
 use url::Url;
 
 use crate::CrawlError;
@@ -40,9 +40,18 @@ pub fn default_user_agent() -> String {
     )
 }
 
+/// The validators of a stored copy of a page, sent on a revisit (conditional GET).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
 /// The answer to one request.
 #[derive(Debug)]
 pub enum Fetched {
+    /// 304: the stored copy is current (only asked with validators).
+    NotModified,
     /// A 3xx with a usable `Location`.
     Redirect { status: u16, location: Url },
     /// A response whose content type cited does not index; its body was not read.
@@ -97,18 +106,31 @@ impl Fetcher {
         &self.config
     }
 
-    /// Sends one GET (with optional extra headers) and reads at most `max_body` bytes of the body.
-    pub async fn get(&self, url: &Url, accept_any: bool) -> Result<Fetched, CrawlError> {
-        let resp = self
-            .client
-            .get(url.clone())
-            .header(
-                "Accept",
-                "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1",
-            )
-            .send()
-            .await?;
+    /// Sends one GET (conditional when `validators` are given) and reads at most `max_body` bytes of
+    /// the body.
+    pub async fn get(
+        &self,
+        url: &Url,
+        accept_any: bool,
+        validators: Option<&Validators>,
+    ) -> Result<Fetched, CrawlError> {
+        let mut request = self.client.get(url.clone()).header(
+            "Accept",
+            "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1",
+        );
+        if let Some(v) = validators {
+            if let Some(etag) = &v.etag {
+                request = request.header(IF_NONE_MATCH, etag);
+            }
+            if let Some(date) = &v.last_modified {
+                request = request.header(IF_MODIFIED_SINCE, date);
+            }
+        }
+        let resp = request.send().await?;
         let status = resp.status().as_u16();
+        if status == 304 && validators.is_some() {
+            return Ok(Fetched::NotModified);
+        }
         if resp.status().is_redirection() {
             let location = resp
                 .headers()

@@ -145,6 +145,16 @@ impl Frontier {
         Ok(added)
     }
 
+    /// Queues every URL seen so far for a revisit (a refresh crawl); returns how many. The fetch
+    /// counts start again, so `max_pages` applies to the revisit.
+    pub fn requeue_all(&self) -> Result<u64, CrawlError> {
+        let n = self.conn().execute(
+            "UPDATE frontier SET state = ?1, fetched = 0, attempts = 0 WHERE state != ?1",
+            [QUEUED],
+        )?;
+        Ok(n as u64)
+    }
+
     /// Records one more failed attempt at `url`, which stays queued.
     pub fn bump_attempts(&self, url: &Url) -> Result<(), CrawlError> {
         self.conn().execute(

@@ -16,5 +16,6 @@ pub mod url_norm;
 pub use crawl::{CrawlConfig, CrawlStats, Crawler, Page, PageSink, SinkOutcome};
 pub use error::CrawlError;
 pub use extract::{Extracted, Section};
+pub use fetch::Validators;
 pub use frontier::Frontier;
 pub use url_norm::{normalize, Scope};

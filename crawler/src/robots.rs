@@ -101,12 +101,13 @@ impl RobotsCache {
             .join("/robots.txt")
             .expect("/robots.txt joins any http url");
         for _ in 0..=MAX_ROBOTS_REDIRECTS {
-            let rules = match self.fetcher.get(&target, true).await {
+            let rules = match self.fetcher.get(&target, true, None).await {
                 Ok(Fetched::Redirect { location, .. }) => {
                     target = location;
                     continue;
                 }
-                Ok(Fetched::Unsupported { .. }) => Rules::AllowAll,
+                // Never asked conditionally, so never 304 here.
+                Ok(Fetched::Unsupported { .. } | Fetched::NotModified) => Rules::AllowAll,
                 Ok(Fetched::Body(body)) => match body.status {
                     200..=299 => {
                         let bytes = &body.bytes[..body.bytes.len().min(MAX_ROBOTS)];

@@ -50,6 +50,20 @@ pub struct StoredPage {
     pub page: PageRecord,
 }
 
+/// The HTTP validators stored with a page, for a conditional revisit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpValidators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// When a page was last fetched (or checked unchanged) and when its content last changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageTimes {
+    pub fetched_at: DateTime<Utc>,
+    pub changed_at: DateTime<Utc>,
+}
+
 /// What an upsert did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Upsert {
@@ -104,6 +118,13 @@ impl PageStore {
             CREATE INDEX IF NOT EXISTS pages_hash ON pages(content_hash);
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
         )?;
+        // Added after the first release: when the content last changed (NULL: at `fetched_at`).
+        let has_changed_at: bool = conn
+            .prepare("SELECT 1 FROM pragma_table_info('pages') WHERE name = 'changed_at'")?
+            .exists([])?;
+        if !has_changed_at {
+            conn.execute("ALTER TABLE pages ADD COLUMN changed_at TEXT", [])?;
+        }
         Ok(Self {
             conn: Mutex::new(conn),
         })
@@ -139,7 +160,7 @@ impl PageStore {
                 tx.execute(
                     "UPDATE pages SET requested_url = ?2, status = ?3, fetched_at = ?4, content_hash = ?5, etag = ?6,
                      last_modified = ?7, title = ?8, text = ?9, sections = ?10, outlinks = ?11, canonical = ?12,
-                     truncated = ?13 WHERE id = ?1",
+                     truncated = ?13, changed_at = ?4 WHERE id = ?1",
                     params![
                         id, page.requested_url, page.status, fetched_at, page.content_hash, page.etag,
                         page.last_modified, page.title, page.text, sections, outlinks, page.canonical, page.truncated
@@ -160,8 +181,8 @@ impl PageStore {
                 }
                 tx.execute(
                     "INSERT INTO pages (url, requested_url, status, fetched_at, content_hash, etag, last_modified,
-                     title, text, sections, outlinks, canonical, truncated)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                     title, text, sections, outlinks, canonical, truncated, changed_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?4)",
                     params![
                         page.url, page.requested_url, page.status, fetched_at, page.content_hash, page.etag,
                         page.last_modified, page.title, page.text, sections, outlinks, page.canonical, page.truncated
@@ -204,6 +225,77 @@ impl PageStore {
             Ok((r.get::<_, i64>(0)? as DocId, r.get::<_, String>(1)?))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The ETag and Last-Modified stored with the page at `url`, if a page is stored there.
+    pub fn validators(&self, url: &str) -> Result<Option<HttpValidators>, IndexError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT etag, last_modified FROM pages WHERE url = ?1",
+                [url],
+                |r| {
+                    Ok(HttpValidators {
+                        etag: r.get(0)?,
+                        last_modified: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Records that the page at `url` was checked now and has not changed (304); returns whether it
+    /// is stored.
+    pub fn touch(&self, url: &str, at: DateTime<Utc>) -> Result<bool, IndexError> {
+        let at = at.to_rfc3339();
+        let conn = self.conn();
+        let n = conn.execute(
+            "UPDATE pages SET fetched_at = ?2 WHERE url = ?1",
+            params![url, at],
+        )?;
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('last_fetch', ?1) ON CONFLICT(key) DO UPDATE SET value = ?1",
+            [&at],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// When the page at `url` was last fetched (or checked) and when its content last changed.
+    pub fn times(&self, url: &str) -> Result<Option<PageTimes>, IndexError> {
+        let row: Option<(String, Option<String>)> = self
+            .conn()
+            .query_row(
+                "SELECT fetched_at, changed_at FROM pages WHERE url = ?1",
+                [url],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let parse = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| IndexError::Corrupt(format!("bad time `{s}`: {e}")))
+        };
+        row.map(|(fetched, changed)| {
+            let fetched = parse(&fetched)?;
+            let changed = changed
+                .as_deref()
+                .map(parse)
+                .transpose()?
+                .unwrap_or(fetched);
+            Ok(PageTimes {
+                fetched_at: fetched,
+                changed_at: changed,
+            })
+        })
+        .transpose()
+    }
+
+    /// Removes the page stored under `url`; returns whether one was.
+    pub fn remove_url(&self, url: &str) -> Result<bool, IndexError> {
+        Ok(self
+            .conn()
+            .execute("DELETE FROM pages WHERE url = ?1", [url])?
+            == 1)
     }
 
     /// Removes a page; returns whether it was stored.

@@ -186,6 +186,7 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Answ
                 quote: String::new(),
                 link: deep_link(&hit.url, &text),
                 fetched_at: hit.fetched_at,
+                changed_at: hit.fetched_at,
                 passage: String::new(),
             });
             sources.len() - 1

@@ -44,6 +44,7 @@ pub fn answer(
                 link: deep_link(&hit.url, &preview),
                 quote: preview,
                 fetched_at: hit.fetched_at,
+                changed_at: hit.fetched_at,
                 passage: hit.text.clone(),
             }
         })

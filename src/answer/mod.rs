@@ -74,7 +74,10 @@ pub struct Source {
     pub quote: String,
     /// `url#:~:text=…`: opens the page scrolled to the quote.
     pub link: String,
+    /// When cited last fetched (or checked) the page.
     pub fetched_at: DateTime<Utc>,
+    /// When the page's content last changed, as far as cited has seen.
+    pub changed_at: DateTime<Utc>,
     /// The passage text the answer was checked against.
     #[serde(skip)]
     pub passage: String,

@@ -212,6 +212,10 @@ pub struct CrawlArgs {
     /// Do not update the index after crawling.
     #[arg(long)]
     pub no_index: bool,
+    /// Revisit every known page (conditional GET: unchanged pages cost a 304), drop pages that are
+    /// gone (404/410) or moved, re-index what changed, and follow new links.
+    #[arg(long)]
+    pub refresh: bool,
 }
 
 impl CrawlArgs {
@@ -348,7 +352,7 @@ async fn crawl(
     let seeds = ingest::parse_seeds(&args.urls)?;
     let config = args.config()?;
     let bar = output::spinner();
-    let stats = ingest::crawl(data, &seeds, config, &|s| {
+    let stats = ingest::crawl(data, &seeds, config, args.refresh, &|s| {
         bar.set_message(output::crawl_progress(s))
     })
     .await;

@@ -59,7 +59,7 @@ pub fn crawl_progress(s: &CrawlStats) -> String {
 
 pub fn crawl_summary(s: &CrawlStats) -> String {
     format!(
-        "crawled {} pages in {:.1}s ({:.1} pages/s): {} stored, {} unchanged, {} duplicates, {} noindex\n\
+        "crawled {} pages in {:.1}s ({:.1} pages/s): {} stored, {} unchanged, {} not modified (304), {} removed (gone or moved), {} duplicates, {} noindex\n\
          skipped: {} disallowed by robots.txt, {} waiting on an unavailable robots.txt, {} unsupported type, \
          {} redirected out of scope; {} truncated, {} retried after 429/503, {} errors; {} still queued",
         s.fetched,
@@ -67,6 +67,8 @@ pub fn crawl_summary(s: &CrawlStats) -> String {
         s.rate(),
         s.stored,
         s.unchanged,
+        s.not_modified,
+        s.removed,
         s.duplicates,
         s.noindex,
         s.robots_disallowed,
@@ -109,8 +111,13 @@ pub fn answer_text(a: &AnswerResponse) -> String {
         out.push_str("\nSources:\n");
         for s in &a.sources {
             out.push_str(&format!(
-                "[{}] {}\n    {}\n    \"{}\"\n",
-                s.id, s.title, s.link, s.quote
+                "[{}] {}\n    {}\n    fetched {}, changed {}\n    \"{}\"\n",
+                s.id,
+                s.title,
+                s.link,
+                s.fetched_at.get(..10).unwrap_or_default(),
+                s.changed_at.get(..10).unwrap_or_default(),
+                s.quote
             ));
         }
     }

@@ -55,8 +55,10 @@ pub struct SourceDto {
     pub title: String,
     pub quote: String,
     pub link: String,
-    /// RFC 3339.
+    /// When cited last fetched (or checked) the page, RFC 3339.
     pub fetched_at: String,
+    /// When the page's content last changed, as far as cited has seen, RFC 3339.
+    pub changed_at: String,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, ToSchema)]
@@ -118,6 +120,9 @@ impl From<&Source> for SourceDto {
             link: s.link.clone(),
             fetched_at: s
                 .fetched_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            changed_at: s
+                .changed_at
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         }
     }

@@ -35,7 +35,8 @@
       if (safe(s.link)) a.href = s.link;
       card.appendChild(el("span", "card-n", "[" + s.id + "]"));
       card.appendChild(a);
-      card.appendChild(el("div", "card-meta", host(s.url) + " · fetched " + (s.fetched_at || "").slice(0, 10)));
+      var changed = (s.changed_at || "").slice(0, 10), fetched = (s.fetched_at || "").slice(0, 10);
+      card.appendChild(el("div", "card-meta", host(s.url) + " · fetched " + fetched + (changed && changed !== fetched ? " · changed " + changed : "")));
       card.appendChild(el("q", "card-quote", s.quote));
       cards.appendChild(card);
     });

@@ -198,10 +198,12 @@ pub fn render(
         html.push_str("</p>");
         for src in &answer.sources {
             html.push_str(&format!(
-                "<div class=src>[{}] <a href=\"{}\">{}</a> <q>{}</q></div>",
+                "<div class=src>[{}] <a href=\"{}\">{}</a> <span class=card-meta>fetched {}, changed {}</span> <q>{}</q></div>",
                 src.id,
                 safe_href(&src.link),
                 escape(&src.title),
+                escape(src.fetched_at.get(..10).unwrap_or_default()),
+                escape(src.changed_at.get(..10).unwrap_or_default()),
                 escape(&src.quote)
             ));
         }

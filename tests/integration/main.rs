@@ -9,4 +9,5 @@ mod eval;
 mod generate;
 mod http;
 mod python_docs;
+mod refresh;
 mod resume;
