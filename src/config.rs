@@ -44,8 +44,13 @@ pub fn open_vectors(
     access: Access,
 ) -> anyhow::Result<Arc<dyn VectorStore>> {
     if let Some(q) = &settings.qdrant {
+        // Each index generation has its own collection.
+        let collection = match data.generation() {
+            0 => q.collection.clone(),
+            g => format!("{}-g{g}", q.collection),
+        };
         return Ok(Arc::new(
-            QdrantServer::connect(&q.url, q.api_key.as_deref(), &q.collection)
+            QdrantServer::connect(&q.url, q.api_key.as_deref(), &collection)
                 .context("cannot open the vector store")?,
         ));
     }
@@ -85,6 +90,8 @@ pub fn load_dense(
 #[derive(Debug, Clone)]
 pub struct DataDir {
     root: PathBuf,
+    /// The index generation to use; `None`: the one in service when asked.
+    generation: Option<u64>,
 }
 
 impl DataDir {
@@ -92,7 +99,24 @@ impl DataDir {
     pub const DEFAULT: &'static str = "cited-data";
 
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self {
+            root: root.into(),
+            generation: None,
+        }
+    }
+
+    /// This data directory with its index paths fixed to generation `g`.
+    pub fn pinned(&self, g: u64) -> Self {
+        Self {
+            root: self.root.clone(),
+            generation: Some(g),
+        }
+    }
+
+    /// The index generation these paths point into (see [`crate::generation`]).
+    pub fn generation(&self) -> u64 {
+        self.generation
+            .unwrap_or_else(|| crate::generation::current(self))
     }
 
     /// Creates the directory if needed.
@@ -111,11 +135,11 @@ impl DataDir {
 
     /// The embedded vector store (Qdrant Edge).
     pub fn vectors_path(&self) -> PathBuf {
-        self.root.join("vectors")
+        crate::generation::dir(self, self.generation()).join("vectors")
     }
 
     /// The tantivy index directory.
     pub fn index_path(&self) -> PathBuf {
-        self.root.join("index")
+        crate::generation::dir(self, self.generation()).join("index")
     }
 }

@@ -61,6 +61,9 @@ pub struct Engine {
     generator: Option<Arc<OpenAiChat>>,
     /// For when each source was last fetched and last changed.
     store: Option<Arc<PageStore>>,
+    /// The index generation this engine serves, held so that it is not removed under it.
+    generation: u64,
+    _lease: Arc<crate::generation::Lease>,
 }
 
 impl Engine {
@@ -69,6 +72,10 @@ impl Engine {
     pub fn open(data: &DataDir, settings: &crate::config::Settings) -> anyhow::Result<Self> {
         data.ensure()
             .with_context(|| format!("cannot create data directory {}", data.root().display()))?;
+        // One generation for the index and the vectors alike, even if a rebuild switches meanwhile.
+        let generation = data.generation();
+        let lease = crate::generation::Lease::take(data, generation)?;
+        let data = &data.pinned(generation);
         let index =
             LexicalIndex::open(&data.index_path()).context("cannot open the search index")?;
         let mut dense = crate::config::load_dense(data, settings, crate::config::Access::Read)?;
@@ -97,6 +104,8 @@ impl Engine {
             retriever: Retriever::new(Arc::new(index), dense),
             generator,
             store,
+            generation,
+            _lease: Arc::new(lease),
         })
     }
 
@@ -104,6 +113,11 @@ impl Engine {
     pub fn with_generator(mut self, generator: OpenAiChat) -> Self {
         self.generator = Some(Arc::new(generator));
         self
+    }
+
+    /// The index generation this engine answers from.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     pub fn index(&self) -> &LexicalIndex {
@@ -193,6 +207,7 @@ impl Engine {
             generate::quote_cited(&mut answer);
         }
         self.source_times(&mut answer);
+        answer.generation = self.generation;
         let total_ms = started.elapsed().as_millis() as u64;
         Ok(Some((
             answer,

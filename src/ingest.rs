@@ -129,7 +129,10 @@ pub async fn crawl(
     Ok(crawler.run(seeds, sink, progress).await?)
 }
 
-/// Brings the index up to date with the page store.
+/// Brings the index generation in service up to date with the page store. If the embedding model
+/// is not the one the stored vectors came from, builds a new generation instead (see
+/// [`crate::generation::rebuild`]): vectors of two models are never mixed, and the old generation
+/// serves until the new one is complete.
 pub fn index(
     data: &DataDir,
     settings: &crate::config::Settings,
@@ -137,9 +140,26 @@ pub fn index(
 ) -> Result<SyncStats> {
     data.ensure()
         .with_context(|| format!("cannot create data directory {}", data.root().display()))?;
+    let write = crate::generation::WriteLock::take(data)?;
+    let data = &data.pinned(data.generation());
     let store = PageStore::open(&data.store_path()).context("cannot open the page store")?;
     let index = LexicalIndex::open(&data.index_path()).context("cannot open the search index")?;
     let dense = crate::config::load_dense(data, settings, crate::config::Access::Write)?;
+    if let Some(d) = &dense {
+        if let Some(stored) = d.vectors.model()? {
+            if stored.id != d.embedder.model_id() || stored.dim != d.embedder.dim() {
+                eprintln!(
+                    "note: the embedding model changed ({} → {}): building a new index generation; the current one serves until it is ready",
+                    stored.id,
+                    d.embedder.model_id()
+                );
+                drop((dense, index, store, write));
+                let report =
+                    crate::generation::rebuild(&DataDir::new(data.root()), settings, progress)?;
+                return Ok(report.sync);
+            }
+        }
+    }
     let dense = dense.as_ref().map(|d| indexer::sync::Dense {
         embedder: d.embedder.as_ref(),
         vectors: d.vectors.as_ref(),

@@ -11,6 +11,8 @@ use crate::config::{Access, DataDir, Settings};
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Status {
     pub data_dir: String,
+    /// The index generation in service (see `cited rebuild`).
+    pub generation: u64,
     pub pages: u64,
     pub text_bytes: u64,
     pub chunks: u64,
@@ -30,6 +32,7 @@ impl Status {
     pub fn gather(data: &DataDir, settings: &Settings) -> Result<Self> {
         data.ensure()
             .with_context(|| format!("cannot create data directory {}", data.root().display()))?;
+        let data = &data.pinned(data.generation());
         let chunks = LexicalIndex::open(&data.index_path())
             .context("cannot open the index")?
             .num_chunks();
@@ -53,6 +56,7 @@ impl Status {
             .counts()?;
         Ok(Self {
             data_dir: data.root().display().to_string(),
+            generation: data.generation(),
             pages: store.pages,
             text_bytes: store.text_bytes,
             chunks,
@@ -68,8 +72,9 @@ impl Status {
 
     pub fn text(&self) -> String {
         format!(
-            "data directory  {}\npages stored    {} ({:.1} MiB of text)\nchunks indexed  {}\nvectors         {} ({})\nfrontier        {} queued, {} done, {} failed\nlast fetch      {}\nlast index      {}\n",
+            "data directory  {}\nindex generation {}\npages stored    {} ({:.1} MiB of text)\nchunks indexed  {}\nvectors         {} ({})\nfrontier        {} queued, {} done, {} failed\nlast fetch      {}\nlast index      {}\n",
             self.data_dir,
+            self.generation,
             self.pages,
             self.text_bytes as f64 / 1048576.0,
             self.chunks,

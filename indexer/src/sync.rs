@@ -83,6 +83,16 @@ pub enum Stage {
     Embedding,
 }
 
+impl Stage {
+    /// What it is doing, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Lexical => "indexing pages",
+            Self::Embedding => "embedding pages",
+        }
+    }
+}
+
 /// Brings `index` (and the vector store, with `dense`) up to date with `store`, calling
 /// `progress(stage, done, total)` as pages are done. The full-text index is committed first, so that
 /// new pages are searchable while their passages are still being embedded (which is much slower);

@@ -42,6 +42,8 @@ pub struct Answer {
     /// Something the reader should know, e.g. that the language model failed and this is the
     /// extractive answer instead.
     pub notice: Option<String>,
+    /// The index generation it was served from.
+    pub generation: u64,
 }
 
 /// One sentence of an answer, the sources (by id) it cites, and how well they support it.
@@ -92,6 +94,7 @@ impl Answer {
             sources: Vec::new(),
             generator: EXTRACTIVE.to_string(),
             notice: None,
+            generation: 0,
         }
     }
 

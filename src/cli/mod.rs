@@ -134,6 +134,26 @@ pub enum Command {
         /// Allow cross-origin requests from this origin (repeatable; `*` for any). Off by default.
         #[arg(long = "cors-origin")]
         cors_origins: Vec<String>,
+        /// Revisit every known page this often (e.g. `6h`, `30m`) and index what changed, while
+        /// serving. Off by default.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        recrawl_every: Option<Duration>,
+        /// Let `POST /api/crawl` fetch loopback, private and link-local addresses (refused by
+        /// default: a caller must not make cited reach your internal network).
+        #[arg(long, env = "CITED_ALLOW_PRIVATE_CRAWL")]
+        allow_private_crawl: bool,
+    },
+    /// Re-chunk and re-index every stored page into a new index generation, verify it, and switch
+    /// to it atomically; a running `serve` picks it up with no restart. The old generation is removed
+    /// once no reader uses it.
+    Rebuild {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show what each kind of job (crawl, index, rebuild) is doing, or how its last run ended.
+    Jobs {
+        #[arg(long)]
+        json: bool,
     },
     /// Show what the data directory holds.
     Stats {
@@ -301,10 +321,19 @@ pub async fn run(cli: Cli) -> Result<()> {
             max_concurrent,
             timeout_secs,
             cors_origins,
+            recrawl_every,
+            allow_private_crawl,
         } => {
             let engine = Engine::open(&data, &settings)?;
             let options = crate::serve::ServeOptions {
                 data: Some(data.clone()),
+                settings: settings.clone(),
+                // From the environment only, like every secret.
+                admin_token: std::env::var("CITED_ADMIN_TOKEN")
+                    .ok()
+                    .filter(|t| !t.is_empty()),
+                allow_private_crawl,
+                recrawl_every,
                 max_concurrent,
                 timeout: Duration::from_secs(timeout_secs),
                 cors_origins,
@@ -312,6 +341,16 @@ pub async fn run(cli: Cli) -> Result<()> {
             crate::serve::serve(engine, addr, options).await
         }
         Command::Stats { json } => stats(&data, &settings, json),
+        Command::Rebuild { json } => rebuild(&data, &settings, download, json).await,
+        Command::Jobs { json } => {
+            let jobs = crate::jobs::list(&data);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&jobs)?);
+            } else {
+                print!("{}", output::jobs_text(&jobs));
+            }
+            Ok(())
+        }
         Command::Eval(EvalCommand::Beir {
             dir,
             split,
@@ -352,10 +391,13 @@ async fn crawl(
     let seeds = ingest::parse_seeds(&args.urls)?;
     let config = args.config()?;
     let bar = output::spinner();
+    let job = crate::jobs::Job::start(data, "crawl");
     let stats = ingest::crawl(data, &seeds, config, args.refresh, &|s| {
-        bar.set_message(output::crawl_progress(s))
+        bar.set_message(output::crawl_progress(s));
+        job.progress("crawling", s.fetched, s.fetched + s.queued);
     })
     .await;
+    job.finish(&stats);
     bar.finish_and_clear();
     let stats = stats?;
     println!("{}", output::crawl_summary(&stats));
@@ -365,29 +407,76 @@ async fn crawl(
     Ok(())
 }
 
-async fn index(data: &DataDir, settings: &Settings, download: Option<&str>) -> Result<()> {
+/// Downloads the default model if it is missing (unless offline or a model directory is given),
+/// then runs `job` (an index or a rebuild) on the blocking pool with a progress bar.
+async fn with_index_progress<T: Send + serde::Serialize + 'static>(
+    data: &DataDir,
+    settings: &Settings,
+    download: Option<&str>,
+    kind: &'static str,
+    job: impl FnOnce(&DataDir, &Settings, &dyn Fn(indexer::sync::Stage, u64, u64)) -> Result<T>
+        + Send
+        + 'static,
+) -> Result<T> {
     if let (None, Some(endpoint)) = (&settings.model_dir, download) {
         if let Err(e) = crate::models::ensure_default(data, endpoint).await {
             eprintln!("note: could not download the embedding model: {e:#}");
         }
     }
-    let data = data.clone();
-    let settings = settings.clone();
+    let (data, settings) = (data.clone(), settings.clone());
     let bar = output::counter("indexing pages");
     let bar2 = bar.clone();
-    let stats = tokio::task::spawn_blocking(move || {
-        ingest::index(&data, &settings, &|stage, done, total| {
-            bar2.set_message(match stage {
-                indexer::sync::Stage::Lexical => "indexing pages",
-                indexer::sync::Stage::Embedding => "embedding pages",
-            });
-            bar2.set_length(total);
-            bar2.set_position(done);
+    let outcome = tokio::task::spawn_blocking(move || {
+        crate::jobs::run(&data, kind, |record| {
+            job(&data, &settings, &|stage, done, total| {
+                let stage = stage.label();
+                bar2.set_message(stage);
+                bar2.set_length(total);
+                bar2.set_position(done);
+                record(stage, done, total);
+            })
         })
     })
     .await
     .context("index task failed")?;
     bar.finish_and_clear();
+    outcome
+}
+
+async fn rebuild(
+    data: &DataDir,
+    settings: &Settings,
+    download: Option<&str>,
+    json: bool,
+) -> Result<()> {
+    let report = with_index_progress(data, settings, download, "rebuild", |d, s, p| {
+        crate::generation::rebuild(d, s, p)
+    })
+    .await;
+    let report = report?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "rebuilt in {:.1}s: generation {} → {} ({} pages, {} chunks, {} vectors{}); removed old generations: {:?}",
+            report.took_ms as f64 / 1000.0,
+            report.from,
+            report.to,
+            report.pages,
+            report.chunks,
+            report.vectors,
+            report.model.as_deref().map(|m| format!(" from {m}")).unwrap_or_default(),
+            report.removed_generations
+        );
+    }
+    Ok(())
+}
+
+async fn index(data: &DataDir, settings: &Settings, download: Option<&str>) -> Result<()> {
+    let stats = with_index_progress(data, settings, download, "index", |d, s, p| {
+        ingest::index(d, s, p)
+    })
+    .await;
     let stats = stats?;
     println!(
         "indexed in {:.1}s: {} pages added, {} updated, {} removed, {} unchanged; {} chunks written, {} in the index",

@@ -124,6 +124,36 @@ pub fn answer_text(a: &AnswerResponse) -> String {
     out
 }
 
+pub fn jobs_text(jobs: &[crate::jobs::JobRecord]) -> String {
+    if jobs.is_empty() {
+        return "no job has run yet\n".into();
+    }
+    let mut out = String::new();
+    for j in jobs {
+        let state = serde_json::to_value(j.state)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{:<8} {:<12} started {}{}  {} {}/{}{}\n",
+            j.kind,
+            state,
+            j.started_at.format("%Y-%m-%d %H:%M:%S"),
+            j.finished_at
+                .map(|f| format!(", finished {}", f.format("%H:%M:%S")))
+                .unwrap_or_default(),
+            j.stage,
+            j.done,
+            j.total,
+            j.error
+                .as_deref()
+                .map(|e| format!("  error: {e}"))
+                .unwrap_or_default()
+        ));
+    }
+    out
+}
+
 pub fn search_text(r: &SearchResponse) -> String {
     if r.hits.is_empty() {
         return "no results\n".into();

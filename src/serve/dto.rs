@@ -20,6 +20,8 @@ pub struct AnswerResponse {
     /// the extractive answer instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
+    /// The index generation the answer was served from (see `cited rebuild`).
+    pub generation: u64,
     pub took_ms: u64,
 }
 
@@ -105,6 +107,7 @@ impl From<Timed<Answer>> for AnswerResponse {
             sources: answer.sources.iter().map(SourceDto::from).collect(),
             generator: answer.generator,
             notice: answer.notice,
+            generation: answer.generation,
             took_ms: t.took_ms,
         }
     }

@@ -4,6 +4,7 @@
 //! block. The tantivy reader reloads when another process (`cited index`) commits, so the server sees a
 //! new index without a restart.
 
+pub mod admin;
 pub mod dto;
 pub mod error;
 mod openapi;
@@ -53,6 +54,15 @@ pub struct ServeOptions {
     pub timeout: Duration,
     /// Origins allowed by CORS; none (the default) sends no CORS headers. `*` allows any.
     pub cors_origins: Vec<String>,
+    /// How to open the engine again when a rebuild switches the index generation (and to run
+    /// jobs).
+    pub settings: crate::config::Settings,
+    /// Enables `POST /api/rebuild` and `POST /api/crawl` for callers that present it.
+    pub admin_token: Option<String>,
+    /// Lets `POST /api/crawl` fetch loopback, private and link-local addresses.
+    pub allow_private_crawl: bool,
+    /// Revisit every known page this often while serving.
+    pub recrawl_every: Option<Duration>,
 }
 
 impl Default for ServeOptions {
@@ -62,22 +72,56 @@ impl Default for ServeOptions {
             max_concurrent: 8,
             timeout: Duration::from_secs(30),
             cors_origins: Vec::new(),
+            settings: crate::config::Settings::default(),
+            admin_token: None,
+            allow_private_crawl: false,
+            recrawl_every: None,
         }
     }
 }
 
+/// The engine in service, replaced when a rebuild switches the index generation. Requests take a
+/// clone (cheap: shared handles) and finish on the generation they started on.
+type LiveEngine = Arc<std::sync::RwLock<Engine>>;
+
+/// What the admin routes need.
+struct Admin {
+    token: Option<String>,
+    allow_private: bool,
+    settings: crate::config::Settings,
+}
+
 #[derive(Clone)]
 struct AppState {
-    engine: Engine,
+    live: LiveEngine,
+    admin: Arc<Admin>,
     cpu: Arc<Semaphore>,
     data: Option<DataDir>,
 }
 
+impl AppState {
+    fn engine(&self) -> Engine {
+        self.live
+            .read()
+            .expect("engine lock is never poisoned")
+            .clone()
+    }
+}
+
 /// Returns the application's routes.
 pub fn router(engine: Engine, options: &ServeOptions) -> Router {
+    routes(Arc::new(std::sync::RwLock::new(engine)), options)
+}
+
+fn routes(live: LiveEngine, options: &ServeOptions) -> Router {
     telemetry::handle();
     let state = AppState {
-        engine,
+        live,
+        admin: Arc::new(Admin {
+            token: options.admin_token.clone(),
+            allow_private: options.allow_private_crawl,
+            settings: options.settings.clone(),
+        }),
         cpu: Arc::new(Semaphore::new(options.max_concurrent.max(1))),
         data: options.data.clone(),
     };
@@ -90,7 +134,15 @@ pub fn router(engine: Engine, options: &ServeOptions) -> Router {
         .route("/api/answer/stream", get(api_answer_stream))
         .route("/api/search", get(api_search))
         .route("/api/status", get(api_status))
+        .route("/api/jobs", get(admin::list))
         .route("/status", get(status_page))
+        .merge(if options.admin_token.is_some() {
+            Router::new()
+                .route("/api/rebuild", axum::routing::post(admin::rebuild))
+                .route("/api/crawl", axum::routing::post(admin::crawl))
+        } else {
+            Router::new()
+        })
         .fallback(|| async { ApiError::not_found() })
         .with_state(state)
         .layer(axum::middleware::from_fn(telemetry::track))
@@ -125,12 +177,91 @@ pub async fn serve(engine: Engine, addr: SocketAddr, options: ServeOptions) -> a
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, "serving");
     eprintln!("cited is serving on http://{local}");
-    axum::serve(listener, router(engine, &options))
+    let live: LiveEngine = Arc::new(std::sync::RwLock::new(engine));
+    if let Some(data) = options.data.clone() {
+        tokio::spawn(follow_generations(
+            live.clone(),
+            data.clone(),
+            options.settings.clone(),
+        ));
+        if let Some(every) = options.recrawl_every {
+            tokio::spawn(recrawl(data, options.settings.clone(), every));
+        }
+    }
+    axum::serve(listener, routes(live, &options))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
     Ok(())
+}
+
+/// Switches to a new index generation when `cited rebuild` publishes one: the new engine is opened
+/// beside the old, then swapped in; requests in flight finish on the old one, whose generation is
+/// removed once no reader holds it. If the new one cannot be opened, the old one keeps serving.
+async fn follow_generations(live: LiveEngine, data: DataDir, settings: crate::config::Settings) {
+    let mut failed_at: Option<u64> = None;
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let serving = live
+            .read()
+            .expect("engine lock is never poisoned")
+            .generation();
+        let current = crate::generation::current(&data);
+        if current == serving || failed_at == Some(current) {
+            continue;
+        }
+        let (d, s) = (data.clone(), settings.clone());
+        match tokio::task::spawn_blocking(move || Engine::open(&d, &s)).await {
+            Ok(Ok(engine)) => {
+                let generation = engine.generation();
+                let old = std::mem::replace(
+                    &mut *live.write().expect("engine lock is never poisoned"),
+                    engine,
+                );
+                drop(old);
+                tracing::info!(
+                    from = serving,
+                    to = generation,
+                    "serving a new index generation"
+                );
+                failed_at = None;
+                let d = data.clone();
+                // Requests still on the old generation hold it; it goes when they are done (or at
+                // the next switch or rebuild).
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    let _ =
+                        tokio::task::spawn_blocking(move || crate::generation::collect(&d)).await;
+                });
+            }
+            Ok(Err(e)) => {
+                tracing::error!(generation = current, error = %format!("{e:#}"), "cannot open the new index generation; still serving the old one");
+                failed_at = Some(current);
+            }
+            Err(e) => tracing::error!(error = %e, "opening the new generation failed"),
+        }
+    }
+}
+
+/// `--recrawl-every`: revisits every known page on a schedule (conditional GET, so unchanged pages
+/// cost a 304) and indexes what changed; skipped while another crawl runs.
+async fn recrawl(data: DataDir, settings: crate::config::Settings, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        if crate::jobs::running(&data, "crawl") {
+            continue;
+        }
+        tracing::info!("scheduled recrawl");
+        admin::crawl_and_index(
+            data.clone(),
+            settings.clone(),
+            Vec::new(),
+            crawler::CrawlConfig::default(),
+            true,
+        )
+        .await;
+    }
 }
 
 /// Waits (up to [`QUEUE_WAIT`]) for a turn under the concurrency cap; a busy server answers 503.
@@ -151,7 +282,7 @@ async fn run_cpu<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     // The permit goes with the work: a request that timed out still holds it until its work ends.
     let permit = cpu_permit(state).await?;
-    let engine = state.engine.clone();
+    let engine = state.engine();
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
         f(&engine)
@@ -244,7 +375,7 @@ async fn api_answer_stream(
     let mode = mode(&params)?;
     let permit = cpu_permit(&state).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Event, ApiError>>(32);
-    let engine = state.engine.clone();
+    let engine = state.engine();
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let progress_tx = tx.clone();
@@ -355,14 +486,14 @@ async fn status(state: &AppState) -> Result<Option<Status>, ApiError> {
     let Some(data) = state.data.clone() else {
         return Ok(None);
     };
-    let engine = state.engine.clone();
+    let engine = state.engine();
     tokio::task::spawn_blocking(move || -> anyhow::Result<Status> {
         let chunks = engine.index().num_chunks();
         let (vectors, model) = match engine.retriever().dense() {
             Some(d) => (d.vectors.len()?, Some(d.embedder.model_id().to_string())),
             None => (0, None),
         };
-        Status::with_index(&data, chunks, vectors, model)
+        Status::with_index(&data.pinned(engine.generation()), chunks, vectors, model)
     })
     .await
     .map_err(|e| anyhow::anyhow!("status task failed: {e}"))
@@ -450,7 +581,12 @@ mod tests {
         let data = DataDir::new(dir.path());
         let engine = Engine::open(&data, &crate::config::Settings::default()).expect("engine");
         let state = AppState {
-            engine,
+            live: Arc::new(std::sync::RwLock::new(engine)),
+            admin: Arc::new(Admin {
+                token: None,
+                allow_private: false,
+                settings: crate::config::Settings::default(),
+            }),
             // Every permit taken.
             cpu: Arc::new(Semaphore::new(0)),
             data: None,

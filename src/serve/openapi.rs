@@ -13,6 +13,7 @@ use crate::status::Status;
 
 #[derive(OpenApi)]
 #[openapi(
+    modifiers(&BearerToken),
     info(
         title = "cited",
         description = "Answers with cited sentences, and search, over the pages cited has crawled."
@@ -22,7 +23,10 @@ use crate::status::Status;
         super::api_answer,
         super::api_answer_stream,
         super::api_search,
-        super::api_status
+        super::api_status,
+        super::admin::list,
+        super::admin::rebuild,
+        super::admin::crawl
     ),
     components(schemas(
         AnswerResponse,
@@ -35,10 +39,28 @@ use crate::status::Status;
         Status,
         TokenDto,
         NoticeDto,
-        Verdict
+        Verdict,
+        crate::jobs::JobRecord,
+        crate::jobs::JobState,
+        super::admin::CrawlRequest,
+        super::admin::JobStarted
     ))
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` scheme the admin routes use (`CITED_ADMIN_TOKEN`).
+struct BearerToken;
+
+impl utoipa::Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
 
 /// `GET /api/openapi.json`.
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {

@@ -241,6 +241,7 @@ pub fn render_status(status: &crate::status::Status) -> String {
             ),
         ),
         ("Chunks indexed", status.chunks.to_string()),
+        ("Index generation", status.generation.to_string()),
         ("Passage vectors", status.vectors.to_string()),
         (
             "Embedding model",

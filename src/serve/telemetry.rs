@@ -70,7 +70,7 @@ pub async fn render(State(state): State<AppState>) -> Response {
             }
         }
         Ok(None) => {
-            metrics::gauge!("cited_index_chunks").set(state.engine.index().num_chunks() as f64)
+            metrics::gauge!("cited_index_chunks").set(state.engine().index().num_chunks() as f64)
         }
         Err(_) => {}
     }

@@ -95,8 +95,14 @@ impl Server {
 
     /// Starts `cited serve` with extra flags.
     pub fn start_with(data: &Path, flags: &[&str]) -> Self {
+        Self::start_with_env(data, flags, &[])
+    }
+
+    /// Starts `cited serve` with extra flags and environment variables.
+    pub fn start_with_env(data: &Path, flags: &[&str], env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let child = cited_command(data)
+            .envs(env.iter().copied())
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
             .args(flags)
             .stdout(Stdio::null())

@@ -8,6 +8,8 @@ mod dense;
 mod eval;
 mod generate;
 mod http;
+mod jobs;
 mod python_docs;
+mod rebuild;
 mod refresh;
 mod resume;

@@ -1,0 +1,280 @@
+//! Jobs over HTTP: `GET /api/jobs` for everyone; `POST /api/rebuild` and `POST /api/crawl` for the
+//! operator, with `Authorization: Bearer $CITED_ADMIN_TOKEN` (without a token configured those two
+//! routes do not exist). URLs submitted for crawling must not make cited fetch loopback,
+//! link-local or private addresses unless the operator allows it (`--allow-private-crawl`).
+
+use std::net::IpAddr;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::error::ApiError;
+use super::AppState;
+use crate::jobs::{self, JobRecord};
+
+/// Most URLs one crawl request may seed.
+const MAX_SEEDS: usize = 100;
+
+/// `POST /api/crawl` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CrawlRequest {
+    /// Seed URLs (http or https). Empty with `refresh`: revisit what is known.
+    #[serde(default)]
+    pub urls: Vec<String>,
+    /// Revisit every known page (conditional GET) before following new links.
+    #[serde(default)]
+    pub refresh: bool,
+    /// Pages to fetch at most (default 1000).
+    pub max_pages: Option<u64>,
+}
+
+/// The answer to a job request: it was started and can be followed at `/api/jobs`.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct JobStarted {
+    pub job: String,
+    pub state: String,
+}
+
+/// `GET /api/jobs`: each kind of job's current or last run.
+#[utoipa::path(get, path = "/api/jobs", responses((status = 200, description = "The last record of each kind of job", body = [JobRecord])))]
+pub(super) async fn list(State(state): State<AppState>) -> Json<Vec<JobRecord>> {
+    Json(state.data.as_ref().map(jobs::list).unwrap_or_default())
+}
+
+/// Checks the bearer token in constant time.
+fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(expected) = state.admin.token.as_deref() else {
+        return Err(ApiError::not_found());
+    };
+    let given = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let same = given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if same {
+        Ok(())
+    } else {
+        Err(ApiError::unauthorized())
+    }
+}
+
+fn started(kind: &str) -> Response {
+    (
+        StatusCode::ACCEPTED,
+        Json(JobStarted {
+            job: kind.into(),
+            state: "running".into(),
+        }),
+    )
+        .into_response()
+}
+
+/// `POST /api/rebuild`: starts a rebuild (see `cited rebuild`); 409 if one is running.
+#[utoipa::path(post, path = "/api/rebuild", security(("bearer" = [])), responses(
+    (status = 202, description = "Started; follow it at /api/jobs", body = JobStarted),
+    (status = 401, description = "Missing or wrong token", body = super::dto::ErrorResponse),
+    (status = 409, description = "A rebuild or index is running", body = super::dto::ErrorResponse)
+))]
+pub(super) async fn rebuild(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(e) = authorize(&state, &headers) {
+        return e.into_response();
+    }
+    let Some(data) = state.data.clone() else {
+        return ApiError::not_found().into_response();
+    };
+    if jobs::running(&data, "rebuild") || jobs::running(&data, "index") {
+        return ApiError::conflict("a rebuild or index is already running").into_response();
+    }
+    let settings = state.admin.settings.clone();
+    tokio::task::spawn_blocking(move || {
+        let _ = jobs::run(&data, "rebuild", |progress| {
+            crate::generation::rebuild(&data, &settings, &|stage, done, total| {
+                progress(stage.label(), done, total)
+            })
+        });
+    });
+    started("rebuild")
+}
+
+/// `POST /api/crawl`: crawls the given URLs (politely, with the default settings) and indexes what
+/// it fetched; 409 if a crawl is running.
+#[utoipa::path(post, path = "/api/crawl", security(("bearer" = [])), request_body = CrawlRequest, responses(
+    (status = 202, description = "Started; follow it at /api/jobs", body = JobStarted),
+    (status = 400, description = "A bad or forbidden URL", body = super::dto::ErrorResponse),
+    (status = 401, description = "Missing or wrong token", body = super::dto::ErrorResponse),
+    (status = 409, description = "A crawl is running", body = super::dto::ErrorResponse)
+))]
+pub(super) async fn crawl(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<CrawlRequest>, JsonRejection>,
+) -> Response {
+    if let Err(e) = authorize(&state, &headers) {
+        return e.into_response();
+    }
+    let Some(data) = state.data.clone() else {
+        return ApiError::not_found().into_response();
+    };
+    let request = match body {
+        Ok(Json(r)) => r,
+        Err(e) => return ApiError::bad_request(format!("bad body: {e}")).into_response(),
+    };
+    if request.urls.is_empty() && !request.refresh {
+        return ApiError::bad_request("give `urls`, or `refresh: true`").into_response();
+    }
+    if request.urls.len() > MAX_SEEDS {
+        return ApiError::bad_request(format!("at most {MAX_SEEDS} URLs")).into_response();
+    }
+    let seeds = match crate::ingest::parse_seeds(&request.urls) {
+        Ok(s) => s,
+        Err(e) => return ApiError::bad_request(format!("{e:#}")).into_response(),
+    };
+    for seed in &seeds {
+        if let Err(why) = check_target(seed, state.admin.allow_private).await {
+            return ApiError::bad_request(why).into_response();
+        }
+    }
+    if jobs::running(&data, "crawl") {
+        return ApiError::conflict("a crawl is already running").into_response();
+    }
+    let config = crawler::CrawlConfig {
+        max_pages: request.max_pages.unwrap_or(1000),
+        ..crawler::CrawlConfig::default()
+    };
+    let settings = state.admin.settings.clone();
+    tokio::spawn(crawl_and_index(
+        data,
+        settings,
+        seeds,
+        config,
+        request.refresh,
+    ));
+    started("crawl")
+}
+
+/// A crawl, then an index of what it fetched; both recorded as jobs. Also the `--recrawl-every`
+/// schedule's work.
+pub async fn crawl_and_index(
+    data: crate::config::DataDir,
+    settings: crate::config::Settings,
+    seeds: Vec<Url>,
+    config: crawler::CrawlConfig,
+    refresh: bool,
+) {
+    let job = jobs::Job::start(&data, "crawl");
+    let stats = crate::ingest::crawl(&data, &seeds, config, refresh, &|s| {
+        job.progress("crawling", s.fetched, s.fetched + s.queued)
+    })
+    .await;
+    let ok = stats.is_ok();
+    job.finish(&stats);
+    if !ok {
+        return;
+    }
+    let _ = tokio::task::spawn_blocking(move || {
+        jobs::run(&data, "index", |progress| {
+            crate::ingest::index(&data, &settings, &|stage, done, total| {
+                progress(stage.label(), done, total)
+            })
+        })
+    })
+    .await;
+}
+
+/// Refuses URLs whose host is, or resolves to, a loopback, private, link-local or otherwise
+/// non-public address, unless `allow_private`.
+pub async fn check_target(url: &Url, allow_private: bool) -> Result<(), String> {
+    if allow_private {
+        return Ok(());
+    }
+    let host = url
+        .host_str()
+        .ok_or_else(|| format!("{url} has no host"))?
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let port = url.port_or_known_default().unwrap_or(80);
+    let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
+        Ok(ip) => vec![ip],
+        Err(_) => tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|e| format!("cannot resolve {host}: {e}"))?
+            .map(|a| a.ip())
+            .collect(),
+    };
+    match addrs.iter().find(|ip| !is_public(**ip)) {
+        Some(ip) => Err(format!(
+            "{host} is {ip}, a loopback, private or link-local address: crawling it over HTTP needs --allow-private-crawl"
+        )),
+        None if addrs.is_empty() => Err(format!("{host} resolves to no address")),
+        None => Ok(()),
+    }
+}
+
+fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (b & 0xc0) == 64)
+                || (a == 198 && (b & 0xfe) == 18))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn private_targets_are_refused_unless_allowed() {
+        for url in [
+            "http://127.0.0.1/",
+            "http://localhost:8080/",
+            "http://10.1.2.3/",
+            "http://192.168.0.1/",
+            "http://172.16.5.5/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[::1]/",
+            "http://[fd00::1]/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://0.0.0.0/",
+            "http://100.64.0.1/",
+        ] {
+            let url = Url::parse(url).expect("url");
+            assert!(check_target(&url, false).await.is_err(), "{url} allowed");
+            assert!(check_target(&url, true).await.is_ok());
+        }
+        for ip in ["93.184.216.34", "2606:4700::1111"] {
+            assert!(is_public(ip.parse().expect("ip")), "{ip}");
+        }
+    }
+}

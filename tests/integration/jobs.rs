@@ -1,0 +1,208 @@
+//! Jobs made visible (`cited jobs`, `GET /api/jobs`) and the admin routes: off without a token,
+//! 401 with a wrong one, and a crawl request that cannot reach private addresses unless allowed.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common::{cited_json, cited_ok, serve_dir, Server};
+
+fn site() -> (tempfile::TempDir, String) {
+    let site = tempfile::tempdir().expect("site");
+    std::fs::write(
+        site.path().join("index.html"),
+        "<html><head><title>Lighthouse</title></head><body><h1>Lighthouse</h1>\
+         <p>The lighthouse lamp turns once every twelve seconds.</p><a href=keeper.html>Keeper</a></body></html>",
+    )
+    .expect("index");
+    std::fs::write(
+        site.path().join("keeper.html"),
+        "<html><head><title>Keeper</title></head><body><h1>Keeper</h1>\
+         <p>The keeper winds the clockwork at dusk.</p></body></html>",
+    )
+    .expect("keeper");
+    let addr = serve_dir(site.path());
+    (site, format!("http://{addr}"))
+}
+
+fn job<'a>(jobs: &'a [Value], kind: &str) -> Option<&'a Value> {
+    jobs.iter().find(|j| j["kind"] == kind)
+}
+
+async fn wait_for_job(base: &str, kind: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let jobs: Vec<Value> = reqwest::get(format!("{base}/api/jobs"))
+            .await
+            .expect("jobs")
+            .json()
+            .await
+            .expect("json");
+        if let Some(j) = job(&jobs, kind).filter(|j| j["state"] != "running") {
+            return j.clone();
+        }
+        assert!(Instant::now() < deadline, "{kind} never finished: {jobs:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn jobs_are_visible_and_admin_routes_need_the_token() {
+    let (_site, base) = site();
+    let data = tempfile::tempdir().expect("data");
+    let data = data.path();
+    cited_ok(
+        data,
+        &["crawl", &format!("{base}/index.html"), "--delay-ms", "0"],
+    );
+    let jobs: Vec<Value> = cited_json(data, &["jobs", "--json"]);
+    for kind in ["crawl", "index"] {
+        let j = job(&jobs, kind).unwrap_or_else(|| panic!("no {kind} job: {jobs:?}"));
+        assert_eq!(j["state"], "done", "{j}");
+    }
+    assert_eq!(job(&jobs, "crawl").expect("crawl")["result"]["fetched"], 2);
+
+    // Without a token the admin routes do not exist.
+    let client = reqwest::Client::new();
+    {
+        let server = Server::start(data);
+        let r = client
+            .post(format!("{}/api/rebuild", server.base))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 404);
+        let r = client
+            .get(format!("{}/api/jobs", server.base))
+            .send()
+            .await
+            .expect("jobs");
+        assert_eq!(r.status(), 200);
+    }
+    let token = "s3cret-token-for-tests";
+    let server = Server::start_with_env(data, &[], &[("CITED_ADMIN_TOKEN", token)]);
+    let url = format!("{}/api/rebuild", server.base);
+    for auth in [None, Some("Bearer wrong"), Some("s3cret-token-for-tests")] {
+        let mut request = client.post(&url);
+        if let Some(a) = auth {
+            request = request.header("authorization", a);
+        }
+        let r = request.send().await.expect("post");
+        assert_eq!(r.status(), 401, "{auth:?}");
+        assert_eq!(r.headers()["www-authenticate"], "Bearer");
+    }
+    let r = client
+        .post(&url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 202);
+    let rebuild = wait_for_job(&server.base, "rebuild").await;
+    assert_eq!(rebuild["state"], "done", "{rebuild}");
+    assert_eq!(rebuild["result"]["to"], 1, "{rebuild}");
+    // The server moves to the new generation by itself.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let status: Value = reqwest::get(format!("{}/api/status", server.base))
+            .await
+            .expect("status")
+            .json()
+            .await
+            .expect("json");
+        if status["generation"] == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still on {status}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // A crawl request for a loopback site is refused: callers must not reach private addresses.
+    let crawl = format!("{}/api/crawl", server.base);
+    let r = client
+        .post(&crawl)
+        .bearer_auth(token)
+        .json(&serde_json::json!({"urls": [format!("{base}/index.html")]}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.expect("json");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("--allow-private-crawl"),
+        "{body}"
+    );
+    for bad in [
+        serde_json::json!({"urls": ["file:///etc/passwd"]}),
+        serde_json::json!({"urls": ["http://169.254.169.254/latest/meta-data/"]}),
+        serde_json::json!({}),
+    ] {
+        let r = client
+            .post(&crawl)
+            .bearer_auth(token)
+            .json(&bad)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 400, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn an_allowed_crawl_request_runs_and_its_pages_are_answered() {
+    let (site, base) = site();
+    let data = tempfile::tempdir().expect("data");
+    let data = data.path();
+    cited_ok(
+        data,
+        &["crawl", &format!("{base}/index.html"), "--delay-ms", "0"],
+    );
+    std::fs::write(
+        site.path().join("fog.html"),
+        "<html><head><title>Fog</title></head><body><h1>Fog</h1>\
+         <p>In fog the foghorn sounds twice a minute.</p></body></html>",
+    )
+    .expect("fog");
+    let token = "another-token";
+    let server = Server::start_with_env(
+        data,
+        &["--allow-private-crawl"],
+        &[("CITED_ADMIN_TOKEN", token)],
+    );
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/crawl", server.base))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"urls": [format!("{base}/fog.html")]}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 202);
+    let crawl = wait_for_job(&server.base, "crawl").await;
+    assert_eq!(crawl["state"], "done", "{crawl}");
+    let index = wait_for_job(&server.base, "index").await;
+    assert_eq!(index["state"], "done", "{index}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let answer: Value = reqwest::get(format!(
+            "{}/api/answer?q=How+often+does+the+foghorn+sound%3F",
+            server.base
+        ))
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("json");
+        if answer["answer"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("twice a minute")
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{answer}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

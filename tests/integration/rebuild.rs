@@ -1,0 +1,287 @@
+//! Rebuild jobs: a new index generation built beside the one in service and switched atomically —
+//! under continuous query load, killed midway, and triggered by a change of embedding model.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use cited::serve::dto::AnswerResponse;
+
+use crate::common::{cited_command, cited_json, cited_ok, python_docs, serve_dir, Server};
+
+/// A fresh crawl of part of the Python docs, in its own data directory (rebuilds change it).
+fn crawl_docs(pages: &str) -> tempfile::TempDir {
+    let addr = serve_dir(&python_docs());
+    let data = tempfile::tempdir().expect("data");
+    cited_ok(
+        data.path(),
+        &[
+            "crawl",
+            &format!("http://{addr}/glossary.html"),
+            "--delay-ms",
+            "0",
+            "--per-host",
+            "4",
+            "--max-pages",
+            pages,
+        ],
+    );
+    data
+}
+
+fn generation_dirs(data: &Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(data)
+        .expect("data dir")
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(String::from))
+        .filter(|n| n.starts_with("gen-") || n == "index")
+        .collect();
+    out.sort();
+    out
+}
+
+#[derive(serde::Deserialize)]
+struct Report {
+    from: u64,
+    to: u64,
+    pages: u64,
+    chunks: u64,
+}
+
+#[test]
+fn queries_never_fail_while_rebuilds_switch_generations() {
+    let data = crawl_docs("120");
+    let data = data.path();
+    let server = Server::start(data);
+    let stop = Arc::new(AtomicBool::new(false));
+    let served = Arc::new(AtomicU64::new(0));
+    let failures = Arc::new(Mutex::new(Vec::<String>::new()));
+    let generations = Arc::new(Mutex::new(std::collections::BTreeSet::new()));
+    let clients: Vec<_> = (0..4)
+        .map(|i| {
+            let (base, stop, served, failures, generations) = (
+                server.base.clone(),
+                stop.clone(),
+                served.clone(),
+                failures.clone(),
+                generations.clone(),
+            );
+            std::thread::spawn(move || {
+                let client = reqwest::blocking::Client::new();
+                let questions = [
+                    "What is the global interpreter lock?",
+                    "What is a decorator?",
+                    "What is a generator?",
+                ];
+                let mut n = i;
+                while !stop.load(Ordering::Relaxed) {
+                    n += 1;
+                    let q = questions[n % questions.len()];
+                    let outcome = client
+                        .get(format!("{base}/api/answer"))
+                        .query(&[("q", q)])
+                        .send()
+                        .and_then(|r| r.error_for_status())
+                        .and_then(|r| r.json::<AnswerResponse>());
+                    match outcome {
+                        Ok(a) if !a.sentences.is_empty() => {
+                            served.fetch_add(1, Ordering::Relaxed);
+                            generations.lock().expect("gens").insert(a.generation);
+                        }
+                        Ok(a) => failures
+                            .lock()
+                            .expect("f")
+                            .push(format!("empty answer to {q} (generation {})", a.generation)),
+                        Err(e) => failures.lock().expect("f").push(format!("{q}: {e}")),
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    for expected in [1, 2] {
+        let report: Report = cited_json(data, &["rebuild", "--json"]);
+        assert_eq!((report.from, report.to), (expected - 1, expected));
+        assert!(
+            report.pages > 100 && report.chunks > 1000,
+            "{}/{}",
+            report.pages,
+            report.chunks
+        );
+        // The server switches within a second or so.
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !generations.lock().expect("gens").contains(&expected) {
+            assert!(
+                Instant::now() < deadline,
+                "the server never served generation {expected}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.join().expect("client");
+    }
+    let failures = failures.lock().expect("f");
+    let served = served.load(Ordering::Relaxed);
+    eprintln!(
+        "answered {served} questions during two rebuilds, {} failed",
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
+    assert!(served > 20, "only {served} answers");
+    assert_eq!(
+        *generations.lock().expect("gens"),
+        [0, 1, 2].into_iter().collect(),
+        "answers record the generation they came from"
+    );
+    // The old generations go once no reader holds them (the server lets go of them after switching).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let dirs = generation_dirs(data);
+        if dirs == ["gen-2"] {
+            break;
+        }
+        assert!(Instant::now() < deadline, "old generations left: {dirs:?}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+#[test]
+fn a_rebuild_killed_midway_leaves_the_current_generation_serving() {
+    let data = crawl_docs("120");
+    let data = data.path();
+    let question = "What is the global interpreter lock?";
+    let before: AnswerResponse = cited_json(data, &["ask", question, "--json"]);
+    assert!(!before.sentences.is_empty());
+    for delay_ms in [30, 150, 400, 900] {
+        let mut child = cited_command(data)
+            .args(["rebuild"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start rebuild");
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = Command::new("kill")
+            .args(["-9", &child.id().to_string()])
+            .status();
+        let _ = child.wait();
+        let after: AnswerResponse = cited_json(data, &["ask", question, "--json"]);
+        assert_eq!(
+            after.generation, 0,
+            "killed after {delay_ms} ms: still generation 0"
+        );
+        assert_eq!(after.answer, before.answer, "killed after {delay_ms} ms");
+    }
+    // The next rebuild starts clean: it clears what the killed ones left and switches.
+    let report: Report = cited_json(data, &["rebuild", "--json"]);
+    assert_eq!(report.from, 0);
+    let after: AnswerResponse = cited_json(data, &["ask", question, "--json"]);
+    assert_eq!(after.generation, report.to);
+    assert_eq!(after.answer, before.answer, "same pages, same answer");
+    assert_eq!(generation_dirs(data), [format!("gen-{}", report.to)]);
+}
+
+fn model_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/models/all-MiniLM-L6-v2");
+    assert!(
+        dir.join("model.safetensors").exists(),
+        "run scripts/fetch-model"
+    );
+    dir
+}
+
+#[derive(serde::Deserialize)]
+struct Stats {
+    generation: u64,
+    chunks: u64,
+    vectors: u64,
+    model: Option<String>,
+}
+
+/// A different embedding model (here the same weights under another name, which is another model id)
+/// builds a new generation instead of mixing vectors or re-embedding in place.
+#[test]
+fn a_model_change_builds_a_new_generation() {
+    let site = tempfile::tempdir().expect("site");
+    std::fs::write(
+        site.path().join("index.html"),
+        "<html><head><title>Ferrets</title></head><body><h1>Ferrets</h1>\
+         <p>Ferrets sleep about fourteen hours a day, mostly in dark burrows.</p>\
+         <p>Ferrets are obligate carnivores and must eat meat.</p></body></html>",
+    )
+    .expect("page");
+    let addr = serve_dir(site.path());
+    let data = tempfile::tempdir().expect("data");
+    let data = data.path();
+    let model_a = model_dir();
+    let models = tempfile::tempdir().expect("models");
+    let model_b = models.path().join("minilm-renamed");
+    std::os::unix::fs::symlink(&model_a, &model_b).expect("symlink");
+    let (a, b) = (
+        model_a.to_str().expect("utf-8"),
+        model_b.to_str().expect("utf-8"),
+    );
+    cited_ok(
+        data,
+        &[
+            "--model-dir",
+            a,
+            "crawl",
+            &format!("http://{addr}/index.html"),
+            "--delay-ms",
+            "0",
+        ],
+    );
+    let first: Stats = cited_json(data, &["--model-dir", a, "stats", "--json"]);
+    assert_eq!(first.generation, 0);
+    assert_eq!(first.vectors, first.chunks);
+    let out = cited_command(data)
+        .args(["--model-dir", b, "index"])
+        .output()
+        .expect("index");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("embedding model changed"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let second: Stats = cited_json(data, &["--model-dir", b, "stats", "--json"]);
+    assert_eq!(second.generation, 1);
+    assert_eq!(
+        second.vectors, second.chunks,
+        "every passage embedded by the new model"
+    );
+    let model = second.model.expect("model");
+    assert!(model.starts_with("minilm-renamed/"), "{model}");
+    let answer: AnswerResponse = cited_json(
+        data,
+        &[
+            "--model-dir",
+            b,
+            "ask",
+            "--mode",
+            "dense",
+            "When do ferrets rest?",
+            "--json",
+        ],
+    );
+    assert_eq!(answer.generation, 1);
+    assert!(
+        answer.answer.contains("fourteen hours"),
+        "{}",
+        answer.answer
+    );
+}
