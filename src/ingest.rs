@@ -102,24 +102,47 @@ pub fn parse_seeds(raw: &[String]) -> Result<Vec<Url>> {
     Ok(seeds)
 }
 
-/// Crawls from `seeds` (or resumes the frontier) into the page store. With `refresh`, every URL
-/// known to the frontier is visited again first: stored pages conditionally (ETag/Last-Modified), so
-/// an unchanged page costs a 304; pages now gone (404/410) or moved (redirect) leave the store.
+/// Which known pages a crawl visits again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refresh {
+    /// None: only new URLs (and what a stopped crawl left queued).
+    No,
+    /// Every URL the frontier knows.
+    All,
+    /// The stored pages whose revisit interval has passed (see [`PageStore::due`]).
+    Due,
+}
+
+/// Crawls from `seeds` (or resumes the frontier) into the page store. A refresh visits known pages
+/// again first: stored pages conditionally (ETag/Last-Modified), so an unchanged page costs a 304;
+/// pages now gone (404/410) or moved (redirect) leave the store.
 pub async fn crawl(
     data: &DataDir,
     seeds: &[Url],
     config: CrawlConfig,
-    refresh: bool,
+    refresh: Refresh,
     progress: &(dyn Fn(&CrawlStats) + Sync),
 ) -> Result<CrawlStats> {
     data.ensure()
         .with_context(|| format!("cannot create data directory {}", data.root().display()))?;
     let frontier =
         Arc::new(Frontier::open(&data.store_path()).context("cannot open the crawl frontier")?);
-    if refresh {
-        frontier.requeue_all()?;
+    match refresh {
+        Refresh::No => {}
+        Refresh::All => {
+            frontier.requeue_all()?;
+        }
+        Refresh::Due => {
+            let store =
+                PageStore::open(&data.store_path()).context("cannot open the page store")?;
+            frontier.requeue(&store.due(chrono::Utc::now())?)?;
+        }
     }
     if seeds.is_empty() && frontier.counts()?.queued == 0 {
+        if refresh == Refresh::Due {
+            // Nothing is due yet: a quiet no-op for the schedule.
+            return Ok(CrawlStats::default());
+        }
         bail!("nothing to crawl: give a seed URL (the frontier has no queued URLs to resume)");
     }
     let store =

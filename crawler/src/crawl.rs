@@ -37,6 +37,8 @@ pub struct CrawlConfig {
     pub per_host: usize,
     pub concurrency: usize,
     pub fetch: FetchConfig,
+    /// Seed from the seed hosts' sitemaps (robots.txt `Sitemap:` lines, else `/sitemap.xml`).
+    pub sitemaps: bool,
 }
 
 impl Default for CrawlConfig {
@@ -49,6 +51,7 @@ impl Default for CrawlConfig {
             per_host: 1,
             concurrency: 16,
             fetch: FetchConfig::default(),
+            sitemaps: true,
         }
     }
 }
@@ -118,6 +121,8 @@ pub struct CrawlStats {
     /// Stored pages dropped because they are gone (404/410) or moved (redirect).
     pub removed: u64,
     pub noindex: u64,
+    /// URLs new to the frontier that came from sitemaps.
+    pub sitemap_urls: u64,
     pub queued: u64,
     pub in_flight: u64,
     pub robots_disallowed: u64,
@@ -212,6 +217,19 @@ impl Crawler {
             scope: ScopeRules::new(self.config.scope, &scope_seeds),
         });
 
+        let mut queued = queued;
+        let mut sitemap_urls = 0;
+        if self.config.sitemaps {
+            let (added, newest) = self.seed_from_sitemaps(&shared, &scope_seeds).await?;
+            sitemap_urls = added.len() as u64;
+            queued.extend(added.into_iter().map(|(url, depth)| Entry {
+                url,
+                depth,
+                attempts: 0,
+            }));
+            // Pages the sitemaps say changed most recently go first; the rest keep their order.
+            queued.sort_by_key(|e| std::cmp::Reverse(newest.get(&e.url).copied()));
+        }
         let mut hosts: HashMap<String, Host> = HashMap::new();
         let mut order: Vec<String> = Vec::new();
         for entry in queued {
@@ -224,6 +242,7 @@ impl Crawler {
         let mut fetched_total = counts.fetched;
         let mut stats = CrawlStats {
             queued: counts.queued,
+            sitemap_urls,
             ..CrawlStats::default()
         };
         let mut tasks: JoinSet<(Entry, Outcome)> = JoinSet::new();
@@ -313,6 +332,47 @@ impl Crawler {
         stats.elapsed_ms = started.elapsed().as_millis() as u64;
         progress(&stats);
         Ok(stats)
+    }
+
+    /// Reads the sitemaps of the seeds' hosts; adds their in-scope URLs to the frontier. Returns
+    /// the URLs that were new, and the `lastmod` of every listed URL that has one.
+    async fn seed_from_sitemaps(
+        &self,
+        shared: &Shared,
+        seeds: &[Url],
+    ) -> Result<(Vec<(Url, u32)>, HashMap<Url, DateTime<Utc>>), CrawlError> {
+        let mut roots = Vec::new();
+        let mut origins = std::collections::HashSet::new();
+        for seed in seeds {
+            if !origins.insert(seed.origin().ascii_serialization()) || origins.len() > 20 {
+                continue;
+            }
+            let rules = shared.robots.rules(seed).await;
+            let listed: Vec<Url> = rules
+                .sitemaps()
+                .iter()
+                .filter_map(|s| crate::normalize(s, Some(seed)).ok())
+                .collect();
+            if listed.is_empty() {
+                roots.extend(seed.join("/sitemap.xml").ok());
+            } else {
+                roots.extend(listed);
+            }
+        }
+        let listed: Vec<crate::sitemap::SitemapUrl> =
+            crate::sitemap::discover(&shared.fetcher, roots)
+                .await
+                .into_iter()
+                .filter(|u| shared.scope.allows(&u.url))
+                .collect();
+        let newest = listed
+            .iter()
+            .filter_map(|u| Some((u.url.clone(), u.lastmod?)))
+            .collect();
+        let entries: Vec<(Url, u32)> = listed.into_iter().map(|u| (u.url, 1)).collect();
+        let frontier = self.frontier.clone();
+        let added = blocking(move || frontier.add(&entries)).await?;
+        Ok((added, newest))
     }
 
     fn host_delay(&self, shared: &Shared, url: &Url) -> Duration {

@@ -155,6 +155,21 @@ impl Frontier {
         Ok(n as u64)
     }
 
+    /// Queues the given URLs for a revisit; returns how many were known.
+    pub fn requeue(&self, urls: &[String]) -> Result<u64, CrawlError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut n = 0;
+        for url in urls {
+            n += tx.execute(
+                "UPDATE frontier SET state = ?1, fetched = 0, attempts = 0 WHERE url = ?2",
+                params![QUEUED, url],
+            )?;
+        }
+        tx.commit()?;
+        Ok(n as u64)
+    }
+
     /// Records one more failed attempt at `url`, which stays queued.
     pub fn bump_attempts(&self, url: &Url) -> Result<(), CrawlError> {
         self.conn().execute(

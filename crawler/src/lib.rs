@@ -11,6 +11,7 @@ pub mod extract;
 pub mod fetch;
 pub mod frontier;
 pub mod robots;
+pub mod sitemap;
 pub mod url_norm;
 
 pub use crawl::{CrawlConfig, CrawlStats, Crawler, Page, PageSink, SinkOutcome};

@@ -450,6 +450,79 @@ async fn resume_continues_a_stopped_crawl_without_refetching() {
         41,
         "41 distinct pages in all"
     );
-    let page_requests = site.count() - site.requests("/robots.txt").len();
+    let page_requests =
+        site.count() - site.requests("/robots.txt").len() - site.requests("/sitemap.xml").len();
     assert_eq!(page_requests, 41, "no page fetched twice");
+}
+
+/// Sitemaps from robots.txt: an index pointing at a gzipped sitemap and at one that points back at
+/// the index (a loop); pages linked from nowhere are crawled, newest `lastmod` first, out-of-scope
+/// entries left alone.
+#[tokio::test]
+async fn sitemaps_seed_the_crawl_newest_first() {
+    let origin: Arc<std::sync::OnceLock<String>> = Arc::default();
+    let o = origin.clone();
+    let (base, site) = serve(move |path, _| {
+        let host = o.get().expect("origin set before the crawl").clone();
+        let xml = |body: &str| {
+            (
+                [(header::CONTENT_TYPE, "application/xml")],
+                body.replace("HOST", &host),
+            )
+                .into_response()
+        };
+        match path {
+            "/robots.txt" => "User-agent: *\nAllow: /\nSitemap: /maps/index.xml\n".into_response(),
+            "/maps/index.xml" => xml(
+                "<sitemapindex><sitemap><loc>HOST/maps/a.xml.gz</loc></sitemap>\
+                 <sitemap><loc>HOST/maps/b.xml</loc></sitemap></sitemapindex>",
+            ),
+            "/maps/a.xml.gz" => {
+                let body = "<urlset><url><loc>HOST/old</loc><lastmod>2020-01-01</lastmod></url>\
+                     <url><loc>HOST/newest</loc><lastmod>2026-11-01</lastmod></url>\
+                     <url><loc>http://elsewhere.example/x</loc></url></urlset>"
+                    .replace("HOST", &host);
+                let mut gz = Vec::new();
+                {
+                    use std::io::Write;
+                    let mut e = flate2::write::GzEncoder::new(&mut gz, flate2::Compression::fast());
+                    e.write_all(body.as_bytes()).expect("gzip");
+                }
+                ([(header::CONTENT_TYPE, "application/gzip")], gz).into_response()
+            }
+            "/maps/b.xml" => xml(
+                "<sitemapindex><sitemap><loc>HOST/maps/index.xml</loc></sitemap>\
+                 <sitemap><loc>HOST/maps/c.xml</loc></sitemap></sitemapindex>",
+            ),
+            "/maps/c.xml" => xml(
+                "<urlset><url><loc>HOST/middle</loc><lastmod>2024-06-01</lastmod></url></urlset>",
+            ),
+            "/" => html("<p>Home page with no links.</p>"),
+            "/old" | "/newest" | "/middle" => html(&format!("<p>Page {path}.</p>")),
+            _ => not_found(),
+        }
+    })
+    .await;
+    origin
+        .set(base.as_str().trim_end_matches('/').to_string())
+        .expect("set once");
+    let config = CrawlConfig {
+        concurrency: 1,
+        ..config()
+    };
+    let (stats, sink, _dir) = crawl(&base, config).await;
+    assert_eq!(stats.sitemap_urls, 3, "{stats:?}");
+    let urls = sink.urls();
+    for page in ["/old", "/newest", "/middle"] {
+        assert!(
+            urls.iter().any(|u| u.ends_with(page)),
+            "{page} not crawled: {urls:?}"
+        );
+    }
+    assert!(!urls.iter().any(|u| u.contains("elsewhere")));
+    // Each sitemap fetched once, despite the loop.
+    assert_eq!(site.requests("/maps/index.xml").len(), 1);
+    // Newest first.
+    let at = |p: &str| site.requests(p)[0];
+    assert!(at("/newest") < at("/middle") && at("/middle") < at("/old"));
 }

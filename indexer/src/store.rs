@@ -13,6 +13,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::IndexError;
 
+/// A new page is revisited after a day; the interval doubles while it does not change (at most 30
+/// days) and halves when it does (at least an hour).
+pub const REVISIT_DEFAULT_SECS: i64 = 24 * 3600;
+pub const REVISIT_MIN_SECS: i64 = 3600;
+pub const REVISIT_MAX_SECS: i64 = 30 * 24 * 3600;
+
 /// The stable id of a stored page.
 pub type DocId = u64;
 
@@ -118,12 +124,15 @@ impl PageStore {
             CREATE INDEX IF NOT EXISTS pages_hash ON pages(content_hash);
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
         )?;
-        // Added after the first release: when the content last changed (NULL: at `fetched_at`).
-        let has_changed_at: bool = conn
-            .prepare("SELECT 1 FROM pragma_table_info('pages') WHERE name = 'changed_at'")?
-            .exists([])?;
-        if !has_changed_at {
-            conn.execute("ALTER TABLE pages ADD COLUMN changed_at TEXT", [])?;
+        // Added after the first release: when the content last changed (NULL: at `fetched_at`),
+        // and the page's revisit interval in seconds (NULL: the default).
+        for (column, kind) in [("changed_at", "TEXT"), ("revisit_secs", "INTEGER")] {
+            let present: bool = conn
+                .prepare("SELECT 1 FROM pragma_table_info('pages') WHERE name = ?1")?
+                .exists([column])?;
+            if !present {
+                conn.execute(&format!("ALTER TABLE pages ADD COLUMN {column} {kind}"), [])?;
+            }
         }
         Ok(Self {
             conn: Mutex::new(conn),
@@ -151,8 +160,17 @@ impl PageStore {
         let outcome = match existing {
             Some((id, hash)) if hash == page.content_hash => {
                 tx.execute(
-                    "UPDATE pages SET fetched_at = ?2, etag = ?3, last_modified = ?4, status = ?5 WHERE id = ?1",
-                    params![id, fetched_at, page.etag, page.last_modified, page.status],
+                    "UPDATE pages SET fetched_at = ?2, etag = ?3, last_modified = ?4, status = ?5,
+                     revisit_secs = MIN(COALESCE(revisit_secs, ?6) * 2, ?7) WHERE id = ?1",
+                    params![
+                        id,
+                        fetched_at,
+                        page.etag,
+                        page.last_modified,
+                        page.status,
+                        REVISIT_DEFAULT_SECS,
+                        REVISIT_MAX_SECS
+                    ],
                 )?;
                 Upsert::Unchanged(id as DocId)
             }
@@ -160,10 +178,12 @@ impl PageStore {
                 tx.execute(
                     "UPDATE pages SET requested_url = ?2, status = ?3, fetched_at = ?4, content_hash = ?5, etag = ?6,
                      last_modified = ?7, title = ?8, text = ?9, sections = ?10, outlinks = ?11, canonical = ?12,
-                     truncated = ?13, changed_at = ?4 WHERE id = ?1",
+                     truncated = ?13, changed_at = ?4,
+                     revisit_secs = MAX(COALESCE(revisit_secs, ?14) / 2, ?15) WHERE id = ?1",
                     params![
                         id, page.requested_url, page.status, fetched_at, page.content_hash, page.etag,
-                        page.last_modified, page.title, page.text, sections, outlinks, page.canonical, page.truncated
+                        page.last_modified, page.title, page.text, sections, outlinks, page.canonical, page.truncated,
+                        REVISIT_DEFAULT_SECS, REVISIT_MIN_SECS
                     ],
                 )?;
                 Upsert::Updated(id as DocId)
@@ -250,8 +270,9 @@ impl PageStore {
         let at = at.to_rfc3339();
         let conn = self.conn();
         let n = conn.execute(
-            "UPDATE pages SET fetched_at = ?2 WHERE url = ?1",
-            params![url, at],
+            "UPDATE pages SET fetched_at = ?2, revisit_secs = MIN(COALESCE(revisit_secs, ?3) * 2, ?4)
+             WHERE url = ?1",
+            params![url, at, REVISIT_DEFAULT_SECS, REVISIT_MAX_SECS],
         )?;
         conn.execute(
             "INSERT INTO meta (key, value) VALUES ('last_fetch', ?1) ON CONFLICT(key) DO UPDATE SET value = ?1",
@@ -288,6 +309,34 @@ impl PageStore {
             })
         })
         .transpose()
+    }
+
+    /// URLs of the pages due for a revisit at `now`: each page's interval starts at a day, doubles
+    /// each time a revisit finds it unchanged (up to 30 days) and halves each time it changed (down
+    /// to an hour), so pages that change often are revisited sooner.
+    pub fn due(&self, now: DateTime<Utc>) -> Result<Vec<String>, IndexError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT url, fetched_at, revisit_secs FROM pages")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (url, fetched, secs) = row?;
+            let Ok(fetched) = DateTime::parse_from_rfc3339(&fetched) else {
+                out.push(url);
+                continue;
+            };
+            let interval = chrono::Duration::seconds(secs.unwrap_or(REVISIT_DEFAULT_SECS));
+            if fetched.with_timezone(&Utc) + interval <= now {
+                out.push(url);
+            }
+        }
+        Ok(out)
     }
 
     /// Removes the page stored under `url`; returns whether one was.
@@ -410,6 +459,42 @@ mod tests {
             canonical: None,
             truncated: false,
         }
+    }
+
+    #[test]
+    fn revisit_intervals_adapt_to_how_often_a_page_changes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = PageStore::open(&dir.path().join("s.sqlite")).expect("open");
+        let t0 = Utc::now();
+        let hours = |h: i64| t0 + chrono::Duration::hours(h);
+        let mut page = record("https://a/1", "one");
+        page.fetched_at = t0;
+        store.upsert(&page).expect("insert");
+        assert!(store.due(hours(23)).expect("due").is_empty());
+        assert_eq!(store.due(hours(25)).expect("due"), ["https://a/1"]);
+        // Unchanged at the revisit: the interval doubles (2 days), then (304) 4 days.
+        store.upsert(&page).expect("unchanged");
+        assert!(store.due(hours(47)).expect("due").is_empty());
+        store.touch("https://a/1", t0).expect("touch");
+        assert!(store.due(hours(95)).expect("due").is_empty());
+        assert_eq!(store.due(hours(97)).expect("due").len(), 1);
+        // Changed: halves (2 days).
+        let mut changed = record("https://a/1", "two");
+        changed.fetched_at = t0;
+        store.upsert(&changed).expect("changed");
+        assert!(store.due(hours(47)).expect("due").is_empty());
+        assert_eq!(store.due(hours(49)).expect("due").len(), 1);
+        // Bounded: never under an hour.
+        for i in 0..20 {
+            let mut p = record("https://a/1", &format!("v{i}"));
+            p.fetched_at = t0;
+            store.upsert(&p).expect("change");
+        }
+        assert!(store
+            .due(t0 + chrono::Duration::minutes(59))
+            .expect("due")
+            .is_empty());
+        assert_eq!(store.due(hours(1)).expect("due").len(), 1);
     }
 
     #[test]

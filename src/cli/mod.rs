@@ -232,10 +232,17 @@ pub struct CrawlArgs {
     /// Do not update the index after crawling.
     #[arg(long)]
     pub no_index: bool,
+    /// Do not read the seed hosts' sitemaps (robots.txt `Sitemap:` lines, else `/sitemap.xml`).
+    #[arg(long)]
+    pub no_sitemaps: bool,
     /// Revisit every known page (conditional GET: unchanged pages cost a 304), drop pages that are
     /// gone (404/410) or moved, re-index what changed, and follow new links.
     #[arg(long)]
     pub refresh: bool,
+    /// Revisit only the pages that are due: each page's interval starts at a day, doubles while
+    /// it does not change (up to 30 days) and halves when it does (down to an hour).
+    #[arg(long, conflicts_with = "refresh")]
+    pub refresh_due: bool,
 }
 
 impl CrawlArgs {
@@ -258,6 +265,7 @@ impl CrawlArgs {
             per_host: self.per_host,
             concurrency: self.concurrency,
             fetch,
+            sitemaps: !self.no_sitemaps,
         })
     }
 }
@@ -392,7 +400,12 @@ async fn crawl(
     let config = args.config()?;
     let bar = output::spinner();
     let job = crate::jobs::Job::start(data, "crawl");
-    let stats = ingest::crawl(data, &seeds, config, args.refresh, &|s| {
+    let refresh = match (args.refresh, args.refresh_due) {
+        (true, _) => ingest::Refresh::All,
+        (false, true) => ingest::Refresh::Due,
+        _ => ingest::Refresh::No,
+    };
+    let stats = ingest::crawl(data, &seeds, config, refresh, &|s| {
         bar.set_message(output::crawl_progress(s));
         job.progress("crawling", s.fetched, s.fetched + s.queued);
     })

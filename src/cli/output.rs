@@ -60,7 +60,7 @@ pub fn crawl_progress(s: &CrawlStats) -> String {
 pub fn crawl_summary(s: &CrawlStats) -> String {
     format!(
         "crawled {} pages in {:.1}s ({:.1} pages/s): {} stored, {} unchanged, {} not modified (304), {} removed (gone or moved), {} duplicates, {} noindex\n\
-         skipped: {} disallowed by robots.txt, {} waiting on an unavailable robots.txt, {} unsupported type, \
+         {} URLs from sitemaps; skipped: {} disallowed by robots.txt, {} waiting on an unavailable robots.txt, {} unsupported type, \
          {} redirected out of scope; {} truncated, {} retried after 429/503, {} errors; {} still queued",
         s.fetched,
         s.elapsed_ms as f64 / 1000.0,
@@ -71,6 +71,7 @@ pub fn crawl_summary(s: &CrawlStats) -> String {
         s.removed,
         s.duplicates,
         s.noindex,
+        s.sitemap_urls,
         s.robots_disallowed,
         s.robots_unavailable,
         s.unsupported,

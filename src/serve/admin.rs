@@ -158,7 +158,11 @@ pub(super) async fn crawl(
         settings,
         seeds,
         config,
-        request.refresh,
+        if request.refresh {
+            crate::ingest::Refresh::All
+        } else {
+            crate::ingest::Refresh::No
+        },
     ));
     started("crawl")
 }
@@ -170,7 +174,7 @@ pub async fn crawl_and_index(
     settings: crate::config::Settings,
     seeds: Vec<Url>,
     config: crawler::CrawlConfig,
-    refresh: bool,
+    refresh: crate::ingest::Refresh,
 ) {
     let job = jobs::Job::start(&data, "crawl");
     let stats = crate::ingest::crawl(&data, &seeds, config, refresh, &|s| {

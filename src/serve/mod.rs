@@ -258,7 +258,7 @@ async fn recrawl(data: DataDir, settings: crate::config::Settings, every: Durati
             settings.clone(),
             Vec::new(),
             crawler::CrawlConfig::default(),
-            true,
+            crate::ingest::Refresh::Due,
         )
         .await;
     }

@@ -206,3 +206,37 @@ async fn an_allowed_crawl_request_runs_and_its_pages_are_answered() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// `serve --recrawl-every` revisits what is due on a schedule, recorded as a crawl job; right after a
+/// crawl nothing is due, so it fetches nothing (`crawl --refresh-due` alike).
+#[tokio::test]
+async fn the_recrawl_schedule_runs_and_revisits_only_what_is_due() {
+    let (_site, base) = site();
+    let data = tempfile::tempdir().expect("data");
+    let data = data.path();
+    cited_ok(
+        data,
+        &["crawl", &format!("{base}/index.html"), "--delay-ms", "0"],
+    );
+    let out = cited_ok(data, &["crawl", "--refresh-due", "--no-index"]);
+    assert!(out.starts_with("crawled 0 pages"), "{out}");
+    let first: Vec<Value> = cited_json(data, &["jobs", "--json"]);
+    let first_started = job(&first, "crawl").expect("crawl")["started_at"].clone();
+    let server = Server::start_with(data, &["--recrawl-every", "1s"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let jobs: Vec<Value> = reqwest::get(format!("{}/api/jobs", server.base))
+            .await
+            .expect("jobs")
+            .json()
+            .await
+            .expect("json");
+        let crawl = job(&jobs, "crawl").expect("crawl").clone();
+        if crawl["started_at"] != first_started && crawl["state"] == "done" {
+            assert_eq!(crawl["result"]["fetched"], 0, "{crawl}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no scheduled crawl: {jobs:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
