@@ -25,6 +25,17 @@ fn site() -> (tempfile::TempDir, String) {
     (site, format!("http://{addr}"))
 }
 
+/// The site, crawled and indexed into a fresh data directory: (site dir, base URL, data dir).
+fn crawled_site() -> (tempfile::TempDir, String, tempfile::TempDir) {
+    let (site, base) = site();
+    let data = tempfile::tempdir().expect("data");
+    cited_ok(
+        data.path(),
+        &["crawl", &format!("{base}/index.html"), "--delay-ms", "0"],
+    );
+    (site, base, data)
+}
+
 fn job<'a>(jobs: &'a [Value], kind: &str) -> Option<&'a Value> {
     jobs.iter().find(|j| j["kind"] == kind)
 }
@@ -48,13 +59,8 @@ async fn wait_for_job(base: &str, kind: &str) -> Value {
 
 #[tokio::test]
 async fn jobs_are_visible_and_admin_routes_need_the_token() {
-    let (_site, base) = site();
-    let data = tempfile::tempdir().expect("data");
+    let (_site, base, data) = crawled_site();
     let data = data.path();
-    cited_ok(
-        data,
-        &["crawl", &format!("{base}/index.html"), "--delay-ms", "0"],
-    );
     let jobs: Vec<Value> = cited_json(data, &["jobs", "--json"]);
     for kind in ["crawl", "index"] {
         let j = job(&jobs, kind).unwrap_or_else(|| panic!("no {kind} job: {jobs:?}"));
@@ -153,13 +159,8 @@ async fn jobs_are_visible_and_admin_routes_need_the_token() {
 
 #[tokio::test]
 async fn an_allowed_crawl_request_runs_and_its_pages_are_answered() {
-    let (site, base) = site();
-    let data = tempfile::tempdir().expect("data");
+    let (site, base, data) = crawled_site();
     let data = data.path();
-    cited_ok(
-        data,
-        &["crawl", &format!("{base}/index.html"), "--delay-ms", "0"],
-    );
     std::fs::write(
         site.path().join("fog.html"),
         "<html><head><title>Fog</title></head><body><h1>Fog</h1>\
@@ -211,13 +212,8 @@ async fn an_allowed_crawl_request_runs_and_its_pages_are_answered() {
 /// crawl nothing is due, so it fetches nothing (`crawl --refresh-due` alike).
 #[tokio::test]
 async fn the_recrawl_schedule_runs_and_revisits_only_what_is_due() {
-    let (_site, base) = site();
-    let data = tempfile::tempdir().expect("data");
+    let (_site, base, data) = crawled_site();
     let data = data.path();
-    cited_ok(
-        data,
-        &["crawl", &format!("{base}/index.html"), "--delay-ms", "0"],
-    );
     let out = cited_ok(data, &["crawl", "--refresh-due", "--no-index"]);
     assert!(out.starts_with("crawled 0 pages"), "{out}");
     let first: Vec<Value> = cited_json(data, &["jobs", "--json"]);
