@@ -212,7 +212,7 @@ async fn an_allowed_crawl_request_runs_and_its_pages_are_answered() {
 /// crawl nothing is due, so it fetches nothing (`crawl --refresh-due` alike).
 #[tokio::test]
 async fn the_recrawl_schedule_runs_and_revisits_only_what_is_due() {
-    let (_site, base, data) = crawled_site();
+    let (_site, _base, data) = crawled_site();
     let data = data.path();
     let out = cited_ok(data, &["crawl", "--refresh-due", "--no-index"]);
     assert!(out.starts_with("crawled 0 pages"), "{out}");
