@@ -72,9 +72,16 @@ impl Engine {
     pub fn open(data: &DataDir, settings: &crate::config::Settings) -> anyhow::Result<Self> {
         data.ensure()
             .with_context(|| format!("cannot create data directory {}", data.root().display()))?;
-        // One generation for the index and the vectors alike, even if a rebuild switches meanwhile.
-        let generation = data.generation();
-        let lease = crate::generation::Lease::take(data, generation)?;
+        // One generation for the index and the vectors alike, held before it is opened; if a rebuild
+        // switched between reading the number and taking the hold, take the new one (the old one
+        // may be on its way out).
+        let (generation, lease) = loop {
+            let generation = data.generation();
+            let lease = crate::generation::Lease::take(data, generation)?;
+            if data.generation() == generation {
+                break (generation, lease);
+            }
+        };
         let data = &data.pinned(generation);
         let index =
             LexicalIndex::open(&data.index_path()).context("cannot open the search index")?;
