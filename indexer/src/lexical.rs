@@ -183,6 +183,11 @@ pub struct LexicalIndex {
 }
 
 impl LexicalIndex {
+    /// The tantivy index itself (with cited's analyzer registered), for measuring the bare engine.
+    pub fn tantivy(&self) -> &Index {
+        &self.index
+    }
+
     /// Opens the index in `dir`, creating it if the directory holds none.
     pub fn open(dir: &Path) -> Result<Self, IndexError> {
         std::fs::create_dir_all(dir)?;
