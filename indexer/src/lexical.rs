@@ -286,13 +286,19 @@ impl LexicalIndex {
 
     /// Analyses `text` with the index's analyzer: the terms a query for it would look up.
     pub fn analyze(&self, text: &str) -> Vec<String> {
-        let mut analyzer = analyzer();
-        let mut stream = analyzer.token_stream(text);
-        let mut out = Vec::new();
-        while stream.advance() {
-            out.push(stream.token().text.clone());
+        // Building the analyzer (its stop-word set above all) costs more than analysing a
+        // sentence, and snippets analyse every sentence of every hit: one per thread.
+        thread_local! {
+            static ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(analyzer());
         }
-        out
+        ANALYZER.with_borrow_mut(|analyzer| {
+            let mut stream = analyzer.token_stream(text);
+            let mut out = Vec::new();
+            while stream.advance() {
+                out.push(stream.token().text.clone());
+            }
+            out
+        })
     }
 
     /// Returns the inverse document frequency of an analysed term in passage bodies (BM25's idf), or
