@@ -381,11 +381,23 @@ fn overlap(a: &HashSet<String>, b: &HashSet<String>) -> f32 {
 pub fn snippet(query: &QueryTerms, index: &LexicalIndex, hit: &SearchHit) -> String {
     const MAX_CHARS: usize = 320;
     let spans = sentence_spans(&hit.text);
+    // A sentence that contains no query term's first letters cannot contain the term: skip the
+    // analysis (tokenising and stemming every sentence of every hit is what searches spend most on).
+    let prefixes: Vec<String> = query
+        .terms
+        .iter()
+        .map(|(t, _)| t.chars().take(4).collect())
+        .collect();
     let best = spans
         .iter()
         .enumerate()
         .map(|(i, &(s, e))| {
-            let terms: HashSet<String> = index.analyze(&hit.text[s..e]).into_iter().collect();
+            let sentence = &hit.text[s..e];
+            let lower = sentence.to_lowercase();
+            if !prefixes.iter().any(|p| lower.contains(p.as_str())) {
+                return (i, 0.0);
+            }
+            let terms: HashSet<String> = index.analyze(sentence).into_iter().collect();
             (i, query.coverage(&terms, None))
         })
         .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
