@@ -259,25 +259,18 @@ impl Engine {
         let mode = self.mode(mode)?;
         let hits = self
             .retriever
-            .search(query, limit * OVERFETCH, mode)
+            .search_pages(query, limit, limit * OVERFETCH, mode)
             .map_err(anyhow::Error::from)?;
         let terms = extractive::QueryTerms::new(self.retriever.index(), query);
-        let mut seen = std::collections::HashSet::new();
-        let mut results = Vec::new();
-        for hit in hits {
-            if results.len() == limit {
-                break;
-            }
-            if !seen.insert(hit.url.clone()) {
-                continue;
-            }
-            results.push(SearchResult {
-                snippet: extractive::snippet(&terms, self.retriever.index(), &hit),
+        let results = hits
+            .into_iter()
+            .map(|hit| SearchResult {
+                snippet: extractive::snippet(&terms, &hit),
                 url: hit.url,
                 title: hit.title,
                 score: hit.score,
-            });
-        }
+            })
+            .collect();
         Ok(Timed {
             value: results,
             took_ms: started.elapsed().as_millis() as u64,
@@ -293,18 +286,10 @@ impl Engine {
         depth: usize,
         mode: Mode,
     ) -> anyhow::Result<Vec<(String, f32)>> {
-        let hits = self.retriever.search(query, depth * OVERFETCH, mode)?;
-        let mut seen = std::collections::HashSet::new();
-        let mut out = Vec::with_capacity(depth);
-        for hit in hits {
-            if out.len() == depth {
-                break;
-            }
-            if seen.insert(hit.url.clone()) {
-                out.push((hit.url, hit.score));
-            }
-        }
-        Ok(out)
+        let hits = self
+            .retriever
+            .search_pages(query, depth, depth * OVERFETCH, mode)?;
+        Ok(hits.into_iter().map(|hit| (hit.url, hit.score)).collect())
     }
 }
 

@@ -4,6 +4,8 @@
 //! `cargo build --release && cargo run --release --manifest-path bench/Cargo.toml` runs it all and
 //! writes `bench/results/latest.md` and SVG charts. Pages are counted on the test server's side.
 
+mod corpus;
+mod crawl;
 mod load;
 mod report;
 mod site;
@@ -14,27 +16,33 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use report::{CrawlRow, IndexRow, QueryRow, Report};
-use site::Site;
-
-/// Crawl rounds per tool, alternating tools, for medians.
-const ROUNDS: usize = 3;
+use report::{IndexRow, Report, ScaleRow};
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("spider-crawl") => spider_crawl(&args[1..]),
+        Some("spider-crawl") => crawl::spider_main(&args[1..]),
         Some("load") => load::main(&args[1..]),
-        None | Some("all") => run_all(&args[1.min(args.len())..]),
+        None => run_all(&[]),
+        Some(a) if a.starts_with("--") => run_all(&args),
+        Some("all") => run_all(&args[1..]),
         Some(other) => bail!("unknown command {other}: use `all` (default)"),
     }
 }
 
-/// Options of a full run (`--pages N`, `--quick`).
-struct Options {
-    pages: usize,
-    wget_pages: usize,
-    query_seconds: u64,
+/// Options of a full run (`--quick`, `--pages N`, `--sizes 10000,100000`).
+pub struct Options {
+    pub quick: bool,
+    /// Pages per host of the generated web.
+    pub pages: usize,
+    pub hosts: usize,
+    pub rounds: usize,
+    pub wget_pages: usize,
+    /// Pages of the Rust documentation crawled (a cap: the tree has ~49k).
+    pub docs_pages: usize,
+    pub query_seconds: u64,
+    /// Corpus sizes in chunks for the scaling run; the query suite runs on the one nearest 100k.
+    pub sizes: Vec<usize>,
 }
 
 fn options(args: &[String]) -> Options {
@@ -43,23 +51,35 @@ fn options(args: &[String]) -> Options {
         args.iter()
             .position(|a| a == name)
             .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
+            .cloned()
     };
+    let num = |name: &str| value(name).and_then(|v| v.parse().ok());
     Options {
-        pages: value("--pages").unwrap_or(if quick { 300 } else { 2000 }),
-        wget_pages: value("--wget-pages").unwrap_or(if quick { 100 } else { 500 }),
-        query_seconds: if quick { 3 } else { 10 },
+        quick,
+        pages: num("--pages").unwrap_or(if quick { 100 } else { 700 }),
+        hosts: 3,
+        rounds: num("--rounds").unwrap_or(if quick { 1 } else { 3 }),
+        wget_pages: num("--wget-pages").unwrap_or(if quick { 50 } else { 300 }),
+        docs_pages: num("--docs-pages").unwrap_or(if quick { 200 } else { 1500 }),
+        query_seconds: if quick { 3 } else { 8 },
+        sizes: value("--sizes")
+            .map(|v| v.split(',').filter_map(|s| s.parse().ok()).collect())
+            .unwrap_or(if quick {
+                vec![2_000, 10_000]
+            } else {
+                vec![10_000, 100_000, 1_000_000]
+            }),
     }
 }
 
-fn repo_root() -> PathBuf {
+pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("bench/ is inside the repository")
         .to_path_buf()
 }
 
-fn cited_bin() -> Result<PathBuf> {
+pub fn cited_bin() -> Result<PathBuf> {
     let bin = repo_root().join("target/release/cited");
     if !bin.exists() {
         bail!(
@@ -70,9 +90,15 @@ fn cited_bin() -> Result<PathBuf> {
     Ok(bin)
 }
 
+/// The all-MiniLM-L6-v2 weights (`scripts/fetch-model`), if fetched.
+fn model_dir() -> Option<PathBuf> {
+    let dir = repo_root().join("target/models/all-MiniLM-L6-v2");
+    dir.join("model.safetensors").exists().then_some(dir)
+}
+
 /// Runs `command` (pinned to `core` when the machine has more than one) under `/usr/bin/time`;
-/// returns wall time and peak RSS in MB.
-fn measured(command: Command, core: Option<usize>) -> Result<(Duration, f64, String)> {
+/// returns wall time, peak RSS in MB and what it printed.
+pub fn measured(command: Command, core: Option<usize>) -> Result<(Duration, f64, String)> {
     let mut argv: Vec<String> = vec![command.get_program().to_string_lossy().into_owned()];
     argv.extend(command.get_args().map(|a| a.to_string_lossy().into_owned()));
     let mut full = Command::new("/usr/bin/time");
@@ -85,6 +111,9 @@ fn measured(command: Command, core: Option<usize>) -> Result<(Duration, f64, Str
         if let Some(v) = v {
             full.env(k, v);
         }
+    }
+    if let Some(dir) = command.get_current_dir() {
+        full.current_dir(dir);
     }
     let started = Instant::now();
     let out = full
@@ -100,14 +129,17 @@ fn measured(command: Command, core: Option<usize>) -> Result<(Duration, f64, Str
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0.0);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    if !out.status.success() && !stderr.contains("Command terminated by signal") {
+        eprintln!("warning: {argv:?} exited with {}: {stderr}", out.status);
+    }
     Ok((took, rss_kb / 1024.0, stdout + &stderr))
 }
 
-fn cores() -> usize {
+pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     if v.is_empty() {
         0.0
@@ -119,233 +151,273 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn run_all(args: &[String]) -> Result<()> {
     let options = options(args);
     let cited = cited_bin()?;
-    let this = std::env::current_exe()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()?;
-    let scratch = tempfile_dir()?;
+    let scratch = std::env::temp_dir().join(format!("cited-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch)?;
     let mut report = Report::new(cores());
+    let started = Instant::now();
 
-    // The site, on its own core (core 0); crawlers on core 1.
-    let site = Site::new(options.pages, 7, Some(Duration::from_millis(50)));
-    let addr = runtime.block_on(site.clone().serve("127.0.0.2"))?;
-    let seed = format!("http://{addr}/");
-    eprintln!(
-        "site: {} pages at {seed}, lognormal latency (median 50 ms)",
-        site.reachable()
-    );
+    // Crawls: the generated web (politeness off, then on), a real documentation tree, wget.
+    let crawled = crawl::run(&runtime, &options, &cited, &scratch, &mut report)?;
+    eprintln!("[{:.0}s] crawls done", started.elapsed().as_secs_f64());
 
-    let concurrency = 64;
-    let mut samples: std::collections::BTreeMap<&str, Vec<(f64, f64, usize)>> = Default::default();
-    let mut cited_data = None;
-    for round in 0..ROUNDS {
-        for tool in ["cited", "spider"] {
-            site.reset();
-            let data = scratch.join(format!("crawl-{tool}-{round}"));
-            let command = match tool {
-                "cited" => {
-                    let mut c = Command::new(&cited);
-                    c.env("CITED_OFFLINE", "1")
-                        .arg("--data-dir")
-                        .arg(&data)
-                        .args([
-                            "crawl",
-                            &seed,
-                            "--delay-ms",
-                            "0",
-                            "--no-index",
-                            "--no-sitemaps",
-                        ])
-                        .args(["--per-host", &concurrency.to_string()])
-                        .args(["--concurrency", &concurrency.to_string()])
-                        .args(["--max-pages", &(options.pages + 1).to_string()]);
-                    cited_data = Some(data.clone());
-                    c
-                }
-                _ => {
-                    let mut c = Command::new(&this);
-                    c.args(["spider-crawl", &seed, &(options.pages + 1).to_string()])
-                        .arg(concurrency.to_string());
-                    c
-                }
-            };
-            let (took, rss, output) = measured(command, Some(1))?;
-            let (_, pages) = site.counts();
-            eprintln!(
-                "round {round}: {tool} fetched {pages} pages in {:.2} s, peak RSS {rss:.0} MB",
-                took.as_secs_f64()
-            );
-            if pages == 0 {
-                eprintln!("{output}");
-            }
-            samples
-                .entry(tool)
-                .or_default()
-                .push((pages as f64 / took.as_secs_f64(), rss, pages));
+    // Index the crawled web: lexical, then with embeddings (a copy of the same store).
+    index_crawled(&cited, &crawled, &scratch, &options, &mut report)?;
+    eprintln!("[{:.0}s] index done", started.elapsed().as_secs_f64());
+
+    // Hybrid queries on the embedded crawl.
+    let embedded = scratch.join("embedded");
+    if embedded.exists() {
+        let server = Server::start(&cited, &embedded, true)?;
+        for (endpoint, path) in [
+            ("search hybrid", "/api/search?mode=hybrid&q="),
+            ("answer hybrid", "/api/answer?mode=hybrid&q="),
+            ("search lexical", "/api/search?mode=lexical&q="),
+        ] {
+            let row = load::closed(&server.url(path), 32, options.query_seconds)?;
+            report.push_query(endpoint, "crawl", row);
         }
     }
-    // wget fetches one URL at a time: a smaller site, one round.
-    {
-        let small = Site::new(options.wget_pages, 7, Some(Duration::from_millis(50)));
-        let addr = runtime.block_on(small.clone().serve("127.0.0.3"))?;
-        let dir = scratch.join("wget");
-        std::fs::create_dir_all(&dir)?;
-        let mut c = Command::new("wget");
-        c.current_dir(&dir).args([
-            "--recursive",
-            "--level=inf",
-            "--no-directories",
-            "--delete-after",
-            "--quiet",
-            &format!("http://{addr}/"),
-        ]);
-        match measured(c, Some(1)) {
-            Ok((took, rss, _)) => {
-                let (_, pages) = small.counts();
-                eprintln!("wget fetched {pages} pages in {:.1} s", took.as_secs_f64());
-                samples.entry("wget").or_default().push((
-                    pages as f64 / took.as_secs_f64(),
-                    rss,
-                    pages,
-                ));
-            }
-            Err(e) => eprintln!("wget skipped: {e:#}"),
-        }
-    }
-    for (tool, runs) in &samples {
-        report.crawl.push(CrawlRow {
-            tool: tool.to_string(),
-            concurrency: if *tool == "wget" { 1 } else { concurrency },
-            runs: runs.len(),
-            pages: runs.iter().map(|r| r.2).max().unwrap_or(0),
-            pages_per_s: median(runs.iter().map(|r| r.0).collect()),
-            peak_rss_mb: median(runs.iter().map(|r| r.1).collect()),
-        });
-    }
 
-    // Index: the pages cited crawled, lexical (chunk + tantivy).
-    let data = cited_data.context("no cited crawl")?;
-    let mut c = Command::new(&cited);
-    c.env("CITED_OFFLINE", "1")
-        .arg("--data-dir")
-        .arg(&data)
-        .arg("index");
-    let (took, rss, output) = measured(c, None)?;
-    let chunks = output
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .windows(3)
-        .find(|w| w[1] == "chunks" && w[2] == "written,")
-        .and_then(|w| w[0].parse::<u64>().ok())
+    // Scaling: generated corpora of growing size, indexed by `cited index`, queried under load.
+    let target = options
+        .sizes
+        .iter()
+        .copied()
+        .min_by_key(|s| s.abs_diff(100_000))
         .unwrap_or(0);
-    report.index.push(IndexRow {
-        what: "lexical (chunk + tantivy), from the page store".into(),
-        pages: options.pages,
-        chunks,
-        seconds: took.as_secs_f64(),
-        peak_rss_mb: rss,
-    });
-    eprintln!("indexed {chunks} chunks in {:.2} s", took.as_secs_f64());
-
-    // Queries: the bare tantivy floor, then cited's endpoints under load from another process.
-    let queries = load::queries(64);
-    report.floor = Some(load::tantivy_floor(&data.join("index"), &queries)?);
-    let port = free_port()?;
-    let mut server = Command::new(&cited)
-        .env("CITED_OFFLINE", "1")
-        .arg("--data-dir")
-        .arg(&data)
-        .args([
-            "serve",
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-            "--max-concurrent",
-            "64",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let base = format!("http://127.0.0.1:{port}");
-    wait_for(&format!("127.0.0.1:{port}"))?;
-    for (endpoint, path) in [
-        ("search", "/api/search?mode=lexical&q="),
-        ("answer", "/api/answer?mode=lexical&q="),
-    ] {
-        for clients in [32, 128] {
-            let out = Command::new(&this)
-                .args([
-                    "load",
-                    &format!("{base}{path}"),
-                    &clients.to_string(),
-                    &options.query_seconds.to_string(),
-                ])
-                .output()?;
-            let row: QueryRow = serde_json::from_slice(&out.stdout)
-                .with_context(|| String::from_utf8_lossy(&out.stderr).to_string())?;
-            eprintln!(
-                "{endpoint} × {clients}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
-                row.rps, row.p50_ms, row.p99_ms, row.errors
-            );
-            report.query.push(QueryRow {
-                endpoint: endpoint.into(),
-                ..row
-            });
+    for &size in &options.sizes {
+        let data = scratch.join(format!("corpus-{size}"));
+        let pages = corpus::write(&data, size)?;
+        let mut c = Command::new(&cited);
+        c.env("CITED_OFFLINE", "1")
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("index");
+        let (took, rss, output) = measured(c, None)?;
+        let chunks = chunks_written(&output);
+        eprintln!(
+            "[{:.0}s] corpus {size}: {pages} pages, {chunks} chunks indexed in {:.1}s",
+            started.elapsed().as_secs_f64(),
+            took.as_secs_f64()
+        );
+        report.index.push(IndexRow {
+            what: format!("lexical, generated corpus ({size} chunks)"),
+            pages,
+            chunks,
+            seconds: took.as_secs_f64(),
+            peak_rss_mb: rss,
+        });
+        let floor = load::tantivy_floor(&data.join("index"), &load::queries(256))?;
+        let server = Server::start(&cited, &data, false)?;
+        let label = format!("{}k chunks", chunks / 1000);
+        let search = load::closed(
+            &server.url("/api/search?mode=lexical&q="),
+            32,
+            options.query_seconds,
+        )?;
+        if size == target {
+            report.floor = Some(floor.clone());
+            report.push_query("search", &label, search.clone());
+            for clients in [128, 256] {
+                let row = load::closed(
+                    &server.url("/api/search?mode=lexical&q="),
+                    clients,
+                    options.query_seconds,
+                )?;
+                report.push_query("search", &label, row);
+            }
+            for clients in [32, 128] {
+                let row = load::closed(
+                    &server.url("/api/answer?mode=lexical&q="),
+                    clients,
+                    options.query_seconds,
+                )?;
+                report.push_query("answer", &label, row);
+            }
+            // Open loop: requests sent on a fixed schedule whatever the server does, latency from the
+            // scheduled time (queueing included).
+            for rate in [search.rps * 0.5, search.rps * 0.8] {
+                let rate = (rate / 50.0).round() * 50.0;
+                let row = load::open(
+                    &server.url("/api/search?mode=lexical&q="),
+                    rate,
+                    options.query_seconds,
+                )?;
+                report.push_query("search (fixed rate)", &label, row);
+            }
         }
+        report.scale.push(ScaleRow {
+            chunks,
+            pages,
+            index_seconds: took.as_secs_f64(),
+            index_mb: dir_size(&data.join("index")) as f64 / 1e6,
+            floor_p50_ms: floor.p50_ms,
+            floor_p99_ms: floor.p99_ms,
+            search_rps: search.rps,
+            search_p50_ms: search.p50_ms,
+            search_p99_ms: search.p99_ms,
+        });
+        drop(server);
+        let _ = std::fs::remove_dir_all(&data);
     }
-    let _ = server.kill();
-    let _ = server.wait();
+    eprintln!("[{:.0}s] queries done", started.elapsed().as_secs_f64());
 
     let out = repo_root().join("bench/results");
     report.write(&out)?;
     println!("{}", std::fs::read_to_string(out.join("latest.md"))?);
     let _ = std::fs::remove_dir_all(&scratch);
+    eprintln!("[{:.0}s] all done", started.elapsed().as_secs_f64());
     Ok(())
 }
 
-fn tempfile_dir() -> Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("cited-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
-}
-
-fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
-fn wait_for(addr: &str) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(addr).is_err() {
-        if Instant::now() > deadline {
-            bail!("{addr} never came up");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Ok(())
-}
-
-/// The spider library (crates.io) crawling `url`, for comparison: `spider-crawl URL LIMIT CONCURRENCY`.
-fn spider_crawl(args: &[String]) -> Result<()> {
-    let [url, limit, concurrency] = args else {
-        bail!("spider-crawl URL LIMIT CONCURRENCY");
+/// Indexes the crawled web lexically, then a copy of its store with embeddings (when the model has
+/// been fetched).
+fn index_crawled(
+    cited: &Path,
+    crawled: &Path,
+    scratch: &Path,
+    options: &Options,
+    report: &mut Report,
+) -> Result<()> {
+    let pages = options.pages * options.hosts;
+    let embedded = scratch.join("embedded");
+    copy_dir(crawled, &embedded)?;
+    let mut c = Command::new(cited);
+    c.env("CITED_OFFLINE", "1")
+        .arg("--data-dir")
+        .arg(crawled)
+        .arg("index");
+    let (took, rss, output) = measured(c, None)?;
+    let chunks = chunks_written(&output);
+    eprintln!("indexed {chunks} chunks in {:.2} s", took.as_secs_f64());
+    report.index.push(IndexRow {
+        what: "lexical (chunk + tantivy), crawled web".into(),
+        pages,
+        chunks,
+        seconds: took.as_secs_f64(),
+        peak_rss_mb: rss,
+    });
+    let Some(model) = model_dir() else {
+        eprintln!("no model in target/models (scripts/fetch-model): embedding figures skipped");
+        let _ = std::fs::remove_dir_all(&embedded);
+        return Ok(());
     };
-    let limit: u32 = limit.parse()?;
-    let concurrency: usize = concurrency.parse()?;
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?
-        .block_on(async {
-            let mut website = spider::website::Website::new(url);
-            website
-                .with_limit(limit)
-                .with_concurrency_limit(Some(concurrency))
-                .with_respect_robots_txt(true)
-                .with_delay(0);
-            // Waits for the whole crawl (no output channel that could overflow).
-            website.crawl().await;
-            println!("{}", website.get_links().len());
-        });
+    let mut c = Command::new(cited);
+    c.env("CITED_OFFLINE", "1")
+        .arg("--data-dir")
+        .arg(&embedded)
+        .arg("--model-dir")
+        .arg(&model)
+        .arg("index");
+    let (took, rss, output) = measured(c, None)?;
+    let embedded_chunks = output
+        .lines()
+        .find_map(|l| l.strip_prefix("embedded "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    eprintln!(
+        "indexed and embedded {embedded_chunks} chunks in {:.2} s",
+        took.as_secs_f64()
+    );
+    report.index.push(IndexRow {
+        what: format!(
+            "lexical + embeddings (all-MiniLM-L6-v2, candle, {} cores)",
+            cores()
+        ),
+        pages,
+        chunks: embedded_chunks,
+        seconds: took.as_secs_f64(),
+        peak_rss_mb: rss,
+    });
     Ok(())
+}
+
+fn chunks_written(output: &str) -> u64 {
+    output
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .windows(3)
+        .find(|w| w[1] == "chunks" && w[2] == "written,")
+        .and_then(|w| w[0].parse::<u64>().ok())
+        .unwrap_or(0)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    let status = Command::new("cp").arg("-a").arg(from).arg(to).status()?;
+    anyhow::ensure!(status.success(), "cp -a {} failed", from.display());
+    Ok(())
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_size(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+/// `cited serve` on a free loopback port, stopped when dropped.
+pub struct Server {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Server {
+    fn start(cited: &Path, data: &Path, with_model: bool) -> Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let mut c = Command::new(cited);
+        c.env("CITED_OFFLINE", "1").arg("--data-dir").arg(data);
+        if with_model {
+            if let Some(model) = model_dir() {
+                c.arg("--model-dir").arg(model);
+            }
+        }
+        let child = c
+            .args([
+                "serve",
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+                "--max-concurrent",
+                "64",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let addr = format!("127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while std::net::TcpStream::connect(&addr).is_err() {
+            if Instant::now() > deadline {
+                bail!("{addr} never came up");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(Self {
+            child,
+            base: format!("http://{addr}"),
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -1,5 +1,5 @@
 //! The results: a markdown table with medians and ratios (`results/latest.md`), the raw figures
-//! (`results/latest.json`) and SVG charts.
+//! (`results/latest.json`) and SVG charts (crawl, query, scaling).
 
 use std::path::Path;
 
@@ -9,11 +9,18 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize)]
 pub struct CrawlRow {
+    pub site: String,
     pub tool: String,
-    pub concurrency: usize,
+    pub concurrency: String,
     pub runs: usize,
-    /// Distinct pages fetched, counted by the site's server.
+    /// Distinct HTML pages fetched, counted by the site's server.
     pub pages: usize,
+    /// Pages in this tool's first run's set and not in cited's first run's, or the reverse.
+    pub differ_from_cited: usize,
+    /// Pages fetched that robots.txt disallows.
+    pub disallowed: usize,
+    /// Shortest gap between two requests to one host, as the server saw it.
+    pub min_gap_ms: f64,
     pub pages_per_s: f64,
     pub peak_rss_mb: f64,
 }
@@ -27,9 +34,11 @@ pub struct IndexRow {
     pub peak_rss_mb: f64,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct QueryRow {
     pub endpoint: String,
+    pub corpus: String,
+    pub generator: String,
     pub clients: usize,
     pub requests: u64,
     pub errors: u64,
@@ -38,12 +47,25 @@ pub struct QueryRow {
     pub p99_ms: f64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct FloorRow {
     pub queries: u64,
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub qps_one_thread: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ScaleRow {
+    pub chunks: u64,
+    pub pages: usize,
+    pub index_seconds: f64,
+    pub index_mb: f64,
+    pub floor_p50_ms: f64,
+    pub floor_p99_ms: f64,
+    pub search_rps: f64,
+    pub search_p50_ms: f64,
+    pub search_p99_ms: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -53,6 +75,7 @@ pub struct Report {
     pub index: Vec<IndexRow>,
     pub floor: Option<FloorRow>,
     pub query: Vec<QueryRow>,
+    pub scale: Vec<ScaleRow>,
 }
 
 impl Report {
@@ -63,60 +86,101 @@ impl Report {
             index: Vec::new(),
             floor: None,
             query: Vec::new(),
+            scale: Vec::new(),
         }
+    }
+
+    pub fn push_query(&mut self, endpoint: &str, corpus: &str, row: QueryRow) {
+        self.query.push(QueryRow {
+            endpoint: endpoint.into(),
+            corpus: corpus.into(),
+            ..row
+        });
     }
 
     pub fn markdown(&self) -> String {
         let mut md = format!(
-            "# cited benchmarks\n\n{} cores; medians of alternating runs; pages counted by the test server.\n\n",
+            "# cited benchmarks\n\n{} cores; medians of alternating runs; pages counted by the test servers (lognormal latency, median 50 ms, on 127.0.0.x); crawlers pinned to another core than the sites.\n\n",
             self.cores
         );
-        md.push_str("## Crawl (generated site on 127.0.0.2, lognormal latency, median 50 ms; politeness off, robots.txt respected)\n\n");
-        md.push_str("| crawler | concurrency | runs | pages fetched | pages/s | × cited | peak RSS MB |\n|---|---|---|---|---|---|---|\n");
-        let cited = self
-            .crawl
-            .iter()
-            .find(|r| r.tool == "cited")
-            .map_or(1.0, |r| r.pages_per_s);
+        md.push_str("## Crawl\n\n");
+        md.push_str("| site | crawler | concurrency | runs | pages fetched | set differs from cited's by | disallowed fetched | min gap per host ms | pages/s | × cited | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
         for r in &self.crawl {
+            let cited = self
+                .crawl
+                .iter()
+                .find(|c| c.tool == "cited" && c.site == r.site)
+                .map(|c| format!("{:.2}", r.pages_per_s / c.pages_per_s.max(1e-9)))
+                .unwrap_or_else(|| "–".into());
             md.push_str(&format!(
-                "| {} | {} | {} | {} | {:.0} | {:.2} | {:.0} |\n",
+                "| {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {} | {:.0} |\n",
+                r.site,
                 r.tool,
                 r.concurrency,
                 r.runs,
                 r.pages,
+                r.differ_from_cited,
+                r.disallowed,
+                r.min_gap_ms,
                 r.pages_per_s,
-                r.pages_per_s / cited,
+                cited,
                 r.peak_rss_mb
             ));
         }
-        md.push_str("\n## Index\n\n| what | pages | chunks | seconds | chunks/s | peak RSS MB |\n|---|---|---|---|---|---|\n");
+        md.push_str("\n## Index (page store to searchable)\n\n| what | pages | chunks | seconds | chunks/s | chunks/s per core | peak RSS MB |\n|---|---|---|---|---|---|---|\n");
         for r in &self.index {
+            let rate = r.chunks as f64 / r.seconds.max(1e-9);
             md.push_str(&format!(
-                "| {} | {} | {} | {:.2} | {:.0} | {:.0} |\n",
+                "| {} | {} | {} | {:.2} | {:.0} | {:.0} | {:.0} |\n",
                 r.what,
                 r.pages,
                 r.chunks,
                 r.seconds,
-                r.chunks as f64 / r.seconds.max(1e-9),
+                rate,
+                rate / self.cores as f64,
                 r.peak_rss_mb
             ));
         }
-        md.push_str("\n## Query (load from a separate process, closed loop)\n\n");
+        md.push_str("\n## Query (load from a separate process)\n\n");
         if let Some(f) = &self.floor {
             md.push_str(&format!(
-                "Floor — bare tantivy top-10 on the same index, one thread: p50 {:.3} ms, p99 {:.3} ms, {:.0} queries/s.\n\n",
+                "Floor — bare tantivy top-10 on the ~100k-chunk index, one thread: p50 {:.3} ms, p99 {:.3} ms, {:.0} queries/s.\n\n",
                 f.p50_ms, f.p99_ms, f.qps_one_thread
             ));
         }
-        md.push_str("| endpoint | clients | requests | errors | req/s | p50 ms | p99 ms | p50 over floor |\n|---|---|---|---|---|---|---|---|\n");
+        md.push_str("| endpoint | corpus | load | clients | requests | errors | req/s | p50 ms | p99 ms | p50 over floor |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for r in &self.query {
-            let over = self.floor.as_ref().map_or(String::from("–"), |f| {
-                format!("{:.1}×", r.p50_ms / f.p50_ms.max(1e-9))
-            });
+            let over = match (&self.floor, r.endpoint.contains("hybrid") || r.corpus == "crawl") {
+                (Some(f), false) => format!("{:.1}×", r.p50_ms / f.p50_ms.max(1e-9)),
+                _ => "–".into(),
+            };
             md.push_str(&format!(
-                "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {} |\n",
-                r.endpoint, r.clients, r.requests, r.errors, r.rps, r.p50_ms, r.p99_ms, over
+                "| {} | {} | {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {} |\n",
+                r.endpoint,
+                r.corpus,
+                r.generator,
+                r.clients,
+                r.requests,
+                r.errors,
+                r.rps,
+                r.p50_ms,
+                r.p99_ms,
+                over
+            ));
+        }
+        md.push_str("\n## Scaling (generated corpora; keyword `/api/search`, 32 clients)\n\n| chunks | pages | index s | index MB | floor p50 ms | floor p99 ms | search req/s | search p50 ms | search p99 ms |\n|---|---|---|---|---|---|---|---|---|\n");
+        for r in &self.scale {
+            md.push_str(&format!(
+                "| {} | {} | {:.1} | {:.0} | {:.3} | {:.3} | {:.0} | {:.2} | {:.2} |\n",
+                r.chunks,
+                r.pages,
+                r.index_seconds,
+                r.index_mb,
+                r.floor_p50_ms,
+                r.floor_p99_ms,
+                r.search_rps,
+                r.search_p50_ms,
+                r.search_p99_ms
             ));
         }
         md
@@ -132,7 +196,11 @@ impl Report {
             &self
                 .crawl
                 .iter()
-                .map(|r| (r.tool.clone(), r.pages_per_s))
+                .map(|r| {
+                    let site = r.site.split(',').next().unwrap_or("").replace("generated ", "");
+                    let polite = if r.concurrency == "1/host" { " polite" } else { "" };
+                    (format!("{} {site}{polite}", r.tool), r.pages_per_s)
+                })
                 .collect::<Vec<_>>(),
         )?;
         bars(
@@ -144,24 +212,83 @@ impl Report {
                 .map(|r| (format!("{} ×{}", r.endpoint, r.clients), r.rps))
                 .collect::<Vec<_>>(),
         )?;
+        self.scaling_chart(&dir.join("scaling.svg"))?;
+        Ok(())
+    }
+
+    /// p50 latency of `/api/search` and of the bare tantivy floor against corpus size (log-log).
+    fn scaling_chart(&self, path: &Path) -> Result<()> {
+        if self.scale.is_empty() {
+            return Ok(());
+        }
+        let root = SVGBackend::new(path, (720, 400)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let xs = |r: &ScaleRow| r.chunks.max(1) as f64;
+        let min_x = self.scale.iter().map(xs).fold(f64::INFINITY, f64::min) / 2.0;
+        let max_x = self.scale.iter().map(xs).fold(1.0, f64::max) * 2.0;
+        let max_y = self
+            .scale
+            .iter()
+            .map(|r| r.search_p99_ms.max(r.search_p50_ms))
+            .fold(1.0, f64::max)
+            * 2.0;
+        let min_y = self
+            .scale
+            .iter()
+            .map(|r| r.floor_p50_ms)
+            .fold(f64::INFINITY, f64::min)
+            .max(0.001)
+            / 2.0;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("Latency vs corpus size (ms, log-log)", ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d((min_x..max_x).log_scale(), (min_y..max_y).log_scale())?;
+        chart
+            .configure_mesh()
+            .x_desc("chunks")
+            .y_desc("ms")
+            .draw()?;
+        let series: [(&str, fn(&ScaleRow) -> f64, RGBColor); 3] = [
+            ("/api/search p50 (32 clients)", |r| r.search_p50_ms, RGBColor(31, 111, 235)),
+            ("/api/search p99 (32 clients)", |r| r.search_p99_ms, RGBColor(220, 90, 40)),
+            ("bare tantivy top-10 p50", |r| r.floor_p50_ms, RGBColor(60, 160, 60)),
+        ];
+        for (label, value, color) in series {
+            chart
+                .draw_series(LineSeries::new(
+                    self.scale.iter().map(|r| (xs(r), value(r).max(min_y))),
+                    color.stroke_width(2),
+                ))?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+        root.present()?;
         Ok(())
     }
 }
 
 /// A bar chart of labelled values.
 fn bars(path: &Path, title: &str, values: &[(String, f64)]) -> Result<()> {
-    let root = SVGBackend::new(path, (720, 360)).into_drawing_area();
+    let root = SVGBackend::new(path, (960, 400)).into_drawing_area();
     root.fill(&WHITE)?;
     let top = values.iter().map(|v| v.1).fold(1.0, f64::max) * 1.15;
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 20))
         .margin(12)
-        .x_label_area_size(40)
+        .x_label_area_size(60)
         .y_label_area_size(60)
         .build_cartesian_2d((0..values.len()).into_segmented(), 0.0..top)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
+        .x_label_style(("sans-serif", 10))
         .x_label_formatter(&|x| match x {
             SegmentValue::CenterOf(i) => values.get(*i).map_or(String::new(), |v| v.0.clone()),
             _ => String::new(),
@@ -175,7 +302,7 @@ fn bars(path: &Path, title: &str, values: &[(String, f64)]) -> Result<()> {
             ],
             RGBColor(31, 111, 235).filled(),
         );
-        bar.set_margin(0, 0, 12, 12);
+        bar.set_margin(0, 0, 8, 8);
         bar
     }))?;
     root.present()?;

@@ -101,6 +101,51 @@ fn analyzer() -> TextAnalyzer {
         .build()
 }
 
+/// Words analysed per thread before the cache starts again (a few MB at most).
+const WORD_CACHE: usize = 100_000;
+
+/// Analyses `text` as the index does (see [`analyzer`]). Snippets, answers and their checks analyse
+/// every sentence they look at, and stemming is what that costs most: each thread splits the text
+/// into words itself and remembers what each word analysed to (nothing, for a stop word).
+pub fn analyze(text: &str) -> Vec<String> {
+    struct Cache {
+        words: TextAnalyzer,
+        full: TextAnalyzer,
+        seen: rustc_hash::FxHashMap<String, Option<String>>,
+    }
+    thread_local! {
+        static CACHE: std::cell::RefCell<Cache> = std::cell::RefCell::new(Cache {
+            words: TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(RemoveLongFilter::limit(40))
+                .build(),
+            full: analyzer(),
+            seen: rustc_hash::FxHashMap::default(),
+        });
+    }
+    CACHE.with_borrow_mut(|cache| {
+        let Cache { words, full, seen } = cache;
+        if seen.len() > WORD_CACHE {
+            seen.clear();
+        }
+        let mut out = Vec::new();
+        let mut stream = words.token_stream(text);
+        while stream.advance() {
+            let word = &stream.token().text;
+            let term = match seen.get(word) {
+                Some(term) => term.clone(),
+                None => {
+                    let mut one = full.token_stream(word);
+                    let term = one.advance().then(|| one.token().text.clone());
+                    seen.insert(word.clone(), term.clone());
+                    term
+                }
+            };
+            out.extend(term);
+        }
+        out
+    })
+}
+
 /// The first 16 hex digits of a content hash as a number, stored per chunk for incremental indexing.
 pub fn hash64(content_hash: &str) -> u64 {
     u64::from_str_radix(&content_hash[..content_hash.len().min(16)], 16).unwrap_or_else(|_| {
@@ -286,19 +331,7 @@ impl LexicalIndex {
 
     /// Analyses `text` with the index's analyzer: the terms a query for it would look up.
     pub fn analyze(&self, text: &str) -> Vec<String> {
-        // Building the analyzer (its stop-word set above all) costs more than analysing a
-        // sentence, and snippets analyse every sentence of every hit: one per thread.
-        thread_local! {
-            static ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(analyzer());
-        }
-        ANALYZER.with_borrow_mut(|analyzer| {
-            let mut stream = analyzer.token_stream(text);
-            let mut out = Vec::new();
-            while stream.advance() {
-                out.push(stream.token().text.clone());
-            }
-            out
-        })
+        analyze(text)
     }
 
     /// Returns the inverse document frequency of an analysed term in passage bodies (BM25's idf), or
@@ -314,6 +347,56 @@ impl LexicalIndex {
 
     /// Returns the top `limit` passages for `query` by BM25.
     pub fn search(&self, query: &SearchQuery, limit: usize) -> Result<Vec<SearchHit>, IndexError> {
+        let searcher = self.reader.searcher();
+        let top = self.top(&searcher, query, limit)?;
+        top.into_iter()
+            .map(|(score, address)| self.load(&searcher, score, address))
+            .collect()
+    }
+
+    /// Returns the best passage of each of the top `pages` pages for `query`, looking at the top
+    /// `depth` passages; only the passages returned are read from the document store.
+    pub fn search_pages(
+        &self,
+        query: &SearchQuery,
+        pages: usize,
+        depth: usize,
+    ) -> Result<Vec<SearchHit>, IndexError> {
+        let searcher = self.reader.searcher();
+        let mut seen = HashSet::new();
+        let mut hits = Vec::with_capacity(pages);
+        for (score, address) in self.top(&searcher, query, depth)? {
+            if hits.len() == pages {
+                break;
+            }
+            let ids = searcher
+                .segment_reader(address.segment_ord)
+                .fast_fields()
+                .u64("doc_id")?;
+            let page = ids.first(address.doc_id);
+            if page.is_none_or(|p| seen.insert(p)) {
+                hits.push(self.load(&searcher, score, address)?);
+            }
+        }
+        Ok(hits)
+    }
+
+    fn load(
+        &self,
+        searcher: &tantivy::Searcher,
+        score: f32,
+        address: tantivy::DocAddress,
+    ) -> Result<SearchHit, IndexError> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        Ok(self.to_hit(score, &doc))
+    }
+
+    fn top(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &SearchQuery,
+        limit: usize,
+    ) -> Result<Vec<(f32, tantivy::DocAddress)>, IndexError> {
         let f = self.fields;
         let mut seen = HashSet::new();
         let terms: Vec<String> = self
@@ -358,14 +441,7 @@ impl LexicalIndex {
                 (Occur::Must, Box::new(BooleanQuery::new(sites))),
             ]))
         };
-        let searcher = self.reader.searcher();
-        let top = searcher.search(&query, &TopDocs::with_limit(limit))?;
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            hits.push(self.to_hit(score, &doc));
-        }
-        Ok(hits)
+        Ok(searcher.search(&query, &TopDocs::with_limit(limit))?)
     }
 
     /// Returns passage `ordinal` of page `doc_id`, if indexed (to turn a vector hit into a passage).
@@ -476,6 +552,23 @@ mod tests {
             vec!["docs.python.org", "python.org"]
         );
         assert_eq!(site_terms("http://127.0.0.1:8080/"), vec!["127.0.0.1"]);
+    }
+
+    #[test]
+    fn cached_analysis_matches_the_analyzer() {
+        let text = "The Crawlers were crawling; it's THE über-fast Ünïcode crawler's 1st run, running runs \
+                    and RUNNING again, over aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa words.";
+        let mut reference = analyzer();
+        let mut stream = reference.token_stream(text);
+        let mut expected = Vec::new();
+        while stream.advance() {
+            expected.push(stream.token().text.clone());
+        }
+        assert!(expected.contains(&"crawl".to_string()));
+        assert!(!expected.contains(&"the".to_string()));
+        // Twice: the second time every word comes from the cache.
+        assert_eq!(analyze(text), expected);
+        assert_eq!(analyze(text), expected);
     }
 
     #[test]

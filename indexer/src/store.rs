@@ -283,13 +283,11 @@ impl PageStore {
 
     /// When the page at `url` was last fetched (or checked) and when its content last changed.
     pub fn times(&self, url: &str) -> Result<Option<PageTimes>, IndexError> {
+        // Asked for every source of every answer: the statement is prepared once per connection.
         let row: Option<(String, Option<String>)> = self
             .conn()
-            .query_row(
-                "SELECT fetched_at, changed_at FROM pages WHERE url = ?1",
-                [url],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached("SELECT fetched_at, changed_at FROM pages WHERE url = ?1")?
+            .query_row([url], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let parse = |s: &str| {
             DateTime::parse_from_rfc3339(s)

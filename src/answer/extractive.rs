@@ -377,42 +377,86 @@ fn overlap(a: &HashSet<String>, b: &HashSet<String>) -> f32 {
     inter / smaller
 }
 
-/// Returns a short extract of `hit` around the query's terms, for a results list.
-pub fn snippet(query: &QueryTerms, index: &LexicalIndex, hit: &SearchHit) -> String {
+/// Returns a short extract of `hit` around the query's terms, for a results list: from the sentence
+/// that covers most of the query (the first such; the passage's first sentence if none does) on.
+pub fn snippet(query: &QueryTerms, hit: &SearchHit) -> String {
     const MAX_CHARS: usize = 320;
-    let spans = sentence_spans(&hit.text);
-    // A sentence that contains no query term's first letters cannot contain the term: skip the
-    // analysis (tokenising and stemming every sentence of every hit is what searches spend most on).
+    let text = hit.text.as_str();
+    // A sentence that contains no query term's first letters cannot contain the term, nor can a
+    // line: only the lines that do are split into sentences and analysed (splitting and stemming
+    // every sentence of every hit is what searches spent most on).
     let prefixes: Vec<String> = query
         .terms
         .iter()
         .map(|(t, _)| t.chars().take(4).collect())
         .collect();
-    let best = spans
-        .iter()
-        .enumerate()
-        .map(|(i, &(s, e))| {
-            let sentence = &hit.text[s..e];
-            let lower = sentence.to_lowercase();
-            if !prefixes.iter().any(|p| lower.contains(p.as_str())) {
-                return (i, 0.0);
+    let holds_prefix = |s: &str| {
+        let lower = s.to_lowercase();
+        prefixes.iter().any(|p| lower.contains(p.as_str()))
+    };
+    let mut best: Option<(f32, usize)> = None;
+    for (line_start, line) in lines(text) {
+        let lower = line.to_lowercase();
+        // Sentences after the last prefix cannot hold one: the line is split only up to there
+        // (with room for the word it starts), where lowercasing kept the byte offsets.
+        let Some(last) = prefixes.iter().filter_map(|p| lower.rfind(p.as_str())).max() else {
+            continue;
+        };
+        let line = if lower.len() == line.len() {
+            &line[..floor_char_boundary(line, last + 200)]
+        } else {
+            line
+        };
+        for (s, e) in sentence_spans(line) {
+            let sentence = &line[s..e];
+            if !holds_prefix(sentence) {
+                continue;
             }
-            let terms: HashSet<String> = index.analyze(sentence).into_iter().collect();
-            (i, query.coverage(&terms, None))
-        })
-        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
-        .map_or(0, |(i, _)| i);
-    let mut text = String::new();
-    for &(s, e) in spans.iter().skip(best) {
-        if !text.is_empty() {
-            text.push(' ');
-        }
-        text.push_str(&hit.text[s..e]);
-        if text.chars().count() >= MAX_CHARS / 2 {
-            break;
+            let terms: HashSet<String> = indexer::lexical::analyze(sentence).into_iter().collect();
+            let coverage = query.coverage(&terms, None);
+            if coverage > 0.0 && best.is_none_or(|(b, _)| coverage > b) {
+                best = Some((coverage, line_start + s));
+            }
         }
     }
-    truncate(&text, MAX_CHARS)
+    let from = best.map_or(0, |(_, start)| start);
+    // Whole sentences from there, until half the room is used (what lies beyond 4 bytes a
+    // character of room is never shown, and is not split).
+    let mut out = String::new();
+    'lines: for (line_start, line) in lines(text) {
+        if line_start + line.len() < from {
+            continue;
+        }
+        let skip = from.saturating_sub(line_start);
+        let line = &line[..floor_char_boundary(line, skip + 4 * MAX_CHARS)];
+        for (s, e) in sentence_spans(&line[skip..]) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&line[skip + s..skip + e]);
+            if out.chars().count() >= MAX_CHARS / 2 {
+                break 'lines;
+            }
+        }
+    }
+    truncate(&out, MAX_CHARS)
+}
+
+/// The largest char boundary of `s` at or before `i` (`s.len()` past its end).
+fn floor_char_boundary(s: &str, i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    (0..=i).rev().find(|&j| s.is_char_boundary(j)).unwrap_or(0)
+}
+
+/// The lines of `text` with their byte offsets.
+fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split('\n').scan(0, |offset, line| {
+        let start = *offset;
+        *offset += line.len() + 1;
+        Some((start, line))
+    })
 }
 
 fn truncate(text: &str, max_chars: usize) -> String {

@@ -129,6 +129,27 @@ impl Retriever {
         }
     }
 
+    /// Returns the best passage of each of the top `pages` pages, from the top `depth` passages.
+    pub fn search_pages(
+        &self,
+        raw: &str,
+        pages: usize,
+        depth: usize,
+        mode: Mode,
+    ) -> Result<Vec<SearchHit>, IndexError> {
+        if mode == Mode::Lexical {
+            // Only the passages shown are read from the document store.
+            return self.index.search_pages(&SearchQuery::parse(raw), pages, depth);
+        }
+        let mut seen = std::collections::HashSet::new();
+        Ok(self
+            .search(raw, depth, mode)?
+            .into_iter()
+            .filter(|hit| seen.insert(hit.doc_id))
+            .take(pages)
+            .collect())
+    }
+
     fn dense_search(
         &self,
         query: &SearchQuery,
