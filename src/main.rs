@@ -3,9 +3,6 @@
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
     let cli = cited::cli::Cli::parse();
     // qdrant-edge warns about process-wide flags that only a Qdrant server sets; they do not apply.

@@ -195,15 +195,15 @@ fn rows(site: &str, concurrency: &str, runs: Vec<(&'static str, Vec<Sample>)>, r
     }
 }
 
-/// Runs every crawl benchmark; returns the data directory of cited's first crawl of the generated
-/// web (for the index benchmarks).
+/// Runs every crawl benchmark; returns the data directories of cited's first crawl of the generated
+/// web and of the smaller (politeness-on) web, for the index benchmarks.
 pub fn run(
     runtime: &tokio::runtime::Runtime,
     options: &Options,
     cited: &Path,
     scratch: &Path,
     report: &mut Report,
-) -> Result<PathBuf> {
+) -> Result<(PathBuf, PathBuf)> {
     // 1. The generated web, politeness off.
     let web = Web::start(runtime, options.hosts, options.pages, 2)?;
     eprintln!(
@@ -309,7 +309,7 @@ pub fn run(
         }
         Err(e) => eprintln!("wget skipped: {e:#}"),
     }
-    Ok(scratch.join("crawl-web-cited-0"))
+    Ok((scratch.join("crawl-web-cited-0"), scratch.join("crawl-polite-cited-0")))
 }
 
 fn rust_docs() -> Option<PathBuf> {

@@ -15,6 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use indexer::PageStore;
 
 use report::{IndexRow, Report, ScaleRow};
 
@@ -161,24 +162,35 @@ fn run_all(args: &[String]) -> Result<()> {
     let started = Instant::now();
 
     // Crawls: the generated web (politeness off, then on), a real documentation tree, wget.
-    let crawled = crawl::run(&runtime, &options, &cited, &scratch, &mut report)?;
+    let (crawled, small) = crawl::run(&runtime, &options, &cited, &scratch, &mut report)?;
     eprintln!("[{:.0}s] crawls done", started.elapsed().as_secs_f64());
 
     // Index the crawled web: lexical, then with embeddings (a copy of the same store).
-    index_crawled(&cited, &crawled, &scratch, &options, &mut report)?;
+    index_crawled(&cited, &crawled, &small, &scratch, &options, &mut report)?;
     eprintln!("[{:.0}s] index done", started.elapsed().as_secs_f64());
 
     // Hybrid queries on the embedded crawl.
     let embedded = scratch.join("embedded");
+    if embedded.exists() && ort_lib().is_some() {
+        // The same vectors, the query embedded by ONNX Runtime instead of candle.
+        let server = Server::start(&cited, &embedded, Runtime::Onnx)?;
+        let row = load::closed(
+            &server.url("/api/search?mode=hybrid&q="),
+            32,
+            options.query_seconds,
+        )?;
+        report.push_query("search hybrid (ONNX Runtime)", "small crawl, embedded", row);
+    }
     if embedded.exists() {
-        let server = Server::start(&cited, &embedded, true)?;
-        for (endpoint, path) in [
-            ("search hybrid", "/api/search?mode=hybrid&q="),
-            ("answer hybrid", "/api/answer?mode=hybrid&q="),
-            ("search lexical", "/api/search?mode=lexical&q="),
+        let server = Server::start(&cited, &embedded, Runtime::Candle)?;
+        // A hybrid answer embeds the sentences of its top passages too: fewer clients, longer.
+        for (endpoint, path, clients, seconds) in [
+            ("search hybrid", "/api/search?mode=hybrid&q=", 32, options.query_seconds),
+            ("search lexical", "/api/search?mode=lexical&q=", 32, options.query_seconds),
+            ("answer hybrid", "/api/answer?mode=hybrid&q=", 4, 3 * options.query_seconds),
         ] {
-            let row = load::closed(&server.url(path), 32, options.query_seconds)?;
-            report.push_query(endpoint, "crawl", row);
+            let row = load::closed(&server.url(path), clients, seconds)?;
+            report.push_query(endpoint, "small crawl, embedded", row);
         }
     }
 
@@ -212,7 +224,7 @@ fn run_all(args: &[String]) -> Result<()> {
             peak_rss_mb: rss,
         });
         let floor = load::tantivy_floor(&data.join("index"), &load::queries(256))?;
-        let server = Server::start(&cited, &data, false)?;
+        let server = Server::start(&cited, &data, Runtime::None)?;
         let label = format!("{}k chunks", chunks / 1000);
         let search = load::closed(
             &server.url("/api/search?mode=lexical&q="),
@@ -274,18 +286,16 @@ fn run_all(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Indexes the crawled web lexically, then a copy of its store with embeddings (when the model has
-/// been fetched).
+/// Indexes the crawled web lexically, then the smaller crawl with embeddings (when the model has
+/// been fetched: embedding on a CPU is slow, so it gets the smaller site).
 fn index_crawled(
     cited: &Path,
     crawled: &Path,
+    small: &Path,
     scratch: &Path,
     options: &Options,
     report: &mut Report,
 ) -> Result<()> {
-    let pages = options.pages * options.hosts;
-    let embedded = scratch.join("embedded");
-    copy_dir(crawled, &embedded)?;
     let mut c = Command::new(cited);
     c.env("CITED_OFFLINE", "1")
         .arg("--data-dir")
@@ -296,16 +306,18 @@ fn index_crawled(
     eprintln!("indexed {chunks} chunks in {:.2} s", took.as_secs_f64());
     report.index.push(IndexRow {
         what: "lexical (chunk + tantivy), crawled web".into(),
-        pages,
+        pages: options.pages * options.hosts,
         chunks,
         seconds: took.as_secs_f64(),
         peak_rss_mb: rss,
     });
     let Some(model) = model_dir() else {
         eprintln!("no model in target/models (scripts/fetch-model): embedding figures skipped");
-        let _ = std::fs::remove_dir_all(&embedded);
         return Ok(());
     };
+    let embedded = scratch.join("embedded");
+    copy_dir(small, &embedded)?;
+    let pages = PageStore::open(&embedded.join("store.sqlite"))?.stats()?.pages as usize;
     let mut c = Command::new(cited);
     c.env("CITED_OFFLINE", "1")
         .arg("--data-dir")
@@ -326,7 +338,7 @@ fn index_crawled(
     );
     report.index.push(IndexRow {
         what: format!(
-            "lexical + embeddings (all-MiniLM-L6-v2, candle, {} cores)",
+            "lexical + embeddings (all-MiniLM-L6-v2, candle, {} cores), small crawl",
             cores()
         ),
         pages,
@@ -367,6 +379,20 @@ fn dir_size(dir: &Path) -> u64 {
         .sum()
 }
 
+/// Which embedding runtime a server loads, if any.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Runtime {
+    None,
+    Candle,
+    Onnx,
+}
+
+/// ONNX Runtime's library (`scripts/fetch-model --onnx`), if fetched, with the model's model.onnx.
+fn ort_lib() -> Option<PathBuf> {
+    let lib = repo_root().join("target/onnxruntime/libonnxruntime.so");
+    (lib.exists() && model_dir()?.join("model.onnx").exists()).then_some(lib)
+}
+
 /// `cited serve` on a free loopback port, stopped when dropped.
 pub struct Server {
     child: std::process::Child,
@@ -374,15 +400,20 @@ pub struct Server {
 }
 
 impl Server {
-    fn start(cited: &Path, data: &Path, with_model: bool) -> Result<Self> {
+    fn start(cited: &Path, data: &Path, runtime: Runtime) -> Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
         let mut c = Command::new(cited);
         c.env("CITED_OFFLINE", "1").arg("--data-dir").arg(data);
-        if with_model {
+        if runtime != Runtime::None {
             if let Some(model) = model_dir() {
                 c.arg("--model-dir").arg(model);
+            }
+        }
+        if runtime == Runtime::Onnx {
+            if let Some(lib) = ort_lib() {
+                c.arg("--ort-lib").arg(lib);
             }
         }
         let child = c

@@ -115,7 +115,7 @@ pub struct Log {
     pub requests: u64,
     /// Distinct paths requested.
     pub paths: BTreeSet<String>,
-    /// When each request arrived, for the politeness check.
+    /// When each page request arrived, for the politeness check.
     pub arrivals: Vec<std::time::Instant>,
 }
 
@@ -169,7 +169,7 @@ impl Site {
         (pages, private)
     }
 
-    /// The shortest gap between two requests to this host, in milliseconds.
+    /// The shortest gap between two page requests to this host, in milliseconds.
     pub fn min_gap_ms(&self) -> f64 {
         let log = self.log.lock().expect("log");
         log.arrivals
@@ -243,7 +243,9 @@ impl Site {
             let mut log = self.log.lock().expect("log");
             log.requests += 1;
             log.paths.insert(path.to_string());
-            log.arrivals.push(std::time::Instant::now());
+            if path != "/robots.txt" && path != "/sitemap.xml" {
+                log.arrivals.push(std::time::Instant::now());
+            }
         }
         if let Some(latency) = &self.latency {
             let wait = latency.sample(&mut rand::rng()).min(2.0);

@@ -174,6 +174,9 @@ struct Shared {
     fetcher: Fetcher,
     robots: RobotsCache,
     scope: ScopeRules,
+    /// Pages parsed at once: one per core. Parsing is CPU work, and a parsed page's tree is many
+    /// times its size, so more at once only costs memory (and blocking threads).
+    parsing: Arc<tokio::sync::Semaphore>,
 }
 
 /// A crawl over a durable frontier.
@@ -215,6 +218,9 @@ impl Crawler {
             fetcher,
             robots,
             scope: ScopeRules::new(self.config.scope, &scope_seeds),
+            parsing: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            )),
         });
 
         let mut queued = queued;
@@ -625,13 +631,21 @@ async fn crawl_one(shared: &Shared, start: &Url) -> Outcome {
             Fetched::Unsupported { content_type, .. } => {
                 return Outcome::Skipped(Skip::Unsupported(content_type))
             }
-            Fetched::Body(body) => return settle_body(start, url, body, redirects).await,
+            Fetched::Body(body) => {
+                return settle_body(&shared.parsing, start, url, body, redirects).await
+            }
         }
     }
     Outcome::Failed(CrawlError::TooManyRedirects(MAX_REDIRECTS).to_string())
 }
 
-async fn settle_body(start: &Url, url: Url, body: Body, redirects: Vec<Url>) -> Outcome {
+async fn settle_body(
+    parsing: &Arc<tokio::sync::Semaphore>,
+    start: &Url,
+    url: Url,
+    body: Body,
+    redirects: Vec<Url>,
+) -> Outcome {
     match body.status {
         429 | 503 => return Outcome::RetryLater(retry_after(&body)),
         // Gone from the site: a stored copy must leave the store and the indexes.
@@ -640,7 +654,11 @@ async fn settle_body(start: &Url, url: Url, body: Body, redirects: Vec<Url>) -> 
         status => return Outcome::Failed(format!("http status {status}")),
     }
     let requested = start.clone();
+    let Ok(permit) = parsing.clone().acquire_owned().await else {
+        return Outcome::Failed("crawl stopped".into());
+    };
     let extracted = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let text = decode(&body.bytes, &body.content_type);
         let robots_header = body
             .header("x-robots-tag")

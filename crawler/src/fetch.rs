@@ -68,6 +68,8 @@ pub struct Body {
     pub content_type: String,
     pub bytes: Vec<u8>,
     pub truncated: bool,
+    /// This body's place among the bodies held in memory at once (see [`Fetcher`]); freed with it.
+    _held: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl Body {
@@ -89,7 +91,14 @@ impl Body {
 pub struct Fetcher {
     client: reqwest::Client,
     config: FetchConfig,
+    /// Bodies read or held at once. Requests wait for headers concurrently, but a body is read
+    /// only with a place here and keeps it until it is dropped (after parsing): memory stays
+    /// bounded by a few bodies, not by the number of requests in flight.
+    bodies: std::sync::Arc<tokio::sync::Semaphore>,
 }
+
+/// Bodies held at once, per core.
+const BODIES_PER_CORE: usize = 4;
 
 impl Fetcher {
     pub fn new(config: FetchConfig) -> Result<Self, CrawlError> {
@@ -99,7 +108,12 @@ impl Fetcher {
             .timeout(config.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        Ok(Self { client, config })
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Ok(Self {
+            client,
+            config,
+            bodies: std::sync::Arc::new(tokio::sync::Semaphore::new(BODIES_PER_CORE * cores)),
+        })
     }
 
     pub fn config(&self) -> &FetchConfig {
@@ -157,6 +171,7 @@ impl Fetcher {
             });
         }
         let headers = resp.headers().clone();
+        let held = self.bodies.clone().acquire_owned().await.ok();
         let (bytes, truncated) = read_capped(resp, self.config.max_body).await?;
         Ok(Fetched::Body(Body {
             status,
@@ -164,6 +179,7 @@ impl Fetcher {
             content_type,
             bytes,
             truncated,
+            _held: held,
         }))
     }
 }

@@ -403,7 +403,7 @@ mod proptests {
             }
             prop_assert_eq!(words, word_count(&text));
         }
-    
+
         /// The ASCII path splits lines exactly as UAX #29 does.
         #[test]
         fn ascii_lines_split_as_unicode_does(

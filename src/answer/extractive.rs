@@ -35,6 +35,8 @@ const REDUNDANT: f32 = 0.6;
 pub struct QueryTerms {
     terms: Vec<(String, f32)>,
     total: f32,
+    /// The first four letters of each term: a text without any of them holds none of the terms.
+    prefixes: Vec<String>,
 }
 
 impl QueryTerms {
@@ -64,7 +66,21 @@ impl QueryTerms {
             .map(|(t, w)| (t, w.unwrap_or(mean).max(0.05)))
             .collect();
         let total = terms.iter().map(|(_, w)| w).sum();
-        Self { terms, total }
+        let prefixes = terms
+            .iter()
+            .map(|(t, _)| t.chars().take(4).collect())
+            .collect();
+        Self {
+            terms,
+            total,
+            prefixes,
+        }
+    }
+
+    /// Returns true if `text` holds the first letters of a term (cheap; false means no term).
+    fn prefixes_in(&self, text: &str) -> bool {
+        let lower = text.to_lowercase();
+        self.prefixes.iter().any(|p| lower.contains(p.as_str()))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -80,15 +96,20 @@ impl QueryTerms {
         hits as f32 / terms.len() as f32
     }
 
-    /// Returns the weight share of the question found in `terms`.
+    /// Returns the weight share of the question found in `terms` (and not in `except`).
     pub fn coverage(&self, terms: &HashSet<String>, except: Option<&HashSet<String>>) -> f32 {
+        self.coverage_beyond(terms, except.as_slice())
+    }
+
+    /// Returns the weight share of the question found in `terms` and in none of `except`.
+    pub fn coverage_beyond(&self, terms: &HashSet<String>, except: &[&HashSet<String>]) -> f32 {
         if self.total <= 0.0 {
             return 0.0;
         }
         let found: f32 = self
             .terms
             .iter()
-            .filter(|(t, _)| terms.contains(t) && except.is_none_or(|e| !e.contains(t)))
+            .filter(|(t, _)| terms.contains(t) && except.iter().all(|e| !e.contains(t)))
             .map(|(_, w)| w)
             .sum();
         found / self.total
@@ -269,6 +290,7 @@ fn candidates(
         .map(|h| h.score)
         .fold(f32::MIN, f32::max)
         .max(f32::EPSILON);
+    let heading_relevant = |terms: &HashSet<String>| query.coverage(terms, None) > 0.0;
     let mut out = Vec::new();
     for (rank, hit) in hits.iter().enumerate() {
         let title_terms: HashSet<String> = index.analyze(&hit.title).into_iter().collect();
@@ -287,52 +309,75 @@ fn candidates(
         let mut lead = hit
             .text
             .starts_with(hit.heading_path.last().map_or("\u{0}", String::as_str));
-        for (start, end) in sentence_spans(&hit.text) {
-            let text = &hit.text[start..end];
-            if headings.contains(text) {
-                heading_terms = index.analyze(text).into_iter().collect();
-                lead = true;
+        let rank_has_meaning = semantic.keys().any(|(r, _)| *r == rank);
+        for (line_start, line) in lines(&hit.text) {
+            if line.trim().is_empty() {
                 continue;
             }
-            let is_lead = std::mem::take(&mut lead);
-            let Some(words) = standalone_words(text) else {
-                continue;
-            };
-            let terms: HashSet<String> = index.analyze(text).into_iter().collect();
-            let direct = query.coverage(&terms, None);
-            // The first sentence under a heading usually defines what the heading names, so the
-            // heading's words count for it fully; for later sentences, less. Both scale with how
-            // much of the heading is about the question: "global interpreter lock" is, an API
-            // signature that mentions `stmt='pass'` among ten other words is not.
-            let from_heading = query.coverage(&heading_terms, Some(&terms));
-            let focus = query.share_of(&heading_terms).sqrt();
-            let mut known = terms.clone();
-            known.extend(heading_terms.iter().cloned());
-            let from_title = query.coverage(&title_terms, Some(&known));
-            let heading_weight = if is_lead { focus } else { 0.4 * focus };
-            let lexical = direct + heading_weight * from_heading + 0.2 * from_title;
-            let meaning = semantic.get(&(rank, start)).copied().unwrap_or(0.0);
-            let support = lexical.max(meaning);
-            if support == 0.0 || (direct + from_heading == 0.0 && meaning == 0.0) {
+            // A line with no query term's first letters, no heading in it, under a heading that is
+            // not about the question, and no meaning scores: none of its sentences can score.
+            if !rank_has_meaning
+                && !heading_relevant(&heading_terms)
+                && !query.prefixes_in(line)
+                && !headings.iter().any(|h| !h.is_empty() && line.contains(h))
+            {
+                lead = false;
                 continue;
             }
-            let lead_bonus = if is_lead && from_heading > 0.0 {
-                0.1 * focus
-            } else {
-                0.0
-            };
-            // A sentence that introduces a listing reads incomplete on its own.
-            let incomplete = if text.ends_with(':') { 0.1 } else { 0.0 };
-            let score = support + prior + lead_bonus - incomplete;
-            out.push(Candidate {
-                hit: rank,
-                start,
-                end,
-                words,
-                terms,
-                support,
-                score,
-            });
+            for (start, end) in sentence_spans(line) {
+                let (start, end) = (line_start + start, line_start + end);
+                let text = &hit.text[start..end];
+                if headings.contains(text) {
+                    heading_terms = index.analyze(text).into_iter().collect();
+                    lead = true;
+                    continue;
+                }
+                let is_lead = std::mem::take(&mut lead);
+                let Some(words) = standalone_words(text) else {
+                    continue;
+                };
+                // A sentence holding no query term's first letters holds no query term; unless its
+                // heading or its meaning speaks for it, it scores nothing: skip the analysis.
+                if !heading_relevant(&heading_terms)
+                    && !semantic.contains_key(&(rank, start))
+                    && !query.prefixes_in(text)
+                {
+                    continue;
+                }
+                let terms: HashSet<String> = index.analyze(text).into_iter().collect();
+                let direct = query.coverage(&terms, None);
+                // The first sentence under a heading usually defines what the heading names, so the
+                // heading's words count for it fully; for later sentences, less. Both scale with how
+                // much of the heading is about the question: "global interpreter lock" is, an API
+                // signature that mentions `stmt='pass'` among ten other words is not.
+                let from_heading = query.coverage(&heading_terms, Some(&terms));
+                let focus = query.share_of(&heading_terms).sqrt();
+                let from_title = query.coverage_beyond(&title_terms, &[&terms, &heading_terms]);
+                let heading_weight = if is_lead { focus } else { 0.4 * focus };
+                let lexical = direct + heading_weight * from_heading + 0.2 * from_title;
+                let meaning = semantic.get(&(rank, start)).copied().unwrap_or(0.0);
+                let support = lexical.max(meaning);
+                if support == 0.0 || (direct + from_heading == 0.0 && meaning == 0.0) {
+                    continue;
+                }
+                let lead_bonus = if is_lead && from_heading > 0.0 {
+                    0.1 * focus
+                } else {
+                    0.0
+                };
+                // A sentence that introduces a listing reads incomplete on its own.
+                let incomplete = if text.ends_with(':') { 0.1 } else { 0.0 };
+                let score = support + prior + lead_bonus - incomplete;
+                out.push(Candidate {
+                    hit: rank,
+                    start,
+                    end,
+                    words,
+                    terms,
+                    support,
+                    score,
+                });
+            }
         }
     }
     out
@@ -344,9 +389,12 @@ fn standalone_words(text: &str) -> Option<usize> {
     if !(4..=70).contains(&words) {
         return None;
     }
-    let visible: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let letters = visible.iter().filter(|c| c.is_alphabetic()).count();
-    if (letters as f32) < 0.65 * visible.len() as f32 {
+    let (mut visible, mut letters) = (0usize, 0usize);
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        visible += 1;
+        letters += usize::from(c.is_alphabetic());
+    }
+    if (letters as f32) < 0.65 * visible as f32 {
         return None;
     }
     // A sentence starts with a capital, a number, a quote or an identifier (`f.read()`, `sys.path`):
@@ -385,21 +433,18 @@ pub fn snippet(query: &QueryTerms, hit: &SearchHit) -> String {
     // A sentence that contains no query term's first letters cannot contain the term, nor can a
     // line: only the lines that do are split into sentences and analysed (splitting and stemming
     // every sentence of every hit is what searches spent most on).
-    let prefixes: Vec<String> = query
-        .terms
-        .iter()
-        .map(|(t, _)| t.chars().take(4).collect())
-        .collect();
-    let holds_prefix = |s: &str| {
-        let lower = s.to_lowercase();
-        prefixes.iter().any(|p| lower.contains(p.as_str()))
-    };
+    let prefixes = &query.prefixes;
+    let holds_prefix = |s: &str| query.prefixes_in(s);
     let mut best: Option<(f32, usize)> = None;
     for (line_start, line) in lines(text) {
         let lower = line.to_lowercase();
         // Sentences after the last prefix cannot hold one: the line is split only up to there
         // (with room for the word it starts), where lowercasing kept the byte offsets.
-        let Some(last) = prefixes.iter().filter_map(|p| lower.rfind(p.as_str())).max() else {
+        let Some(last) = prefixes
+            .iter()
+            .filter_map(|p| lower.rfind(p.as_str()))
+            .max()
+        else {
             continue;
         };
         let line = if lower.len() == line.len() {

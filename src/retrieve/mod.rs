@@ -139,7 +139,9 @@ impl Retriever {
     ) -> Result<Vec<SearchHit>, IndexError> {
         if mode == Mode::Lexical {
             // Only the passages shown are read from the document store.
-            return self.index.search_pages(&SearchQuery::parse(raw), pages, depth);
+            return self
+                .index
+                .search_pages(&SearchQuery::parse(raw), pages, depth);
         }
         let mut seen = std::collections::HashSet::new();
         Ok(self
