@@ -35,7 +35,10 @@ impl Web {
         let mut seeds = Vec::new();
         for h in 0..hosts {
             let site = Site::new(pages, 7 + h as u64, Some(Duration::from_millis(50)));
-            let addr = runtime.block_on(site.clone().serve(&format!("127.0.0.{}", first_ip + h as u8)))?;
+            let addr = runtime.block_on(
+                site.clone()
+                    .serve(&format!("127.0.0.{}", first_ip + h as u8)),
+            )?;
             seeds.push(format!("http://{addr}/"));
             sites.push(site);
         }
@@ -62,7 +65,11 @@ impl Web {
         for (seed, site) in self.seeds.iter().zip(&self.sites) {
             let (pages, p) = site.pages_fetched();
             private += p;
-            all.extend(pages.into_iter().map(|path| format!("{seed}{}", &path[1..])));
+            all.extend(
+                pages
+                    .into_iter()
+                    .map(|path| format!("{seed}{}", &path[1..])),
+            );
         }
         (all, private)
     }
@@ -89,7 +96,14 @@ struct Sample {
 }
 
 /// A crawler invocation: cited or spider, with politeness on or off.
-fn command(tool: &str, cited: &Path, data: &Path, seeds: &[String], cap: usize, polite: bool) -> Command {
+fn command(
+    tool: &str,
+    cited: &Path,
+    data: &Path,
+    seeds: &[String],
+    cap: usize,
+    polite: bool,
+) -> Command {
     match tool {
         "cited" => {
             let mut c = Command::new(cited);
@@ -101,8 +115,13 @@ fn command(tool: &str, cited: &Path, data: &Path, seeds: &[String], cap: usize, 
                 .args(["--no-index", "--no-sitemaps", "--max-depth", "100000"])
                 .args(["--max-pages", &cap.to_string()]);
             if polite {
-                c.args(["--delay-ms", &POLITE_DELAY_MS.to_string(), "--per-host", "1"])
-                    .args(["--concurrency", &seeds.len().to_string()]);
+                c.args([
+                    "--delay-ms",
+                    &POLITE_DELAY_MS.to_string(),
+                    "--per-host",
+                    "1",
+                ])
+                .args(["--concurrency", &seeds.len().to_string()]);
             } else {
                 c.args(["--delay-ms", "0", "--per-host", &PER_HOST.to_string()])
                     .args(["--concurrency", &(PER_HOST * seeds.len()).to_string()]);
@@ -143,7 +162,8 @@ fn alternate(
         for (tool, samples) in out.iter_mut() {
             reset();
             let data = scratch.join(format!("crawl-{name}-{tool}-{round}"));
-            let (took, rss, output) = measured(command(tool, cited, &data, seeds, cap, polite), Some(1))?;
+            let (took, rss, output) =
+                measured(command(tool, cited, &data, seeds, cap, polite), Some(1))?;
             let (pages, private, min_gap_ms) = fetched();
             eprintln!(
                 "{name} round {round}: {tool} fetched {} pages ({private} disallowed) in {:.2} s, peak RSS {rss:.0} MB",
@@ -168,7 +188,12 @@ fn alternate(
     Ok(out)
 }
 
-fn rows(site: &str, concurrency: &str, runs: Vec<(&'static str, Vec<Sample>)>, report: &mut Report) {
+fn rows(
+    site: &str,
+    concurrency: &str,
+    runs: Vec<(&'static str, Vec<Sample>)>,
+    report: &mut Report,
+) {
     let reference: Option<BTreeSet<String>> = runs
         .iter()
         .find(|(t, _)| *t == "cited")
@@ -188,7 +213,10 @@ fn rows(site: &str, concurrency: &str, runs: Vec<(&'static str, Vec<Sample>)>, r
             pages,
             differ_from_cited: differ,
             disallowed: samples.iter().map(|s| s.private).max().unwrap_or(0),
-            min_gap_ms: samples.iter().map(|s| s.min_gap_ms).fold(f64::INFINITY, f64::min),
+            min_gap_ms: samples
+                .iter()
+                .map(|s| s.min_gap_ms)
+                .fold(f64::INFINITY, f64::min),
             pages_per_s: median(samples.iter().map(|s| s.pages_per_s).collect()),
             peak_rss_mb: median(samples.iter().map(|s| s.rss).collect()),
         });
@@ -226,12 +254,21 @@ pub fn run(
             (p, d, web.min_gap_ms())
         },
     )?;
-    let label = format!("generated web, {} hosts, {} pages", options.hosts, web.reachable());
+    let label = format!(
+        "generated web, {} hosts, {} pages",
+        options.hosts,
+        web.reachable()
+    );
     rows(&label, &format!("{PER_HOST}/host"), runs, report);
 
     // 2. Politeness on: a smaller web (one request at a time per host, a pause between two).
     let polite_pages = (options.pages / 10).max(10);
-    let small = Web::start(runtime, options.hosts, polite_pages, 2 + options.hosts as u8)?;
+    let small = Web::start(
+        runtime,
+        options.hosts,
+        polite_pages,
+        2 + options.hosts as u8,
+    )?;
     let runs = alternate(
         cited,
         scratch,
@@ -255,7 +292,10 @@ pub fn run(
     // 3. A real documentation tree: the Rust docs that ship with the toolchain, capped.
     if let Some(root) = rust_docs() {
         let docs = Site::files(root, Some(Duration::from_millis(50)));
-        let addr = runtime.block_on(docs.clone().serve(&format!("127.0.0.{}", 2 + 2 * options.hosts)))?;
+        let addr = runtime.block_on(
+            docs.clone()
+                .serve(&format!("127.0.0.{}", 2 + 2 * options.hosts)),
+        )?;
         let seeds = vec![format!("http://{addr}/std/index.html")];
         let runs = alternate(
             cited,
@@ -271,7 +311,10 @@ pub fn run(
                 (p, d, docs.min_gap_ms())
             },
         )?;
-        let label = format!("Rust std docs (toolchain), cap {} pages", options.docs_pages);
+        let label = format!(
+            "Rust std docs (toolchain), cap {} pages",
+            options.docs_pages
+        );
         rows(&label, &format!("{PER_HOST}/host"), runs, report);
     } else {
         eprintln!("no Rust docs under ~/.rustup/toolchains/*/share/doc/rust/html: skipped");
@@ -293,7 +336,11 @@ pub fn run(
     match measured(c, Some(1)) {
         Ok((took, rss, _)) => {
             let (pages, private) = one.fetched();
-            eprintln!("wget fetched {} pages in {:.1} s", pages.len(), took.as_secs_f64());
+            eprintln!(
+                "wget fetched {} pages in {:.1} s",
+                pages.len(),
+                took.as_secs_f64()
+            );
             report.crawl.push(CrawlRow {
                 site: format!("generated site, 1 host, {} pages", one.reachable()),
                 tool: "wget".into(),
@@ -309,7 +356,10 @@ pub fn run(
         }
         Err(e) => eprintln!("wget skipped: {e:#}"),
     }
-    Ok((scratch.join("crawl-web-cited-0"), scratch.join("crawl-polite-cited-0")))
+    Ok((
+        scratch.join("crawl-web-cited-0"),
+        scratch.join("crawl-polite-cited-0"),
+    ))
 }
 
 fn rust_docs() -> Option<PathBuf> {

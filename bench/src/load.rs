@@ -83,7 +83,14 @@ fn wrk(prefix: &str, clients: usize, seconds: u64) -> Result<QueryRow> {
         ),
     )?;
     let out = Command::new("wrk")
-        .args(["-t", "2", "-c", &clients.to_string(), "-d", &format!("{seconds}s")])
+        .args([
+            "-t",
+            "2",
+            "-c",
+            &clients.to_string(),
+            "-d",
+            &format!("{seconds}s"),
+        ])
         .args(["--timeout", "10s", "--latency", "-s"])
         .arg(&script)
         .arg(&base)
@@ -127,7 +134,10 @@ fn wrk(prefix: &str, clients: usize, seconds: u64) -> Result<QueryRow> {
         .and_then(|n| n.parse().ok())
         .unwrap_or(0.0);
     if requests == 0 {
-        eprintln!("wrk measured nothing: {text}{}", String::from_utf8_lossy(&out.stderr));
+        eprintln!(
+            "wrk measured nothing: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     Ok(QueryRow {
         endpoint: String::new(),
@@ -145,7 +155,10 @@ fn wrk(prefix: &str, clients: usize, seconds: u64) -> Result<QueryRow> {
 /// `http://host:port/path?x=` → (`http://host:port`, `/path?x=`).
 fn split_url(url: &str) -> Result<(String, String)> {
     let after = url.find("://").map(|i| i + 3).context("not a URL")?;
-    let slash = url[after..].find('/').map(|i| after + i).context("no path")?;
+    let slash = url[after..]
+        .find('/')
+        .map(|i| after + i)
+        .context("no path")?;
     Ok((url[..slash].to_string(), url[slash..].to_string()))
 }
 
@@ -171,8 +184,12 @@ pub fn main(args: &[String]) -> Result<()> {
         let started = Instant::now();
         let deadline = started + Duration::from_secs(seconds);
         let mut tasks = Vec::new();
-        let (prefix, queries) = (std::sync::Arc::new(prefix.clone()), std::sync::Arc::new(queries));
-        let url = move |i: usize| format!("{prefix}{}", queries[i % queries.len()].replace(' ', "+"));
+        let (prefix, queries) = (
+            std::sync::Arc::new(prefix.clone()),
+            std::sync::Arc::new(queries),
+        );
+        let url =
+            move |i: usize| format!("{prefix}{}", queries[i % queries.len()].replace(' ', "+"));
         let ask = |client: reqwest::Client, url: String, since: Instant| async move {
             match client.get(url).send().await {
                 Ok(r) if r.status().is_success() => {

@@ -185,9 +185,24 @@ fn run_all(args: &[String]) -> Result<()> {
         let server = Server::start(&cited, &embedded, Runtime::Candle)?;
         // A hybrid answer embeds the sentences of its top passages too: fewer clients, longer.
         for (endpoint, path, clients, seconds) in [
-            ("search hybrid", "/api/search?mode=hybrid&q=", 32, options.query_seconds),
-            ("search lexical", "/api/search?mode=lexical&q=", 32, options.query_seconds),
-            ("answer hybrid", "/api/answer?mode=hybrid&q=", 4, 3 * options.query_seconds),
+            (
+                "search hybrid",
+                "/api/search?mode=hybrid&q=",
+                32,
+                options.query_seconds,
+            ),
+            (
+                "search lexical",
+                "/api/search?mode=lexical&q=",
+                32,
+                options.query_seconds,
+            ),
+            (
+                "answer hybrid",
+                "/api/answer?mode=hybrid&q=",
+                4,
+                3 * options.query_seconds,
+            ),
         ] {
             let row = load::closed(&server.url(path), clients, seconds)?;
             report.push_query(endpoint, "small crawl, embedded", row);
@@ -317,7 +332,9 @@ fn index_crawled(
     };
     let embedded = scratch.join("embedded");
     copy_dir(small, &embedded)?;
-    let pages = PageStore::open(&embedded.join("store.sqlite"))?.stats()?.pages as usize;
+    let pages = PageStore::open(&embedded.join("store.sqlite"))?
+        .stats()?
+        .pages as usize;
     let mut c = Command::new(cited);
     c.env("CITED_OFFLINE", "1")
         .arg("--data-dir")

@@ -150,7 +150,10 @@ impl Report {
         }
         md.push_str("| endpoint | corpus | load | clients | requests | errors | req/s | p50 ms | p99 ms | p50 over floor |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for r in &self.query {
-            let over = match (&self.floor, r.endpoint.contains("hybrid") || r.corpus == "crawl") {
+            let over = match (
+                &self.floor,
+                r.endpoint.contains("hybrid") || r.corpus == "crawl",
+            ) {
                 (Some(f), false) => format!("{:.1}×", r.p50_ms / f.p50_ms.max(1e-9)),
                 _ => "–".into(),
             };
@@ -197,8 +200,17 @@ impl Report {
                 .crawl
                 .iter()
                 .map(|r| {
-                    let site = r.site.split(',').next().unwrap_or("").replace("generated ", "");
-                    let polite = if r.concurrency == "1/host" { " polite" } else { "" };
+                    let site = r
+                        .site
+                        .split(',')
+                        .next()
+                        .unwrap_or("")
+                        .replace("generated ", "");
+                    let polite = if r.concurrency == "1/host" {
+                        " polite"
+                    } else {
+                        ""
+                    };
                     (format!("{} {site}{polite}", r.tool), r.pages_per_s)
                 })
                 .collect::<Vec<_>>(),
@@ -251,9 +263,21 @@ impl Report {
             .y_desc("ms")
             .draw()?;
         let series: [(&str, fn(&ScaleRow) -> f64, RGBColor); 3] = [
-            ("/api/search p50 (32 clients)", |r| r.search_p50_ms, RGBColor(31, 111, 235)),
-            ("/api/search p99 (32 clients)", |r| r.search_p99_ms, RGBColor(220, 90, 40)),
-            ("bare tantivy top-10 p50", |r| r.floor_p50_ms, RGBColor(60, 160, 60)),
+            (
+                "/api/search p50 (32 clients)",
+                |r| r.search_p50_ms,
+                RGBColor(31, 111, 235),
+            ),
+            (
+                "/api/search p99 (32 clients)",
+                |r| r.search_p99_ms,
+                RGBColor(220, 90, 40),
+            ),
+            (
+                "bare tantivy top-10 p50",
+                |r| r.floor_p50_ms,
+                RGBColor(60, 160, 60),
+            ),
         ];
         for (label, value, color) in series {
             chart

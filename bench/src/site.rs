@@ -21,17 +21,112 @@ use rand_distr::{Distribution, LogNormal, Zipf};
 
 /// The most frequent words: real ones, so that the text reads like technical prose.
 const COMMON: &[&str] = &[
-    "the", "of", "and", "to", "a", "in", "is", "for", "that", "with", "on", "as", "by", "it", "be",
-    "from", "this", "an", "are", "or", "crawler", "index", "answer", "passage", "citation",
-    "server", "request", "latency", "thread", "memory", "vector", "query", "search", "page", "link",
-    "robots", "sitemap", "storage", "engine", "token", "model", "embedding", "cluster", "shard",
-    "replica", "network", "protocol", "cache", "buffer", "socket", "compiler", "runtime", "library",
-    "function", "module", "package", "version", "release", "config", "option", "default", "timeout",
-    "retry", "error", "result", "value", "type", "struct", "trait", "method", "field", "record",
-    "table", "column", "row", "schema", "migration", "backup", "restore", "deploy", "container",
-    "process", "signal", "kernel", "driver", "device", "sensor", "volume", "window", "button",
-    "screen", "layout", "style", "color", "font", "image", "audio", "video", "stream", "codec",
-    "frame", "packet", "header", "payload", "checksum", "hash",
+    "the",
+    "of",
+    "and",
+    "to",
+    "a",
+    "in",
+    "is",
+    "for",
+    "that",
+    "with",
+    "on",
+    "as",
+    "by",
+    "it",
+    "be",
+    "from",
+    "this",
+    "an",
+    "are",
+    "or",
+    "crawler",
+    "index",
+    "answer",
+    "passage",
+    "citation",
+    "server",
+    "request",
+    "latency",
+    "thread",
+    "memory",
+    "vector",
+    "query",
+    "search",
+    "page",
+    "link",
+    "robots",
+    "sitemap",
+    "storage",
+    "engine",
+    "token",
+    "model",
+    "embedding",
+    "cluster",
+    "shard",
+    "replica",
+    "network",
+    "protocol",
+    "cache",
+    "buffer",
+    "socket",
+    "compiler",
+    "runtime",
+    "library",
+    "function",
+    "module",
+    "package",
+    "version",
+    "release",
+    "config",
+    "option",
+    "default",
+    "timeout",
+    "retry",
+    "error",
+    "result",
+    "value",
+    "type",
+    "struct",
+    "trait",
+    "method",
+    "field",
+    "record",
+    "table",
+    "column",
+    "row",
+    "schema",
+    "migration",
+    "backup",
+    "restore",
+    "deploy",
+    "container",
+    "process",
+    "signal",
+    "kernel",
+    "driver",
+    "device",
+    "sensor",
+    "volume",
+    "window",
+    "button",
+    "screen",
+    "layout",
+    "style",
+    "color",
+    "font",
+    "image",
+    "audio",
+    "video",
+    "stream",
+    "codec",
+    "frame",
+    "packet",
+    "header",
+    "payload",
+    "checksum",
+    "hash",
 ];
 const SYLLABLES: &[&str] = &[
     "ka", "lo", "mi", "ren", "tu", "sa", "vel", "dor", "qui", "pa", "ne", "rho", "zan", "ti", "fu",
@@ -96,11 +191,18 @@ pub fn generate(seed: u64, n: usize) -> GeneratedPage {
     let title = format!("Page {n}: the {topic} {}", words[100 + (n * 7) % 400]);
     let sections = (0..rng.random_range(2..5))
         .map(|s| {
-            let heading = format!("{} {}", words[20 + (n + s) % 90], words[200 + (n * 3 + s) % 900]);
+            let heading = format!(
+                "{} {}",
+                words[20 + (n + s) % 90],
+                words[200 + (n * 3 + s) % 900]
+            );
             let paragraphs = (0..rng.random_range(2..5))
                 .map(|_| {
                     let k = rng.random_range(3..7);
-                    (0..k).map(|_| sentence(&mut rng)).collect::<Vec<_>>().join(" ")
+                    (0..k)
+                        .map(|_| sentence(&mut rng))
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 })
                 .collect();
             (heading, paragraphs)
@@ -211,7 +313,9 @@ impl Site {
         if !peers.is_empty() {
             let peer = &peers[n % peers.len()];
             let l = rng.random_range(0..self.pages);
-            html.push_str(&format!("<li><a href=\"{peer}p/{l}.html\">Elsewhere {l}</a></li>"));
+            html.push_str(&format!(
+                "<li><a href=\"{peer}p/{l}.html\">Elsewhere {l}</a></li>"
+            ));
         }
         html.push_str("</ul></main></body></html>");
         html

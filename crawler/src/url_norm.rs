@@ -2,7 +2,9 @@
 //!
 //! Every URL that enters the frontier goes through [`normalize`], so that two spellings of one page are
 //! one frontier entry: the fragment is removed, the host is lowercased and the default port dropped (the
-//! last two are done by the WHATWG parser in the `url` crate).
+//! last two are done by the WHATWG parser in the `url` crate), and tracking and session parameters
+//! (`utm_*`, `fbclid`, `PHPSESSID`, `;jsessionid=…`, …) are dropped, so that a page linked with a new
+//! session id or campaign tag on every link is still one page.
 
 use url::Url;
 
@@ -25,10 +27,66 @@ pub fn normalize(raw: &str, base: Option<&Url>) -> Result<Url, CrawlError> {
         return Err(CrawlError::InvalidUrl(raw.to_string(), "no host".into()));
     }
     url.set_fragment(None);
+    strip_tracking(&mut url);
     if url.query() == Some("") {
         url.set_query(None);
     }
     Ok(url)
+}
+
+/// Query parameters that only track the visitor or their session, never choose the content.
+const TRACKING: &[&str] = &[
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "msclkid",
+    "yclid",
+    "igshid",
+    "mc_cid",
+    "mc_eid",
+    "_ga",
+    "_gl",
+    "phpsessid",
+    "jsessionid",
+    "sessionid",
+    "session_id",
+    "sessid",
+    "cfid",
+    "cftoken",
+];
+
+fn is_tracking(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.starts_with("utm_")
+        || name.starts_with("aspsessionid")
+        || TRACKING.contains(&name.as_str())
+}
+
+/// Drops tracking and session parameters from the query and `;jsessionid=…`-style path parameters.
+fn strip_tracking(url: &mut Url) {
+    let path = url.path();
+    if let Some(at) = path.find(';') {
+        let param = path[at + 1..].split('=').next().unwrap_or("");
+        if is_tracking(param) {
+            let kept = path[..at].to_string();
+            url.set_path(&kept);
+        }
+    }
+    let Some(query) = url.query() else { return };
+    if !query
+        .split('&')
+        .any(|pair| is_tracking(pair.split('=').next().unwrap_or("")))
+    {
+        return;
+    }
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !is_tracking(pair.split('=').next().unwrap_or("")))
+        .collect();
+    let kept = kept.join("&");
+    url.set_query(if kept.is_empty() { None } else { Some(&kept) });
 }
 
 /// Which URLs a crawl may follow, relative to its seeds.
@@ -130,6 +188,42 @@ mod tests {
         ));
         assert!(normalize("javascript:alert(1)", Some(&base)).is_err());
         assert!(normalize("http://", None).is_err());
+    }
+
+    #[test]
+    fn tracking_and_session_parameters_are_dropped() {
+        let same = [
+            "http://example.com/a?x=1&utm_source=news&UTM_Medium=mail",
+            "http://example.com/a?fbclid=abc&x=1",
+            "http://example.com/a?x=1&PHPSESSID=0123456789abcdef",
+            "http://example.com/a;jsessionid=ABCDEF?x=1",
+        ];
+        for raw in same {
+            assert_eq!(
+                normalize(raw, None).expect("valid").as_str(),
+                "http://example.com/a?x=1",
+                "{raw}"
+            );
+        }
+        assert_eq!(
+            normalize("http://example.com/a?sid=1&utm_campaign=x", None)
+                .expect("valid")
+                .as_str(),
+            "http://example.com/a?sid=1"
+        );
+        assert_eq!(
+            normalize("http://example.com/a?gclid=1", None)
+                .expect("valid")
+                .as_str(),
+            "http://example.com/a"
+        );
+        // A query that only looks similar is kept as it is.
+        assert_eq!(
+            normalize("http://example.com/search?q=utm_source&page=2", None)
+                .expect("valid")
+                .as_str(),
+            "http://example.com/search?q=utm_source&page=2"
+        );
     }
 
     #[test]
