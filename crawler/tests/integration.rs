@@ -526,3 +526,144 @@ async fn sitemaps_seed_the_crawl_newest_first() {
     let at = |p: &str| site.requests(p)[0];
     assert!(at("/newest") < at("/middle") && at("/middle") < at("/old"));
 }
+
+// The hostile web: each case ends in a bounded outcome and the crawl goes on.
+
+#[tokio::test]
+async fn gzip_bomb_is_cut_at_the_body_cap() {
+    use std::io::Write;
+    // 64 MiB of spaces inside a paragraph, gzip-compressed to well under 1 MiB.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(b"<html><body><main><p>bomb").expect("gzip");
+    let block = vec![b' '; 1024 * 1024];
+    for _ in 0..64 {
+        gz.write_all(&block).expect("gzip");
+    }
+    let bomb = Arc::new(gz.finish().expect("gzip"));
+    assert!(bomb.len() < 1024 * 1024);
+    let (base, _) = serve(move |path, _| match path {
+        "/robots.txt" => not_found(),
+        "/" => html(r#"<p>home page text</p><a href="/bomb">b</a><a href="/after">a</a>"#),
+        "/bomb" => Response::builder()
+            .header(header::CONTENT_TYPE, "text/html")
+            .header(header::CONTENT_ENCODING, "gzip")
+            .body(Body::from(bomb.as_ref().clone()))
+            .expect("response"),
+        _ => html("<p>the page after the bomb</p>"),
+    })
+    .await;
+    let mut cfg = config();
+    cfg.fetch.max_body = 1024 * 1024;
+    let (stats, sink, _dir) = crawl(&base, cfg).await;
+    assert_eq!(stats.truncated, 1, "{stats:?}");
+    let bomb = sink.page("/bomb").expect("stored, cut");
+    assert!(bomb.truncated && bomb.text.len() <= 1024 * 1024);
+    assert!(sink.page("/after").is_some());
+}
+
+#[tokio::test]
+async fn hundred_thousand_links_deep_nesting_and_bad_bytes_are_bounded() {
+    let many: String = (0..100_000)
+        .map(|i| format!("<a href=\"/l/{i}\">{i}</a>"))
+        .collect();
+    let deep = format!(
+        "<html><body>{}<p>deep text</p>{}</body></html>",
+        "<div>".repeat(10_000),
+        "</div>".repeat(10_000)
+    );
+    let (base, site) = serve(move |path, _| match path {
+        "/robots.txt" => not_found(),
+        "/" => html(r#"<p>home</p><a href="/many">m</a><a href="/deep">d</a><a href="/latin">l</a>"#),
+        "/many" => html(&many),
+        "/deep" => (
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            deep.clone(),
+        )
+            .into_response(),
+        // Says UTF-8, sends Latin-1 bytes and a stray continuation byte.
+        "/latin" => Response::builder()
+            .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+            .body(Body::from(
+                b"<html><body><p>Caf\xe9 cr\xe8me \x80 br\xfbl\xe9e is served here.</p></body></html>"
+                    .to_vec(),
+            ))
+            .expect("response"),
+        _ => html("<p>a linked page</p>"),
+    })
+    .await;
+    let mut cfg = config();
+    cfg.max_pages = 30;
+    cfg.per_host = 4;
+    let started = Instant::now();
+    let (stats, sink, _dir) = crawl(&base, cfg).await;
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert!(stats.fetched <= 30, "{stats:?}");
+    // The page with 100k links was stored and its links queued, but the cap held.
+    assert!(sink.page("/many").is_some());
+    assert!(site.count() <= 32, "{} requests", site.count());
+    // Deep nesting: no stack overflow; the page is stored (text past 512 levels is dropped).
+    assert!(sink.page("/deep").is_some());
+    let latin = sink.page("/latin").expect("stored");
+    assert!(
+        latin.text.contains("Caf\u{FFFD} cr\u{FFFD}me"),
+        "{}",
+        latin.text
+    );
+}
+
+#[tokio::test]
+async fn calendar_traps_stop_at_the_depth_limit_and_session_ids_are_one_page() {
+    let (base, site) = serve(|path, _| {
+        if path == "/robots.txt" {
+            return not_found();
+        }
+        if path == "/" {
+            // The same page linked under 50 session ids and tracking tags.
+            let links: String = (0..50)
+                .map(|i| format!("<a href=\"/a?PHPSESSID={i:032x}&utm_source=x{i}\">a</a>"))
+                .collect();
+            return html(&format!(
+                "<p>home</p>{links}<a href=\"/a;jsessionid=XYZ\">a</a><a href=\"/cal/0\">calendar</a>"
+            ));
+        }
+        if let Some(n) = path.strip_prefix("/cal/").and_then(|n| n.parse::<u64>().ok()) {
+            return html(&format!(
+                "<p>month {n}</p><a href=\"/cal/{}\">next month</a>",
+                n + 1
+            ));
+        }
+        html("<p>the one page a</p>")
+    })
+    .await;
+    let mut cfg = config();
+    cfg.max_depth = 12;
+    let (_stats, sink, _dir) = crawl(&base, cfg).await;
+    assert_eq!(site.requests("/a").len(), 1);
+    assert!(sink.page("/a").is_some());
+    // Home is depth 0, /cal/0 depth 1, … /cal/11 depth 12: nothing past the limit.
+    assert!(site.requests("/cal/11").len() == 1);
+    assert!(site.requests("/cal/12").is_empty());
+}
+
+#[tokio::test]
+async fn a_huge_garbage_robots_txt_is_read_up_to_its_cap() {
+    let garbage: Arc<Vec<u8>> = Arc::new(
+        (0..50 * 1024 * 1024u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect(),
+    );
+    let (base, _) = serve(move |path, _| match path {
+        "/robots.txt" => Response::builder()
+            .header(header::CONTENT_TYPE, "text/plain")
+            .body(Body::from(garbage.as_ref().clone()))
+            .expect("response"),
+        "/" => html(r#"<p>home</p><a href="/x">x</a>"#),
+        _ => html("<p>x page</p>"),
+    })
+    .await;
+    let started = Instant::now();
+    let (stats, sink, _dir) = crawl(&base, config()).await;
+    assert!(started.elapsed() < Duration::from_secs(60));
+    // Garbage holds no rules: everything is allowed.
+    assert!(sink.page("/x").is_some(), "{stats:?}");
+}

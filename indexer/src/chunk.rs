@@ -41,11 +41,10 @@ pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
     let mut line_start = 0;
     for line in text.split('\n') {
         let mut glue = false;
-        let sentences = line_sentences(line);
-        for (offset, sentence) in sentences {
+        let mut piece = |offset: usize, sentence: &str| {
             let trimmed = sentence.trim();
             if trimmed.is_empty() {
-                continue;
+                return;
             }
             let lead = sentence.len() - sentence.trim_start().len();
             let start = line_start + offset + lead;
@@ -54,12 +53,24 @@ pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
                 Some(last) if glue => last.1 = end,
                 _ => spans.push((start, end)),
             }
-            let last_word = trimmed
-                .rsplit(char::is_whitespace)
-                .next()
-                .unwrap_or("")
-                .to_lowercase();
-            glue = ABBREVIATIONS.contains(&last_word.as_str());
+            let last_word = trimmed.rsplit(char::is_whitespace).next().unwrap_or("");
+            glue = last_word.ends_with('.')
+                && ABBREVIATIONS
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(last_word));
+        };
+        // An ASCII line without a terminator is one sentence (see `line_sentences`): no
+        // allocation for the most common line of all.
+        if line.is_ascii()
+            && !line
+                .bytes()
+                .any(|b| matches!(b, b'.' | b'!' | b'?' | b'\r'))
+        {
+            piece(0, line);
+        } else {
+            for (offset, sentence) in line_sentences(line) {
+                piece(offset, sentence);
+            }
         }
         line_start += line.len() + 1;
     }

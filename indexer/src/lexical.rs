@@ -108,6 +108,13 @@ const WORD_CACHE: usize = 100_000;
 /// every sentence they look at, and stemming is what that costs most: each thread splits the text
 /// into words itself and remembers what each word analysed to (nothing, for a stop word).
 pub fn analyze(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    analyze_each(text, |term| out.push(term.to_string()));
+    out
+}
+
+/// Calls `each` with every term of `text`, as [`analyze`] returns them, without allocating them.
+pub fn analyze_each(text: &str, mut each: impl FnMut(&str)) {
     struct Cache {
         words: TextAnalyzer,
         full: TextAnalyzer,
@@ -127,22 +134,22 @@ pub fn analyze(text: &str) -> Vec<String> {
         if seen.len() > WORD_CACHE {
             seen.clear();
         }
-        let mut out = Vec::new();
         let mut stream = words.token_stream(text);
         while stream.advance() {
             let word = &stream.token().text;
-            let term = match seen.get(word) {
-                Some(term) => term.clone(),
-                None => {
-                    let mut one = full.token_stream(word);
-                    let term = one.advance().then(|| one.token().text.clone());
-                    seen.insert(word.clone(), term.clone());
-                    term
+            if let Some(known) = seen.get(word) {
+                if let Some(term) = known {
+                    each(term);
                 }
-            };
-            out.extend(term);
+                continue;
+            }
+            let mut one = full.token_stream(word);
+            let term = one.advance().then(|| one.token().text.clone());
+            if let Some(term) = &term {
+                each(term);
+            }
+            seen.insert(word.clone(), term);
         }
-        out
     })
 }
 

@@ -79,12 +79,51 @@ impl QueryTerms {
 
     /// Returns true if `text` holds the first letters of a term (cheap; false means no term).
     fn prefixes_in(&self, text: &str) -> bool {
+        if text.is_ascii() {
+            let bytes = text.as_bytes();
+            return self.prefixes.iter().any(|p| {
+                let p = p.as_bytes();
+                !p.is_empty() && bytes.windows(p.len()).any(|w| w.eq_ignore_ascii_case(p))
+            });
+        }
         let lower = text.to_lowercase();
         self.prefixes.iter().any(|p| lower.contains(p.as_str()))
     }
 
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
+    }
+
+    /// Which of the question's terms `text` holds (by position in the question's term list),
+    /// analysing it without allocating its terms.
+    fn found_in(&self, text: &str) -> Vec<bool> {
+        let mut found = vec![false; self.terms.len()];
+        indexer::lexical::analyze_each(text, |term| {
+            if let Some(i) = self.terms.iter().position(|(t, _)| t == term) {
+                found[i] = true;
+            }
+        });
+        found
+    }
+
+    /// Which of the question's terms are in `terms`.
+    fn found_among(&self, terms: &HashSet<String>) -> Vec<bool> {
+        self.terms.iter().map(|(t, _)| terms.contains(t)).collect()
+    }
+
+    /// Returns the weight share of the question's terms marked in `found` and in none of `except`.
+    fn weight(&self, found: &[bool], except: &[&[bool]]) -> f32 {
+        if self.total <= 0.0 {
+            return 0.0;
+        }
+        let sum: f32 = self
+            .terms
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| found[*i] && except.iter().all(|e| !e[*i]))
+            .map(|(_, (_, w))| w)
+            .sum();
+        sum / self.total
     }
 
     /// Returns the share of `terms` that are words of the question.
@@ -122,9 +161,20 @@ struct Candidate {
     start: usize,
     end: usize,
     words: usize,
-    terms: HashSet<String>,
+    /// The sentence's terms, analysed when the selection compares it with chosen sentences.
+    terms: std::cell::OnceCell<HashSet<String>>,
     support: f32,
     score: f32,
+}
+
+impl Candidate {
+    fn terms(&self, hits: &[SearchHit]) -> &HashSet<String> {
+        self.terms.get_or_init(|| {
+            indexer::lexical::analyze(&hits[self.hit].text[self.start..self.end])
+                .into_iter()
+                .collect()
+        })
+    }
 }
 
 /// Builds the extractive answer to `question` from `hits` (best first).
@@ -168,7 +218,7 @@ pub fn answer(
             || (new_page && pages == MAX_SOURCES)
             || chosen
                 .iter()
-                .any(|s| overlap(&s.terms, &c.terms) > REDUNDANT)
+                .any(|s| overlap(s.terms(hits), c.terms(hits)) > REDUNDANT)
         {
             continue;
         }
@@ -290,10 +340,10 @@ fn candidates(
         .map(|h| h.score)
         .fold(f32::MIN, f32::max)
         .max(f32::EPSILON);
-    let heading_relevant = |terms: &HashSet<String>| query.coverage(terms, None) > 0.0;
     let mut out = Vec::new();
     for (rank, hit) in hits.iter().enumerate() {
         let title_terms: HashSet<String> = index.analyze(&hit.title).into_iter().collect();
+        let in_title = query.found_among(&title_terms);
         let prior = 0.2 * (hit.score / top_score) + 0.1 / (1.0 + rank as f32);
         let headings: HashSet<&str> = hit
             .headings
@@ -306,6 +356,8 @@ fn candidates(
             .last()
             .map(|h| index.analyze(h).into_iter().collect())
             .unwrap_or_default();
+        let mut in_heading = query.found_among(&heading_terms);
+        let mut focus = query.share_of(&heading_terms).sqrt();
         let mut lead = hit
             .text
             .starts_with(hit.heading_path.last().map_or("\u{0}", String::as_str));
@@ -317,7 +369,7 @@ fn candidates(
             // A line with no query term's first letters, no heading in it, under a heading that is
             // not about the question, and no meaning scores: none of its sentences can score.
             if !rank_has_meaning
-                && !heading_relevant(&heading_terms)
+                && !in_heading.contains(&true)
                 && !query.prefixes_in(line)
                 && !headings.iter().any(|h| !h.is_empty() && line.contains(h))
             {
@@ -329,6 +381,8 @@ fn candidates(
                 let text = &hit.text[start..end];
                 if headings.contains(text) {
                     heading_terms = index.analyze(text).into_iter().collect();
+                    in_heading = query.found_among(&heading_terms);
+                    focus = query.share_of(&heading_terms).sqrt();
                     lead = true;
                     continue;
                 }
@@ -338,21 +392,20 @@ fn candidates(
                 };
                 // A sentence holding no query term's first letters holds no query term; unless its
                 // heading or its meaning speaks for it, it scores nothing: skip the analysis.
-                if !heading_relevant(&heading_terms)
+                if !in_heading.contains(&true)
                     && !semantic.contains_key(&(rank, start))
                     && !query.prefixes_in(text)
                 {
                     continue;
                 }
-                let terms: HashSet<String> = index.analyze(text).into_iter().collect();
-                let direct = query.coverage(&terms, None);
+                let in_sentence = query.found_in(text);
+                let direct = query.weight(&in_sentence, &[]);
                 // The first sentence under a heading usually defines what the heading names, so the
                 // heading's words count for it fully; for later sentences, less. Both scale with how
                 // much of the heading is about the question: "global interpreter lock" is, an API
                 // signature that mentions `stmt='pass'` among ten other words is not.
-                let from_heading = query.coverage(&heading_terms, Some(&terms));
-                let focus = query.share_of(&heading_terms).sqrt();
-                let from_title = query.coverage_beyond(&title_terms, &[&terms, &heading_terms]);
+                let from_heading = query.weight(&in_heading, &[&in_sentence]);
+                let from_title = query.weight(&in_title, &[&in_sentence, &in_heading]);
                 let heading_weight = if is_lead { focus } else { 0.4 * focus };
                 let lexical = direct + heading_weight * from_heading + 0.2 * from_title;
                 let meaning = semantic.get(&(rank, start)).copied().unwrap_or(0.0);
@@ -373,7 +426,7 @@ fn candidates(
                     start,
                     end,
                     words,
-                    terms,
+                    terms: std::cell::OnceCell::new(),
                     support,
                     score,
                 });
