@@ -35,6 +35,19 @@ async fn page(
     Html(format!("<main><h1>Page {n}</h1><p>This is page number {n} of the resume test site.</p>{links}</main>"))
 }
 
+/// Runs `cited ARGS` on `data` and kills it with SIGKILL after `wait_ms`.
+fn run_and_kill(data: &std::path::Path, args: &[&str], wait_ms: u64) {
+    let mut child = cited_command(data)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start cited");
+    std::thread::sleep(Duration::from_millis(wait_ms));
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reap");
+}
+
 #[test]
 fn killed_crawl_resumes_without_loss_or_duplicates() {
     let hits: Arc<Mutex<HashMap<u32, u32>>> = Arc::default();
@@ -48,8 +61,9 @@ fn killed_crawl_resumes_without_loss_or_duplicates() {
 
     // Kill the crawl three times at different moments, then let it finish.
     for wait_ms in [600, 400, 700] {
-        let mut child = cited_command(data.path())
-            .args([
+        run_and_kill(
+            data.path(),
+            &[
                 "crawl",
                 &seed,
                 "--delay-ms",
@@ -57,14 +71,9 @@ fn killed_crawl_resumes_without_loss_or_duplicates() {
                 "--per-host",
                 "2",
                 "--no-index",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start crawl");
-        std::thread::sleep(Duration::from_millis(wait_ms));
-        child.kill().expect("SIGKILL");
-        child.wait().expect("reap");
+            ],
+            wait_ms,
+        );
     }
     let partial: Stats = cited_json(data.path(), &["stats", "--json"]);
     assert!(
@@ -129,15 +138,7 @@ fn crawl_and_index_survive_repeated_kills() {
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
         let wait_ms = 100 + (state >> 33) % 600;
-        let mut child = cited_command(killed.path())
-            .args(crawl)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start crawl");
-        std::thread::sleep(Duration::from_millis(wait_ms));
-        child.kill().expect("SIGKILL");
-        child.wait().expect("reap");
+        run_and_kill(killed.path(), &crawl, wait_ms);
         // Whatever the moment, the store, the frontier and the index open.
         let partial: Stats = cited_json(killed.path(), &["stats", "--json"]);
         if first {
