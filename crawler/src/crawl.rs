@@ -39,6 +39,9 @@ pub struct CrawlConfig {
     pub fetch: FetchConfig,
     /// Seed from the seed hosts' sitemaps (robots.txt `Sitemap:` lines, else `/sitemap.xml`).
     pub sitemaps: bool,
+    /// Requests one host gets in one run (0: no limit). Bounds what an endless URL space on one
+    /// host (a calendar, faceted search) can take; its other URLs stay queued for a later run.
+    pub max_pages_per_host: u64,
 }
 
 impl Default for CrawlConfig {
@@ -52,6 +55,7 @@ impl Default for CrawlConfig {
             concurrency: 16,
             fetch: FetchConfig::default(),
             sitemaps: true,
+            max_pages_per_host: 0,
         }
     }
 }
@@ -127,6 +131,8 @@ pub struct CrawlStats {
     pub in_flight: u64,
     pub robots_disallowed: u64,
     pub robots_unavailable: u64,
+    /// Queued URLs left for a later run because their host used up its per-run budget.
+    pub over_host_budget: u64,
     pub out_of_scope: u64,
     pub unsupported: u64,
     pub truncated: u64,
@@ -164,6 +170,8 @@ enum Skip {
 
 struct Host {
     queue: VecDeque<Entry>,
+    /// Requests started this run.
+    started: u64,
     in_flight: usize,
     next_at: Instant,
     blocked: bool,
@@ -270,6 +278,16 @@ impl Crawler {
                     .pop_front()
                     .expect("next_host returns a host with work");
                 host.in_flight += 1;
+                host.started += 1;
+                let budget = self.config.max_pages_per_host;
+                if budget > 0 && host.started >= budget {
+                    // The rest of this host stays queued in the frontier for a later run.
+                    stats.over_host_budget += host.queue.len() as u64;
+                    stats.queued = stats.queued.saturating_sub(host.queue.len() as u64);
+                    host.queue.clear();
+                    host.blocked = true;
+                    tracing::info!(host = %key, budget, "per-host page budget used up");
+                }
                 let shared = shared.clone();
                 tasks.spawn(async move {
                     let outcome = crawl_one(&shared, &entry.url).await;
@@ -546,6 +564,7 @@ fn push_entry(hosts: &mut HashMap<String, Host>, order: &mut Vec<String>, entry:
         order.push(key);
         Host {
             queue: VecDeque::new(),
+            started: 0,
             in_flight: 0,
             next_at: Instant::now(),
             blocked: false,

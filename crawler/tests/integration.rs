@@ -667,3 +667,34 @@ async fn a_huge_garbage_robots_txt_is_read_up_to_its_cap() {
     // Garbage holds no rules: everything is allowed.
     assert!(sink.page("/x").is_some(), "{stats:?}");
 }
+
+#[tokio::test]
+async fn a_per_host_budget_bounds_an_endless_url_space() {
+    let (base, site) = serve(|path, _| {
+        if path == "/robots.txt" {
+            return not_found();
+        }
+        // Every day links to the next day and to two "filtered" views of itself: no end.
+        let n: u64 = path
+            .trim_start_matches("/day/")
+            .split('?')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        html(&format!(
+            "<p>day {n}</p><a href=\"/day/{}\">next</a><a href=\"/day/{n}?view=week\">week</a><a href=\"/day/{n}?view=list\">list</a>",
+            n + 1
+        ))
+    })
+    .await;
+    let mut cfg = config();
+    cfg.max_depth = 10_000;
+    cfg.max_pages = 10_000;
+    cfg.max_pages_per_host = 25;
+    let (stats, _sink, _dir) = crawl(&base, cfg).await;
+    let pages =
+        site.count() - site.requests("/robots.txt").len() - site.requests("/sitemap.xml").len();
+    assert_eq!(pages, 25, "{stats:?}");
+    assert_eq!(stats.fetched, 25);
+    assert!(stats.over_host_budget > 0, "{stats:?}");
+}

@@ -208,6 +208,10 @@ pub struct CrawlArgs {
     /// Follow links at most this many hops from a seed.
     #[arg(long, default_value_t = 20)]
     pub max_depth: u32,
+    /// Requests one host gets in one run (0: no limit); bounds endless URL spaces such as
+    /// calendars. The host's other URLs stay queued for the next run.
+    #[arg(long, default_value_t = 0)]
+    pub max_pages_per_host: u64,
     /// Wait between two requests to one host, in milliseconds (robots.txt Crawl-delay can raise it).
     #[arg(long, default_value_t = 1000)]
     pub delay_ms: u64,
@@ -266,6 +270,7 @@ impl CrawlArgs {
             concurrency: self.concurrency,
             fetch,
             sitemaps: !self.no_sitemaps,
+            max_pages_per_host: self.max_pages_per_host,
         })
     }
 }
