@@ -357,7 +357,9 @@ impl TextBuilder {
         self.outline.push((level, heading));
         self.section_level = level;
         self.section_path = self.outline.iter().map(|(_, h)| h.clone()).collect();
-        self.section_start = start;
+        // A heading that held another (`<dt id>` inside a heading, say) opens its section where the
+        // inner one's began, never before it: sections never overlap (found by fuzzing).
+        self.section_start = start.max(self.section_start);
     }
 
     fn finish(mut self) -> (String, Vec<Section>) {
@@ -444,6 +446,21 @@ mod tests {
         assert!(e.text.contains("unclosed bold both"));
         let deep = "<div>".repeat(3_000) + "deep" + &"</div>".repeat(3_000);
         let _ = extract_html(&deep, &url());
+    }
+
+    /// Found by fuzzing real Python-docs pages: a heading-like element inside another (here a
+    /// `<dt id>` inside a `<dt id>`) made the outer section start before the inner one had ended.
+    #[test]
+    fn nested_headings_never_make_sections_overlap() {
+        let html = r#"<main><h1>Top</h1><p>Intro text here.</p><dl><dt id="outer">Outer <dl><dt id="inner">Inner term</dt></dl> tail</dt>
+            <dd><p>Body paragraph text.</p></dd></dl><h2>Heading <dt id="x">Inner</dt> more</h2><p>More body.</p><h2>Next</h2><p>Last.</p></main>"#;
+        let e = extract_html(html, &url());
+        assert!(e.sections.len() >= 3, "{:?}", e.sections);
+        let mut last = 0;
+        for s in &e.sections {
+            assert!(last <= s.start && s.start <= s.end, "{:?}", e.sections);
+            last = s.end;
+        }
     }
 
     #[test]
