@@ -372,14 +372,21 @@ impl LexicalIndex {
         let searcher = self.reader.searcher();
         let mut seen = HashSet::new();
         let mut hits = Vec::with_capacity(pages);
+        // Each segment's page-id column, opened once.
+        let mut columns = HashMap::new();
         for (score, address) in self.top(&searcher, query, depth)? {
             if hits.len() == pages {
                 break;
             }
-            let ids = searcher
-                .segment_reader(address.segment_ord)
-                .fast_fields()
-                .u64("doc_id")?;
+            let ids = match columns.entry(address.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                    searcher
+                        .segment_reader(address.segment_ord)
+                        .fast_fields()
+                        .u64("doc_id")?,
+                ),
+            };
             let page = ids.first(address.doc_id);
             if page.is_none_or(|p| seen.insert(p)) {
                 hits.push(self.load(&searcher, score, address)?);

@@ -135,20 +135,15 @@ impl QueryTerms {
         hits as f32 / terms.len() as f32
     }
 
-    /// Returns the weight share of the question found in `terms` (and not in `except`).
-    pub fn coverage(&self, terms: &HashSet<String>, except: Option<&HashSet<String>>) -> f32 {
-        self.coverage_beyond(terms, except.as_slice())
-    }
-
-    /// Returns the weight share of the question found in `terms` and in none of `except`.
-    pub fn coverage_beyond(&self, terms: &HashSet<String>, except: &[&HashSet<String>]) -> f32 {
+    /// Returns the weight share of the question found in `terms`.
+    pub fn coverage(&self, terms: &HashSet<String>) -> f32 {
         if self.total <= 0.0 {
             return 0.0;
         }
         let found: f32 = self
             .terms
             .iter()
-            .filter(|(t, _)| terms.contains(t) && except.iter().all(|e| !e.contains(t)))
+            .filter(|(t, _)| terms.contains(t))
             .map(|(_, w)| w)
             .sum();
         found / self.total
@@ -511,7 +506,7 @@ pub fn snippet(query: &QueryTerms, hit: &SearchHit) -> String {
                 continue;
             }
             let terms: HashSet<String> = indexer::lexical::analyze(sentence).into_iter().collect();
-            let coverage = query.coverage(&terms, None);
+            let coverage = query.coverage(&terms);
             if coverage > 0.0 && best.is_none_or(|(b, _)| coverage > b) {
                 best = Some((coverage, line_start + s));
             }

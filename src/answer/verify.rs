@@ -180,7 +180,7 @@ impl<'a> Verifier<'a> {
         let lexical = if terms.is_empty() {
             0.0
         } else {
-            terms.coverage(&passage_terms, None)
+            terms.coverage(&passage_terms)
         };
         let mut support = match cosine {
             Some(c) => {

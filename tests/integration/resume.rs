@@ -35,6 +35,18 @@ async fn page(
     Html(format!("<main><h1>Page {n}</h1><p>This is page number {n} of the resume test site.</p>{links}</main>"))
 }
 
+/// Asserts that the crawl in `data` ended with every page stored exactly once and nothing queued.
+fn assert_complete(data: &std::path::Path) {
+    let stats: Stats = cited_json(data, &["stats", "--json"]);
+    assert_eq!(
+        stats.pages,
+        u64::from(PAGES),
+        "every page stored exactly once"
+    );
+    assert_eq!(stats.frontier_queued, 0);
+    assert_eq!(stats.frontier_done, u64::from(PAGES));
+}
+
 /// Runs `cited ARGS` on `data` and kills it with SIGKILL after `wait_ms`.
 fn run_and_kill(data: &std::path::Path, args: &[&str], wait_ms: u64) {
     let mut child = cited_command(data)
@@ -85,14 +97,7 @@ fn killed_crawl_resumes_without_loss_or_duplicates() {
         data.path(),
         &["crawl", "--delay-ms", "0", "--per-host", "2"],
     );
-    let stats: Stats = cited_json(data.path(), &["stats", "--json"]);
-    assert_eq!(
-        stats.pages,
-        u64::from(PAGES),
-        "every page stored exactly once"
-    );
-    assert_eq!(stats.frontier_queued, 0);
-    assert_eq!(stats.frontier_done, u64::from(PAGES));
+    assert_complete(data.path());
     let hits = hits.lock().expect("lock");
     assert_eq!(hits.len() as u32, PAGES, "every page fetched");
     // A page is fetched again only if a kill landed between its fetch and its frontier update:
@@ -153,16 +158,8 @@ fn crawl_and_index_survive_repeated_kills() {
     let clean = tempfile::tempdir().expect("tempdir");
     cited_ok(clean.path(), &crawl);
 
-    for data in [killed.path(), clean.path()] {
-        let stats: Stats = cited_json(data, &["stats", "--json"]);
-        assert_eq!(
-            stats.pages,
-            u64::from(PAGES),
-            "every page stored exactly once"
-        );
-        assert_eq!(stats.frontier_queued, 0);
-        assert_eq!(stats.frontier_done, u64::from(PAGES));
-    }
+    assert_complete(killed.path());
+    assert_complete(clean.path());
     // The same best page, and the same answer, as a crawl that was never killed.
     for n in [3, 17, 250] {
         let query = format!("page number {n}");
