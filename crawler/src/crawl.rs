@@ -133,6 +133,8 @@ pub struct CrawlStats {
     pub robots_unavailable: u64,
     /// Queued URLs left for a later run because their host used up its per-run budget.
     pub over_host_budget: u64,
+    /// URLs (or redirect targets) on addresses this crawl may not reach (see [`crate::fetch::Reach`]).
+    pub refused: u64,
     pub out_of_scope: u64,
     pub unsupported: u64,
     pub truncated: u64,
@@ -166,6 +168,7 @@ enum Skip {
     Robots,
     OutOfScope,
     Unsupported(String),
+    Refused(String),
 }
 
 struct Host {
@@ -508,6 +511,11 @@ impl Crawler {
                         stats.unsupported += 1;
                         format!("unsupported content type {ct}")
                     }
+                    Skip::Refused(why) => {
+                        stats.refused += 1;
+                        tracing::warn!(url = %url, %why, "not fetched");
+                        why
+                    }
                 };
                 blocking(move || frontier.finish(&url, Finish::Skipped, &label, &[], &[])).await
             }
@@ -614,6 +622,10 @@ async fn crawl_one(shared: &Shared, start: &Url) -> Outcome {
         if !shared.scope.allows(&url) {
             return Outcome::Skipped(Skip::OutOfScope);
         }
+        // Before robots.txt, which would be fetched from the same address.
+        if let Err(e) = shared.fetcher.config().reach.check(&url).await {
+            return Outcome::Skipped(Skip::Refused(e.to_string()));
+        }
         let rules = shared.robots.rules(&url).await;
         if let Rules::Unreachable(reason) = rules.as_ref() {
             return if hop == 0 {
@@ -639,6 +651,9 @@ async fn crawl_one(shared: &Shared, start: &Url) -> Outcome {
         };
         let fetched = match shared.fetcher.get(&url, false, validators.as_ref()).await {
             Ok(f) => f,
+            Err(e @ CrawlError::Refused(_)) => {
+                return Outcome::Skipped(Skip::Refused(e.to_string()))
+            }
             Err(e) => return Outcome::Failed(e.to_string()),
         };
         match fetched {

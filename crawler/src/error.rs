@@ -11,8 +11,10 @@ pub enum CrawlError {
     UnsupportedScheme(String),
     #[error("frontier database error: {0}")]
     Frontier(#[from] rusqlite::Error),
-    #[error("http error: {0}")]
+    #[error("http error: {}", chain(.0))]
     Http(#[from] reqwest::Error),
+    #[error("refused: {0}")]
+    Refused(String),
     #[error("too many redirects (more than {0})")]
     TooManyRedirects(usize),
     #[error("redirect without a usable `Location` header")]
@@ -21,4 +23,19 @@ pub enum CrawlError {
     Sink(String),
     #[error("{0}")]
     Other(String),
+}
+
+/// An error with its causes ("error sending request: … : dns error: … resolves only to …").
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
 }

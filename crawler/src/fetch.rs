@@ -1,8 +1,11 @@
-//! One HTTP request at a time: timeouts, a body cap, content-type filtering and charset decoding.
+//! One HTTP request at a time: timeouts, a body cap, content-type filtering, charset decoding, and
+//! which addresses a crawl may reach.
 //!
-//! Redirects are not followed here: the crawler follows them hop by hop so that scope and robots.txt
-//! are checked again on every target.
+//! Redirects are not followed here: the crawler follows them hop by hop so that scope, robots.txt and
+//! the address check apply again on every target.
 
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -19,6 +22,123 @@ pub struct FetchConfig {
     pub timeout: Duration,
     /// Bodies longer than this are cut and flagged as truncated.
     pub max_body: usize,
+    /// Which addresses requests may connect to.
+    pub reach: Reach,
+}
+
+/// Which addresses a crawl may connect to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Reach {
+    /// Any address: the command line, where operators crawl their own loopback and intranet sites.
+    #[default]
+    Any,
+    /// Public addresses only, plus the listed ones: crawls asked for over HTTP. Checked on every
+    /// hop of a redirect and again when connecting (names are resolved by a resolver that drops
+    /// non-public addresses), so neither a redirect nor a name resolving to 127.0.0.1, 10/8 or
+    /// 169.254.169.254 reaches them.
+    Public { also: Vec<IpAddr> },
+}
+
+impl Reach {
+    /// Whether a connection to `ip` is allowed.
+    pub fn permits(&self, ip: IpAddr) -> bool {
+        match self {
+            Reach::Any => true,
+            Reach::Public { also } => is_public(ip) || also.contains(&ip),
+        }
+    }
+
+    /// Checks a URL's host: an address directly, a name after resolving it (at least one
+    /// permitted address). Errors say which address was refused.
+    pub async fn check(&self, url: &Url) -> Result<(), CrawlError> {
+        if *self == Reach::Any {
+            return Ok(());
+        }
+        let host = url
+            .host_str()
+            .ok_or_else(|| CrawlError::InvalidUrl(url.to_string(), "no host".into()))?;
+        let port = url.port_or_known_default().unwrap_or(80);
+        let addrs: Vec<IpAddr> = match url.host() {
+            Some(url::Host::Ipv4(ip)) => vec![IpAddr::V4(ip)],
+            Some(url::Host::Ipv6(ip)) => vec![IpAddr::V6(ip)],
+            _ => tokio::net::lookup_host((host, port))
+                .await
+                .map_err(|e| CrawlError::Refused(format!("cannot resolve {host}: {e}")))?
+                .map(|a| a.ip())
+                .collect(),
+        };
+        match addrs.iter().find(|ip| !self.permits(**ip)) {
+            None if !addrs.is_empty() => Ok(()),
+            None => Err(CrawlError::Refused(format!("{host} resolves to no address"))),
+            Some(ip) if addrs.iter().all(|ip| !self.permits(*ip)) => Err(CrawlError::Refused(
+                format!("{host} is {ip}, a loopback, private, link-local or otherwise non-public address"),
+            )),
+            // Some addresses are public: the resolver connects only to those.
+            Some(_) => Ok(()),
+        }
+    }
+}
+
+/// Whether an address is on the public internet: not loopback, private (10/8, 172.16/12,
+/// 192.168/16, fc00::/7), link-local (169.254/16, fe80::/10, cloud metadata), CGNAT (100.64/10),
+/// benchmarking (198.18/15), documentation, unspecified, broadcast or multicast; IPv4-mapped IPv6
+/// addresses are judged as IPv4.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (b & 0xc0) == 64)
+                || (a == 198 && (b & 0xfe) == 18))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped().or_else(|| v6.to_ipv4()) {
+                return !v6.is_loopback() && is_public(IpAddr::V4(v4));
+            }
+            let segments = v6.segments();
+            if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                // NAT64: the IPv4 address is the last 32 bits.
+                let [.., a, b, c, d] = v6.octets();
+                return is_public(IpAddr::from([a, b, c, d]));
+            }
+            let first = segments[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80)
+        }
+    }
+}
+
+/// Resolves names as the system does, then keeps only the addresses the crawl may reach: the
+/// check made at connection time, after any redirect and any DNS answer.
+struct ReachResolver(Reach);
+
+impl reqwest::dns::Resolve for ReachResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let reach = self.0.clone();
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let all: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let kept: Vec<SocketAddr> = all
+                .iter()
+                .copied()
+                .filter(|a| reach.permits(a.ip()))
+                .collect();
+            if kept.is_empty() {
+                return Err(format!("{host} resolves only to non-public addresses").into());
+            }
+            Ok(Box::new(kept.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
 }
 
 impl Default for FetchConfig {
@@ -28,6 +148,7 @@ impl Default for FetchConfig {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
             max_body: 10 * 1024 * 1024,
+            reach: Reach::Any,
         }
     }
 }
@@ -94,7 +215,7 @@ pub struct Fetcher {
     /// Bodies read or held at once. Requests wait for headers concurrently, but a body is read
     /// only with a place here and keeps it until it is dropped (after parsing): memory stays
     /// bounded by a few bodies, not by the number of requests in flight.
-    bodies: std::sync::Arc<tokio::sync::Semaphore>,
+    bodies: Arc<tokio::sync::Semaphore>,
 }
 
 /// Bodies held at once, per core.
@@ -102,17 +223,23 @@ const BODIES_PER_CORE: usize = 4;
 
 impl Fetcher {
     pub fn new(config: FetchConfig) -> Result<Self, CrawlError> {
-        let client = reqwest::Client::builder()
+        let mut client = reqwest::Client::builder()
             .user_agent(config.user_agent.clone())
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
+            .redirect(reqwest::redirect::Policy::none());
+        if config.reach != Reach::Any {
+            // A proxy would connect on our behalf, past the address check.
+            client = client
+                .no_proxy()
+                .dns_resolver(Arc::new(ReachResolver(config.reach.clone())));
+        }
+        let client = client.build()?;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(Self {
             client,
             config,
-            bodies: std::sync::Arc::new(tokio::sync::Semaphore::new(BODIES_PER_CORE * cores)),
+            bodies: Arc::new(tokio::sync::Semaphore::new(BODIES_PER_CORE * cores)),
         })
     }
 
@@ -128,6 +255,14 @@ impl Fetcher {
         accept_any: bool,
         validators: Option<&Validators>,
     ) -> Result<Fetched, CrawlError> {
+        // Names are checked by the resolver when connecting; addresses are never resolved.
+        if let Some(ip) = literal_ip(url) {
+            if !self.config.reach.permits(ip) {
+                return Err(CrawlError::Refused(format!(
+                    "{ip} is a loopback, private, link-local or otherwise non-public address"
+                )));
+            }
+        }
         let mut request = self.client.get(url.clone()).header(
             "Accept",
             "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1",
@@ -181,6 +316,14 @@ impl Fetcher {
             truncated,
             _held: held,
         }))
+    }
+}
+
+fn literal_ip(url: &Url) -> Option<IpAddr> {
+    match url.host()? {
+        url::Host::Ipv4(ip) => Some(IpAddr::V4(ip)),
+        url::Host::Ipv6(ip) => Some(IpAddr::V6(ip)),
+        url::Host::Domain(_) => None,
     }
 }
 

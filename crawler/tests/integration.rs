@@ -9,7 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use crawler::fetch::FetchConfig;
+use crawler::fetch::{FetchConfig, Fetcher, Reach};
 use crawler::{CrawlConfig, CrawlStats, Crawler, Frontier, Page, PageSink, SinkOutcome};
 use url::Url;
 
@@ -87,14 +87,19 @@ async fn route(State(site): State<Site>, req: Request) -> Response {
 }
 
 async fn serve(handler: impl Fn(&str, usize) -> Response + Send + Sync + 'static) -> (Url, Site) {
+    serve_at("127.0.0.1", handler).await
+}
+
+async fn serve_at(
+    ip: &str,
+    handler: impl Fn(&str, usize) -> Response + Send + Sync + 'static,
+) -> (Url, Site) {
     let site = Site {
         log: Arc::default(),
         handler: Arc::new(handler),
     };
     let app = Router::new().fallback(route).with_state(site.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let listener = tokio::net::TcpListener::bind((ip, 0)).await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
     (Url::parse(&format!("http://{addr}/")).expect("url"), site)
@@ -697,4 +702,60 @@ async fn a_per_host_budget_bounds_an_endless_url_space() {
     assert_eq!(pages, 25, "{stats:?}");
     assert_eq!(stats.fetched, 25);
     assert!(stats.over_host_budget > 0, "{stats:?}");
+}
+
+/// A crawl limited to public addresses (what `serve` runs for `POST /api/crawl`) connects to no
+/// private one: not as a seed given by address or by a name resolving to loopback, not through a
+/// redirect (same host by name) or a sitemap listed in robots.txt. Only the trusted site is fetched.
+#[tokio::test]
+async fn a_public_only_crawl_never_connects_to_private_addresses() {
+    let (inside, secret) = serve(|_, _| html("<p>secret</p>")).await;
+    let port = inside.port().expect("port");
+    let (outside, _) = serve_at("127.0.0.2", move |path, _| match path {
+        "/robots.txt" => format!("Sitemap: http://127.0.0.1:{port}/sitemap.xml\n").into_response(),
+        "/" => html(r#"<p>Outside.</p><a href="/hop">hop</a><a href="/ok">ok</a>"#),
+        "/ok" => html("<p>fine</p>"),
+        "/hop" => (
+            StatusCode::FOUND,
+            [(header::LOCATION, format!("http://localhost:{port}/"))],
+        )
+            .into_response(),
+        _ => not_found(),
+    })
+    .await;
+    let seeds: Vec<Url> = [
+        outside.to_string(),
+        inside.to_string(),
+        format!("http://localhost:{port}/"),
+        format!("http://[::1]:{port}/"),
+        "http://169.254.169.254/latest/meta-data/".to_string(),
+        "http://10.0.0.1/".to_string(),
+        format!("http://[::ffff:127.0.0.1]:{port}/"),
+    ]
+    .iter()
+    .map(|u| Url::parse(u).expect("url"))
+    .collect();
+    let mut cfg = config();
+    cfg.fetch.reach = Reach::Public {
+        also: vec!["127.0.0.2".parse().expect("ip")],
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let started = Instant::now();
+    let (stats, sink) = crawl_in(&dir, &seeds, cfg.clone()).await;
+    assert_eq!(secret.count(), 0, "a private address was reached");
+    // Six private seeds, and /hop's redirect to localhost (in scope: localhost is a seed host).
+    assert_eq!(stats.refused, 7, "{stats:?}");
+    assert_eq!(sink.urls().len(), 2, "{:?}", sink.urls());
+    // Refused before connecting: the unroutable 10.0.0.1 would have waited for the timeout.
+    assert!(started.elapsed() < Duration::from_secs(4));
+
+    // A name that resolves to loopback is refused when connecting too (as after a DNS change
+    // between the check and the request).
+    let fetcher = Fetcher::new(cfg.fetch).expect("fetcher");
+    let named = Url::parse(&format!("http://localhost:{port}/")).expect("url");
+    let err = fetcher.get(&named, false, None).await.expect_err("refused");
+    assert!(err.to_string().contains("non-public"), "{err}");
+    let direct = fetcher.get(&inside, false, None).await.expect_err("refused");
+    assert!(direct.to_string().contains("non-public"), "{direct}");
+    assert_eq!(secret.count(), 0);
 }

@@ -142,6 +142,10 @@ pub enum Command {
         /// default: a caller must not make cited reach your internal network).
         #[arg(long, env = "CITED_ALLOW_PRIVATE_CRAWL")]
         allow_private_crawl: bool,
+        /// Let server-started crawls reach this one address although it is private (repeatable;
+        /// e.g. an intranet site you trust), while every other private address stays refused.
+        #[arg(long = "allow-crawl-address")]
+        allow_crawl_addresses: Vec<std::net::IpAddr>,
     },
     /// Re-chunk and re-index every stored page into a new index generation, verify it, and switch
     /// to it atomically; a running `serve` picks it up with no restart. The old generation is removed
@@ -336,6 +340,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             cors_origins,
             recrawl_every,
             allow_private_crawl,
+            allow_crawl_addresses,
         } => {
             let engine = Engine::open(&data, &settings)?;
             let options = crate::serve::ServeOptions {
@@ -345,7 +350,13 @@ pub async fn run(cli: Cli) -> Result<()> {
                 admin_token: std::env::var("CITED_ADMIN_TOKEN")
                     .ok()
                     .filter(|t| !t.is_empty()),
-                allow_private_crawl,
+                crawl_reach: if allow_private_crawl {
+                    crawler::fetch::Reach::Any
+                } else {
+                    crawler::fetch::Reach::Public {
+                        also: allow_crawl_addresses,
+                    }
+                },
                 recrawl_every,
                 max_concurrent,
                 timeout: Duration::from_secs(timeout_secs),

@@ -3,8 +3,6 @@
 //! routes do not exist). URLs submitted for crawling must not make cited fetch loopback,
 //! link-local or private addresses unless the operator allows it (`--allow-private-crawl`).
 
-use std::net::IpAddr;
-
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -141,7 +139,7 @@ pub(super) async fn crawl(
         Err(e) => return ApiError::bad_request(format!("{e:#}")).into_response(),
     };
     for seed in &seeds {
-        if let Err(why) = check_target(seed, state.admin.allow_private).await {
+        if let Err(why) = check_target(seed, &state.admin.reach).await {
             return ApiError::bad_request(why).into_response();
         }
     }
@@ -150,6 +148,10 @@ pub(super) async fn crawl(
     }
     let config = crawler::CrawlConfig {
         max_pages: request.max_pages.unwrap_or(1000),
+        fetch: crawler::fetch::FetchConfig {
+            reach: state.admin.reach.clone(),
+            ..Default::default()
+        },
         ..crawler::CrawlConfig::default()
     };
     let settings = state.admin.settings.clone();
@@ -196,67 +198,19 @@ pub async fn crawl_and_index(
     .await;
 }
 
-/// Refuses URLs whose host is, or resolves to, a loopback, private, link-local or otherwise
-/// non-public address, unless `allow_private`.
-pub async fn check_target(url: &Url, allow_private: bool) -> Result<(), String> {
-    if allow_private {
-        return Ok(());
-    }
-    let host = url
-        .host_str()
-        .ok_or_else(|| format!("{url} has no host"))?
-        .trim_start_matches('[')
-        .trim_end_matches(']');
-    let port = url.port_or_known_default().unwrap_or(80);
-    let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
-        Ok(ip) => vec![ip],
-        Err(_) => tokio::net::lookup_host((host, port))
-            .await
-            .map_err(|e| format!("cannot resolve {host}: {e}"))?
-            .map(|a| a.ip())
-            .collect(),
-    };
-    match addrs.iter().find(|ip| !is_public(**ip)) {
-        Some(ip) => Err(format!(
-            "{host} is {ip}, a loopback, private or link-local address: crawling it over HTTP needs --allow-private-crawl"
-        )),
-        None if addrs.is_empty() => Err(format!("{host} resolves to no address")),
-        None => Ok(()),
-    }
-}
-
-fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || a == 0
-                || (a == 100 && (b & 0xc0) == 64)
-                || (a == 198 && (b & 0xfe) == 18))
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80)
-        }
-    }
+/// Refuses URLs whose host is, or resolves only to, addresses the server's crawls may not reach
+/// (loopback, private, link-local, … unless the operator allowed them). The crawl checks again on
+/// every redirect and when connecting; this check gives the caller a clear 400 up front.
+pub async fn check_target(url: &Url, reach: &crawler::fetch::Reach) -> Result<(), String> {
+    reach.check(url).await.map_err(|e| {
+        format!("{e}: crawling it over HTTP needs `serve --allow-private-crawl` or `--allow-crawl-address`")
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crawler::fetch::{is_public, Reach};
 
     #[tokio::test]
     async fn private_targets_are_refused_unless_allowed() {
@@ -274,11 +228,26 @@ mod tests {
             "http://100.64.0.1/",
         ] {
             let url = Url::parse(url).expect("url");
-            assert!(check_target(&url, false).await.is_err(), "{url} allowed");
-            assert!(check_target(&url, true).await.is_ok());
+            let public = Reach::Public { also: Vec::new() };
+            assert!(check_target(&url, &public).await.is_err(), "{url} allowed");
+            assert!(check_target(&url, &Reach::Any).await.is_ok());
         }
         for ip in ["93.184.216.34", "2606:4700::1111"] {
             assert!(is_public(ip.parse().expect("ip")), "{ip}");
         }
+        for ip in [
+            "::127.0.0.1",
+            "64:ff9b::a00:1",
+            "fe80::1",
+            "224.0.0.1",
+            "198.18.0.1",
+        ] {
+            assert!(!is_public(ip.parse().expect("ip")), "{ip}");
+        }
+        let trusted = Reach::Public {
+            also: vec!["10.1.2.3".parse().expect("ip")],
+        };
+        let intranet = Url::parse("http://10.1.2.3/").expect("url");
+        assert!(check_target(&intranet, &trusted).await.is_ok());
     }
 }

@@ -59,8 +59,9 @@ pub struct ServeOptions {
     pub settings: crate::config::Settings,
     /// Enables `POST /api/rebuild` and `POST /api/crawl` for callers that present it.
     pub admin_token: Option<String>,
-    /// Lets `POST /api/crawl` fetch loopback, private and link-local addresses.
-    pub allow_private_crawl: bool,
+    /// Which addresses crawls started by the server (`POST /api/crawl`, the recrawl schedule) may
+    /// reach: public ones only unless the operator allows more.
+    pub crawl_reach: crawler::fetch::Reach,
     /// Revisit every known page this often while serving.
     pub recrawl_every: Option<Duration>,
 }
@@ -74,7 +75,7 @@ impl Default for ServeOptions {
             cors_origins: Vec::new(),
             settings: crate::config::Settings::default(),
             admin_token: None,
-            allow_private_crawl: false,
+            crawl_reach: crawler::fetch::Reach::Public { also: Vec::new() },
             recrawl_every: None,
         }
     }
@@ -87,7 +88,7 @@ type LiveEngine = Arc<std::sync::RwLock<Engine>>;
 /// What the admin routes need.
 struct Admin {
     token: Option<String>,
-    allow_private: bool,
+    reach: crawler::fetch::Reach,
     settings: crate::config::Settings,
 }
 
@@ -119,7 +120,7 @@ fn routes(live: LiveEngine, options: &ServeOptions) -> Router {
         live,
         admin: Arc::new(Admin {
             token: options.admin_token.clone(),
-            allow_private: options.allow_private_crawl,
+            reach: options.crawl_reach.clone(),
             settings: options.settings.clone(),
         }),
         cpu: Arc::new(Semaphore::new(options.max_concurrent.max(1))),
@@ -185,7 +186,14 @@ pub async fn serve(engine: Engine, addr: SocketAddr, options: ServeOptions) -> a
             options.settings.clone(),
         ));
         if let Some(every) = options.recrawl_every {
-            tokio::spawn(recrawl(data, options.settings.clone(), every));
+            let config = crawler::CrawlConfig {
+                fetch: crawler::fetch::FetchConfig {
+                    reach: options.crawl_reach.clone(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            tokio::spawn(recrawl(data, options.settings.clone(), config, every));
         }
     }
     axum::serve(listener, routes(live, &options))
@@ -246,7 +254,12 @@ async fn follow_generations(live: LiveEngine, data: DataDir, settings: crate::co
 
 /// `--recrawl-every`: revisits every known page on a schedule (conditional GET, so unchanged pages
 /// cost a 304) and indexes what changed; skipped while another crawl runs.
-async fn recrawl(data: DataDir, settings: crate::config::Settings, every: Duration) {
+async fn recrawl(
+    data: DataDir,
+    settings: crate::config::Settings,
+    config: crawler::CrawlConfig,
+    every: Duration,
+) {
     loop {
         tokio::time::sleep(every).await;
         if crate::jobs::running(&data, "crawl") {
@@ -257,7 +270,7 @@ async fn recrawl(data: DataDir, settings: crate::config::Settings, every: Durati
             data.clone(),
             settings.clone(),
             Vec::new(),
-            crawler::CrawlConfig::default(),
+            config.clone(),
             crate::ingest::Refresh::Due,
         )
         .await;
@@ -584,7 +597,7 @@ mod tests {
             live: Arc::new(std::sync::RwLock::new(engine)),
             admin: Arc::new(Admin {
                 token: None,
-                allow_private: false,
+                reach: crawler::fetch::Reach::Public { also: Vec::new() },
                 settings: crate::config::Settings::default(),
             }),
             // Every permit taken.
