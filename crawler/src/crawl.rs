@@ -17,6 +17,7 @@ use crate::extract::{extract_html, extract_plain, Section};
 use crate::fetch::{decode, Body, FetchConfig, Fetched, Fetcher, Validators};
 use crate::frontier::{Entry, Finish, Frontier};
 use crate::robots::{RobotsCache, Rules};
+use crate::traps::Traps;
 use crate::url_norm::{host_key, Scope, ScopeRules};
 use crate::CrawlError;
 
@@ -42,6 +43,9 @@ pub struct CrawlConfig {
     /// Requests one host gets in one run (0: no limit). Bounds what an endless URL space on one
     /// host (a calendar, faceted search) can take; its other URLs stay queued for a later run.
     pub max_pages_per_host: u64,
+    /// New URLs one URL pattern (digits and query values folded, see [`crate::traps`]) may add
+    /// in one run (0: no limit); repeating and overlong paths are never queued.
+    pub max_urls_per_pattern: u64,
 }
 
 impl Default for CrawlConfig {
@@ -56,6 +60,7 @@ impl Default for CrawlConfig {
             fetch: FetchConfig::default(),
             sitemaps: true,
             max_pages_per_host: 0,
+            max_urls_per_pattern: 1000,
         }
     }
 }
@@ -133,6 +138,8 @@ pub struct CrawlStats {
     pub robots_unavailable: u64,
     /// Queued URLs left for a later run because their host used up its per-run budget.
     pub over_host_budget: u64,
+    /// Links not queued as crawler traps (repeating paths, URL patterns over their budget).
+    pub traps: u64,
     /// URLs (or redirect targets) on addresses this crawl may not reach (see [`crate::fetch::Reach`]).
     pub refused: u64,
     pub out_of_scope: u64,
@@ -248,6 +255,7 @@ impl Crawler {
             queued.sort_by_key(|e| std::cmp::Reverse(newest.get(&e.url).copied()));
         }
         let mut hosts: HashMap<String, Host> = HashMap::new();
+        let mut traps = Traps::new(self.config.max_urls_per_pattern);
         let mut order: Vec<String> = Vec::new();
         for entry in queued {
             push_entry(&mut hosts, &mut order, entry);
@@ -338,6 +346,7 @@ impl Crawler {
             let added = self
                 .settle(entry, outcome, &sink, &shared.scope, &mut hosts, &mut stats)
                 .await?;
+            let added = self.skip_traps(added, &mut traps, &mut stats).await?;
             fetched_total += stats.fetched - fetched_before;
             stats.queued = stats.queued.saturating_sub(1) + added.len() as u64;
             for (url, depth) in added {
@@ -410,6 +419,30 @@ impl Crawler {
             .map(|s| Duration::from_secs_f32(s.clamp(0.0, 60.0)))
             .unwrap_or_default();
         self.config.delay.max(robots)
+    }
+
+    /// Takes URLs new to the frontier; marks the crawler traps among them done (skipped, with the
+    /// reason) and returns the rest.
+    async fn skip_traps(
+        &self,
+        added: Vec<(Url, u32)>,
+        traps: &mut Traps,
+        stats: &mut CrawlStats,
+    ) -> Result<Vec<(Url, u32)>, CrawlError> {
+        let mut kept = Vec::with_capacity(added.len());
+        let mut trapped = Vec::new();
+        for (url, depth) in added {
+            match traps.admit(&url) {
+                None => kept.push((url, depth)),
+                Some(trap) => trapped.push((url, trap.to_string())),
+            }
+        }
+        if !trapped.is_empty() {
+            stats.traps += trapped.len() as u64;
+            let frontier = self.frontier.clone();
+            blocking(move || frontier.skip(&trapped)).await?;
+        }
+        Ok(kept)
     }
 
     /// Records one finished URL; returns the outlinks that were new to the frontier.

@@ -145,6 +145,20 @@ impl Frontier {
         Ok(added)
     }
 
+    /// Marks queued URLs done without fetching them, each with its reason (crawler traps).
+    pub fn skip(&self, urls: &[(Url, String)]) -> Result<(), CrawlError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for (url, why) in urls {
+            tx.execute(
+                "UPDATE frontier SET state = ?1, outcome = ?2 WHERE url = ?3",
+                params![DONE, why, url.as_str()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Queues every URL seen so far for a revisit (a refresh crawl); returns how many. The fetch
     /// counts start again, so `max_pages` applies to the revisit.
     pub fn requeue_all(&self) -> Result<u64, CrawlError> {

@@ -12,6 +12,7 @@ pub mod fetch;
 pub mod frontier;
 pub mod robots;
 pub mod sitemap;
+pub mod traps;
 pub mod url_norm;
 
 pub use crawl::{CrawlConfig, CrawlStats, Crawler, Page, PageSink, SinkOutcome};

@@ -704,6 +704,58 @@ async fn a_per_host_budget_bounds_an_endless_url_space() {
     assert!(stats.over_host_budget > 0, "{stats:?}");
 }
 
+/// URL-pattern detection ends an endless URL space by itself (no depth, page or host limit): each
+/// pattern (`/day/0`, `/day/0?view`) gets its budget of new URLs; a relative link that keeps
+/// nesting (`/x/y/x/y/…`) is not queued past a few repeats. Both crawls end on their own.
+#[tokio::test]
+async fn url_patterns_and_repeating_paths_end_an_endless_space() {
+    let (base, site) = serve(|path, _| {
+        if path == "/robots.txt" {
+            return not_found();
+        }
+        if path.starts_with("/x/") || path.starts_with("/y/") {
+            // Relative links resolved against a path that keeps growing.
+            return html(r#"<p>nest</p><a href="x/">x</a><a href="y/">y</a>"#);
+        }
+        let n: u64 = path
+            .trim_start_matches("/day/")
+            .split('?')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        html(&format!(
+            "<p>day {n}</p><a href=\"/day/{}\">next</a><a href=\"/day/{n}?view=week\">week</a><a href=\"/x/\">x</a>",
+            n + 1
+        ))
+    })
+    .await;
+    let mut cfg = config();
+    cfg.max_depth = 100_000;
+    cfg.max_pages = 100_000;
+    cfg.max_urls_per_pattern = 20;
+    let (stats, _sink, _dir) = crawl(&base, cfg).await;
+    let days = site
+        .log
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter(|(p, _)| p.starts_with("/day/"))
+        .count();
+    // 20 new /day/N and 20 new /day/N?view=week (the seed "/" is its own pattern).
+    assert_eq!(days, 40, "{stats:?}");
+    let deepest = site
+        .log
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|(p, _)| p.matches('/').count())
+        .max()
+        .unwrap_or(0);
+    assert!(deepest <= 9, "a repeating path went {deepest} deep");
+    assert!(stats.traps > 0, "{stats:?}");
+    assert_eq!(stats.queued, 0, "the crawl ended on its own: {stats:?}");
+}
+
 /// A crawl limited to public addresses (what `serve` runs for `POST /api/crawl`) connects to no
 /// private one: not as a seed given by address or by a name resolving to loopback, not through a
 /// redirect (same host by name) or a sitemap listed in robots.txt. Only the trusted site is fetched.

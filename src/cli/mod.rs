@@ -216,6 +216,11 @@ pub struct CrawlArgs {
     /// calendars. The host's other URLs stay queued for the next run.
     #[arg(long, default_value_t = 0)]
     pub max_pages_per_host: u64,
+    /// New URLs one URL pattern may add in one run (digits and query values folded:
+    /// `/cal/2024/05?view=day` is `/cal/0/0?view`); bounds calendars and endless listings
+    /// (0: no limit). Repeating paths (`/a/b/a/b/a/b/a/b`) are never queued.
+    #[arg(long, default_value_t = 1000)]
+    pub max_urls_per_pattern: u64,
     /// Wait between two requests to one host, in milliseconds (robots.txt Crawl-delay can raise it).
     #[arg(long, default_value_t = 1000)]
     pub delay_ms: u64,
@@ -275,6 +280,7 @@ impl CrawlArgs {
             fetch,
             sitemaps: !self.no_sitemaps,
             max_pages_per_host: self.max_pages_per_host,
+            max_urls_per_pattern: self.max_urls_per_pattern,
         })
     }
 }
