@@ -142,7 +142,10 @@ mod tests {
     fn repeating_and_overlong_paths_are_traps() {
         assert!(pathological(&url("http://x/a/b/a/b/a/b/a/b/")));
         assert!(!pathological(&url("http://x/a/b/a/b/c")));
-        assert!(pathological(&url(&format!("http://x/{}", "q".repeat(3000)))));
+        assert!(pathological(&url(&format!(
+            "http://x/{}",
+            "q".repeat(3000)
+        ))));
         let deep: String = (0..100).map(|i| format!("/s{i}")).collect();
         assert!(pathological(&url(&format!("http://x{deep}"))));
         // Real documentation paths are not.
@@ -155,7 +158,11 @@ mod tests {
     fn a_pattern_gets_its_budget_and_no_more() {
         let mut traps = Traps::new(5);
         let admitted = (0..20)
-            .filter(|i| traps.admit(&url(&format!("http://x/day?date=2024-01-{i}"))).is_none())
+            .filter(|i| {
+                traps
+                    .admit(&url(&format!("http://x/day?date=2024-01-{i}")))
+                    .is_none()
+            })
             .count();
         assert_eq!(admitted, 5);
         // Other patterns are not affected.

@@ -673,6 +673,15 @@ async fn a_huge_garbage_robots_txt_is_read_up_to_its_cap() {
     assert!(sink.page("/x").is_some(), "{stats:?}");
 }
 
+/// `/day/N…` → N (0 for any other path): the endless calendars below.
+fn day_number(path: &str) -> u64 {
+    path.trim_start_matches("/day/")
+        .split('?')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
 #[tokio::test]
 async fn a_per_host_budget_bounds_an_endless_url_space() {
     let (base, site) = serve(|path, _| {
@@ -680,12 +689,7 @@ async fn a_per_host_budget_bounds_an_endless_url_space() {
             return not_found();
         }
         // Every day links to the next day and to two "filtered" views of itself: no end.
-        let n: u64 = path
-            .trim_start_matches("/day/")
-            .split('?')
-            .next()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0);
+        let n = day_number(path);
         html(&format!(
             "<p>day {n}</p><a href=\"/day/{}\">next</a><a href=\"/day/{n}?view=week\">week</a><a href=\"/day/{n}?view=list\">list</a>",
             n + 1
@@ -717,12 +721,7 @@ async fn url_patterns_and_repeating_paths_end_an_endless_space() {
             // Relative links resolved against a path that keeps growing.
             return html(r#"<p>nest</p><a href="x/">x</a><a href="y/">y</a>"#);
         }
-        let n: u64 = path
-            .trim_start_matches("/day/")
-            .split('?')
-            .next()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0);
+        let n = day_number(path);
         html(&format!(
             "<p>day {n}</p><a href=\"/day/{}\">next</a><a href=\"/day/{n}?view=week\">week</a><a href=\"/x/\">x</a>",
             n + 1
@@ -807,7 +806,10 @@ async fn a_public_only_crawl_never_connects_to_private_addresses() {
     let named = Url::parse(&format!("http://localhost:{port}/")).expect("url");
     let err = fetcher.get(&named, false, None).await.expect_err("refused");
     assert!(err.to_string().contains("non-public"), "{err}");
-    let direct = fetcher.get(&inside, false, None).await.expect_err("refused");
+    let direct = fetcher
+        .get(&inside, false, None)
+        .await
+        .expect_err("refused");
     assert!(direct.to_string().contains("non-public"), "{direct}");
     assert_eq!(secret.count(), 0);
 }
