@@ -7,6 +7,7 @@ mod browser;
 mod dense;
 mod eval;
 mod generate;
+mod hostile;
 mod http;
 mod jobs;
 mod python_docs;
