@@ -9,7 +9,11 @@ pub enum IndexError {
     #[error("page store holds a malformed record: {0}")]
     Corrupt(String),
     #[error("search index error: {0}")]
-    Tantivy(#[from] tantivy::TantivyError),
+    Tantivy(tantivy::TantivyError),
+    /// Writing segments failed (a full disk, a file-size limit, an I/O error). Tantivy commits
+    /// atomically, so the index in service is as it was after the last successful run.
+    #[error("cannot write the index ({0}): is the disk full? Nothing was committed: the index in service is unchanged, and the next run starts over from the page store")]
+    Write(String),
     #[error("could not open the search index directory: {0}")]
     Directory(#[from] tantivy::directory::error::OpenDirectoryError),
     #[error("another `cited index` is writing the index right now: {0}")]
@@ -22,4 +26,17 @@ pub enum IndexError {
     Vector(String),
     #[error("io error: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl From<tantivy::TantivyError> for IndexError {
+    fn from(e: tantivy::TantivyError) -> Self {
+        use tantivy::TantivyError as T;
+        match e {
+            // A writer thread that hit an I/O error surfaces as "writer killed" on the next call.
+            T::IoError(_) | T::ErrorInThread(_) | T::OpenWriteError(_) => {
+                IndexError::Write(e.to_string())
+            }
+            e => IndexError::Tantivy(e),
+        }
+    }
 }

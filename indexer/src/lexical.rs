@@ -372,22 +372,12 @@ impl LexicalIndex {
         let searcher = self.reader.searcher();
         let mut seen = HashSet::new();
         let mut hits = Vec::with_capacity(pages);
-        // Each segment's page-id column, opened once.
-        let mut columns = HashMap::new();
+        let mut ids = PageIds::new(&searcher);
         for (score, address) in self.top(&searcher, query, depth)? {
             if hits.len() == pages {
                 break;
             }
-            let ids = match columns.entry(address.segment_ord) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => e.insert(
-                    searcher
-                        .segment_reader(address.segment_ord)
-                        .fast_fields()
-                        .u64("doc_id")?,
-                ),
-            };
-            let page = ids.first(address.doc_id);
+            let page = ids.of(address)?;
             if page.is_none_or(|p| seen.insert(p)) {
                 hits.push(self.load(&searcher, score, address)?);
             }
@@ -455,7 +445,12 @@ impl LexicalIndex {
                 (Occur::Must, Box::new(BooleanQuery::new(sites))),
             ]))
         };
-        Ok(searcher.search(&query, &TopDocs::with_limit(limit))?)
+        // A few more than asked, so that passages tied at the cut are chosen by page, not by where
+        // the index happens to hold them.
+        let mut top = searcher.search(&query, &TopDocs::with_limit(limit + TIE_SLACK))?;
+        order_ties(searcher, &mut top)?;
+        top.truncate(limit);
+        Ok(top)
     }
 
     /// Returns passage `ordinal` of page `doc_id`, if indexed (to turn a vector hit into a passage).
@@ -546,6 +541,61 @@ fn site_terms(url: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// The page id of passages, each segment's page-id column opened once.
+struct PageIds<'a> {
+    searcher: &'a tantivy::Searcher,
+    columns: HashMap<u32, tantivy::columnar::Column<u64>>,
+}
+
+impl<'a> PageIds<'a> {
+    fn new(searcher: &'a tantivy::Searcher) -> Self {
+        Self {
+            searcher,
+            columns: HashMap::new(),
+        }
+    }
+
+    fn of(&mut self, address: tantivy::DocAddress) -> Result<Option<u64>, IndexError> {
+        let column = match self.columns.entry(address.segment_ord) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                self.searcher
+                    .segment_reader(address.segment_ord)
+                    .fast_fields()
+                    .u64("doc_id")?,
+            ),
+        };
+        Ok(column.first(address.doc_id))
+    }
+}
+
+/// Extra passages fetched beyond a limit so that ties at the cut are settled by [`order_ties`].
+const TIE_SLACK: usize = 8;
+
+/// Orders passages with equal scores by page id (then by their place in the index, which is
+/// passage order within a page: a page's passages are always written together). Tantivy breaks
+/// ties by segment and position, which differ between two indexes of the same pages (after
+/// merges, or a run that was interrupted and resumed): without this, the same question could
+/// list tied results in a different order.
+fn order_ties(
+    searcher: &tantivy::Searcher,
+    top: &mut [(f32, tantivy::DocAddress)],
+) -> Result<(), IndexError> {
+    if !top.windows(2).any(|w| w[0].0 == w[1].0) {
+        return Ok(());
+    }
+    let mut ids = PageIds::new(searcher);
+    let mut keyed = Vec::with_capacity(top.len());
+    for &(score, address) in top.iter() {
+        keyed.push((score, ids.of(address)?.unwrap_or(0), address));
+    }
+    keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    for (slot, (score, _, address)) in top.iter_mut().zip(keyed) {
+        *slot = (score, address);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -76,6 +76,23 @@ pub fn cited_ok(data: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
+/// `cited crawl SEED` without politeness delays (a loopback site), 4 requests per host, at most
+/// `pages` pages, plus `flags`; returns its stdout.
+pub fn crawl_fast(data: &Path, seed: &str, pages: &str, flags: &[&str]) -> String {
+    let mut args = vec![
+        "crawl",
+        seed,
+        "--delay-ms",
+        "0",
+        "--per-host",
+        "4",
+        "--max-pages",
+        pages,
+    ];
+    args.extend_from_slice(flags);
+    cited_ok(data, &args)
+}
+
 pub fn cited_json<T: serde::de::DeserializeOwned>(data: &Path, args: &[&str]) -> T {
     let out = cited_ok(data, args);
     serde_json::from_str(&out)
@@ -155,4 +172,54 @@ pub fn http_ok(url: &str) -> bool {
     let mut buf = String::new();
     let _ = stream.read_to_string(&mut buf);
     buf.starts_with("HTTP/1.1 200") || buf.starts_with("HTTP/1.0 200")
+}
+
+/// Runs `cited ARGS` on `data` and kills it with SIGKILL after `wait_ms`.
+pub fn run_and_kill(data: &Path, args: &[&str], wait_ms: u64) {
+    let mut child = cited_command(data)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start cited");
+    std::thread::sleep(Duration::from_millis(wait_ms));
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reap");
+}
+
+/// How many kills the kill loops make: `CITED_KILLS` (8 by default; the long runs use 50).
+pub fn kills() -> u64 {
+    std::env::var("CITED_KILLS")
+        .ok()
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(8)
+}
+
+/// Pseudo-random kill moments in `from..to` milliseconds, the same sequence on every run.
+pub fn kill_moments(from: u64, to: u64) -> impl FnMut() -> u64 {
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        from + (state >> 33) % (to - from)
+    }
+}
+
+/// `cited --data-dir DATA ARGS…` with every file it writes limited to `kib` KiB (`ulimit -f`; the
+/// write that would pass the limit fails with EFBIG, as a write on a full disk fails with ENOSPC).
+pub fn cited_with_file_limit(data: &Path, kib: u64, args: &[&str]) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f {}; exec \"$0\" \"$@\"",
+            kib * 2
+        ))
+        .arg(cited_bin())
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env("CITED_OFFLINE", "1")
+        .output()
+        .expect("run cited under a file-size limit")
 }

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use cited::serve::dto::{AnswerResponse, SearchResponse};
 use indexer::PageStore;
 
-use crate::common::{cited_json, cited_ok, python_docs, serve_dir};
+use crate::common::{cited_json, cited_ok, crawl_fast, python_docs, serve_dir};
 
 /// The crawled and indexed docs, shared by the tests of this binary: (data dir, site base URL).
 pub fn crawled() -> &'static (PathBuf, String) {
@@ -16,19 +16,7 @@ pub fn crawled() -> &'static (PathBuf, String) {
         let base = format!("http://{addr}/");
         let data = tempfile::tempdir().expect("tempdir").keep();
         let seed = format!("{base}index.html");
-        let out = cited_ok(
-            &data,
-            &[
-                "crawl",
-                &seed,
-                "--delay-ms",
-                "0",
-                "--per-host",
-                "4",
-                "--max-pages",
-                "1000",
-            ],
-        );
+        let out = crawl_fast(&data, &seed, "1000", &[]);
         assert!(out.contains("indexed in"), "crawl did not index: {out}");
         (data, base)
     })

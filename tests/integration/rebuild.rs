@@ -9,26 +9,53 @@ use std::time::{Duration, Instant};
 
 use cited::serve::dto::AnswerResponse;
 
-use crate::common::{cited_command, cited_json, cited_ok, python_docs, serve_dir, Server};
+use crate::common::{
+    cited_command, cited_json, cited_ok, cited_with_file_limit, crawl_fast, kill_moments, kills,
+    python_docs, run_and_kill, serve_dir, Server,
+};
 
 /// A fresh crawl of part of the Python docs, in its own data directory (rebuilds change it).
 fn crawl_docs(pages: &str) -> tempfile::TempDir {
+    crawl_docs_with(pages, &[])
+}
+
+fn crawl_docs_with(pages: &str, flags: &[&str]) -> tempfile::TempDir {
     let addr = serve_dir(&python_docs());
     let data = tempfile::tempdir().expect("data");
-    cited_ok(
-        data.path(),
-        &[
-            "crawl",
-            &format!("http://{addr}/glossary.html"),
-            "--delay-ms",
-            "0",
-            "--per-host",
-            "4",
-            "--max-pages",
-            pages,
-        ],
-    );
+    let seed = format!("http://{addr}/glossary.html");
+    crawl_fast(data.path(), &seed, pages, flags);
     data
+}
+
+/// A copy of the page store and frontier of `data` (nothing else) in a new directory.
+fn copy_store(data: &Path) -> tempfile::TempDir {
+    let copy = tempfile::tempdir().expect("copy");
+    std::fs::copy(data.join("store.sqlite"), copy.path().join("store.sqlite")).expect("copy store");
+    copy
+}
+
+/// What a user sees for a few questions: the answer sentences with their citations, and the top
+/// search results.
+fn answers(data: &Path) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    for q in [
+        "What is the global interpreter lock?",
+        "What is a decorator?",
+        "What does duck typing mean?",
+    ] {
+        let answer: serde_json::Value = cited_json(data, &["ask", q, "--json"]);
+        out.push(answer["sentences"].clone());
+        out.push(answer["sources"].clone());
+        let mut hits: serde_json::Value =
+            cited_json(data, &["search", q, "--json", "--mode", "lexical"]);
+        // Scores summed over a different set of segments differ in the last float digits.
+        for hit in hits["hits"].as_array_mut().expect("hits") {
+            let score = hit["score"].as_f64().expect("score");
+            hit["score"] = serde_json::json!((score * 1000.0).round() / 1000.0);
+        }
+        out.push(hits["hits"].clone());
+    }
+    out
 }
 
 fn generation_dirs(data: &Path) -> Vec<String> {
@@ -284,4 +311,105 @@ fn a_model_change_builds_a_new_generation() {
         "{}",
         answer.answer
     );
+}
+
+/// `cited index` and `cited rebuild`, each killed with SIGKILL at pseudo-random moments (`CITED_KILLS`
+/// kills in all, alternating; 8 by default): after every kill the store and the index open and
+/// questions are answered; at the end, the same pages, passages, answers and results as a copy of
+/// the same store indexed without a kill.
+#[test]
+fn standalone_index_and_rebuild_survive_repeated_kills() {
+    let killed = crawl_docs_with("120", &["--no-index"]);
+    let killed = killed.path();
+    let clean = copy_store(killed);
+    let mut moments = kill_moments(20, 1200);
+    for n in 0..kills() {
+        let command = if n % 2 == 0 { "index" } else { "rebuild" };
+        run_and_kill(killed, &[command], moments());
+        let _: serde_json::Value = cited_json(killed, &["stats", "--json"]);
+        let _: serde_json::Value = cited_json(
+            killed,
+            &["ask", "What is the global interpreter lock?", "--json"],
+        );
+    }
+    cited_ok(killed, &["index"]);
+    cited_ok(clean.path(), &["index"]);
+    let stats = |data: &Path| -> (u64, u64) {
+        let s: serde_json::Value = cited_json(data, &["stats", "--json"]);
+        (
+            s["pages"].as_u64().expect("pages"),
+            s["chunks"].as_u64().expect("chunks"),
+        )
+    };
+    assert_eq!(stats(killed), stats(clean.path()));
+    assert_eq!(stats(killed).0, 120);
+    for (a, b) in answers(killed).iter().zip(answers(clean.path())) {
+        assert_eq!(a, &b, "\nkilled: {a:#}\nclean: {b:#}");
+    }
+    // What the killed rebuilds left behind is cleared by the next one.
+    let report: Report = cited_json(killed, &["rebuild", "--json"]);
+    assert_eq!(generation_dirs(killed), [format!("gen-{}", report.to)]);
+    assert_eq!(answers(killed), answers(clean.path()));
+}
+
+/// A full disk (every file limited to 64 KiB: writes past it fail as on a full disk) while `cited
+/// index` and `cited rebuild` write: each fails with a clear error and a failed job, the server
+/// keeps answering from the index as it was, and once there is room both succeed.
+#[test]
+fn a_full_disk_fails_index_and_rebuild_clearly_while_the_old_index_serves() {
+    let data = crawl_docs("60");
+    let data = data.path();
+    let before = answers(data);
+    let server = Server::start(data);
+    let served = |q: &str| -> serde_json::Value {
+        let url = format!("{}/api/answer?q={}", server.base, q.replace(' ', "+"));
+        let body = reqwest::blocking::get(url).expect("answer");
+        assert_eq!(body.status(), 200);
+        body.json::<serde_json::Value>().expect("json")["sentences"].clone()
+    };
+    let served_before = served("What is the global interpreter lock?");
+    // More pages to index, fetched without indexing.
+    cited_ok(
+        data,
+        &[
+            "crawl",
+            "--delay-ms",
+            "0",
+            "--per-host",
+            "4",
+            "--max-pages",
+            "120",
+            "--no-index",
+        ],
+    );
+
+    for command in ["index", "rebuild"] {
+        let out = cited_with_file_limit(data, 64, &[command]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{command} succeeded on a full disk");
+        assert!(
+            stderr.contains("cannot write the index") && stderr.contains("disk full"),
+            "{command}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked at"), "{stderr}");
+        let jobs: Vec<serde_json::Value> = cited_json(data, &["jobs", "--json"]);
+        let job = jobs.iter().find(|j| j["kind"] == command).expect("job");
+        assert_eq!(job["state"], "failed", "{job}");
+        // Nothing changed for readers.
+        assert_eq!(answers(data), before, "after a failed {command}");
+        assert_eq!(
+            served("What is the global interpreter lock?"),
+            served_before
+        );
+        let status: serde_json::Value = cited_json(data, &["stats", "--json"]);
+        assert_eq!(status["generation"], 0);
+    }
+
+    // With room again, both succeed and the new pages are searchable.
+    let indexed = cited_ok(data, &["index"]);
+    assert!(indexed.contains("60 pages added"), "{indexed}");
+    let report: Report = cited_json(data, &["rebuild", "--json"]);
+    assert_eq!(report.pages, 120);
+    let status: serde_json::Value = cited_json(data, &["stats", "--json"]);
+    assert_eq!(status["generation"], report.to);
 }

@@ -1,7 +1,6 @@
 //! `cited crawl` killed with SIGKILL and run again resumes, losing and duplicating nothing.
 
 use std::collections::HashMap;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,7 +9,7 @@ use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
 
-use crate::common::{cited_command, cited_json, cited_ok, serve_router};
+use crate::common::{cited_json, cited_ok, kill_moments, kills, run_and_kill, serve_router};
 
 const PAGES: u32 = 300;
 
@@ -45,19 +44,6 @@ fn assert_complete(data: &std::path::Path) {
     );
     assert_eq!(stats.frontier_queued, 0);
     assert_eq!(stats.frontier_done, u64::from(PAGES));
-}
-
-/// Runs `cited ARGS` on `data` and kills it with SIGKILL after `wait_ms`.
-fn run_and_kill(data: &std::path::Path, args: &[&str], wait_ms: u64) {
-    let mut child = cited_command(data)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start cited");
-    std::thread::sleep(Duration::from_millis(wait_ms));
-    child.kill().expect("SIGKILL");
-    child.wait().expect("reap");
 }
 
 #[test]
@@ -112,10 +98,7 @@ fn killed_crawl_resumes_without_loss_or_duplicates() {
 /// the same pages, stored once each, and the same search results.
 #[test]
 fn crawl_and_index_survive_repeated_kills() {
-    let kills: u64 = std::env::var("CITED_KILLS")
-        .ok()
-        .and_then(|k| k.parse().ok())
-        .unwrap_or(8);
+    let kills = kills();
     let hits: Arc<Mutex<HashMap<u32, u32>>> = Arc::default();
     let addr = serve_router(
         Router::new()
@@ -136,13 +119,10 @@ fn crawl_and_index_survive_repeated_kills() {
         "2",
     ];
     let killed = tempfile::tempdir().expect("tempdir");
-    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut moments = kill_moments(100, 700);
     let mut first = true;
     for _ in 0..kills {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        let wait_ms = 100 + (state >> 33) % 600;
+        let wait_ms = moments();
         run_and_kill(killed.path(), &crawl, wait_ms);
         // Whatever the moment, the store, the frontier and the index open.
         let partial: Stats = cited_json(killed.path(), &["stats", "--json"]);
