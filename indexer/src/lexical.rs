@@ -641,3 +641,54 @@ mod tests {
         assert_ne!(hash64("not-hex"), hash64("not-hex2"));
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Query text as users and attackers type it: words, operators, quotes, control characters,
+    /// any Unicode.
+    fn query() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "((site:|SITE:|-|\"|\\(|[a-zA-Z0-9]{1,12}|[\\x00-\\x1f]|[ \t\n]|[.:/])){0,30}",
+            "[\\p{L}\\p{N}\\p{P}\\p{Z}]{0,200}",
+        ]
+    }
+
+    proptest! {
+        /// Parsing never fails; `site:` values become bare lowercase hosts; every other word stays
+        /// text, in order.
+        #[test]
+        fn query_parsing_is_total_and_well_formed(raw in query()) {
+            let q = SearchQuery::parse(&raw);
+            for site in &q.sites {
+                prop_assert!(!site.is_empty());
+                prop_assert_eq!(site, &site.to_ascii_lowercase());
+                prop_assert!(!site.contains(['/', ':']) && !site.contains(char::is_whitespace));
+            }
+            let words: Vec<&str> = raw.split_whitespace().collect();
+            let kept: Vec<&str> = q.text.split_whitespace().collect();
+            prop_assert!(kept.len() + q.sites.len() <= words.len());
+            let mut rest = words.iter();
+            for k in &kept {
+                prop_assert!(rest.any(|w| w == k), "{} out of order", k);
+            }
+        }
+
+        /// The cached analysis is the analyzer's, for any text.
+        #[test]
+        fn cached_analysis_matches_the_analyzer_on_any_text(text in query()) {
+            let mut reference = analyzer();
+            let mut stream = reference.token_stream(&text);
+            let mut expected = Vec::new();
+            while stream.advance() {
+                expected.push(stream.token().text.clone());
+            }
+            prop_assert_eq!(analyze(&text), expected.clone());
+            prop_assert_eq!(analyze(&text), expected);
+        }
+    }
+}

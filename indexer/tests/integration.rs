@@ -186,3 +186,72 @@ fn search_boosts_titles_filters_sites_and_never_fails_to_parse() {
         "`:` is text"
     );
 }
+
+/// Any query, however malformed, searches the index without an error and honours its limits and
+/// `site:` filters.
+mod any_query {
+    use std::sync::OnceLock;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn index() -> &'static LexicalIndex {
+        static INDEX: OnceLock<(tempfile::TempDir, LexicalIndex)> = OnceLock::new();
+        &INDEX
+            .get_or_init(|| {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let store = PageStore::open(&dir.path().join("store.sqlite")).expect("store");
+                let index = LexicalIndex::open(&dir.path().join("index")).expect("index");
+                for (url, title, body) in [
+                    (
+                        "http://a.example/otters",
+                        "Otters",
+                        "Otters hold hands while they sleep.",
+                    ),
+                    (
+                        "http://b.example/rivers",
+                        "Rivers",
+                        "A river floods every spring; otters swim in it.",
+                    ),
+                    (
+                        "http://docs.b.example/x",
+                        "Syntax",
+                        "Quotes \" ( ) - : site: and AND OR NOT are text.",
+                    ),
+                ] {
+                    store.upsert(&page(url, title, body)).expect("upsert");
+                }
+                sync(&store, &index, None, &|_, _, _| {}).expect("sync");
+                (dir, index)
+            })
+            .1
+    }
+
+    proptest! {
+        #[test]
+        fn any_query_searches_without_error(
+            raw in prop_oneof![
+                any::<String>(),
+                "((site:|-|\"|\\(|\\)|otters|river|[a-z]{1,6}|AND|OR|NOT|\\*|~|\\^2|[.:/])[ ]?){0,20}",
+            ],
+            limit in 0usize..20,
+        ) {
+            let query = SearchQuery::parse(&raw);
+            let hits = index().search(&query, limit).expect("search");
+            prop_assert!(hits.len() <= limit);
+            let pages = index().search_pages(&query, limit, limit * 4).expect("search pages");
+            prop_assert!(pages.len() <= limit);
+            for hit in hits.iter().chain(&pages) {
+                if !query.sites.is_empty() {
+                    let host = url::Url::parse(&hit.url).expect("url").host_str().unwrap_or("").to_string();
+                    let allowed = query
+                        .sites
+                        .iter()
+                        .any(|site| host == *site || host.ends_with(&format!(".{site}")));
+                    prop_assert!(allowed, "{} outside {:?}", host, query.sites);
+                }
+            }
+        }
+    }
+}

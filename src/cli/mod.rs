@@ -146,6 +146,10 @@ pub enum Command {
         /// e.g. an intranet site you trust), while every other private address stays refused.
         #[arg(long = "allow-crawl-address")]
         allow_crawl_addresses: Vec<std::net::IpAddr>,
+        /// Seconds a client may take to send a request's headers; slower connections (and idle
+        /// keep-alive ones) are closed.
+        #[arg(long, default_value_t = 10)]
+        header_timeout_secs: u64,
     },
     /// Re-chunk and re-index every stored page into a new index generation, verify it, and switch
     /// to it atomically; a running `serve` picks it up with no restart. The old generation is removed
@@ -347,6 +351,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             recrawl_every,
             allow_private_crawl,
             allow_crawl_addresses,
+            header_timeout_secs,
         } => {
             let engine = Engine::open(&data, &settings)?;
             let options = crate::serve::ServeOptions {
@@ -366,6 +371,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 recrawl_every,
                 max_concurrent,
                 timeout: Duration::from_secs(timeout_secs),
+                header_timeout: Duration::from_secs(header_timeout_secs.max(1)),
                 cors_origins,
             };
             crate::serve::serve(engine, addr, options).await

@@ -64,6 +64,9 @@ pub struct ServeOptions {
     pub crawl_reach: crawler::fetch::Reach,
     /// Revisit every known page this often while serving.
     pub recrawl_every: Option<Duration>,
+    /// How long a connection may take to send a request's headers; idle keep-alive connections
+    /// are closed after it too.
+    pub header_timeout: Duration,
 }
 
 impl Default for ServeOptions {
@@ -77,6 +80,7 @@ impl Default for ServeOptions {
             admin_token: None,
             crawl_reach: crawler::fetch::Reach::Public { also: Vec::new() },
             recrawl_every: None,
+            header_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -196,12 +200,50 @@ pub async fn serve(engine: Engine, addr: SocketAddr, options: ServeOptions) -> a
             tokio::spawn(recrawl(data, options.settings.clone(), config, every));
         }
     }
-    axum::serve(listener, routes(live, &options))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    serve_http(listener, routes(live, &options), options.header_timeout).await;
     Ok(())
+}
+
+/// Serves HTTP/1.1 connections until ctrl-c, as `axum::serve` does, plus a deadline it cannot
+/// set: a connection that has not delivered a request's headers `header_timeout` after it started
+/// reading them (a slowloris client, or a keep-alive connection left idle) is closed. On ctrl-c,
+/// requests in flight get up to 10 s to finish.
+async fn serve_http(listener: tokio::net::TcpListener, router: Router, header_timeout: Duration) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors, most likely: wait for connections to close.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut ctrl_c => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .serve_connection(
+                hyper_util::rt::TokioIo::new(stream),
+                hyper_util::service::TowerToHyperService::new(router.clone()),
+            );
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(Duration::from_secs(10)) => {}
+    }
 }
 
 /// Switches to a new index generation when `cited rebuild` publishes one: the new engine is opened
@@ -616,3 +658,114 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod encoding_proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Reads an SSE body as a browser's EventSource does: (event name, data) per event.
+    fn parse_sse(body: &str) -> Vec<(String, String)> {
+        let mut events = Vec::new();
+        let (mut name, mut data) = (String::new(), Vec::<String>::new());
+        for line in body.replace("\r\n", "\n").replace('\r', "\n").split('\n') {
+            if line.is_empty() {
+                if !data.is_empty() {
+                    events.push((std::mem::take(&mut name), data.join("\n")));
+                }
+                data.clear();
+                continue;
+            }
+            if line.starts_with(':') {
+                continue;
+            }
+            let (field, value) = line
+                .split_once(':')
+                .map_or((line, ""), |(f, v)| (f, v.strip_prefix(' ').unwrap_or(v)));
+            match field {
+                "event" => name = value.to_string(),
+                "data" => data.push(value.to_string()),
+                _ => {}
+            }
+        }
+        events
+    }
+
+    /// Text with what breaks naive encoders: newlines, carriage returns, NUL, `data:` lookalikes,
+    /// quotes, U+2028, any Unicode.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "(data: |event: |\\r|\\n|\\r\\n|\\x00|\"|\\\\|\u{2028}|</script>|[a-z ]{1,8}){0,20}",
+        ]
+    }
+
+    fn answer(question: String, text: String, quote: String, url: String) -> dto::AnswerResponse {
+        dto::AnswerResponse {
+            question,
+            answer: format!("{text} [1]"),
+            sentences: vec![dto::SentenceDto {
+                text: text.clone(),
+                citations: vec![1],
+                support: 0.5,
+                verdict: dto::Verdict::Supported,
+                reason: Some(text),
+            }],
+            sources: vec![dto::SourceDto {
+                id: 1,
+                url: url.clone(),
+                title: quote.clone(),
+                quote,
+                link: url,
+                fetched_at: "2026-11-30T00:00:00Z".into(),
+                changed_at: "2026-11-30T00:00:00Z".into(),
+            }],
+            generator: "extractive".into(),
+            notice: None,
+            generation: 0,
+            took_ms: 1,
+        }
+    }
+
+    proptest! {
+        /// Whatever the crawled text holds, the answer stream decodes to exactly the events sent,
+        /// and the JSON API's body to exactly the answer.
+        #[test]
+        fn answer_streams_and_json_round_trip(
+            question in text(), sentence in text(), quote in text(), url in text(), token in text(),
+        ) {
+            let answer = answer(question, sentence, quote, url);
+            let token_dto = dto::TokenDto { text: token };
+            let events = vec![
+                json_event("sources", &answer.sources),
+                json_event("token", &token_dto),
+                json_event("answer", &answer),
+            ];
+            let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+            let sse = Sse::new(futures_util::stream::iter(events.into_iter().map(Ok::<_, Infallible>)))
+                .into_response();
+            let body = runtime
+                .block_on(axum::body::to_bytes(sse.into_body(), usize::MAX))
+                .expect("body");
+            let decoded = parse_sse(std::str::from_utf8(&body).expect("utf-8"));
+            prop_assert_eq!(decoded.len(), 3);
+            prop_assert_eq!(&decoded[0].0, "sources");
+            let sources: Vec<dto::SourceDto> = serde_json::from_str(&decoded[0].1).expect("sources");
+            prop_assert_eq!(&sources, &answer.sources);
+            let token: dto::TokenDto = serde_json::from_str(&decoded[1].1).expect("token");
+            prop_assert_eq!(&token, &token_dto);
+            prop_assert_eq!(&decoded[2].0, "answer");
+            let streamed: dto::AnswerResponse = serde_json::from_str(&decoded[2].1).expect("answer");
+            prop_assert_eq!(&streamed, &answer);
+
+            let json = Json(&answer).into_response();
+            let body = runtime
+                .block_on(axum::body::to_bytes(json.into_body(), usize::MAX))
+                .expect("body");
+            let back: dto::AnswerResponse = serde_json::from_slice(&body).expect("json");
+            prop_assert_eq!(back, answer);
+        }
+    }
+}
+

@@ -141,6 +141,14 @@ impl Server {
     }
 }
 
+impl Server {
+    /// The server's resident memory now and at its peak (VmRSS, VmHWM), in MB.
+    pub fn memory_mb(&self) -> (f64, f64) {
+        let pid = self.child.id();
+        (proc_mb(pid, "VmRSS"), proc_mb(pid, "VmHWM"))
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -222,4 +230,15 @@ pub fn cited_with_file_limit(data: &Path, kib: u64, args: &[&str]) -> Output {
         .env("CITED_OFFLINE", "1")
         .output()
         .expect("run cited under a file-size limit")
+}
+
+/// A memory figure of a running process from `/proc/PID/status` (`VmRSS`, `VmHWM`…), in MB; 0 once
+/// it is gone.
+pub fn proc_mb(pid: u32, field: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
 }

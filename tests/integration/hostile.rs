@@ -17,7 +17,7 @@ use axum::Router;
 use futures_util::StreamExt;
 use serde_json::Value;
 
-use crate::common::{cited_command, cited_json, serve_router};
+use crate::common::{cited_command, cited_json, proc_mb, serve_router};
 
 /// Peak RSS allowed for any case (debug build: the text of a 10 MiB page, its DOM and its
 /// passages while they are indexed).
@@ -337,18 +337,9 @@ fn run_measured(mut command: Command, limit: Duration) -> (bool, String, f64, f6
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    let status_file = format!("/proc/{}/status", child.id());
-    let mut peak_kb = 0u64;
+    let mut peak_mb = 0f64;
     let status = loop {
-        if let Ok(status) = std::fs::read_to_string(&status_file) {
-            if let Some(kb) = status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            {
-                peak_kb = peak_kb.max(kb);
-            }
-        }
+        peak_mb = peak_mb.max(proc_mb(child.id(), "VmHWM"));
         if let Some(status) = child.try_wait().expect("wait") {
             break status;
         }
@@ -366,7 +357,7 @@ fn run_measured(mut command: Command, limit: Duration) -> (bool, String, f64, f6
     (
         status.success(),
         stderr,
-        peak_kb as f64 / 1024.0,
+        peak_mb,
         started.elapsed().as_secs_f64(),
     )
 }
