@@ -497,7 +497,8 @@ async fn api_answer_stream(
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
-fn json_event(name: &str, value: &impl serde::Serialize) -> Event {
+/// An SSE event named `name` whose data is `value` as JSON: the answer stream's encoder.
+pub fn json_event(name: &str, value: &impl serde::Serialize) -> Event {
     Event::default()
         .event(name)
         .json_data(value)
