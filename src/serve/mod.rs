@@ -769,4 +769,3 @@ mod encoding_proptests {
         }
     }
 }
-

@@ -21,6 +21,11 @@ pub fn python_docs() -> PathBuf {
 
 /// Serves `router` on 127.0.0.1 from a background thread for the rest of the process.
 pub fn serve_router(router: Router) -> SocketAddr {
+    serve_router_at("127.0.0.1", router)
+}
+
+/// Serves `router` on a loopback address of `ip` (any of 127.0.0.0/8).
+pub fn serve_router_at(ip: &'static str, router: Router) -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -29,9 +34,7 @@ pub fn serve_router(router: Router) -> SocketAddr {
             .build()
             .expect("runtime");
         rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
+            let listener = tokio::net::TcpListener::bind((ip, 0)).await.expect("bind");
             tx.send(listener.local_addr().expect("addr"))
                 .expect("send addr");
             axum::serve(listener, router).await.expect("serve");

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::{cited_json, cited_ok, serve_dir, Server};
+use crate::common::{cited_json, cited_ok, serve_dir, serve_router_at, Server};
 
 fn site() -> (tempfile::TempDir, String) {
     let site = tempfile::tempdir().expect("site");
@@ -235,4 +235,78 @@ async fn the_recrawl_schedule_runs_and_revisits_only_what_is_due() {
         assert!(Instant::now() < deadline, "no scheduled crawl: {jobs:?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// `serve --allow-crawl-address 127.0.0.2`: a crawl asked for over HTTP reaches that one private
+/// address and no other. The trusted site's redirect to `localhost`, its sitemap on 127.0.0.1 and a
+/// second seed on 127.0.0.1 are all refused; the server on 127.0.0.1 sees no request.
+#[tokio::test]
+async fn one_allowed_private_address_is_crawled_and_no_other() {
+    use axum::extract::Request;
+    use axum::response::IntoResponse;
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counted = hits.clone();
+    let secret = serve_router_at(
+        "127.0.0.1",
+        axum::Router::new().fallback(move || {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async { "secret" }
+        }),
+    );
+    let trusted = serve_router_at(
+        "127.0.0.2",
+        axum::Router::new().fallback(move |req: Request| async move {
+            match req.uri().path() {
+                "/robots.txt" => format!("Sitemap: http://{secret}/sitemap.xml\n").into_response(),
+                "/hop" => axum::response::Redirect::temporary(&format!(
+                    "http://localhost:{}/",
+                    secret.port()
+                ))
+                .into_response(),
+                _ => axum::response::Html(
+                    "<html><head><title>Buoy</title></head><body><h1>Buoy</h1>\
+                     <p>The bell buoy rings with every wave.</p><a href=/hop>hop</a></body></html>",
+                )
+                .into_response(),
+            }
+        }),
+    );
+    let data = tempfile::tempdir().expect("data");
+    let token = "allow-one";
+    let server = Server::start_with_env(
+        data.path(),
+        &["--allow-crawl-address", "127.0.0.2"],
+        &[("CITED_ADMIN_TOKEN", token)],
+    );
+    let client = reqwest::Client::new();
+    let crawl = format!("{}/api/crawl", server.base);
+    // A seed on 127.0.0.1 is refused up front.
+    let r = client
+        .post(&crawl)
+        .bearer_auth(token)
+        .json(&serde_json::json!({"urls": [format!("http://{trusted}/"), format!("http://{secret}/")]}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 400);
+    let r = client
+        .post(&crawl)
+        .bearer_auth(token)
+        .json(&serde_json::json!({"urls": [format!("http://{trusted}/"), format!("http://localhost:{}/", secret.port())]}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 400, "a name resolving to loopback");
+    let r = client
+        .post(&crawl)
+        .bearer_auth(token)
+        .json(&serde_json::json!({"urls": [format!("http://{trusted}/")]}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 202);
+    let job = wait_for_job(&server.base, "crawl").await;
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(job["result"]["stored"], 1, "{job}");
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0, "{job}");
 }
