@@ -338,6 +338,10 @@ impl TextBuilder {
     }
 
     fn close_section(&mut self, at: usize) {
+        // Trailing line breaks may have been trimmed since the section opened: positions past the
+        // end fall back to it (only ASCII is trimmed, so the end is a character boundary).
+        let at = at.min(self.text.len());
+        self.section_start = self.section_start.min(at);
         let span = self.text[self.section_start..at].trim();
         if !span.is_empty() {
             self.sections.push(Section {
@@ -486,6 +490,24 @@ mod tests {
             &e.text[zip.start..zip.end],
             "zip(*iterables)\nIterate in parallel.\nno id\nplain"
         );
+    }
+
+    /// Found by fuzzing with Rust-docs pages: a heading with no text of its own at the very end
+    /// opened its section at the end of the text, and trimming the trailing line break left that
+    /// start past the end (a slice panic).
+    #[test]
+    fn an_empty_heading_at_the_end_does_not_panic() {
+        for html in [
+            "<main><p>Body text.</p><h2></h2></main>",
+            "<main><p>Body text.</p><h2> </h2><br></main>",
+            "<main><h1>T</h1><p>é</p><dl><dt id=x></dt></dl></main>",
+        ] {
+            let e = extract_html(html, &url());
+            for s in &e.sections {
+                assert!(s.start <= s.end && s.end <= e.text.len(), "{html}: {s:?}");
+                assert!(e.text.is_char_boundary(s.start) && e.text.is_char_boundary(s.end));
+            }
+        }
     }
 
     #[test]
