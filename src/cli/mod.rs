@@ -150,6 +150,9 @@ pub enum Command {
         /// keep-alive ones) are closed.
         #[arg(long, default_value_t = 10)]
         header_timeout_secs: u64,
+        /// Connections one client address may hold open at once; more are closed on accept.
+        #[arg(long, default_value_t = 512)]
+        max_connections_per_ip: usize,
     },
     /// Re-chunk and re-index every stored page into a new index generation, verify it, and switch
     /// to it atomically; a running `serve` picks it up with no restart. The old generation is removed
@@ -352,6 +355,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             allow_private_crawl,
             allow_crawl_addresses,
             header_timeout_secs,
+            max_connections_per_ip,
         } => {
             let engine = Engine::open(&data, &settings)?;
             let options = crate::serve::ServeOptions {
@@ -372,6 +376,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 max_concurrent,
                 timeout: Duration::from_secs(timeout_secs),
                 header_timeout: Duration::from_secs(header_timeout_secs.max(1)),
+                max_connections_per_ip,
                 cors_origins,
             };
             crate::serve::serve(engine, addr, options).await

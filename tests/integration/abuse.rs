@@ -265,3 +265,39 @@ fn serve_holds_under_load_and_abuse() {
     let late = rss[rss.len() * 2 / 3..].iter().copied().fold(0.0, f64::max);
     assert!(late < rss_start * 1.5 + 100.0, "memory grew: {rss:.0?}");
 }
+
+/// One client address holds at most `--max-connections-per-ip` connections: the rest are closed as
+/// they arrive, and the slots come back when its connections close.
+#[test]
+fn one_address_cannot_hold_more_connections_than_its_cap() {
+    let (data, _) = crawled();
+    let server = Server::start_with(data, &["--max-connections-per-ip", "20"]);
+    let addr = server.base.trim_start_matches("http://").to_string();
+    let conns: Vec<TcpStream> = (0..30)
+        .map(|_| TcpStream::connect(&addr).expect("connect"))
+        .collect();
+    let mut closed = 0;
+    for mut c in &conns {
+        c.set_read_timeout(Some(Duration::from_millis(300)))
+            .expect("timeout");
+        let mut buf = [0u8; 1];
+        if matches!(c.read(&mut buf), Ok(0)) {
+            closed += 1;
+        }
+    }
+    assert_eq!(
+        closed, 10,
+        "connections past the cap are closed, the others held"
+    );
+    drop(conns);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let ok = reqwest::blocking::get(format!("{}/api/search?q=decorator", server.base))
+            .is_ok_and(|r| r.status() == 200);
+        if ok {
+            break;
+        }
+        assert!(Instant::now() < deadline, "slots were not freed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
