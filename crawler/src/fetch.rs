@@ -58,10 +58,9 @@ impl Reach {
             .host_str()
             .ok_or_else(|| CrawlError::InvalidUrl(url.to_string(), "no host".into()))?;
         let port = url.port_or_known_default().unwrap_or(80);
-        let addrs: Vec<IpAddr> = match url.host() {
-            Some(url::Host::Ipv4(ip)) => vec![IpAddr::V4(ip)],
-            Some(url::Host::Ipv6(ip)) => vec![IpAddr::V6(ip)],
-            _ => tokio::net::lookup_host((host, port))
+        let addrs: Vec<IpAddr> = match literal_ip(url) {
+            Some(ip) => vec![ip],
+            None => tokio::net::lookup_host((host, port))
                 .await
                 .map_err(|e| CrawlError::Refused(format!("cannot resolve {host}: {e}")))?
                 .map(|a| a.ip())
