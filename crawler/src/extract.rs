@@ -150,6 +150,7 @@ pub fn extract_html(html: &str, url: &Url) -> Extracted {
     let (root, from_body) = main_root(&doc);
     let mut builder = TextBuilder::default();
     if let Some(root) = root {
+        builder.link_dense = link_dense_blocks(*root);
         builder.walk(*root, from_body, 0);
     }
     let (text, sections) = builder.finish();
@@ -216,6 +217,111 @@ fn main_root(doc: &Html) -> (Option<ElementRef<'_>>, bool) {
     (doc.select(&selector("body")).next(), true)
 }
 
+/// Words of class and id values that mark page furniture rather than content (after Readability's
+/// "unlikely candidates"): navigation bars, breadcrumbs, menus, sidebars, page headers and footers,
+/// tables of contents, comments, pagers.
+const FURNITURE: &[&str] = &[
+    "breadcrumb",
+    "banner",
+    "sidebar",
+    "menu",
+    "footer",
+    "header",
+    "related",
+    "pagination",
+    "pager",
+    "comment",
+    "social",
+    "sponsor",
+    "popup",
+    "cookie",
+    "skip-link",
+];
+/// Class or id words that mark content even when a furniture word is also there.
+const CONTENT: &[&str] = &["article", "content", "main", "body", "column"];
+
+/// Returns true if `el`'s class or id says it is page furniture (see [`FURNITURE`]): class and id
+/// words containing a furniture word, or starting with `nav` or `toc` (`navheader`, `nav-chapters`,
+/// `toctree-wrapper`).
+fn is_furniture(el: &scraper::node::Element) -> bool {
+    let mut furniture = false;
+    for word in el.classes().chain(el.id()) {
+        let word = word.to_ascii_lowercase();
+        if CONTENT.iter().any(|c| word.contains(c)) {
+            return false;
+        }
+        furniture |= word.starts_with("nav")
+            || word == "toc"
+            || word.starts_with("toc-")
+            || word.starts_with("toctree")
+            || FURNITURE.iter().any(|f| word.contains(f));
+    }
+    furniture
+}
+
+/// Blocks that hold lists of links rather than text: a list, table or division with at least
+/// [`MIN_LINKS`] links whose link text is more than [`LINK_DENSITY`] of its text (a table of
+/// contents, a book index, a link bar). Measured once per page, bottom up.
+const MIN_LINKS: usize = 3;
+const LINK_DENSITY: f32 = 0.5;
+
+fn link_dense_blocks(root: NodeRef<'_, Node>) -> std::collections::HashSet<ego_tree::NodeId> {
+    #[derive(Default, Clone, Copy)]
+    struct Measure {
+        text: usize,
+        link_text: usize,
+        links: usize,
+    }
+    fn measure(
+        node: NodeRef<'_, Node>,
+        in_link: bool,
+        depth: usize,
+        dense: &mut std::collections::HashSet<ego_tree::NodeId>,
+    ) -> Measure {
+        let mut m = Measure::default();
+        if depth > MAX_DEPTH {
+            return m;
+        }
+        match node.value() {
+            Node::Text(t) => {
+                let chars = t.chars().filter(|c| !c.is_whitespace()).count();
+                m.text = chars;
+                if in_link {
+                    m.link_text = chars;
+                }
+            }
+            Node::Element(el) => {
+                let link = el.name() == "a" && el.attr("href").is_some();
+                for child in node.children() {
+                    let c = measure(child, in_link || link, depth + 1, dense);
+                    m.text += c.text;
+                    m.link_text += c.link_text;
+                    m.links += c.links;
+                }
+                m.links += usize::from(link);
+                if matches!(el.name(), "ul" | "ol" | "dl" | "table" | "div")
+                    && m.links >= MIN_LINKS
+                    && m.link_text as f32 > LINK_DENSITY * m.text as f32
+                {
+                    dense.insert(node.id());
+                }
+            }
+            _ => {
+                for child in node.children() {
+                    let c = measure(child, in_link, depth + 1, dense);
+                    m.text += c.text;
+                    m.link_text += c.link_text;
+                    m.links += c.links;
+                }
+            }
+        }
+        m
+    }
+    let mut dense = std::collections::HashSet::new();
+    measure(root, false, 0, &mut dense);
+    dense
+}
+
 fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -232,6 +338,8 @@ struct TextBuilder {
     section_path: Vec<String>,
     /// Level of the last `<h1>`–`<h6>`, under which `<dt id>` entries nest.
     heading_level: u8,
+    /// Link lists and tables left out of the text (see [`link_dense_blocks`]).
+    link_dense: std::collections::HashSet<ego_tree::NodeId>,
 }
 
 impl TextBuilder {
@@ -249,6 +357,9 @@ impl TextBuilder {
                     || el.attr("hidden").is_some()
                     || el.attr("aria-hidden") == Some("true")
                     || el.classes().any(|c| c == "headerlink")
+                    || (depth > 0
+                        && BLOCKS.contains(&name)
+                        && (is_furniture(el) || self.link_dense.contains(&node.id())))
                 {
                     return;
                 }
@@ -508,6 +619,37 @@ mod tests {
                 assert!(e.text.is_char_boundary(s.start) && e.text.is_char_boundary(s.end));
             }
         }
+    }
+
+    /// The PostgreSQL manual's pages have no `<main>`: their "Prev Up Home Next" tables are page
+    /// furniture by class, a chapter's table of contents and the book index are lists of links.
+    #[test]
+    fn navigation_tables_and_link_lists_are_not_text() {
+        let html = r#"<body><div class="navheader"><table><tr><th>19.5. Shutting Down</th></tr>
+            <tr><td><a href="a.html">Prev</a></td><td><a href="b.html">Up</a></td><th>Chapter 19</th>
+            <td><a href="index.html">Home</a></td><td><a href="c.html">Next</a></td></tr></table></div>
+            <div class="sect1"><h2>19.5. Shutting Down the Server</h2><p>There are several ways to
+            shut down the <a href="x.html">database server</a>.</p>
+            <div class="toc"><dl><dt><a href="s1.html">19.5.1. Smart</a></dt><dt><a href="s2.html">19.5.2. Fast</a></dt></dl></div>
+            <ul><li><a href="1.html">One page</a></li><li><a href="2.html">Two page</a></li><li><a href="3.html">Three</a> x</li></ul>
+            <p>Use <span class="menuselection">File → Quit</span> to stop.</p></div>
+            <div class="navfooter"><a href="a.html">Prev</a> <a href="b.html">Up</a></div></body>"#;
+        let e = extract_html(html, &url());
+        assert_eq!(
+            e.text,
+            "19.5. Shutting Down the Server\nThere are several ways to shut down the database server.\nUse File → Quit to stop."
+        );
+        // Links are still followed.
+        assert!(e.links.iter().any(|l| l.as_str().ends_with("/s2.html")));
+        assert!(e.links.iter().any(|l| l.as_str().ends_with("/3.html")));
+    }
+
+    #[test]
+    fn content_words_keep_a_block_and_the_root_is_never_dropped() {
+        let html = r#"<main class="nav-layout"><div class="main-header"><h1>Title</h1></div>
+            <div class="sidebar-content"><p>Kept text.</p></div></main>"#;
+        let e = extract_html(html, &url());
+        assert_eq!(e.text, "Title\nKept text.");
     }
 
     #[test]

@@ -1,11 +1,20 @@
 //! Extractive answers: the best sentences of the top passages, each quoted exactly, each cited.
 //!
-//! Every sentence of the top passages is scored by how much of the question it covers (the idf-weighted
-//! share of the question's terms found in the sentence, plus half credit for terms found only in its
-//! page title or headings), with a small prior for the passage's BM25 rank. Sentences that cannot stand
-//! alone (code, fragments, lines that introduce a listing) are skipped. The best are taken greedily,
-//! skipping near-duplicates, up to [`MAX_SENTENCES`] and [`MAX_WORDS`]; if even the best covers too
-//! little of the question, the answer says nothing was found instead of answering with noise.
+//! Every sentence of the top passages is scored in its context: the idf-weighted share of the
+//! question's terms found in the sentence, plus the terms it does not repeat but stands under — the
+//! term of its definition-list entry (`work_mem (integer)`), its heading, the sentence before it and
+//! the page title, each counted by how close and how much about the question it is. So "The default
+//! value is four megabytes (4MB)." answers "default value of work_mem". A question that asks for a
+//! value (a default, a limit, a count, a port) prefers sentences that hold one ([`Intent`]), and a
+//! small prior favours the passage's retrieval rank. Sentences that cannot stand alone (code,
+//! fragments) are skipped. The best are taken greedily, skipping near-duplicates, up to
+//! [`MAX_SENTENCES`] and [`MAX_WORDS`]. Each is quoted with what it needs to be read alone — the
+//! short term it defines, the sentence its "This" points back to, the line its colon introduces —
+//! always as a verbatim span of the page.
+//!
+//! The answer says nothing was found when retrieval found nothing about the question (the best
+//! passage holds too little of it, [`MIN_RETRIEVAL_STRENGTH`]), not when the best sentence words
+//! it differently.
 //!
 //! With an embedding model (dense and hybrid modes), the sentences of the top passages are also
 //! compared with the question by cosine, and a sentence's support is the larger of its lexical and
@@ -20,12 +29,15 @@ use super::{link::deep_link, Answer, AnswerSentence, Source};
 
 pub const MAX_SENTENCES: usize = 5;
 pub const MAX_WORDS: usize = 120;
-/// Below this share of the question's weight, the best sentence is not an answer.
-const MIN_SUPPORT: f32 = 0.6;
+/// Below this share of the question's weight in the best of the top passages (its words, or its
+/// meaning with a model), retrieval found nothing about the question and the answer says so.
+/// Calibrated on answerable questions (docs-qa: 1 of 60 below it) against questions about
+/// something else (100 SQuAD questions asked of the Python docs: 65 below it).
+const MIN_RETRIEVAL_STRENGTH: f32 = 0.3;
 /// Sentences scoring under this fraction of the best are not used.
 const KEEP_RATIO: f32 = 0.7;
-/// Every sentence used must cover at least this share of the question on its own.
-const MIN_SENTENCE_SUPPORT: f32 = 0.4;
+/// Every sentence used must cover at least this share of the question, with what it stands under.
+const MIN_SENTENCE_SUPPORT: f32 = 0.2;
 /// Pages one answer may cite.
 const MAX_SOURCES: usize = 3;
 /// Term-set overlap above which a sentence repeats one already chosen.
@@ -74,6 +86,19 @@ impl QueryTerms {
             terms,
             total,
             prefixes,
+        }
+    }
+
+    /// Adds the terms of `words` the question implies but does not say, each weighted as the
+    /// question's mean term.
+    fn add(&mut self, index: &LexicalIndex, words: &str) {
+        let mean = self.total / self.terms.len().max(1) as f32;
+        for term in index.analyze(words) {
+            if self.terms.iter().all(|(t, _)| *t != term) {
+                self.prefixes.push(term.chars().take(4).collect());
+                self.terms.push((term, mean));
+                self.total += mean;
+            }
         }
     }
 
@@ -152,9 +177,12 @@ impl QueryTerms {
 
 struct Candidate {
     hit: usize,
-    /// Byte span in the hit's text.
+    /// Byte span of the sentence in the hit's text.
     start: usize,
     end: usize,
+    /// Byte span quoted: the sentence with what it needs to be read alone (the term it defines,
+    /// the sentence its "This" points back to, the line its colon introduces). Verbatim page text.
+    quote: (usize, usize),
     words: usize,
     /// The sentence's terms, analysed when the selection compares it with chosen sentences.
     terms: std::cell::OnceCell<HashSet<String>>,
@@ -180,19 +208,25 @@ pub fn answer(
     embedder: Option<&dyn Embedder>,
 ) -> Answer {
     let empty = Answer::empty(question);
-    let query = QueryTerms::new(index, question);
+    let mut query = QueryTerms::new(index, question);
     if query.is_empty() || hits.is_empty() {
         return empty;
     }
+    if asks_default_implicitly(question) {
+        query.add(index, "default");
+    }
+    let intent = Intent::of(question);
     let semantic = embedder
         .map(|e| semantic_support(e, question, hits))
         .unwrap_or_default();
-    let mut candidates = candidates(index, &query, hits, &semantic);
+    let mut candidates = candidates(index, &query, intent, hits, &semantic);
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
     let Some(best) = candidates.first() else {
         return empty;
     };
-    if best.support < MIN_SUPPORT {
+    // Nothing found is said when retrieval found nothing about the question, not when the best
+    // sentence words it differently.
+    if retrieval_strength(&query, hits, &semantic) < MIN_RETRIEVAL_STRENGTH {
         return empty;
     }
     let floor = best.score * KEEP_RATIO;
@@ -211,9 +245,10 @@ pub fn answer(
         if c.support < MIN_SENTENCE_SUPPORT
             || words + c.words > MAX_WORDS
             || (new_page && pages == MAX_SOURCES)
-            || chosen
-                .iter()
-                .any(|s| overlap(s.terms(hits), c.terms(hits)) > REDUNDANT)
+            || chosen.iter().any(|s| {
+                (s.hit == c.hit && s.quote.0 < c.quote.1 && c.quote.0 < s.quote.1)
+                    || overlap(s.terms(hits), c.terms(hits)) > REDUNDANT
+            })
         {
             continue;
         }
@@ -235,7 +270,7 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Answ
     ordered.sort_by_key(|c| {
         (
             page_rank[hits[c.hit].url.as_str()],
-            hits[c.hit].start + c.start,
+            hits[c.hit].start + c.quote.0,
         )
     });
     let mut source_of_page: HashMap<&str, usize> = HashMap::new();
@@ -243,7 +278,7 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Answ
     let mut sentences = Vec::new();
     for c in ordered {
         let hit = &hits[c.hit];
-        let text = hit.text[c.start..c.end].to_string();
+        let text = hit.text[c.quote.0..c.quote.1].to_string();
         let index = *source_of_page.entry(hit.url.as_str()).or_insert_with(|| {
             sources.push(Source {
                 id: sources.len() as u32 + 1,
@@ -275,6 +310,33 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Answ
         sources,
         ..Answer::empty(question)
     }
+}
+
+/// How much of the question the best of the top passages speaks to: the weight share of the
+/// question's terms found in its text, headings and title (or its best sentence's meaning, with a
+/// model). Low when retrieval found nothing about the question, whatever the wording of its
+/// sentences.
+fn retrieval_strength(
+    query: &QueryTerms,
+    hits: &[SearchHit],
+    semantic: &HashMap<(usize, usize), f32>,
+) -> f32 {
+    let lexical = hits
+        .iter()
+        .take(SEMANTIC_PASSAGES)
+        .map(|hit| {
+            let mut terms: HashSet<String> = HashSet::new();
+            for part in [hit.text.as_str(), hit.title.as_str(), hit.headings.as_str()] {
+                indexer::lexical::analyze_each(part, |t| {
+                    if !terms.contains(t) {
+                        terms.insert(t.to_string());
+                    }
+                });
+            }
+            query.coverage(&terms)
+        })
+        .fold(0.0, f32::max);
+    semantic.values().copied().fold(lexical, f32::max)
 }
 
 /// Passages whose sentences are compared with the question by embedding.
@@ -324,9 +386,136 @@ fn semantic_support(
         .collect()
 }
 
+/// What the question asks for beyond its words: a value (a default, a limit, a count, a size, a
+/// port, a version) is stated by a sentence that holds one.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Intent {
+    pub wants_value: bool,
+}
+
+/// Phrases of a question that ask for a value.
+const VALUE_CUES: &[&str] = &[
+    "default",
+    "how many",
+    "how much",
+    "how long",
+    "how big",
+    "how large",
+    "how often",
+    "what port",
+    "which port",
+    "limit",
+    "maximum",
+    "minimum",
+    "max ",
+    "size",
+    "number of",
+    "what version",
+    "which version",
+    "timeout",
+    "out of the box",
+];
+/// Phrases that ask for what happens when nothing is said: a default.
+const DEFAULT_CUES: &[&str] = &[
+    "out of the box",
+    "don't give",
+    "don't specify",
+    "don't set",
+    "not specified",
+    "isn't specified",
+    "not given",
+    "if omitted",
+    "unless specified",
+    "without specifying",
+];
+
+impl Intent {
+    pub fn of(question: &str) -> Self {
+        let q = question.to_lowercase().replace('’', "'");
+        Self {
+            wants_value: VALUE_CUES.iter().any(|c| q.contains(c))
+                || DEFAULT_CUES.iter().any(|c| q.contains(c)),
+        }
+    }
+}
+
+/// Returns true if `question` asks for a default in other words ("out of the box", "if I don't
+/// give one"): the word `default` is then part of what the answer should say.
+fn asks_default_implicitly(question: &str) -> bool {
+    let q = question.to_lowercase().replace('’', "'");
+    !q.contains("default") && DEFAULT_CUES.iter().any(|c| q.contains(c))
+}
+
+/// Words that state a quantity without digits.
+const NUMBER_WORDS: &[&str] = &[
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "twelve", "hundred", "thousand", "million", "billion", "unlimited", "infinite", "unbounded",
+    "none", "true", "false", "null",
+];
+
+/// Returns true if `text` states a value: a number, a number word, or a literal.
+fn holds_value(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_digit())
+        || text
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| NUMBER_WORDS.iter().any(|n| n.eq_ignore_ascii_case(w)))
+}
+
+/// Score added to a sentence that holds a value when the question asks for one.
+const VALUE_BONUS: f32 = 0.15;
+/// How much the words of the sentence before count for a sentence ("The default is 128MB" after
+/// "shared_buffers sets the amount of memory…").
+const PREVIOUS_WEIGHT: f32 = 0.3;
+/// How much the words of the page title count.
+const TITLE_WEIGHT: f32 = 0.2;
+/// How much the heading (or the term of a definition list) counts for the sentences after the
+/// first under it, relative to the first.
+const LATER_HEADING_WEIGHT: f32 = 0.8;
+/// Longest line read as the term of a definition list or a table row label, in words.
+const LABEL_WORDS: usize = 10;
+
+/// Returns true if `line` reads as a label for the lines after it: short, and not a sentence (a
+/// definition-list term like `SIGTERM` or `work_mem (integer)`, a table row's first cell).
+fn is_label(line: &str) -> bool {
+    let line = line.trim();
+    let words = line.split_whitespace().count();
+    (1..=LABEL_WORDS).contains(&words) && !line.ends_with(['.', '!', '?', ':', ';', ','])
+}
+
+/// The words a sentence stands under: its heading or definition term, with how much of it is about
+/// the question.
+struct Context {
+    found: Vec<bool>,
+    /// Square root of the share of the context's terms that are the question's: "global
+    /// interpreter lock" is about the question, an API signature with ten parameters barely.
+    focus: f32,
+}
+
+impl Context {
+    fn of(index: &LexicalIndex, query: &QueryTerms, text: &str) -> Self {
+        let terms: HashSet<String> = index.analyze(text).into_iter().collect();
+        Self {
+            found: query.found_among(&terms),
+            focus: query.share_of(&terms).sqrt(),
+        }
+    }
+
+    fn none(query: &QueryTerms) -> Self {
+        Self {
+            found: vec![false; query.terms.len()],
+            focus: 0.0,
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.found.contains(&true)
+    }
+}
+
 fn candidates(
     index: &LexicalIndex,
     query: &QueryTerms,
+    intent: Intent,
     hits: &[SearchHit],
     semantic: &HashMap<(usize, usize), f32>,
 ) -> Vec<Candidate> {
@@ -335,6 +524,7 @@ fn candidates(
         .map(|h| h.score)
         .fold(f32::MIN, f32::max)
         .max(f32::EPSILON);
+    let no_terms = vec![false; query.terms.len()];
     let mut out = Vec::new();
     for (rank, hit) in hits.iter().enumerate() {
         let title_terms: HashSet<String> = index.analyze(&hit.title).into_iter().collect();
@@ -346,80 +536,150 @@ fn candidates(
             .map(str::trim)
             .collect();
         // The heading a sentence stands under: the chunk's own until a heading line inside it.
-        let mut heading_terms: HashSet<String> = hit
+        let mut heading = hit
             .heading_path
             .last()
-            .map(|h| index.analyze(h).into_iter().collect())
-            .unwrap_or_default();
-        let mut in_heading = query.found_among(&heading_terms);
-        let mut focus = query.share_of(&heading_terms).sqrt();
+            .map_or_else(|| Context::none(query), |h| Context::of(index, query, h));
+        // The term of a definition list entry (or a row label) the sentence stands under.
+        let mut label = Context::none(query);
         let mut lead = hit
             .text
             .starts_with(hit.heading_path.last().map_or("\u{0}", String::as_str));
+        // Where the heading or term line the next sentences stand under starts, if it is short
+        // enough to quote with them.
+        let mut term_start: Option<usize> = lead
+            .then(|| hit.heading_path.last())
+            .flatten()
+            .filter(|h| h.split_whitespace().count() <= LABEL_WORDS)
+            .map(|_| 0);
+        // The span of the sentence before, when it can be quoted with the next one.
+        let mut previous_span: Option<(usize, usize)> = None;
+        // The question's terms in the sentence before (none when it was not analysed: a sentence
+        // without any term's first letters holds none of the terms).
+        let mut previous = no_terms.clone();
         let rank_has_meaning = semantic.keys().any(|(r, _)| *r == rank);
         for (line_start, line) in lines(&hit.text) {
             if line.trim().is_empty() {
                 continue;
             }
-            // A line with no query term's first letters, no heading in it, under a heading that is
-            // not about the question, and no meaning scores: none of its sentences can score.
+            let is_heading = headings.contains(line.trim());
+            if !is_heading && is_label(line) {
+                label = if query.prefixes_in(line) {
+                    Context::of(index, query, line)
+                } else {
+                    Context::none(query)
+                };
+                lead = true;
+                term_start = Some(line_start);
+                previous.clone_from(&no_terms);
+                previous_span = None;
+                continue;
+            }
+            // A line with no query term's first letters, no heading in it, under a heading or
+            // term that is not about the question, and no meaning scores: none of its sentences
+            // can score.
             if !rank_has_meaning
-                && !in_heading.contains(&true)
+                && !heading.any()
+                && !label.any()
                 && !query.prefixes_in(line)
                 && !headings.iter().any(|h| !h.is_empty() && line.contains(h))
             {
                 lead = false;
+                previous.clone_from(&no_terms);
+                previous_span = None;
                 continue;
             }
             for (start, end) in sentence_spans(line) {
                 let (start, end) = (line_start + start, line_start + end);
                 let text = &hit.text[start..end];
                 if headings.contains(text) {
-                    heading_terms = index.analyze(text).into_iter().collect();
-                    in_heading = query.found_among(&heading_terms);
-                    focus = query.share_of(&heading_terms).sqrt();
+                    heading = Context::of(index, query, text);
+                    label = Context::none(query);
                     lead = true;
+                    term_start = (text.split_whitespace().count() <= LABEL_WORDS).then_some(start);
+                    previous.clone_from(&no_terms);
+                    previous_span = None;
                     continue;
                 }
                 let is_lead = std::mem::take(&mut lead);
+                let before = std::mem::replace(&mut previous, no_terms.clone());
+                let before_span = previous_span.take();
                 let Some(words) = standalone_words(text) else {
                     continue;
                 };
+                previous_span = Some((start, end));
                 // A sentence holding no query term's first letters holds no query term; unless its
-                // heading or its meaning speaks for it, it scores nothing: skip the analysis.
-                if !in_heading.contains(&true)
+                // heading, its term or its meaning speaks for it, it scores nothing: skip the
+                // analysis.
+                if !heading.any()
+                    && !label.any()
                     && !semantic.contains_key(&(rank, start))
                     && !query.prefixes_in(text)
                 {
                     continue;
                 }
                 let in_sentence = query.found_in(text);
+                previous.clone_from(&in_sentence);
                 let direct = query.weight(&in_sentence, &[]);
-                // The first sentence under a heading usually defines what the heading names, so the
-                // heading's words count for it fully; for later sentences, less. Both scale with how
-                // much of the heading is about the question: "global interpreter lock" is, an API
-                // signature that mentions `stmt='pass'` among ten other words is not.
-                let from_heading = query.weight(&in_heading, &[&in_sentence]);
-                let from_title = query.weight(&in_title, &[&in_sentence, &in_heading]);
-                let heading_weight = if is_lead { focus } else { 0.4 * focus };
-                let lexical = direct + heading_weight * from_heading + 0.2 * from_title;
+                // What the sentence stands under counts for the terms it does not repeat: its
+                // definition term first (closest), then its heading, scaled by how much of each is
+                // about the question; the first sentence under it usually defines what it names.
+                let position = if is_lead { 1.0 } else { LATER_HEADING_WEIGHT };
+                let from_label = query.weight(&label.found, &[&in_sentence]);
+                let from_heading = query.weight(&heading.found, &[&in_sentence, &label.found]);
+                let from_previous =
+                    query.weight(&before, &[&in_sentence, &label.found, &heading.found]);
+                let from_title = query.weight(
+                    &in_title,
+                    &[&in_sentence, &label.found, &heading.found, &before],
+                );
+                let lexical = direct
+                    + position * (label.focus * from_label + heading.focus * from_heading)
+                    + PREVIOUS_WEIGHT * from_previous
+                    + TITLE_WEIGHT * from_title;
                 let meaning = semantic.get(&(rank, start)).copied().unwrap_or(0.0);
-                let support = lexical.max(meaning);
-                if support == 0.0 || (direct + from_heading == 0.0 && meaning == 0.0) {
+                let support = lexical.max(meaning).min(1.0);
+                if support == 0.0 || (direct + from_heading + from_label == 0.0 && meaning == 0.0)
+                {
                     continue;
                 }
-                let lead_bonus = if is_lead && from_heading > 0.0 {
-                    0.1 * focus
+                let lead_bonus = if is_lead && from_heading + from_label > 0.0 {
+                    0.1 * heading.focus.max(label.focus)
                 } else {
                     0.0
                 };
-                // A sentence that introduces a listing reads incomplete on its own.
-                let incomplete = if text.ends_with(':') { 0.1 } else { 0.0 };
-                let score = support + prior + lead_bonus - incomplete;
+                let value_bonus = if intent.wants_value && holds_value(text) {
+                    VALUE_BONUS
+                } else {
+                    0.0
+                };
+                // What the sentence needs to be read alone is quoted with it: the short term or
+                // heading it defines when that holds question words it does not, the sentence its
+                // "This"/"These" refers back to, the line its colon introduces.
+                let mut quote = (start, end);
+                if is_lead && from_heading + from_label > 0.0 {
+                    if let Some(term) = term_start {
+                        quote.0 = term;
+                    }
+                }
+                if let Some((before_start, _)) = before_span.filter(|_| refers_back(text)) {
+                    quote.0 = quote.0.min(before_start);
+                }
+                let mut incomplete = 0.0;
+                if text.ends_with(':') {
+                    match introduced_line(&hit.text, end) {
+                        Some(line_end) => quote.1 = line_end,
+                        // A sentence that introduces a listing reads incomplete on its own.
+                        None => incomplete = 0.1,
+                    }
+                }
+                let words = hit.text[quote.0..quote.1].split_whitespace().count().max(words);
+                let score = support + prior + lead_bonus + value_bonus - incomplete;
                 out.push(Candidate {
                     hit: rank,
                     start,
                     end,
+                    quote,
                     words,
                     terms: std::cell::OnceCell::new(),
                     support,
@@ -429,6 +689,36 @@ fn candidates(
         }
     }
     out
+}
+
+/// Words that open a sentence which points back at the one before ("These are known as possessive
+/// quantifiers.").
+const BACK_REFERENCES: &[&str] = &["This", "These", "That", "Those", "It", "They", "Such", "Both"];
+
+fn refers_back(sentence: &str) -> bool {
+    sentence
+        .split_whitespace()
+        .next()
+        .is_some_and(|w| BACK_REFERENCES.contains(&w.trim_end_matches(',')))
+}
+
+/// Longest line quoted after a sentence that introduces it with a colon, in words.
+const INTRODUCED_WORDS: usize = 25;
+
+/// Returns the end of the line after `end` (the end of a sentence ending with a colon) when that
+/// line is short enough to quote with it: the command or value the sentence introduces.
+fn introduced_line(text: &str, end: usize) -> Option<usize> {
+    let rest = &text[end..];
+    let skip = rest.len() - rest.trim_start().len();
+    if skip == 0 || !rest[..skip].contains('\n') {
+        return None;
+    }
+    let from = end + skip;
+    let line_end = text[from..].find('\n').map_or(text.len(), |i| from + i);
+    let words = text[from..line_end].split_whitespace().count();
+    (1..=INTRODUCED_WORDS)
+        .contains(&words)
+        .then(|| from + text[from..line_end].trim_end().len())
 }
 
 /// Returns the word count of a sentence that can stand alone in an answer, or `None`.

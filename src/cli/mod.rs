@@ -200,6 +200,39 @@ pub enum EvalCommand {
         #[arg(long, default_value = "minmax")]
         fusion: crate::retrieve::Fusion,
     },
+    /// Ask every question of a docs-qa file (JSONL: question, answer_patterns, gold_pages) of the
+    /// already indexed data directory and grade the answers: supported, answered, cited,
+    /// abstained, next to how often the first result and the top 3 results hold a gold page.
+    Answers {
+        /// The questions (e.g. ../shared/data/docs-qa/python-3.11.jsonl).
+        file: PathBuf,
+        #[arg(long)]
+        mode: Option<Mode>,
+        /// Write one graded row per question (JSONL).
+        #[arg(long)]
+        rows: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Index the paragraphs of a SQuAD v1.1 file as pages and grade answers to a sample of its
+    /// questions: how often a sentence holds a gold span and cites its paragraph, next to how
+    /// often the first retrieved passage does.
+    Squad {
+        /// The SQuAD JSON file (e.g. ../shared/data/squad-v1.1/dev-v1.1.json).
+        file: PathBuf,
+        /// Questions asked, spread evenly over the file.
+        #[arg(long, default_value_t = 1000)]
+        questions: usize,
+        /// Scratch data directory to index into (kept and reused); default: a temporary one.
+        #[arg(long)]
+        scratch: Option<PathBuf>,
+        #[arg(long)]
+        mode: Option<Mode>,
+        #[arg(long)]
+        rows: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure the citation verifier on SciFact's rationales (claim vs. supporting, contradicting
     /// and unrelated sentences): precision and recall of `supported`. Uses the embedding model when
     /// --model-dir is given.
@@ -411,6 +444,54 @@ pub async fn run(cli: Cli) -> Result<()> {
                 fusion,
             };
             eval_beir(options, json).await
+        }
+        Command::Eval(EvalCommand::Answers {
+            file,
+            mode,
+            rows,
+            json,
+        }) => {
+            let report = tokio::task::spawn_blocking(move || {
+                crate::eval::answers::run_docs_qa(&file, &data, &settings, mode, rows.as_deref())
+            })
+            .await
+            .context("eval task failed")??;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", output::docs_qa_text(&report));
+            }
+            Ok(())
+        }
+        Command::Eval(EvalCommand::Squad {
+            file,
+            questions,
+            scratch,
+            mode,
+            rows,
+            json,
+        }) => {
+            let temp = match scratch {
+                Some(_) => None,
+                None => Some(tempfile::tempdir().context("cannot create a scratch directory")?),
+            };
+            let options = crate::eval::answers::SquadOptions {
+                file,
+                questions,
+                scratch: scratch.unwrap_or_else(|| temp.as_ref().map(|t| t.path().to_path_buf()).unwrap_or_default()),
+                mode,
+                settings: settings.clone(),
+                rows_out: rows,
+            };
+            let report = tokio::task::spawn_blocking(move || crate::eval::answers::run_squad(&options))
+                .await
+                .context("eval task failed")??;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", output::squad_text(&report));
+            }
+            Ok(())
         }
         Command::Eval(EvalCommand::Verify { dir }) => {
             let report =

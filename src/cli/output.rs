@@ -174,3 +174,57 @@ pub fn search_text(r: &SearchResponse) -> String {
     }
     out
 }
+
+fn share(n: usize, of: usize) -> String {
+    format!("{n:>4} / {of} ({:.0}%)", 100.0 * n as f64 / of.max(1) as f64)
+}
+
+/// The docs-qa figures of `cited eval answers`.
+pub fn docs_qa_text(r: &crate::eval::answers::QaReport) -> String {
+    let q = r.questions;
+    format!(
+        "{} answers to {q} questions\n\
+         supported   {}   a sentence states the answer and cites a gold page\n\
+         answered    {}\n\
+         cited       {}\n\
+         abstained   {}   of them with a gold page in the top 3: {}, top 10: {}\n\
+         results     top 1 {}   top 3 {}   top 10 {}   (hold a gold page)\n\
+         latency     p50 {:.1} ms, p95 {:.1} ms\n",
+        r.mode,
+        share(r.supported, q),
+        share(r.answered, q),
+        share(r.cited, q),
+        share(r.abstained, q),
+        r.abstained_gold_top3,
+        r.abstained_gold_top10,
+        share(r.results_top1, q),
+        share(r.results_top3, q),
+        share(r.results_top10, q),
+        r.latency_p50_ms,
+        r.latency_p95_ms,
+    )
+}
+
+/// The SQuAD figures of `cited eval squad`.
+pub fn squad_text(r: &crate::eval::answers::SquadReport) -> String {
+    let q = r.questions;
+    format!(
+        "{} answers to {q} SQuAD questions over {} paragraphs (indexed in {:.1}s)\n\
+         answer holds a gold span and cites its paragraph   {}\n\
+         answer holds a gold span                           {}\n\
+         first passage is the paragraph and holds the span  {}\n\
+         first passage is the paragraph                     {}\n\
+         abstained                                          {}\n\
+         latency     p50 {:.1} ms, p95 {:.1} ms\n",
+        r.mode,
+        r.paragraphs,
+        r.index_seconds,
+        share(r.answer_span_cited, q),
+        share(r.answer_span, q),
+        share(r.first_passage_span, q),
+        share(r.first_passage_paragraph, q),
+        share(r.abstained, q),
+        r.latency_p50_ms,
+        r.latency_p95_ms,
+    )
+}

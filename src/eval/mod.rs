@@ -18,6 +18,7 @@ use crate::config::{DataDir, Settings};
 use crate::engine::Engine;
 use crate::retrieve::Mode;
 
+pub mod answers;
 pub mod verify;
 
 /// Documents retrieved per query (Recall@100 needs 100).
@@ -153,37 +154,62 @@ fn mrr_at(ranked: &[String], judged: &HashMap<String, u32>, k: usize) -> f64 {
         .map_or(0.0, |i| 1.0 / (i as f64 + 1.0))
 }
 
+/// A page of a scratch corpus (a BEIR document, a SQuAD paragraph).
+pub(crate) struct ScratchPage {
+    pub url: String,
+    pub title: String,
+    pub text: String,
+}
+
 /// Loads the corpus into the scratch store and brings its index up to date.
 fn load_corpus(dataset: &Path, data: &DataDir, settings: &Settings) -> Result<(usize, f64)> {
     let docs: Vec<CorpusDoc> = read_jsonl(&dataset.join("corpus.jsonl"))?;
+    let count = docs.len();
+    let pages = docs.into_iter().map(|doc| {
+        let title = doc.title.trim().to_string();
+        // An abstract has no headings: its title is the page title and the first line of its text.
+        let text = if title.is_empty() {
+            doc.text
+        } else {
+            format!("{title}\n{}", doc.text)
+        };
+        ScratchPage {
+            url: format!("{DOC_PREFIX}{}", doc.id),
+            title,
+            text,
+        }
+    });
+    Ok((count, load_pages(data, settings, pages)?))
+}
+
+/// Writes `pages` (one section each) to the scratch store in `data` and brings its index up to date;
+/// returns the seconds indexing took (nothing to do when a kept scratch directory is current).
+pub(crate) fn load_pages(
+    data: &DataDir,
+    settings: &Settings,
+    pages: impl IntoIterator<Item = ScratchPage>,
+) -> Result<f64> {
     data.ensure()?;
     let store = PageStore::open(&data.store_path())?;
     let now = chrono::Utc::now();
-    for doc in &docs {
-        let text = if doc.title.trim().is_empty() {
-            doc.text.clone()
-        } else {
-            format!("{}\n{}", doc.title.trim(), doc.text)
-        };
-        let title = doc.title.trim().to_string();
+    for page in pages {
         let record = PageRecord {
-            url: format!("{DOC_PREFIX}{}", doc.id),
-            requested_url: format!("{DOC_PREFIX}{}", doc.id),
+            requested_url: page.url.clone(),
             status: 200,
             fetched_at: now,
-            // The doc id keeps identical abstracts apart: BEIR judges them as different documents.
-            content_hash: blake3_hex(&format!("{}\n{text}", doc.id)),
+            // The URL keeps identical texts apart: benchmarks judge them as different documents.
+            content_hash: blake3_hex(&format!("{}\n{}", page.url, page.text)),
             etag: None,
             last_modified: None,
-            // An abstract has no headings: its title is the page title (and the first line of its text).
             sections: vec![Section {
                 heading_path: Vec::new(),
                 level: 0,
                 start: 0,
-                end: text.len(),
+                end: page.text.len(),
             }],
-            title,
-            text,
+            url: page.url,
+            title: page.title,
+            text: page.text,
             outlinks: Vec::new(),
             canonical: None,
             truncated: false,
@@ -192,7 +218,7 @@ fn load_corpus(dataset: &Path, data: &DataDir, settings: &Settings) -> Result<(u
     }
     let started = Instant::now();
     crate::ingest::index(data, settings, &|_, _, _| {})?;
-    Ok((docs.len(), started.elapsed().as_secs_f64()))
+    Ok(started.elapsed().as_secs_f64())
 }
 
 fn blake3_hex(text: &str) -> String {
