@@ -391,6 +391,9 @@ fn semantic_support(
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
 pub struct Intent {
     pub wants_value: bool,
+    /// The answer is a name (which function, what exception, which variable): the term a
+    /// definition stands under is quoted with it.
+    pub wants_name: bool,
 }
 
 /// Phrases of a question that ask for a value.
@@ -415,6 +418,12 @@ const VALUE_CUES: &[&str] = &[
     "timeout",
     "out of the box",
 ];
+/// Kinds of named things: "what exception", "what function".
+const NAME_KINDS: &[&str] = &[
+    "function", "method", "module", "class", "exception", "error", "variable", "option", "flag",
+    "command", "parameter", "setting", "type", "macro", "keyword", "statement", "attribute",
+    "operator", "argument", "tool", "library", "package", "signal", "syntax",
+];
 /// Phrases that ask for what happens when nothing is said: a default.
 const DEFAULT_CUES: &[&str] = &[
     "out of the box",
@@ -432,9 +441,14 @@ const DEFAULT_CUES: &[&str] = &[
 impl Intent {
     pub fn of(question: &str) -> Self {
         let q = question.to_lowercase().replace('’', "'");
+        let words: Vec<&str> = q.split(|c: char| !c.is_alphanumeric()).collect();
         Self {
             wants_value: VALUE_CUES.iter().any(|c| q.contains(c))
                 || DEFAULT_CUES.iter().any(|c| q.contains(c)),
+            wants_name: words.iter().any(|w| matches!(*w, "which" | "called" | "named" | "name"))
+                || words
+                    .windows(2)
+                    .any(|w| w[0] == "what" && NAME_KINDS.contains(&w[1])),
         }
     }
 }
@@ -479,7 +493,10 @@ const LABEL_WORDS: usize = 10;
 fn is_label(line: &str) -> bool {
     let line = line.trim();
     let words = line.split_whitespace().count();
-    (1..=LABEL_WORDS).contains(&words) && !line.ends_with(['.', '!', '?', ':', ';', ','])
+    (1..=LABEL_WORDS).contains(&words)
+        && !line.ends_with(['.', '!', '?', ':', ';', ',', '{', '}', ')'])
+        && !line.starts_with([' ', '>', '#', '$', '.', '}', '{', '(', '"', '\''])
+        && line.chars().any(char::is_alphabetic)
 }
 
 /// The words a sentence stands under: its heading or definition term, with how much of it is about
@@ -494,9 +511,16 @@ struct Context {
 impl Context {
     fn of(index: &LexicalIndex, query: &QueryTerms, text: &str) -> Self {
         let terms: HashSet<String> = index.analyze(text).into_iter().collect();
+        // What a signature names comes before its parameters: `void Py_INCREF(PyObject *o)` is
+        // about Py_INCREF, `work_mem (integer)` about work_mem.
+        let name = text.split('(').next().filter(|n| !n.trim().is_empty());
+        let named: HashSet<String> = match name {
+            Some(n) if n.len() < text.len() => index.analyze(n).into_iter().collect(),
+            _ => terms.clone(),
+        };
         Self {
             found: query.found_among(&terms),
-            focus: query.share_of(&terms).sqrt(),
+            focus: query.share_of(&named).max(query.share_of(&terms)).sqrt(),
         }
     }
 
@@ -547,13 +571,14 @@ fn candidates(
             .starts_with(hit.heading_path.last().map_or("\u{0}", String::as_str));
         // Where the heading or term line the next sentences stand under starts, if it is short
         // enough to quote with them.
-        let mut term_start: Option<usize> = lead
+        let mut term: Option<usize> = lead
             .then(|| hit.heading_path.last())
             .flatten()
             .filter(|h| h.split_whitespace().count() <= LABEL_WORDS)
             .map(|_| 0);
-        // The span of the sentence before, when it can be quoted with the next one.
-        let mut previous_span: Option<(usize, usize)> = None;
+        // The run of sentences a sentence that refers back joins: where it starts and how many
+        // sentences it holds.
+        let mut run: Option<(usize, usize)> = None;
         // The question's terms in the sentence before (none when it was not analysed: a sentence
         // without any term's first letters holds none of the terms).
         let mut previous = no_terms.clone();
@@ -570,9 +595,9 @@ fn candidates(
                     Context::none(query)
                 };
                 lead = true;
-                term_start = Some(line_start);
+                term = Some(line_start);
                 previous.clone_from(&no_terms);
-                previous_span = None;
+                run = None;
                 continue;
             }
             // A line with no query term's first letters, no heading in it, under a heading or
@@ -586,7 +611,7 @@ fn candidates(
             {
                 lead = false;
                 previous.clone_from(&no_terms);
-                previous_span = None;
+                run = None;
                 continue;
             }
             for (start, end) in sentence_spans(line) {
@@ -596,18 +621,25 @@ fn candidates(
                     heading = Context::of(index, query, text);
                     label = Context::none(query);
                     lead = true;
-                    term_start = (text.split_whitespace().count() <= LABEL_WORDS).then_some(start);
+                    term = (text.split_whitespace().count() <= LABEL_WORDS).then_some(start);
                     previous.clone_from(&no_terms);
-                    previous_span = None;
+                    run = None;
                     continue;
                 }
                 let is_lead = std::mem::take(&mut lead);
                 let before = std::mem::replace(&mut previous, no_terms.clone());
-                let before_span = previous_span.take();
                 let Some(words) = standalone_words(text) else {
+                    run = None;
                     continue;
                 };
-                previous_span = Some((start, end));
+                // The sentence joins the run before it when it refers back to it ("These are
+                // known as possessive quantifiers."); the first sentence under a short term starts
+                // a run with the term.
+                let joined = run
+                    .filter(|(_, n)| refers_back(text) && *n < MAX_RUN)
+                    .map(|(from, n)| (from, n + 1));
+                let lead_term = term.filter(|_| is_lead);
+                run = Some(joined.unwrap_or((lead_term.unwrap_or(start), 1)));
                 // A sentence holding no query term's first letters holds no query term; unless its
                 // heading, its term or its meaning speaks for it, it scores nothing: skip the
                 // analysis.
@@ -657,13 +689,12 @@ fn candidates(
                 // heading it defines when that holds question words it does not, the sentence its
                 // "This"/"These" refers back to, the line its colon introduces.
                 let mut quote = (start, end);
-                if is_lead && from_heading + from_label > 0.0 {
-                    if let Some(term) = term_start {
+                if let Some((from, _)) = joined {
+                    quote.0 = from;
+                } else if let Some(term) = lead_term {
+                    if from_heading + from_label > 0.0 || intent.wants_name {
                         quote.0 = term;
                     }
-                }
-                if let Some((before_start, _)) = before_span.filter(|_| refers_back(text)) {
-                    quote.0 = quote.0.min(before_start);
                 }
                 let mut incomplete = 0.0;
                 if text.ends_with(':') {
@@ -692,8 +723,13 @@ fn candidates(
 }
 
 /// Words that open a sentence which points back at the one before ("These are known as possessive
-/// quantifiers.").
-const BACK_REFERENCES: &[&str] = &["This", "These", "That", "Those", "It", "They", "Such", "Both"];
+/// quantifiers.", "However, unlike …").
+const BACK_REFERENCES: &[&str] = &[
+    "This", "These", "That", "Those", "It", "They", "Such", "Both", "However", "Thus", "Therefore",
+    "Otherwise", "Instead",
+];
+/// Most sentences quoted as one run.
+const MAX_RUN: usize = 3;
 
 fn refers_back(sentence: &str) -> bool {
     sentence
