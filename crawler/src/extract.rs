@@ -65,8 +65,6 @@ const BLOCKS: &[&str] = &[
     "dd",
     "table",
     "tr",
-    "td",
-    "th",
     "thead",
     "tbody",
     "blockquote",
@@ -88,6 +86,8 @@ const BLOCKS: &[&str] = &[
     "header",
     "footer",
 ];
+/// Between the cells of a table row in the clean text.
+pub const CELL_SEPARATOR: &str = " | ";
 /// Deep enough for any real page; deeper nesting is hostile and its text is dropped.
 const MAX_DEPTH: usize = 512;
 
@@ -375,6 +375,20 @@ impl TextBuilder {
                     self.newline();
                     return;
                 }
+                // A table row is one line, its cells separated by ` | `, so that a value is read
+                // with its row ("bigint | 8 bytes | large-range integer | -9223372036854775808 to
+                // +9223372036854775807"). A cell holding blocks still breaks into lines.
+                if matches!(name, "td" | "th") {
+                    let after_cell = node
+                        .prev_siblings()
+                        .filter_map(ElementRef::wrap)
+                        .next()
+                        .is_some_and(|e| matches!(e.value().name(), "td" | "th"));
+                    if after_cell && !self.text.is_empty() && !self.text.ends_with('\n') {
+                        self.text.push_str(CELL_SEPARATOR);
+                        self.pending_space = false;
+                    }
+                }
                 if block {
                     self.newline();
                 }
@@ -650,6 +664,14 @@ mod tests {
             <div class="sidebar-content"><p>Kept text.</p></div></main>"#;
         let e = extract_html(html, &url());
         assert_eq!(e.text, "Title\nKept text.");
+    }
+
+    #[test]
+    fn a_table_row_is_one_line() {
+        let html = r#"<main><table><tr><th>Name</th><th>Size</th></tr>
+            <tr><td>bigint</td> <td>8 bytes</td></tr><tr><td><p>lpad</p><p>Pads.</p></td><td>x</td></tr></table></main>"#;
+        let e = extract_html(html, &url());
+        assert_eq!(e.text, "Name | Size\nbigint | 8 bytes\nlpad\nPads.\nx");
     }
 
     #[test]

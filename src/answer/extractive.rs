@@ -12,9 +12,8 @@
 //! short term it defines, the sentence its "This" points back to, the line its colon introduces —
 //! always as a verbatim span of the page.
 //!
-//! The answer says nothing was found when retrieval found nothing about the question (the best
-//! passage holds too little of it, [`MIN_RETRIEVAL_STRENGTH`]), not when the best sentence words
-//! it differently.
+//! The answer says nothing was found when retrieval found nothing about the question (no passage
+//! holds enough of it, [`MIN_PASSAGE_STRENGTH`]), not when the best sentence words it differently.
 //!
 //! With an embedding model (dense and hybrid modes), the sentences of the top passages are also
 //! compared with the question by cosine, and a sentence's support is the larger of its lexical and
@@ -29,11 +28,14 @@ use super::{link::deep_link, Answer, AnswerSentence, Source};
 
 pub const MAX_SENTENCES: usize = 5;
 pub const MAX_WORDS: usize = 120;
-/// Below this share of the question's weight in the best of the top passages (its words, or its
-/// meaning with a model), retrieval found nothing about the question and the answer says so.
-/// Calibrated on answerable questions (docs-qa: 1 of 60 below it) against questions about
-/// something else (100 SQuAD questions asked of the Python docs: 65 below it).
-const MIN_RETRIEVAL_STRENGTH: f32 = 0.3;
+/// Share of what the question asks about (its terms by idf, a term no passage holds weighing as
+/// the rarest) that a passage must hold for its sentences to answer: below it, retrieval found
+/// nothing about the question there. Calibrated on answerable questions (docs-qa, the PostgreSQL
+/// set) against questions about something else (100 SQuAD questions asked of the Python docs, of
+/// which 97 are then declined).
+const MIN_PASSAGE_STRENGTH: f32 = 0.45;
+/// A sentence that states this share of the question itself answers whatever its passage holds.
+const SELF_SUPPORTED: f32 = 0.6;
 /// Sentences scoring under this fraction of the best are not used.
 const KEEP_RATIO: f32 = 0.7;
 /// Every sentence used must cover at least this share of the question, with what it stands under.
@@ -47,6 +49,9 @@ const REDUNDANT: f32 = 0.6;
 pub struct QueryTerms {
     terms: Vec<(String, f32)>,
     total: f32,
+    /// Each term's weight when judging whether retrieval found anything: a word no passage holds
+    /// weighs as the rarest word (the index has nothing on it), the others their idf.
+    strength_weights: Vec<f32>,
     /// The first four letters of each term: a text without any of them holds none of the terms.
     prefixes: Vec<String>,
 }
@@ -73,6 +78,12 @@ impl QueryTerms {
         } else {
             known.iter().sum::<f32>() / known.len() as f32
         };
+        let rarest = index.num_chunks() as f32;
+        let rarest = (1.0 + (rarest - 0.5) / 1.5).ln().max(1.0);
+        let strength_weights = terms
+            .iter()
+            .map(|(_, w)| w.unwrap_or(rarest).max(0.05))
+            .collect();
         let terms: Vec<(String, f32)> = terms
             .drain(..)
             .map(|(t, w)| (t, w.unwrap_or(mean).max(0.05)))
@@ -85,6 +96,7 @@ impl QueryTerms {
         Self {
             terms,
             total,
+            strength_weights,
             prefixes,
         }
     }
@@ -97,6 +109,7 @@ impl QueryTerms {
             if self.terms.iter().all(|(t, _)| *t != term) {
                 self.prefixes.push(term.chars().take(4).collect());
                 self.terms.push((term, mean));
+                self.strength_weights.push(mean);
                 self.total += mean;
             }
         }
@@ -187,6 +200,8 @@ struct Candidate {
     /// The sentence's terms, analysed when the selection compares it with chosen sentences.
     terms: std::cell::OnceCell<HashSet<String>>,
     support: f32,
+    /// The semantic part of the support (0 without a model).
+    meaning: f32,
     score: f32,
 }
 
@@ -221,14 +236,16 @@ pub fn answer(
         .unwrap_or_default();
     let mut candidates = candidates(index, &query, intent, hits, &semantic);
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+    // Nothing found is said when retrieval found nothing about the question, not when the best
+    // sentence words it differently: a sentence is used if its passage holds most of what the
+    // question asks about (or means it, with a model), or if it states most of it itself.
+    let strength: Vec<f32> = hits.iter().map(|h| retrieval_strength(&query, h)).collect();
+    candidates.retain(|c| {
+        c.support >= SELF_SUPPORTED || strength[c.hit].max(c.meaning) >= MIN_PASSAGE_STRENGTH
+    });
     let Some(best) = candidates.first() else {
         return empty;
     };
-    // Nothing found is said when retrieval found nothing about the question, not when the best
-    // sentence words it differently.
-    if retrieval_strength(&query, hits, &semantic) < MIN_RETRIEVAL_STRENGTH {
-        return empty;
-    }
     let floor = best.score * KEEP_RATIO;
     let mut chosen: Vec<&Candidate> = Vec::new();
     let mut words = 0;
@@ -312,31 +329,30 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Answ
     }
 }
 
-/// How much of the question the best of the top passages speaks to: the weight share of the
-/// question's terms found in its text, headings and title (or its best sentence's meaning, with a
-/// model). Low when retrieval found nothing about the question, whatever the wording of its
-/// sentences.
-fn retrieval_strength(
-    query: &QueryTerms,
-    hits: &[SearchHit],
-    semantic: &HashMap<(usize, usize), f32>,
-) -> f32 {
-    let lexical = hits
-        .iter()
-        .take(SEMANTIC_PASSAGES)
-        .map(|hit| {
-            let mut terms: HashSet<String> = HashSet::new();
-            for part in [hit.text.as_str(), hit.title.as_str(), hit.headings.as_str()] {
-                indexer::lexical::analyze_each(part, |t| {
-                    if !terms.contains(t) {
-                        terms.insert(t.to_string());
-                    }
-                });
+/// How much of the question a passage speaks to: the share of the question's terms (weighted as
+/// in [`QueryTerms::strength_weights`]) found in its text, headings and title. Low when retrieval
+/// found nothing about the question there, whatever the wording of its sentences.
+fn retrieval_strength(query: &QueryTerms, hit: &SearchHit) -> f32 {
+    let total: f32 = query.strength_weights.iter().sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let mut found = vec![false; query.terms.len()];
+    for part in [hit.text.as_str(), hit.title.as_str(), hit.headings.as_str()] {
+        indexer::lexical::analyze_each(part, |t| {
+            if let Some(i) = query.terms.iter().position(|(q, _)| q == t) {
+                found[i] = true;
             }
-            query.coverage(&terms)
-        })
-        .fold(0.0, f32::max);
-    semantic.values().copied().fold(lexical, f32::max)
+        });
+    }
+    let held: f32 = query
+        .strength_weights
+        .iter()
+        .zip(&found)
+        .filter(|(_, f)| **f)
+        .map(|(w, _)| w)
+        .sum();
+    held / total
 }
 
 /// Passages whose sentences are compared with the question by embedding.
@@ -576,9 +592,12 @@ fn candidates(
             .flatten()
             .filter(|h| h.split_whitespace().count() <= LABEL_WORDS)
             .map(|_| 0);
+        // Whether that line is a definition term (else a heading).
+        let mut term_is_label = false;
         // The run of sentences a sentence that refers back joins: where it starts and how many
         // sentences it holds.
         let mut run: Option<(usize, usize)> = None;
+        let mut in_table = false;
         // The question's terms in the sentence before (none when it was not analysed: a sentence
         // without any term's first letters holds none of the terms).
         let mut previous = no_terms.clone();
@@ -588,7 +607,17 @@ fn candidates(
                 continue;
             }
             let is_heading = headings.contains(line.trim());
-            if !is_heading && is_label(line) {
+            let row = line.contains(crawler::extract::CELL_SEPARATOR);
+            // A table's first row names its columns: the rows under it stand under it.
+            if row && !in_table {
+                in_table = true;
+                label = Context::of(index, query, line);
+                term = None;
+                run = None;
+                continue;
+            }
+            in_table = row;
+            if !is_heading && !row && is_label(line) {
                 label = if query.prefixes_in(line) {
                     Context::of(index, query, line)
                 } else {
@@ -596,6 +625,7 @@ fn candidates(
                 };
                 lead = true;
                 term = Some(line_start);
+                term_is_label = true;
                 previous.clone_from(&no_terms);
                 run = None;
                 continue;
@@ -614,7 +644,13 @@ fn candidates(
                 run = None;
                 continue;
             }
-            for (start, end) in sentence_spans(line) {
+            // A table row is read whole, as one statement.
+            let spans = if row {
+                vec![(0, line.trim_end().len())]
+            } else {
+                sentence_spans(line)
+            };
+            for (start, end) in spans {
                 let (start, end) = (line_start + start, line_start + end);
                 let text = &hit.text[start..end];
                 if headings.contains(text) {
@@ -622,13 +658,19 @@ fn candidates(
                     label = Context::none(query);
                     lead = true;
                     term = (text.split_whitespace().count() <= LABEL_WORDS).then_some(start);
+                    term_is_label = false;
                     previous.clone_from(&no_terms);
                     run = None;
                     continue;
                 }
                 let is_lead = std::mem::take(&mut lead);
                 let before = std::mem::replace(&mut previous, no_terms.clone());
-                let Some(words) = standalone_words(text) else {
+                let words = if row {
+                    row_words(text)
+                } else {
+                    standalone_words(text)
+                };
+                let Some(words) = words else {
                     run = None;
                     continue;
                 };
@@ -692,7 +734,8 @@ fn candidates(
                 if let Some((from, _)) = joined {
                     quote.0 = from;
                 } else if let Some(term) = lead_term {
-                    if from_heading + from_label > 0.0 || intent.wants_name {
+                    let adds = if term_is_label { from_label } else { from_heading };
+                    if adds > 0.0 || intent.wants_name {
                         quote.0 = term;
                     }
                 }
@@ -714,6 +757,7 @@ fn candidates(
                     words,
                     terms: std::cell::OnceCell::new(),
                     support,
+                    meaning,
                     score,
                 });
             }
@@ -755,6 +799,12 @@ fn introduced_line(text: &str, end: usize) -> Option<usize> {
     (1..=INTRODUCED_WORDS)
         .contains(&words)
         .then(|| from + text[from..line_end].trim_end().len())
+}
+
+/// Returns the word count of a table row that can be quoted as a statement, or `None`.
+fn row_words(text: &str) -> Option<usize> {
+    let words = text.split_whitespace().count();
+    (3..=70).contains(&words).then_some(words)
 }
 
 /// Returns the word count of a sentence that can stand alone in an answer, or `None`.

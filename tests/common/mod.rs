@@ -9,12 +9,24 @@ use axum::Router;
 
 /// Debian's `python3.11-doc`: 530 interlinked pages. `.ci/run` installs it.
 pub const PYTHON_DOCS: &str = "/usr/share/doc/python3.11/html";
+/// Debian's `postgresql-doc-15`: the PostgreSQL manual, 1,167 pages without `<main>`, with
+/// navigation tables and a book index. `.ci/run` installs it.
+pub const POSTGRES_DOCS: &str = "/usr/share/doc/postgresql-doc-15/html";
 
 pub fn python_docs() -> PathBuf {
     let dir = PathBuf::from(PYTHON_DOCS);
     assert!(
         dir.join("index.html").exists(),
         "{PYTHON_DOCS} is missing: install it with `apt-get install python3.11-doc` (.ci/run does)"
+    );
+    dir
+}
+
+pub fn postgres_docs() -> PathBuf {
+    let dir = PathBuf::from(POSTGRES_DOCS);
+    assert!(
+        dir.join("index.html").exists(),
+        "{POSTGRES_DOCS} is missing: install it with `apt-get install postgresql-doc-15` (.ci/run does)"
     );
     dir
 }

@@ -4,6 +4,7 @@
 mod common;
 
 mod abuse;
+mod answers;
 mod browser;
 mod dense;
 mod eval;
