@@ -34,6 +34,13 @@ const ABBREVIATIONS: &[&str] = &[
     "cf.", "approx.", "resp.", "ca.", "jr.", "sr.", "inc.", "ltd.", "co.",
 ];
 
+/// Returns true if `word` is a name's initial ("F." in "John F. Kennedy"), after which a full stop
+/// does not end a sentence.
+fn is_initial(word: &str) -> bool {
+    let mut chars = word.chars();
+    matches!((chars.next(), chars.next(), chars.next()), (Some(c), Some('.'), None) if c.is_uppercase())
+}
+
 /// Returns the byte spans of the sentences of `text`, trimmed, in order. A line break always ends a
 /// sentence (the crawler puts one between blocks).
 pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
@@ -55,9 +62,10 @@ pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
             }
             let last_word = trimmed.rsplit(char::is_whitespace).next().unwrap_or("");
             glue = last_word.ends_with('.')
-                && ABBREVIATIONS
+                && (ABBREVIATIONS
                     .iter()
-                    .any(|a| a.eq_ignore_ascii_case(last_word));
+                    .any(|a| a.eq_ignore_ascii_case(last_word))
+                    || is_initial(last_word));
         };
         // An ASCII line without a terminator is one sentence (see `line_sentences`): no
         // allocation for the most common line of all.
@@ -312,7 +320,7 @@ mod tests {
     #[test]
     fn sentences_respect_lines_and_abbreviations() {
         let text =
-            "Hello world. Use e.g. this one. Dr. Smith came.\nNew block without stop\nLast one!";
+            "Hello world. Use e.g. this one. Dr. Smith came. John F. Kennedy won.\nNew block without stop\nLast one!";
         let spans: Vec<&str> = sentence_spans(text)
             .iter()
             .map(|&(s, e)| &text[s..e])
@@ -323,6 +331,7 @@ mod tests {
                 "Hello world.",
                 "Use e.g. this one.",
                 "Dr. Smith came.",
+                "John F. Kennedy won.",
                 "New block without stop",
                 "Last one!"
             ]
