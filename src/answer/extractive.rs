@@ -246,11 +246,11 @@ pub fn answer(
     let Some(best) = candidates.first() else {
         return empty;
     };
-    let floor = best.score * std::env::var("XK").ok().and_then(|v| v.parse().ok()).unwrap_or(KEEP_RATIO);
+    let floor = best.score * KEEP_RATIO;
     let mut chosen: Vec<&Candidate> = Vec::new();
     let mut words = 0;
     for c in &candidates {
-        if c.score < floor || chosen.len() == std::env::var("XM").ok().and_then(|v| v.parse().ok()).unwrap_or(MAX_SENTENCES) {
+        if c.score < floor || chosen.len() == MAX_SENTENCES {
             break;
         }
         let new_page = chosen.iter().all(|s| hits[s.hit].url != hits[c.hit].url);
