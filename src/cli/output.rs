@@ -189,7 +189,7 @@ pub fn docs_qa_text(r: &crate::eval::answers::QaReport) -> String {
          cited       {}\n\
          abstained   {}   of them with a gold page in the top 3: {}, top 10: {}\n\
          results     top 1 {}   top 3 {}   top 10 {}   (hold a gold page)\n\
-         latency     p50 {:.1} ms, p95 {:.1} ms\n",
+         latency     answer p50 {:.1} ms, p95 {:.1} ms; search p50 {:.1} ms, p95 {:.1} ms\n",
         r.mode,
         share(r.supported, q),
         share(r.answered, q),
@@ -202,6 +202,8 @@ pub fn docs_qa_text(r: &crate::eval::answers::QaReport) -> String {
         share(r.results_top10, q),
         r.latency_p50_ms,
         r.latency_p95_ms,
+        r.search_p50_ms,
+        r.search_p95_ms,
     )
 }
 

@@ -73,6 +73,9 @@ pub struct QaReport {
     pub results_top10: usize,
     pub latency_p50_ms: f64,
     pub latency_p95_ms: f64,
+    /// The same questions as searches (10 results), for comparison.
+    pub search_p50_ms: f64,
+    pub search_p95_ms: f64,
 }
 
 /// Answer patterns of one item, compiled as Python's `re.search(p, text, re.IGNORECASE)` reads them.
@@ -164,9 +167,12 @@ pub fn run_docs_qa(
         results_top10: 0,
         latency_p50_ms: 0.0,
         latency_p95_ms: 0.0,
+        search_p50_ms: 0.0,
+        search_p95_ms: 0.0,
     };
     let mut rows = Vec::new();
     let mut latencies = Vec::new();
+    let mut search_latencies = Vec::new();
     for item in &items {
         let patterns = Patterns::new(item)?;
         let started = Instant::now();
@@ -175,10 +181,12 @@ pub fn run_docs_qa(
             .map_err(|e| anyhow::anyhow!("{}: {e}", item.id))?
             .value;
         latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+        let started = Instant::now();
         let results = engine
             .search(&item.question, RESULTS, Some(mode))
             .map_err(|e| anyhow::anyhow!("{}: {e}", item.id))?
             .value;
+        search_latencies.push(started.elapsed().as_secs_f64() * 1000.0);
         let gold_rank = results
             .iter()
             .position(|r| item.gold_pages.iter().any(|g| is_gold(&r.url, g)))
@@ -211,6 +219,7 @@ pub fn run_docs_qa(
         });
     }
     (report.latency_p50_ms, report.latency_p95_ms) = percentiles(latencies);
+    (report.search_p50_ms, report.search_p95_ms) = percentiles(search_latencies);
     if let Some(path) = rows_out {
         write_rows(path, &rows)?;
     }
