@@ -239,9 +239,13 @@ pub fn answer(
     // Nothing found is said when retrieval found nothing about the question, not when the best
     // sentence words it differently: a sentence is used if its passage holds most of what the
     // question asks about (or means it, with a model), or if it states most of it itself.
-    let strength: Vec<f32> = hits.iter().map(|h| retrieval_strength(&query, h)).collect();
+    // (Each passage is measured once, and only if one of its sentences needs it.)
+    let strength: Vec<std::cell::OnceCell<f32>> = hits.iter().map(|_| Default::default()).collect();
     candidates.retain(|c| {
-        c.support >= SELF_SUPPORTED || strength[c.hit].max(c.meaning) >= MIN_PASSAGE_STRENGTH
+        c.support >= SELF_SUPPORTED
+            || c.meaning >= MIN_PASSAGE_STRENGTH
+            || *strength[c.hit].get_or_init(|| retrieval_strength(&query, &hits[c.hit]))
+                >= MIN_PASSAGE_STRENGTH
     });
     let Some(best) = candidates.first() else {
         return empty;
@@ -732,14 +736,20 @@ fn candidates(
                     0.0
                 };
                 // What the sentence needs to be read alone is quoted with it: the short term or
-                // heading it opens (`sys.getsizeof(object[, default])` before "Return the size of
-                // an object in bytes."), the sentence its "This"/"These" refers back to, the line
-                // its colon introduces.
+                // heading it opens, when that holds words of the question it lacks or names what
+                // it defines (`sys.getsizeof(object[, default])` before "Return the size of an
+                // object in bytes."), the sentence its "This"/"These" refers back to, the line its
+                // colon introduces.
                 let mut quote = (start, end);
                 if let Some((from, _)) = joined {
                     quote.0 = from;
                 } else if let Some(term) = lead_term {
-                    quote.0 = term;
+                    let name = hit.text[term..start].trim();
+                    if from_heading + from_label > 0.0
+                        || (names_a_thing(name) && !index_terms_within(index, name, text))
+                    {
+                        quote.0 = term;
+                    }
                 }
                 let mut incomplete = 0.0;
                 if text.ends_with(':') {
@@ -766,6 +776,28 @@ fn candidates(
         }
     }
     out
+}
+
+/// Returns true if a heading or term reads as the name of a thing (an API entry, a setting, a
+/// command-line option: `sys.getsizeof(object[, default])`, `work_mem (integer)`, `SIGTERM`) rather
+/// than a title in prose ("Ferret habits").
+fn names_a_thing(term: &str) -> bool {
+    let mut words = term.split_whitespace();
+    let single = words.clone().count() == 1;
+    single
+        || words.by_ref().take(3).any(|w| {
+            w.contains(['(', '_']) || w.contains("::") || {
+                let b = w.as_bytes();
+                b.windows(3)
+                    .any(|x| x[1] == b'.' && x[0].is_ascii_alphabetic() && x[2].is_ascii_alphabetic())
+            }
+        })
+}
+
+/// Returns true if every term of `name` is in `sentence`: quoting the name would add nothing.
+fn index_terms_within(index: &LexicalIndex, name: &str, sentence: &str) -> bool {
+    let said: HashSet<String> = index.analyze(sentence).into_iter().collect();
+    index.analyze(name).iter().all(|t| said.contains(t))
 }
 
 /// Words that open a sentence which points back at the one before ("These are known as possessive

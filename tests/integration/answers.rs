@@ -45,18 +45,18 @@ fn eval_answers(data: &Path, questions: &Path) -> QaReport {
     report
 }
 
-/// Python 3.11 docs-qa: 38 of 60 supported when set (13 before answers were scored in context).
+/// Python 3.11 docs-qa: 39 of 60 supported when set (13 before answers were scored in context).
 #[test]
 fn python_docs_answers_hold_their_floor() {
     let (data, _) = crate::python_docs::crawled();
     let report = eval_answers(data, &shared("docs-qa/python-3.11.jsonl"));
     assert_eq!(report.questions, 60);
-    assert!(report.supported >= 36, "supported {}", report.supported);
-    assert!(report.cited >= 44, "cited {}", report.cited);
+    assert!(report.supported >= 37, "supported {}", report.supported);
+    assert!(report.cited >= 42, "cited {}", report.cited);
     // Nothing found is said only when retrieval found nothing.
-    assert!(report.abstained <= 4, "abstained {}", report.abstained);
-    assert!(report.abstained_gold_top3 <= 1);
-    assert!(report.results_top3 >= 44, "top 3 {}", report.results_top3);
+    assert!(report.abstained <= 5, "abstained {}", report.abstained);
+    assert!(report.abstained_gold_top3 <= 2);
+    assert!(report.results_top3 >= 46, "top 3 {}", report.results_top3);
 }
 
 /// The PostgreSQL 15 manual (eval/postgresql-15.jsonl): 24 of 40 supported when set (13 before).
