@@ -263,11 +263,26 @@ pub fn answer(
             .map(|s| hits[s.hit].url.as_str())
             .collect::<HashSet<_>>()
             .len();
-        if c.support < MIN_SENTENCE_SUPPORT
-            || words + c.words > MAX_WORDS
+        if c.support < MIN_SENTENCE_SUPPORT {
+            continue;
+        }
+        // A sentence whose run holds a chosen one ("For this purpose, exceptions have a method
+        // add_note()…" after "There are cases where it is useful to add information…") takes its
+        // place: the chosen sentence with what it leads to.
+        let same_hit = |s: &&Candidate| s.hit == c.hit;
+        if let Some(i) = chosen.iter().position(|s| {
+            same_hit(s) && c.quote.0 <= s.quote.0 && s.quote.1 <= c.quote.1 && s.quote != c.quote
+        }) {
+            if words - chosen[i].words + c.words <= MAX_WORDS {
+                words = words - chosen[i].words + c.words;
+                chosen[i] = c;
+            }
+            continue;
+        }
+        if words + c.words > MAX_WORDS
             || (new_page && pages == MAX_SOURCES)
             || chosen.iter().any(|s| {
-                (s.hit == c.hit && s.quote.0 < c.quote.1 && c.quote.0 < s.quote.1)
+                (same_hit(s) && s.quote.0 < c.quote.1 && c.quote.0 < s.quote.1)
                     || overlap(s.terms(hits), c.terms(hits)) > REDUNDANT
             })
         {
