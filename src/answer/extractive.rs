@@ -488,9 +488,29 @@ fn asks_default_implicitly(question: &str) -> bool {
 
 /// Words that state a quantity without digits.
 const NUMBER_WORDS: &[&str] = &[
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "twelve", "hundred", "thousand", "million", "billion", "unlimited", "infinite", "unbounded",
-    "none", "true", "false", "null",
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "twelve",
+    "hundred",
+    "thousand",
+    "million",
+    "billion",
+    "unlimited",
+    "infinite",
+    "unbounded",
+    "none",
+    "true",
+    "false",
+    "null",
 ];
 
 /// Returns true if `text` states a value: a number, a number word, or a literal.
@@ -721,7 +741,8 @@ fn candidates(
                 let from_heading = query.weight(&heading.found, &[&in_sentence, &label.found]);
                 let from_previous =
                     query.weight(&before, &[&in_sentence, &label.found, &heading.found]);
-                let from_run = query.weight(&earlier, &[&in_sentence, &label.found, &heading.found]);
+                let from_run =
+                    query.weight(&earlier, &[&in_sentence, &label.found, &heading.found]);
                 let from_title = query.weight(
                     &in_title,
                     &[&in_sentence, &label.found, &heading.found, &before],
@@ -736,8 +757,7 @@ fn candidates(
                     + TITLE_WEIGHT * from_title;
                 let meaning = semantic.get(&(rank, start)).copied().unwrap_or(0.0);
                 let support = lexical.max(MEANING_WEIGHT * meaning).min(1.0);
-                if support == 0.0 || (direct + from_heading + from_label == 0.0 && meaning == 0.0)
-                {
+                if support == 0.0 || (direct + from_heading + from_label == 0.0 && meaning == 0.0) {
                     continue;
                 }
                 let lead_bonus = if is_lead && from_heading + from_label > 0.0 {
@@ -774,7 +794,10 @@ fn candidates(
                         None => incomplete = 0.1,
                     }
                 }
-                let words = hit.text[quote.0..quote.1].split_whitespace().count().max(words);
+                let words = hit.text[quote.0..quote.1]
+                    .split_whitespace()
+                    .count()
+                    .max(words);
                 let score = support + prior + lead_bonus + value_bonus - incomplete;
                 out.push(Candidate {
                     hit: rank,
@@ -798,13 +821,18 @@ fn candidates(
 /// than a title in prose ("Ferret habits").
 fn names_a_thing(term: &str) -> bool {
     let mut words = term.split_whitespace();
-    let single = words.clone().count() == 1;
+    // One word is a name unless it is a capitalised word ("Description", "Examples").
+    let single = words.clone().count() == 1 && {
+        let mut chars = term.chars();
+        !(chars.next().is_some_and(char::is_uppercase) && chars.all(char::is_lowercase))
+    };
     single
         || words.by_ref().take(3).any(|w| {
             w.contains(['(', '_']) || w.contains("::") || {
                 let b = w.as_bytes();
-                b.windows(3)
-                    .any(|x| x[1] == b'.' && x[0].is_ascii_alphabetic() && x[2].is_ascii_alphabetic())
+                b.windows(3).any(|x| {
+                    x[1] == b'.' && x[0].is_ascii_alphabetic() && x[2].is_ascii_alphabetic()
+                })
             }
         })
 }
@@ -818,8 +846,19 @@ fn index_terms_within(index: &LexicalIndex, name: &str, sentence: &str) -> bool 
 /// Words that open a sentence which points back at the one before ("These are known as possessive
 /// quantifiers.", "However, unlike …").
 const BACK_REFERENCES: &[&str] = &[
-    "This", "These", "That", "Those", "It", "They", "Such", "Both", "However", "Thus", "Therefore",
-    "Otherwise", "Instead",
+    "This",
+    "These",
+    "That",
+    "Those",
+    "It",
+    "They",
+    "Such",
+    "Both",
+    "However",
+    "Thus",
+    "Therefore",
+    "Otherwise",
+    "Instead",
 ];
 /// Most sentences quoted as one run.
 const MAX_RUN: usize = 3;
@@ -832,9 +871,12 @@ fn refers_back(sentence: &str) -> bool {
     // "These are …", "However, …", or a demonstrative among the first words: "For this purpose,
     // …", "In that case …".
     BACK_REFERENCES.contains(&first.trim_end_matches(','))
-        || std::iter::once(first)
-            .chain(words.take(2))
-            .any(|w| matches!(w.trim_end_matches(','), "this" | "these" | "that" | "those" | "such"))
+        || std::iter::once(first).chain(words.take(2)).any(|w| {
+            matches!(
+                w.trim_end_matches(','),
+                "this" | "these" | "that" | "those" | "such"
+            )
+        })
 }
 
 /// Longest line quoted after a sentence that introduces it with a colon, in words.
@@ -1011,6 +1053,92 @@ mod tests {
         assert_eq!(standalone_words("and then it stops here for good."), None);
         assert_eq!(standalone_words("Too short."), None);
         assert_eq!(standalone_words("See global interpreter lock."), None);
+    }
+
+    #[test]
+    fn names_and_titles() {
+        for name in [
+            "SIGTERM",
+            "work_mem (integer)",
+            "sys.getsizeof(object[, default])",
+            "lpad",
+            "exception subprocess.TimeoutExpired",
+        ] {
+            assert!(names_a_thing(name), "{name}");
+        }
+        for title in [
+            "Description",
+            "Ferret habits",
+            "19.5. Shutting Down the Server",
+        ] {
+            assert!(!names_a_thing(title), "{title}");
+        }
+    }
+
+    fn hit(headings: &[&str], text: &str) -> SearchHit {
+        SearchHit {
+            score: 1.0,
+            doc_id: 1,
+            ordinal: 0,
+            url: "http://docs.example/runtime-config-resource.html".into(),
+            title: "20.4. Resource Consumption".into(),
+            heading_path: headings.iter().map(|h| h.to_string()).collect(),
+            headings: headings.join(indexer::lexical::HEADING_SEPARATOR),
+            text: text.into(),
+            start: 0,
+            end: text.len(),
+            fetched_at: chrono::Utc::now(),
+        }
+    }
+
+    fn ask(question: &str, hits: &[SearchHit]) -> Answer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let index = LexicalIndex::open(dir.path()).expect("index");
+        answer(&index, question, hits, None)
+    }
+
+    /// The PostgreSQL manual states the default two sentences under the entry's term, without
+    /// repeating the parameter's name.
+    #[test]
+    fn a_sentence_answers_under_its_definition_term() {
+        let text = "work_mem (integer)\nSets the base maximum amount of memory to be used by a query operation before writing to temporary disk files. The default value is four megabytes (4MB). Sort operations are used for ORDER BY and merge joins.";
+        let hits = [hit(
+            &["20.4. Resource Consumption", "work_mem (integer)"],
+            text,
+        )];
+        let answer = ask("default value of work_mem", &hits);
+        assert!(
+            answer.sentences.iter().any(|s| s.text.contains("(4MB)")),
+            "{:?}",
+            answer.text()
+        );
+        for s in &answer.sentences {
+            assert!(text.contains(&s.text), "quotes are verbatim: {}", s.text);
+        }
+        // A question about something the passage does not hold is declined.
+        assert!(!ask("capital of France", &hits).found());
+    }
+
+    #[test]
+    fn a_table_row_is_read_whole_and_a_term_is_quoted_with_its_definition() {
+        let text = "Name | Storage Size | Range\nsmallint | 2 bytes | -32768 to +32767\nbigint | 8 bytes | -9223372036854775808 to +9223372036854775807";
+        let answer = ask(
+            "range of the 8 bytes bigint type",
+            &[hit(&["8.1. Numeric Types"], text)],
+        );
+        assert!(
+            answer.sentences.iter().any(
+                |s| s.text == "bigint | 8 bytes | -9223372036854775808 to +9223372036854775807"
+            ),
+            "{}",
+            answer.text()
+        );
+        let text = "sys.getsizeof(object[, default])\nReturn the size of an object in bytes.";
+        let answer = ask(
+            "size of an object in bytes",
+            &[hit(&["sys.getsizeof(object[, default])"], text)],
+        );
+        assert_eq!(answer.sentences[0].text, text);
     }
 
     #[test]

@@ -478,14 +478,19 @@ pub async fn run(cli: Cli) -> Result<()> {
             let options = crate::eval::answers::SquadOptions {
                 file,
                 questions,
-                scratch: scratch.unwrap_or_else(|| temp.as_ref().map(|t| t.path().to_path_buf()).unwrap_or_default()),
+                scratch: scratch.unwrap_or_else(|| {
+                    temp.as_ref()
+                        .map(|t| t.path().to_path_buf())
+                        .unwrap_or_default()
+                }),
                 mode,
                 settings: settings.clone(),
                 rows_out: rows,
             };
-            let report = tokio::task::spawn_blocking(move || crate::eval::answers::run_squad(&options))
-                .await
-                .context("eval task failed")??;
+            let report =
+                tokio::task::spawn_blocking(move || crate::eval::answers::run_squad(&options))
+                    .await
+                    .context("eval task failed")??;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

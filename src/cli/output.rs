@@ -176,7 +176,10 @@ pub fn search_text(r: &SearchResponse) -> String {
 }
 
 fn share(n: usize, of: usize) -> String {
-    format!("{n:>4} / {of} ({:.0}%)", 100.0 * n as f64 / of.max(1) as f64)
+    format!(
+        "{n:>4} / {of} ({:.0}%)",
+        100.0 * n as f64 / of.max(1) as f64
+    )
 }
 
 /// The docs-qa figures of `cited eval answers`.

@@ -389,7 +389,9 @@ pub fn run_squad(options: &SquadOptions) -> Result<SquadReport> {
         let spans: Vec<String> = qa.answers.iter().map(|a| normalise(&a.text)).collect();
         let holds_span = |text: &str| {
             let text = normalise(text);
-            spans.iter().any(|s| !s.is_empty() && text.contains(s.as_str()))
+            spans
+                .iter()
+                .any(|s| !s.is_empty() && text.contains(s.as_str()))
         };
         let started = Instant::now();
         let answer = engine
@@ -447,7 +449,10 @@ mod tests {
         assert!(is_gold(url, "functions.html"));
         assert!(!is_gold(url, "ctions.html"));
         assert!(!is_gold(url, "library/function.html"));
-        assert!(is_gold("http://h/docs/glossary.html#term-eafp", "glossary.html"));
+        assert!(is_gold(
+            "http://h/docs/glossary.html#term-eafp",
+            "glossary.html"
+        ));
     }
 
     #[test]
