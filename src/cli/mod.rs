@@ -223,6 +223,9 @@ pub enum EvalCommand {
         /// Questions asked, spread evenly over the file.
         #[arg(long, default_value_t = 1000)]
         questions: usize,
+        /// Only the first N articles, their paragraphs and questions (0: all): a short run.
+        #[arg(long, default_value_t = 0)]
+        articles: usize,
         /// Scratch data directory to index into (kept and reused); default: a temporary one.
         #[arg(long)]
         scratch: Option<PathBuf>,
@@ -466,6 +469,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Eval(EvalCommand::Squad {
             file,
             questions,
+            articles,
             scratch,
             mode,
             rows,
@@ -478,6 +482,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             let options = crate::eval::answers::SquadOptions {
                 file,
                 questions,
+                articles,
                 scratch: scratch.unwrap_or_else(|| {
                     temp.as_ref()
                         .map(|t| t.path().to_path_buf())

@@ -287,6 +287,8 @@ pub struct SquadOptions {
     pub file: PathBuf,
     /// Questions asked, spread evenly over the file.
     pub questions: usize,
+    /// Only the first this many articles (their paragraphs and questions); 0: all.
+    pub articles: usize,
     pub scratch: PathBuf,
     pub mode: Option<Mode>,
     pub settings: Settings,
@@ -342,7 +344,11 @@ pub fn run_squad(options: &SquadOptions) -> Result<SquadReport> {
     let mut pages = Vec::new();
     // (question, its paragraph's URL, gold spans)
     let mut questions = Vec::new();
-    for (a, article) in squad.data.iter().enumerate() {
+    let articles = match options.articles {
+        0 => squad.data.len(),
+        n => n.min(squad.data.len()),
+    };
+    for (a, article) in squad.data.iter().enumerate().take(articles) {
         for (p, paragraph) in article.paragraphs.iter().enumerate() {
             let url = format!("squad://{a}/{p}");
             pages.push(ScratchPage {
