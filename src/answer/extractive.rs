@@ -27,6 +27,8 @@ use indexer::{sentence_spans, LexicalIndex, SearchHit};
 use super::{link::deep_link, Answer, AnswerSentence, Source};
 
 pub const MAX_SENTENCES: usize = 5;
+/// Between quoted pieces of one page that are not contiguous in it.
+pub const QUOTE_GAP: &str = " … ";
 pub const MAX_WORDS: usize = 120;
 /// Share of what the question asks about (its terms by idf, a term no passage holds weighing as
 /// the rarest) that a passage must hold for its sentences to answer: below it, retrieval found
@@ -196,6 +198,9 @@ struct Candidate {
     /// Byte span quoted: the sentence with what it needs to be read alone (the term it defines,
     /// the sentence its "This" points back to, the line its colon introduces). Verbatim page text.
     quote: (usize, usize),
+    /// The span of the term the sentence stands under, when it is quoted before it with an
+    /// ellipsis (not right above it).
+    lead_in: Option<(usize, usize)>,
     words: usize,
     /// The sentence's terms, analysed when the selection compares it with chosen sentences.
     terms: std::cell::OnceCell<HashSet<String>>,
@@ -314,14 +319,18 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Answ
     let mut sentences = Vec::new();
     for c in ordered {
         let hit = &hits[c.hit];
-        let text = hit.text[c.quote.0..c.quote.1].to_string();
+        let quoted = &hit.text[c.quote.0..c.quote.1];
+        let text = match c.lead_in {
+            Some((a, b)) => format!("{}{QUOTE_GAP}{quoted}", &hit.text[a..b]),
+            None => quoted.to_string(),
+        };
         let index = *source_of_page.entry(hit.url.as_str()).or_insert_with(|| {
             sources.push(Source {
                 id: sources.len() as u32 + 1,
                 url: hit.url.clone(),
                 title: hit.title.clone(),
                 quote: String::new(),
-                link: deep_link(&hit.url, &text),
+                link: deep_link(&hit.url, quoted),
                 fetched_at: hit.fetched_at,
                 changed_at: hit.fetched_at,
                 passage: String::new(),
@@ -336,7 +345,7 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Answ
             source.passage.push_str(&hit.text);
         }
         if !source.quote.is_empty() {
-            source.quote.push_str(" … ");
+            source.quote.push_str(QUOTE_GAP);
         }
         source.quote.push_str(&text);
         sentences.push(AnswerSentence::new(text, vec![source.id]));
@@ -617,11 +626,11 @@ fn candidates(
             .starts_with(hit.heading_path.last().map_or("\u{0}", String::as_str));
         // Where the heading or term line the next sentences stand under starts, if it is short
         // enough to quote with them.
-        let mut term: Option<usize> = lead
+        let mut term: Option<(usize, usize)> = lead
             .then(|| hit.heading_path.last())
             .flatten()
             .filter(|h| h.split_whitespace().count() <= LABEL_WORDS)
-            .map(|_| 0);
+            .map(|h| (0, h.len()));
         // The run of sentences a sentence that refers back joins: where it starts and how many
         // sentences it holds.
         let mut run: Option<(usize, usize)> = None;
@@ -646,14 +655,26 @@ fn candidates(
                 continue;
             }
             in_table = row;
-            if !is_heading && !row && is_label(line) {
+            // A heading line opens its section whole ("19.5. Shutting Down the Server" is not two
+            // sentences).
+            if is_heading {
+                let (start, end) = (line_start, line_start + line.trim_end().len());
+                heading = Context::of(index, query, line);
+                label = Context::none(query);
+                lead = true;
+                term = (line.split_whitespace().count() <= LABEL_WORDS).then_some((start, end));
+                previous.clone_from(&no_terms);
+                run = None;
+                continue;
+            }
+            if !row && is_label(line) {
                 label = if query.prefixes_in(line) {
                     Context::of(index, query, line)
                 } else {
                     Context::none(query)
                 };
                 lead = true;
-                term = Some(line_start);
+                term = Some((line_start, line_start + line.trim_end().len()));
                 previous.clone_from(&no_terms);
                 run = None;
                 continue;
@@ -685,7 +706,7 @@ fn candidates(
                     heading = Context::of(index, query, text);
                     label = Context::none(query);
                     lead = true;
-                    term = (text.split_whitespace().count() <= LABEL_WORDS).then_some(start);
+                    term = (text.split_whitespace().count() <= LABEL_WORDS).then_some((start, end));
                     previous.clone_from(&no_terms);
                     run = None;
                     continue;
@@ -707,7 +728,7 @@ fn candidates(
                 let joined = run
                     .filter(|(_, n)| refers_back(text) && *n < MAX_RUN)
                     .map(|(from, n)| (from, n + 1));
-                let lead_term = term.filter(|_| is_lead);
+                let lead_term = term.filter(|_| is_lead).map(|(from, _)| from);
                 run = Some(joined.unwrap_or((lead_term.unwrap_or(start), 1)));
                 // The question's terms in the run's earlier sentences, which a sentence that
                 // refers back is about.
@@ -776,14 +797,23 @@ fn candidates(
                 // object in bytes."), the sentence its "This"/"These" refers back to, the line its
                 // colon introduces.
                 let mut quote = (start, end);
+                let mut lead_in = None;
                 if let Some((from, _)) = joined {
                     quote.0 = from;
-                } else if let Some(term) = lead_term {
-                    let name = hit.text[term..start].trim();
+                }
+                if let Some((term_start, term_end)) = term.filter(|(_, e)| *e <= quote.0) {
+                    let name = &hit.text[term_start..term_end];
                     if from_heading + from_label > 0.0
                         || (names_a_thing(name) && !index_terms_within(index, name, text))
                     {
-                        quote.0 = term;
+                        // Right above the sentence it is quoted with it; further up, before it
+                        // after an ellipsis ("work_mem (integer) … The default value is four
+                        // megabytes (4MB).").
+                        if hit.text[term_end..quote.0].trim().is_empty() {
+                            quote.0 = term_start;
+                        } else {
+                            lead_in = Some((term_start, term_end));
+                        }
                     }
                 }
                 let mut incomplete = 0.0;
@@ -794,16 +824,18 @@ fn candidates(
                         None => incomplete = 0.1,
                     }
                 }
-                let words = hit.text[quote.0..quote.1]
-                    .split_whitespace()
-                    .count()
-                    .max(words);
+                let words = lead_in.map_or(0, |(a, b)| hit.text[a..b].split_whitespace().count())
+                    + hit.text[quote.0..quote.1]
+                        .split_whitespace()
+                        .count()
+                        .max(words);
                 let score = support + prior + lead_bonus + value_bonus - incomplete;
                 out.push(Candidate {
                     hit: rank,
                     start,
                     end,
                     quote,
+                    lead_in,
                     words,
                     terms: std::cell::OnceCell::new(),
                     support,

@@ -145,6 +145,8 @@ pub fn run_docs_qa(
     if items.is_empty() {
         bail!("{} holds no questions", file.display());
     }
+    // Every pattern compiles before the first question is asked.
+    let patterns: Vec<Patterns> = items.iter().map(Patterns::new).collect::<Result<_>>()?;
     let engine = Engine::open(data, settings)?;
     if engine.index().num_chunks() == 0 {
         bail!(
@@ -173,8 +175,7 @@ pub fn run_docs_qa(
     let mut rows = Vec::new();
     let mut latencies = Vec::new();
     let mut search_latencies = Vec::new();
-    for item in &items {
-        let patterns = Patterns::new(item)?;
+    for (item, patterns) in items.iter().zip(&patterns) {
         let started = Instant::now();
         let answer = engine
             .answer(&item.question, Some(mode))
@@ -191,7 +192,7 @@ pub fn run_docs_qa(
             .iter()
             .position(|r| item.gold_pages.iter().any(|g| is_gold(&r.url, g)))
             .map(|i| i + 1);
-        let (supported, answered, cited) = grade(&answer, &patterns, &item.gold_pages);
+        let (supported, answered, cited) = grade(&answer, patterns, &item.gold_pages);
         let abstained = !answer.found();
         report.supported += usize::from(supported);
         report.answered += usize::from(answered);
