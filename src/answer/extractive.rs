@@ -315,12 +315,17 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Answ
         )
     });
     let mut source_of_page: HashMap<&str, usize> = HashMap::new();
+    let mut shown: HashSet<(&str, &str)> = HashSet::new();
     let mut sources: Vec<Source> = Vec::new();
     let mut sentences = Vec::new();
     for c in ordered {
         let hit = &hits[c.hit];
         let quoted = &hit.text[c.quote.0..c.quote.1];
-        let text = match c.lead_in {
+        // A term is quoted once per answer: before its first sentence, not again.
+        let lead_in = c
+            .lead_in
+            .filter(|(a, b)| shown.insert((hit.url.as_str(), &hit.text[*a..*b])));
+        let text = match lead_in {
             Some((a, b)) => format!("{}{QUOTE_GAP}{quoted}", &hit.text[a..b]),
             None => quoted.to_string(),
         };
@@ -546,10 +551,16 @@ const LABEL_WORDS: usize = 10;
 /// Returns true if `line` reads as a label for the lines after it: short, and not a sentence (a
 /// definition-list term like `SIGTERM` or `work_mem (integer)`, a table row's first cell).
 fn is_label(line: &str) -> bool {
+    // An indented line is code.
+    if line.starts_with([' ', '\t']) {
+        return false;
+    }
     let line = line.trim();
     let words = line.split_whitespace().count();
     (1..=LABEL_WORDS).contains(&words)
-        && !line.ends_with(['.', '!', '?', ':', ';', ',', '{', '}', ')'])
+        && !line.ends_with([
+            '.', '!', '?', ':', ';', ',', '{', '}', ')', '(', '[', '=', '\\',
+        ])
         && !line.starts_with([' ', '>', '#', '$', '.', '}', '{', '(', '"', '\''])
         && line.chars().any(char::is_alphabetic)
 }
@@ -728,8 +739,7 @@ fn candidates(
                 let joined = run
                     .filter(|(_, n)| refers_back(text) && *n < MAX_RUN)
                     .map(|(from, n)| (from, n + 1));
-                let lead_term = term.filter(|_| is_lead).map(|(from, _)| from);
-                run = Some(joined.unwrap_or((lead_term.unwrap_or(start), 1)));
+                run = Some(joined.unwrap_or((start, 1)));
                 // The question's terms in the run's earlier sentences, which a sentence that
                 // refers back is about.
                 let earlier = if joined.is_some() {
@@ -803,15 +813,19 @@ fn candidates(
                 }
                 if let Some((term_start, term_end)) = term.filter(|(_, e)| *e <= quote.0) {
                     let name = &hit.text[term_start..term_end];
-                    if from_heading + from_label > 0.0
-                        || (names_a_thing(name) && !index_terms_within(index, name, text))
+                    let quoted = &hit.text[quote.0..quote.1];
+                    // Question words the term holds that the quote does not.
+                    let adds = query.weight(&label.found, &[&in_sentence, &earlier])
+                        + query.weight(&heading.found, &[&in_sentence, &earlier, &label.found]);
+                    if adds > 0.0
+                        || (names_a_thing(name) && !index_terms_within(index, name, quoted))
                     {
                         // Right above the sentence it is quoted with it; further up, before it
                         // after an ellipsis ("work_mem (integer) … The default value is four
                         // megabytes (4MB).").
                         if hit.text[term_end..quote.0].trim().is_empty() {
                             quote.0 = term_start;
-                        } else {
+                        } else if names_a_thing(name) {
                             lead_in = Some((term_start, term_end));
                         }
                     }
@@ -852,6 +866,10 @@ fn candidates(
 /// command-line option: `sys.getsizeof(object[, default])`, `work_mem (integer)`, `SIGTERM`) rather
 /// than a title in prose ("Ferret habits").
 fn names_a_thing(term: &str) -> bool {
+    // Syntax is named by its symbols (`*+, ++, ?+`).
+    if !term.chars().any(char::is_alphabetic) {
+        return true;
+    }
     let mut words = term.split_whitespace();
     // One word is a name unless it is a capitalised word ("Description", "Examples").
     let single = words.clone().count() == 1 && {
