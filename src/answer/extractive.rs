@@ -597,9 +597,127 @@ impl Context {
         }
     }
 
+    /// No context, for the same question as `other`.
+    fn none_like(other: &Self) -> Self {
+        Self {
+            found: vec![false; other.found.len()],
+            focus: 0.0,
+        }
+    }
+
     fn any(&self) -> bool {
         self.found.contains(&true)
     }
+}
+
+/// What the next sentence of a passage stands under, updated as the passage is read line by line.
+struct Surroundings {
+    /// The heading: the chunk's own until a heading line inside it.
+    heading: Context,
+    /// The term of a definition-list entry or the header row of a table.
+    label: Context,
+    /// The span of the short heading or term line the next sentences stand under, to quote.
+    term: Option<(usize, usize)>,
+    /// The next sentence is the first under its heading or term.
+    lead: bool,
+    /// The question's terms in the sentence before (none when it was not analysed: a sentence
+    /// without any term's first letters holds none of the terms).
+    previous: Vec<bool>,
+    /// The run a sentence that refers back joins: where it starts and how many sentences it holds.
+    run: Option<(usize, usize)>,
+    /// The question's terms in the run so far.
+    run_terms: Vec<bool>,
+    /// The line before was a table row.
+    in_table: bool,
+}
+
+impl Surroundings {
+    fn new(index: &LexicalIndex, query: &QueryTerms, hit: &SearchHit) -> Self {
+        let own = hit.heading_path.last();
+        let lead = hit.text.starts_with(own.map_or("\u{0}", String::as_str));
+        Self {
+            heading: own.map_or_else(|| Context::none(query), |h| Context::of(index, query, h)),
+            label: Context::none(query),
+            term: own
+                .filter(|h| lead && h.split_whitespace().count() <= LABEL_WORDS)
+                .map(|h| (0, h.len())),
+            lead,
+            previous: vec![false; query.terms.len()],
+            run: None,
+            run_terms: vec![false; query.terms.len()],
+            in_table: false,
+        }
+    }
+
+    /// Nothing before carries over: a new section, term or table, or a line that cannot score.
+    fn break_flow(&mut self) {
+        self.previous.fill(false);
+        self.run = None;
+    }
+
+    /// A heading line (`span` in the passage) opens a section.
+    fn open_heading(&mut self, heading: Context, text: &str, span: (usize, usize)) {
+        self.heading = heading;
+        self.label = Context::none_like(&self.label);
+        self.open_term(text, span);
+    }
+
+    /// A definition-list term or row label opens an entry under the heading.
+    fn open_label(&mut self, label: Context, text: &str, span: (usize, usize)) {
+        self.label = label;
+        self.open_term(text, span);
+    }
+
+    fn open_term(&mut self, text: &str, span: (usize, usize)) {
+        self.term = (text.split_whitespace().count() <= LABEL_WORDS).then_some(span);
+        self.lead = true;
+        self.break_flow();
+    }
+
+    /// A table's first row names its columns: the rows under it stand under it.
+    fn open_table(&mut self, header: Context) {
+        self.label = header;
+        self.term = None;
+        self.run = None;
+    }
+
+    /// Takes the next sentence (at `start`): returns whether it is the first under its term, the
+    /// terms of the sentence before, and the run it joins (and the terms of that run) when it
+    /// refers back.
+    fn next_sentence(&mut self, start: usize, refers_back: bool) -> NextSentence {
+        let lead = std::mem::take(&mut self.lead);
+        let before = std::mem::replace(&mut self.previous, vec![false; self.run_terms.len()]);
+        let joined = self
+            .run
+            .filter(|(_, n)| refers_back && *n < MAX_RUN)
+            .map(|(from, n)| (from, n + 1));
+        self.run = Some(joined.unwrap_or((start, 1)));
+        if joined.is_none() {
+            self.run_terms.fill(false);
+        }
+        NextSentence {
+            lead,
+            before,
+            joined,
+            earlier: self.run_terms.clone(),
+        }
+    }
+
+    /// Records the question's terms the sentence just scored holds.
+    fn holds(&mut self, found: &[bool]) {
+        self.previous.copy_from_slice(found);
+        for (r, f) in self.run_terms.iter_mut().zip(found) {
+            *r |= f;
+        }
+    }
+}
+
+/// Where a sentence stands in the flow of its passage (see [`Surroundings::next_sentence`]).
+struct NextSentence {
+    lead: bool,
+    before: Vec<bool>,
+    joined: Option<(usize, usize)>,
+    earlier: Vec<bool>,
 }
 
 fn candidates(
@@ -614,7 +732,6 @@ fn candidates(
         .map(|h| h.score)
         .fold(f32::MIN, f32::max)
         .max(f32::EPSILON);
-    let no_terms = vec![false; query.terms.len()];
     let mut out = Vec::new();
     for (rank, hit) in hits.iter().enumerate() {
         let title_terms: HashSet<String> = index.analyze(&hit.title).into_iter().collect();
@@ -625,83 +742,46 @@ fn candidates(
             .split(indexer::lexical::HEADING_SEPARATOR)
             .map(str::trim)
             .collect();
-        // The heading a sentence stands under: the chunk's own until a heading line inside it.
-        let mut heading = hit
-            .heading_path
-            .last()
-            .map_or_else(|| Context::none(query), |h| Context::of(index, query, h));
-        // The term of a definition list entry (or a row label) the sentence stands under.
-        let mut label = Context::none(query);
-        let mut lead = hit
-            .text
-            .starts_with(hit.heading_path.last().map_or("\u{0}", String::as_str));
-        // Where the heading or term line the next sentences stand under starts, if it is short
-        // enough to quote with them.
-        let mut term: Option<(usize, usize)> = lead
-            .then(|| hit.heading_path.last())
-            .flatten()
-            .filter(|h| h.split_whitespace().count() <= LABEL_WORDS)
-            .map(|h| (0, h.len()));
-        // The run of sentences a sentence that refers back joins: where it starts and how many
-        // sentences it holds.
-        let mut run: Option<(usize, usize)> = None;
-        let mut in_table = false;
-        let mut run_terms = no_terms.clone();
-        // The question's terms in the sentence before (none when it was not analysed: a sentence
-        // without any term's first letters holds none of the terms).
-        let mut previous = no_terms.clone();
+        let mut at = Surroundings::new(index, query, hit);
         let rank_has_meaning = semantic.keys().any(|(r, _)| *r == rank);
         for (line_start, line) in lines(&hit.text) {
             if line.trim().is_empty() {
                 continue;
             }
-            let is_heading = headings.contains(line.trim());
+            let span = (line_start, line_start + line.trim_end().len());
             let row = line.contains(crawler::extract::CELL_SEPARATOR);
-            // A table's first row names its columns: the rows under it stand under it.
-            if row && !in_table {
-                in_table = true;
-                label = Context::of(index, query, line);
-                term = None;
-                run = None;
+            if row && !at.in_table {
+                at.in_table = true;
+                at.open_table(Context::of(index, query, line));
                 continue;
             }
-            in_table = row;
+            at.in_table = row;
             // A heading line opens its section whole ("19.5. Shutting Down the Server" is not two
             // sentences).
-            if is_heading {
-                let (start, end) = (line_start, line_start + line.trim_end().len());
-                heading = Context::of(index, query, line);
-                label = Context::none(query);
-                lead = true;
-                term = (line.split_whitespace().count() <= LABEL_WORDS).then_some((start, end));
-                previous.clone_from(&no_terms);
-                run = None;
+            if headings.contains(line.trim()) {
+                at.open_heading(Context::of(index, query, line), line, span);
                 continue;
             }
             if !row && is_label(line) {
-                label = if query.prefixes_in(line) {
+                let label = if query.prefixes_in(line) {
                     Context::of(index, query, line)
                 } else {
                     Context::none(query)
                 };
-                lead = true;
-                term = Some((line_start, line_start + line.trim_end().len()));
-                previous.clone_from(&no_terms);
-                run = None;
+                at.open_label(label, line, span);
                 continue;
             }
             // A line with no query term's first letters, no heading in it, under a heading or
             // term that is not about the question, and no meaning scores: none of its sentences
             // can score.
             if !rank_has_meaning
-                && !heading.any()
-                && !label.any()
+                && !at.heading.any()
+                && !at.label.any()
                 && !query.prefixes_in(line)
                 && !headings.iter().any(|h| !h.is_empty() && line.contains(h))
             {
-                lead = false;
-                previous.clone_from(&no_terms);
-                run = None;
+                at.lead = false;
+                at.break_flow();
                 continue;
             }
             // A table row is read whole, as one statement.
@@ -714,55 +794,41 @@ fn candidates(
                 let (start, end) = (line_start + start, line_start + end);
                 let text = &hit.text[start..end];
                 if headings.contains(text) {
-                    heading = Context::of(index, query, text);
-                    label = Context::none(query);
-                    lead = true;
-                    term = (text.split_whitespace().count() <= LABEL_WORDS).then_some((start, end));
-                    previous.clone_from(&no_terms);
-                    run = None;
+                    at.open_heading(Context::of(index, query, text), text, (start, end));
                     continue;
                 }
-                let is_lead = std::mem::take(&mut lead);
-                let before = std::mem::replace(&mut previous, no_terms.clone());
                 let words = if row {
                     row_words(text)
                 } else {
                     standalone_words(text)
                 };
                 let Some(words) = words else {
-                    run = None;
+                    at.lead = false;
+                    at.previous.fill(false);
+                    at.run = None;
                     continue;
                 };
                 // The sentence joins the run before it when it refers back to it ("These are
-                // known as possessive quantifiers."); the first sentence under a short term starts
-                // a run with the term.
-                let joined = run
-                    .filter(|(_, n)| refers_back(text) && *n < MAX_RUN)
-                    .map(|(from, n)| (from, n + 1));
-                run = Some(joined.unwrap_or((start, 1)));
-                // The question's terms in the run's earlier sentences, which a sentence that
-                // refers back is about.
-                let earlier = if joined.is_some() {
-                    run_terms.clone()
-                } else {
-                    run_terms.clone_from(&no_terms);
-                    no_terms.clone()
-                };
+                // known as possessive quantifiers.").
+                let NextSentence {
+                    lead: is_lead,
+                    before,
+                    joined,
+                    earlier,
+                } = at.next_sentence(start, refers_back(text));
                 // A sentence holding no query term's first letters holds no query term; unless its
                 // heading, its term or its meaning speaks for it, it scores nothing: skip the
                 // analysis.
-                if !heading.any()
-                    && !label.any()
+                if !at.heading.any()
+                    && !at.label.any()
                     && !semantic.contains_key(&(rank, start))
                     && !query.prefixes_in(text)
                 {
                     continue;
                 }
                 let in_sentence = query.found_in(text);
-                previous.clone_from(&in_sentence);
-                for (r, f) in run_terms.iter_mut().zip(&in_sentence) {
-                    *r |= f;
-                }
+                at.holds(&in_sentence);
+                let (label, heading) = (&at.label, &at.heading);
                 let direct = query.weight(&in_sentence, &[]);
                 // What the sentence stands under counts for the terms it does not repeat: its
                 // definition term first (closest), then its heading, scaled by how much of each is
@@ -804,14 +870,14 @@ fn candidates(
                 // What the sentence needs to be read alone is quoted with it: the short term or
                 // heading it opens, when that holds words of the question it lacks or names what
                 // it defines (`sys.getsizeof(object[, default])` before "Return the size of an
-                // object in bytes."), the sentence its "This"/"These" refers back to, the line its
-                // colon introduces.
+                // object in bytes."), the sentences its "This"/"These" refers back to, the line
+                // its colon introduces.
                 let mut quote = (start, end);
                 let mut lead_in = None;
                 if let Some((from, _)) = joined {
                     quote.0 = from;
                 }
-                if let Some((term_start, term_end)) = term.filter(|(_, e)| *e <= quote.0) {
+                if let Some((term_start, term_end)) = at.term.filter(|(_, e)| *e <= quote.0) {
                     let name = &hit.text[term_start..term_end];
                     let quoted = &hit.text[quote.0..quote.1];
                     // Question words the term holds that the quote does not.
