@@ -282,38 +282,25 @@ fn link_dense_blocks(root: NodeRef<'_, Node>) -> std::collections::HashSet<ego_t
         if depth > MAX_DEPTH {
             return m;
         }
-        match node.value() {
-            Node::Text(t) => {
-                let chars = t.chars().filter(|c| !c.is_whitespace()).count();
-                m.text = chars;
-                if in_link {
-                    m.link_text = chars;
-                }
-            }
-            Node::Element(el) => {
-                let link = el.name() == "a" && el.attr("href").is_some();
-                for child in node.children() {
-                    let c = measure(child, in_link || link, depth + 1, dense);
-                    m.text += c.text;
-                    m.link_text += c.link_text;
-                    m.links += c.links;
-                }
-                m.links += usize::from(link);
-                if matches!(el.name(), "ul" | "ol" | "dl" | "table" | "div")
-                    && m.links >= MIN_LINKS
-                    && m.link_text as f32 > LINK_DENSITY * m.text as f32
-                {
-                    dense.insert(node.id());
-                }
-            }
-            _ => {
-                for child in node.children() {
-                    let c = measure(child, in_link, depth + 1, dense);
-                    m.text += c.text;
-                    m.link_text += c.link_text;
-                    m.links += c.links;
-                }
-            }
+        if let Node::Text(t) = node.value() {
+            m.text = t.chars().filter(|c| !c.is_whitespace()).count();
+            m.link_text = if in_link { m.text } else { 0 };
+            return m;
+        }
+        let element = node.value().as_element();
+        let link = element.is_some_and(|el| el.name() == "a" && el.attr("href").is_some());
+        for child in node.children() {
+            let c = measure(child, in_link || link, depth + 1, dense);
+            m.text += c.text;
+            m.link_text += c.link_text;
+            m.links += c.links;
+        }
+        m.links += usize::from(link);
+        if element.is_some_and(|el| matches!(el.name(), "ul" | "ol" | "dl" | "table" | "div"))
+            && m.links >= MIN_LINKS
+            && m.link_text as f32 > LINK_DENSITY * m.text as f32
+        {
+            dense.insert(node.id());
         }
         m
     }
