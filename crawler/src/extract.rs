@@ -240,12 +240,19 @@ const FURNITURE: &[&str] = &[
 /// Class or id words that mark content even when a furniture word is also there.
 const CONTENT: &[&str] = &["article", "content", "main", "body", "column"];
 
-/// Returns true if `el`'s class or id says it is page furniture (see [`FURNITURE`]): class and id
-/// words containing a furniture word, or starting with `nav` or `toc` (`navheader`, `nav-chapters`,
-/// `toctree-wrapper`).
+/// Returns true if `el`'s class says it is page furniture (see [`FURNITURE`]): class words
+/// containing a furniture word, or starting with `nav` or `toc` (`navheader`, `nav-chapters`,
+/// `toctree-wrapper`), or an id that is exactly one of those words. Other ids are left alone: they
+/// are often made from a section's title (`sql-syntax-comments`, `new-features-related-to-…`).
 fn is_furniture(el: &scraper::node::Element) -> bool {
+    if el.id().is_some_and(|id| {
+        let id = id.to_ascii_lowercase();
+        FURNITURE.contains(&id.as_str()) || matches!(id.as_str(), "nav" | "navigation" | "toc")
+    }) {
+        return true;
+    }
     let mut furniture = false;
-    for word in el.classes().chain(el.id()) {
+    for word in el.classes() {
         let word = word.to_ascii_lowercase();
         if CONTENT.iter().any(|c| word.contains(c)) {
             return false;
@@ -257,6 +264,16 @@ fn is_furniture(el: &scraper::node::Element) -> bool {
             || FURNITURE.iter().any(|f| word.contains(f));
     }
     furniture
+}
+
+/// Returns true if `node` holds a heading: a block named like furniture (`card-header`,
+/// `section-header`) that wraps a section's heading is kept, so the outline stays whole.
+fn holds_heading(node: NodeRef<'_, Node>) -> bool {
+    node.descendants().any(|d| {
+        d.value()
+            .as_element()
+            .is_some_and(|e| matches!(e.name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6"))
+    })
 }
 
 /// Blocks that hold lists of links rather than text: a list, table or division with at least
@@ -346,7 +363,8 @@ impl TextBuilder {
                     || el.classes().any(|c| c == "headerlink")
                     || (depth > 0
                         && BLOCKS.contains(&name)
-                        && (is_furniture(el) || self.link_dense.contains(&node.id())))
+                        && ((is_furniture(el) && !holds_heading(node))
+                            || self.link_dense.contains(&node.id())))
                 {
                     return;
                 }
@@ -643,6 +661,15 @@ mod tests {
         // Links are still followed.
         assert!(e.links.iter().any(|l| l.as_str().ends_with("/s2.html")));
         assert!(e.links.iter().any(|l| l.as_str().ends_with("/3.html")));
+    }
+
+    #[test]
+    fn a_furniture_block_that_wraps_a_heading_is_kept() {
+        let html = r#"<main><div class="section-header"><h2>Install</h2></div><p>Run it.</p>
+            <div class="footer">Copyright</div></main>"#;
+        let e = extract_html(html, &url());
+        assert_eq!(e.text, "Install\nRun it.");
+        assert_eq!(e.sections[0].heading_path, vec!["Install".to_string()]);
     }
 
     #[test]
