@@ -437,16 +437,22 @@ pub async fn run(cli: Cli) -> Result<()> {
             mode,
             fusion,
         }) => {
+            let (scratch, _temp) = scratch_dir(scratch)?;
             let options = crate::eval::EvalOptions {
                 dataset: dir,
                 split,
-                scratch: scratch.unwrap_or_default(),
+                scratch,
                 run_out,
                 mode,
                 settings: settings.clone(),
                 fusion,
             };
-            eval_beir(options, json).await
+            run_eval(
+                json,
+                move || crate::eval::run_beir(&options),
+                output::beir_text,
+            )
+            .await
         }
         Command::Eval(EvalCommand::Answers {
             file,
@@ -454,17 +460,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             rows,
             json,
         }) => {
-            let report = tokio::task::spawn_blocking(move || {
+            let work = move || {
                 crate::eval::answers::run_docs_qa(&file, &data, &settings, mode, rows.as_deref())
-            })
-            .await
-            .context("eval task failed")??;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{}", output::docs_qa_text(&report));
-            }
-            Ok(())
+            };
+            run_eval(json, work, output::docs_qa_text).await
         }
         Command::Eval(EvalCommand::Squad {
             file,
@@ -475,33 +474,18 @@ pub async fn run(cli: Cli) -> Result<()> {
             rows,
             json,
         }) => {
-            let temp = match scratch {
-                Some(_) => None,
-                None => Some(tempfile::tempdir().context("cannot create a scratch directory")?),
-            };
+            let (scratch, _temp) = scratch_dir(scratch)?;
             let options = crate::eval::answers::SquadOptions {
                 file,
                 questions,
                 articles,
-                scratch: scratch.unwrap_or_else(|| {
-                    temp.as_ref()
-                        .map(|t| t.path().to_path_buf())
-                        .unwrap_or_default()
-                }),
+                scratch,
                 mode,
                 settings: settings.clone(),
                 rows_out: rows,
             };
-            let report =
-                tokio::task::spawn_blocking(move || crate::eval::answers::run_squad(&options))
-                    .await
-                    .context("eval task failed")??;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{}", output::squad_text(&report));
-            }
-            Ok(())
+            let work = move || crate::eval::answers::run_squad(&options);
+            run_eval(json, work, output::squad_text).await
         }
         Command::Eval(EvalCommand::Verify { dir }) => {
             let report =
@@ -709,33 +693,31 @@ async fn search(
     Ok(())
 }
 
-async fn eval_beir(mut options: crate::eval::EvalOptions, json: bool) -> Result<()> {
-    // An empty scratch path means none was given: use a temporary directory, removed afterwards.
-    let _temp = if options.scratch.as_os_str().is_empty() {
-        let dir = tempfile::tempdir().context("cannot create a scratch directory")?;
-        options.scratch = dir.path().to_path_buf();
-        Some(dir)
-    } else {
-        None
-    };
-    let report = tokio::task::spawn_blocking(move || crate::eval::run_beir(&options))
+/// The scratch data directory of an evaluation: the one given (kept), or a temporary one removed
+/// when the returned guard drops.
+fn scratch_dir(given: Option<PathBuf>) -> Result<(PathBuf, Option<tempfile::TempDir>)> {
+    match given {
+        Some(dir) => Ok((dir, None)),
+        None => {
+            let temp = tempfile::tempdir().context("cannot create a scratch directory")?;
+            Ok((temp.path().to_path_buf(), Some(temp)))
+        }
+    }
+}
+
+/// Runs an evaluation off the async runtime and prints its report as JSON or as `text` says.
+async fn run_eval<R: serde::Serialize + Send + 'static>(
+    json: bool,
+    work: impl FnOnce() -> Result<R> + Send + 'static,
+    text: fn(&R) -> String,
+) -> Result<()> {
+    let report = tokio::task::spawn_blocking(work)
         .await
         .context("eval task failed")??;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!(
-            "{} retrieval, {} queries over {} documents (indexed in {:.1}s)\nnDCG@10     {:.4}\nRecall@100  {:.4}\nMRR@10      {:.4}\nlatency     p50 {:.1} ms, p95 {:.1} ms",
-            report.mode,
-            report.queries,
-            report.documents,
-            report.index_seconds,
-            report.ndcg_at_10,
-            report.recall_at_100,
-            report.mrr_at_10,
-            report.latency_p50_ms,
-            report.latency_p95_ms
-        );
+        print!("{}", text(&report));
     }
     Ok(())
 }

@@ -233,3 +233,19 @@ pub fn squad_text(r: &crate::eval::answers::SquadReport) -> String {
         r.latency_p95_ms,
     )
 }
+
+/// The retrieval figures of `cited eval beir`.
+pub fn beir_text(r: &crate::eval::EvalReport) -> String {
+    format!(
+        "{} retrieval, {} queries over {} documents (indexed in {:.1}s)\nnDCG@10     {:.4}\nRecall@100  {:.4}\nMRR@10      {:.4}\nlatency     p50 {:.1} ms, p95 {:.1} ms\n",
+        r.mode,
+        r.queries,
+        r.documents,
+        r.index_seconds,
+        r.ndcg_at_10,
+        r.recall_at_100,
+        r.mrr_at_10,
+        r.latency_p50_ms,
+        r.latency_p95_ms
+    )
+}

@@ -18,7 +18,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use super::{load_pages, read_jsonl, ScratchPage};
+use super::{load_pages, percentiles, read_jsonl, ScratchPage};
 use crate::answer::Answer;
 use crate::config::{DataDir, Settings};
 use crate::engine::Engine;
@@ -242,16 +242,6 @@ fn write_rows<T: Serialize>(path: &Path, rows: &[T]) -> Result<()> {
 
 fn mode_name(mode: Mode) -> String {
     format!("{mode:?}").to_lowercase()
-}
-
-/// p50 and p95 of `values` (0 when empty).
-fn percentiles(mut values: Vec<f64>) -> (f64, f64) {
-    if values.is_empty() {
-        return (0.0, 0.0);
-    }
-    values.sort_by(f64::total_cmp);
-    let pct = |p: f64| values[((values.len() - 1) as f64 * p).round() as usize];
-    (pct(0.5), pct(0.95))
 }
 
 #[derive(Deserialize)]

@@ -154,6 +154,16 @@ fn mrr_at(ranked: &[String], judged: &HashMap<String, u32>, k: usize) -> f64 {
         .map_or(0.0, |i| 1.0 / (i as f64 + 1.0))
 }
 
+/// p50 and p95 of `values` (0 when empty).
+pub(crate) fn percentiles(mut values: Vec<f64>) -> (f64, f64) {
+    if values.is_empty() {
+        return (0.0, 0.0);
+    }
+    values.sort_by(f64::total_cmp);
+    let pct = |p: f64| values[((values.len() - 1) as f64 * p).round() as usize];
+    (pct(0.5), pct(0.95))
+}
+
 /// A page of a scratch corpus (a BEIR document, a SQuAD paragraph).
 pub(crate) struct ScratchPage {
     pub url: String,
@@ -297,8 +307,7 @@ pub fn run_beir(options: &EvalOptions) -> Result<EvalReport> {
             options.split
         );
     }
-    latencies.sort_by(f64::total_cmp);
-    let pct = |p: f64| latencies[((latencies.len() - 1) as f64 * p).round() as usize];
+    let (latency_p50_ms, latency_p95_ms) = percentiles(latencies);
     let n = evaluated as f64;
     Ok(EvalReport {
         mode: format!("{mode:?}").to_lowercase(),
@@ -307,8 +316,8 @@ pub fn run_beir(options: &EvalOptions) -> Result<EvalReport> {
         ndcg_at_10: ndcg / n,
         recall_at_100: recall / n,
         mrr_at_10: mrr / n,
-        latency_p50_ms: pct(0.5),
-        latency_p95_ms: pct(0.95),
+        latency_p50_ms,
+        latency_p95_ms,
         index_seconds,
     })
 }
