@@ -37,6 +37,16 @@ pub struct QdrantSettings {
     pub collection: String,
 }
 
+impl QdrantSettings {
+    /// The collection of index generation `g`: each generation has its own.
+    pub fn collection_of(&self, g: u64) -> String {
+        match g {
+            0 => self.collection.clone(),
+            g => format!("{}-g{g}", self.collection),
+        }
+    }
+}
+
 /// Opens the vector store: the Qdrant server of `settings`, else the embedded store of `data`.
 pub fn open_vectors(
     data: &DataDir,
@@ -44,14 +54,13 @@ pub fn open_vectors(
     access: Access,
 ) -> anyhow::Result<Arc<dyn VectorStore>> {
     if let Some(q) = &settings.qdrant {
-        // Each index generation has its own collection.
-        let collection = match data.generation() {
-            0 => q.collection.clone(),
-            g => format!("{}-g{g}", q.collection),
-        };
         return Ok(Arc::new(
-            QdrantServer::connect(&q.url, q.api_key.as_deref(), &collection)
-                .context("cannot open the vector store")?,
+            QdrantServer::connect(
+                &q.url,
+                q.api_key.as_deref(),
+                &q.collection_of(data.generation()),
+            )
+            .context("cannot open the vector store")?,
         ));
     }
     let path = data.vectors_path();

@@ -106,7 +106,7 @@ pub fn rebuild(
     let _write = WriteLock::take(data)?;
     let from = current(data);
     // Leftovers of killed rebuilds, and old generations no reader holds any more.
-    let mut removed = collect(data);
+    let mut removed = collect(data, settings);
     let to = generations(data).into_iter().max().unwrap_or(0).max(from) + 1;
     let target = dir(data, to);
     if target.exists() {
@@ -151,7 +151,7 @@ pub fn rebuild(
     tracing::info!(?stats, "generation {to} built");
     let sync = stats;
     switch(data, to)?;
-    removed.extend(collect(data));
+    removed.extend(collect(data, settings));
     Ok(RebuildReport {
         from,
         to,
@@ -201,7 +201,9 @@ fn generations(data: &DataDir) -> Vec<u64> {
 }
 
 /// Removes every generation that is not in service and that no reader holds; returns their numbers.
-pub fn collect(data: &DataDir) -> Vec<u64> {
+/// With a Qdrant server, a generation's collection goes first; if it cannot be deleted, the
+/// generation's directory stays, so that a later collection tries again.
+pub fn collect(data: &DataDir, settings: &Settings) -> Vec<u64> {
     let serving = current(data);
     let mut removed = Vec::new();
     for g in generations(data) {
@@ -216,6 +218,10 @@ pub fn collect(data: &DataDir) -> Vec<u64> {
         if !free {
             continue;
         }
+        if let Err(e) = remove_remote_vectors(data, settings, g) {
+            tracing::warn!(generation = g, error = %format!("{e:#}"), "cannot remove an old generation's vectors");
+            continue;
+        }
         let result = if g == 0 {
             remove_all(&[data.root().join("index"), data.root().join("vectors")])
         } else {
@@ -227,6 +233,17 @@ pub fn collect(data: &DataDir) -> Vec<u64> {
         }
     }
     removed
+}
+
+/// Deletes the vectors that generation `g` keeps outside the data directory (a Qdrant server's
+/// collection); the embedded store's go with the directory.
+fn remove_remote_vectors(data: &DataDir, settings: &Settings, g: u64) -> Result<()> {
+    if settings.qdrant.is_none() {
+        return Ok(());
+    }
+    crate::config::open_vectors(&data.pinned(g), settings, crate::config::Access::Write)?
+        .destroy()
+        .context("cannot delete the collection")
 }
 
 fn remove_all(paths: &[PathBuf]) -> std::io::Result<()> {

@@ -47,6 +47,8 @@ struct PendingPage {
     hash: u64,
     url: String,
     texts: Vec<String>,
+    /// Whether the store holds older vectors of the page, to be replaced.
+    replaces: bool,
 }
 
 /// Embeds the passages of the pending pages in one call and stores each page's vectors.
@@ -66,8 +68,13 @@ fn embed_pending(
     let mut vectors = d.embedder.embed_passages(&texts)?.into_iter();
     for page in pending.drain(..) {
         let page_vectors: Vec<Vec<f32>> = vectors.by_ref().take(page.texts.len()).collect();
-        d.vectors
-            .upsert_page(page.id, page.hash, &page.url, &page_vectors)?;
+        if page.replaces {
+            d.vectors
+                .upsert_page(page.id, page.hash, &page.url, &page_vectors)?;
+        } else {
+            d.vectors
+                .insert_page(page.id, page.hash, &page.url, &page_vectors)?;
+        }
         stats.chunks_embedded += page_vectors.len() as u64;
     }
     stats.embed_ms += started.elapsed().as_millis() as u64;
@@ -128,9 +135,10 @@ pub fn sync(
         let current = hash64(&hash);
         let previous = indexed.remove(&id);
         let lexical_fresh = previous == Some(current);
-        let vectors_fresh = dense.is_none() || embedded.remove(&id) == Some(current);
+        let embedded_hash = embedded.remove(&id);
+        let vectors_fresh = dense.is_none() || embedded_hash == Some(current);
         if !vectors_fresh {
-            to_embed.push((id, current));
+            to_embed.push((id, current, embedded_hash.is_some()));
         }
         if lexical_fresh {
             if vectors_fresh {
@@ -173,7 +181,7 @@ pub fn sync(
     if let Some(d) = dense {
         let total = to_embed.len() as u64;
         let mut pending: Vec<PendingPage> = Vec::new();
-        for (i, (id, hash)) in to_embed.into_iter().enumerate() {
+        for (i, (id, hash, replaces)) in to_embed.into_iter().enumerate() {
             let Some(page) = store.get(id)? else { continue };
             let page = page.page;
             pending.push(PendingPage {
@@ -184,6 +192,7 @@ pub fn sync(
                     .into_iter()
                     .map(|c| c.text)
                     .collect(),
+                replaces,
             });
             if pending.iter().map(|p| p.texts.len()).sum::<usize>() >= EMBED_BATCH {
                 embed_pending(d, &mut pending, &mut stats)?;

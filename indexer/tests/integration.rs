@@ -2,6 +2,7 @@
 
 use chrono::Utc;
 use indexer::sync::sync;
+use indexer::vector::VectorStore;
 use indexer::{LexicalIndex, PageRecord, PageStore, SearchQuery, Section, Upsert};
 
 fn page(url: &str, title: &str, body: &str) -> PageRecord {
@@ -123,6 +124,138 @@ fn sync_indexes_only_what_changed() {
         ),
         (0, 0, 0, 0)
     );
+}
+
+/// A model whose vectors depend only on the text's length.
+struct LengthEmbedder;
+
+impl indexer::embed::Embedder for LengthEmbedder {
+    fn model_id(&self) -> &str {
+        "length"
+    }
+    fn dim(&self) -> usize {
+        2
+    }
+    fn embed_query(&self, text: &str) -> Result<Vec<f32>, indexer::IndexError> {
+        Ok(vec![text.len() as f32, 1.0])
+    }
+    fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, indexer::IndexError> {
+        texts.iter().map(|t| self.embed_query(t)).collect()
+    }
+}
+
+/// An embedded store that records which writes the sync asked of it.
+struct Recording {
+    inner: indexer::vector::EdgeStore,
+    calls: std::sync::Mutex<Vec<(&'static str, u64)>>,
+}
+
+impl Recording {
+    fn take(&self) -> Vec<(&'static str, u64)> {
+        std::mem::take(&mut *self.calls.lock().expect("lock"))
+    }
+    fn record(&self, what: &'static str, doc_id: u64) {
+        self.calls.lock().expect("lock").push((what, doc_id));
+    }
+}
+
+impl indexer::vector::VectorStore for Recording {
+    fn model(&self) -> Result<Option<indexer::vector::StoredModel>, indexer::IndexError> {
+        self.inner.model()
+    }
+    fn reset(&self, model: &indexer::vector::StoredModel) -> Result<(), indexer::IndexError> {
+        self.inner.reset(model)
+    }
+    fn upsert_page(
+        &self,
+        doc_id: u64,
+        page_hash: u64,
+        url: &str,
+        vectors: &[Vec<f32>],
+    ) -> Result<(), indexer::IndexError> {
+        self.record("upsert", doc_id);
+        self.inner.upsert_page(doc_id, page_hash, url, vectors)
+    }
+    fn insert_page(
+        &self,
+        doc_id: u64,
+        page_hash: u64,
+        url: &str,
+        vectors: &[Vec<f32>],
+    ) -> Result<(), indexer::IndexError> {
+        self.record("insert", doc_id);
+        self.inner.insert_page(doc_id, page_hash, url, vectors)
+    }
+    fn delete_page(&self, doc_id: u64) -> Result<(), indexer::IndexError> {
+        self.record("delete", doc_id);
+        self.inner.delete_page(doc_id)
+    }
+    fn destroy(&self) -> Result<(), indexer::IndexError> {
+        self.inner.destroy()
+    }
+    fn page_hashes(&self) -> Result<std::collections::HashMap<u64, u64>, indexer::IndexError> {
+        self.inner.page_hashes()
+    }
+    fn commit(&self) -> Result<(), indexer::IndexError> {
+        self.inner.commit()
+    }
+    fn search(
+        &self,
+        query: &[f32],
+        limit: usize,
+        sites: &[String],
+    ) -> Result<Vec<indexer::vector::VectorHit>, indexer::IndexError> {
+        self.inner.search(query, limit, sites)
+    }
+    fn len(&self) -> Result<u64, indexer::IndexError> {
+        self.inner.len()
+    }
+}
+
+#[test]
+fn sync_deletes_old_vectors_only_for_pages_that_have_them() {
+    // On a Qdrant server every delete is a request: a new page has nothing to delete.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = PageStore::open(&dir.path().join("store.sqlite")).expect("store");
+    let index = LexicalIndex::open(&dir.path().join("index")).expect("index");
+    let vectors = Recording {
+        inner: indexer::vector::EdgeStore::writer(&dir.path().join("vectors")).expect("vectors"),
+        calls: Default::default(),
+    };
+    let dense = || indexer::sync::Dense {
+        embedder: &LengthEmbedder,
+        vectors: &vectors,
+    };
+    let mut ids = Vec::new();
+    for (url, body) in [
+        ("/a", "Alpha text."),
+        ("/b", "Beta text."),
+        ("/c", "Gamma."),
+    ] {
+        let Upsert::Inserted(id) = store
+            .upsert(&page(&format!("http://h.example{url}"), url, body))
+            .expect("upsert")
+        else {
+            panic!("inserted")
+        };
+        ids.push(id);
+    }
+    sync(&store, &index, Some(dense()), &|_, _, _| {}).expect("sync");
+    let mut first = vectors.take();
+    first.sort();
+    assert_eq!(
+        first,
+        ids.iter().map(|&id| ("insert", id)).collect::<Vec<_>>()
+    );
+    assert_eq!(vectors.len().expect("len"), 3);
+
+    store
+        .upsert(&page("http://h.example/a", "/a", "Alpha, changed."))
+        .expect("upsert");
+    store.remove(ids[2]).expect("remove");
+    sync(&store, &index, Some(dense()), &|_, _, _| {}).expect("sync");
+    assert_eq!(vectors.take(), vec![("upsert", ids[0]), ("delete", ids[2])]);
+    assert_eq!(vectors.len().expect("len"), 2);
 }
 
 #[test]

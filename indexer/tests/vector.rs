@@ -33,7 +33,7 @@ fn conformance(writer: &dyn VectorStore, reader: &dyn VectorStore) {
         )
         .expect("upsert");
     writer
-        .upsert_page(
+        .insert_page(
             2,
             u64::MAX - 5,
             "http://other.org/b",
@@ -111,6 +111,31 @@ fn conformance(writer: &dyn VectorStore, reader: &dyn VectorStore) {
     writer.commit().expect("commit");
     assert!(reader.is_empty().expect("len"));
     assert_eq!(reader.model().expect("model"), Some(model("model-b", 2)));
+
+    // Destroying the store leaves nothing, not even the model; it can be written again after a reset.
+    writer
+        .insert_page(4, 1, "http://h/", &[unit(&[1.0, 0.0])])
+        .expect("insert");
+    writer.commit().expect("commit");
+    writer.destroy().expect("destroy");
+    writer.commit().expect("commit");
+    assert_eq!(reader.model().expect("model"), None);
+    assert!(reader.is_empty().expect("len"));
+    assert!(writer.page_hashes().expect("hashes").is_empty());
+    assert!(
+        writer
+            .insert_page(5, 1, "http://h/", &[unit(&[1.0, 0.0])])
+            .is_err(),
+        "no model after destroy"
+    );
+    writer.reset(&model("model-c", 2)).expect("reset");
+    writer
+        .insert_page(5, 1, "http://h/", &[unit(&[1.0, 0.0])])
+        .expect("insert");
+    writer.commit().expect("commit");
+    assert_eq!(reader.len().expect("len"), 1);
+    writer.destroy().expect("destroy");
+    writer.commit().expect("commit");
 }
 
 #[test]
@@ -204,6 +229,23 @@ fn unreachable_qdrant_server_is_a_clear_error() {
         err.to_string().contains("cannot reach the Qdrant server"),
         "{err}"
     );
+}
+
+#[test]
+fn a_server_store_dropped_inside_async_code_does_not_panic() {
+    // `cited ask` and `cited serve` drop their stores inside a tokio runtime: a store that owned a
+    // runtime dropped the plain way panicked there ("Cannot drop a runtime in a context where
+    // blocking is not allowed"). Connecting to nothing builds the store and drops it on the error.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let result = runtime.block_on(async {
+        QdrantServer::connect(&format!("http://127.0.0.1:{port}"), None, "cited").err()
+    });
+    assert!(result.is_some(), "nothing listens there");
 }
 
 #[test]

@@ -334,13 +334,13 @@ async fn follow_generations(live: LiveEngine, data: DataDir, settings: crate::co
                     "serving a new index generation"
                 );
                 failed_at = None;
-                let d = data.clone();
+                let (d, s) = (data.clone(), settings.clone());
                 // Requests still on the old generation hold it; it goes when they are done (or at
                 // the next switch or rebuild).
                 tokio::spawn(async move {
                     tokio::time::sleep(Duration::from_secs(5)).await;
-                    let _ =
-                        tokio::task::spawn_blocking(move || crate::generation::collect(&d)).await;
+                    let _ = tokio::task::spawn_blocking(move || crate::generation::collect(&d, &s))
+                        .await;
                 });
             }
             Ok(Err(e)) => {

@@ -60,6 +60,21 @@ pub fn serve_dir(dir: &Path) -> SocketAddr {
     serve_router(Router::new().fallback_service(tower_http::services::ServeDir::new(dir)))
 }
 
+/// The real all-MiniLM-L6-v2 weights (`scripts/fetch-model`; `CITED_TEST_MODEL_DIR` to use others).
+pub fn model_dir() -> PathBuf {
+    let dir = std::env::var("CITED_TEST_MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/models/all-MiniLM-L6-v2")
+        });
+    assert!(
+        dir.join("model.safetensors").exists(),
+        "no model in {}: run scripts/fetch-model",
+        dir.display()
+    );
+    dir
+}
+
 pub fn cited_bin() -> &'static str {
     env!("CARGO_BIN_EXE_cited")
 }

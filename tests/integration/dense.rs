@@ -1,26 +1,11 @@
 //! Dense and hybrid retrieval end to end, with the real all-MiniLM-L6-v2 weights.
 
-use std::path::PathBuf;
-
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
 use cited::serve::dto::{AnswerResponse, SearchResponse};
 
-use crate::common::{cited, cited_json, cited_ok, serve_router};
-
-fn model_dir() -> String {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/models/all-MiniLM-L6-v2");
-    let dir = std::env::var("CITED_TEST_MODEL_DIR")
-        .map(PathBuf::from)
-        .unwrap_or(dir);
-    assert!(
-        dir.join("model.safetensors").exists(),
-        "no model in {}: run scripts/fetch-model",
-        dir.display()
-    );
-    dir.to_string_lossy().into_owned()
-}
+use crate::common::{cited, cited_json, cited_ok, model_dir, serve_router};
 
 fn site() -> String {
     let page = |title: &'static str, body: &'static str| {
@@ -49,7 +34,7 @@ fn search(data: &std::path::Path, model: &str, mode: &str, q: &str) -> SearchRes
 
 #[test]
 fn dense_retrieval_finds_paraphrases_that_bm25_cannot() {
-    let model = model_dir();
+    let model = model_dir().to_string_lossy().into_owned();
     let data = tempfile::tempdir().expect("tempdir");
     let d = data.path();
     let out = cited_ok(
@@ -178,7 +163,7 @@ fn dense_retrieval_finds_paraphrases_that_bm25_cannot() {
 /// no `--model-dir`. A failed download leaves no half model behind and cited stays lexical.
 #[test]
 fn the_default_model_is_downloaded_on_first_use() {
-    let model = PathBuf::from(model_dir());
+    let model = model_dir();
     let hub = crate::common::serve_router(Router::new().nest_service(
         "/sentence-transformers/all-MiniLM-L6-v2/resolve/main",
         tower_http::services::ServeDir::new(&model),

@@ -13,6 +13,7 @@ mod hostile;
 mod http;
 mod jobs;
 mod python_docs;
+mod qdrant;
 mod rebuild;
 mod refresh;
 mod resume;

@@ -1,7 +1,7 @@
 //! Rebuild jobs: a new index generation built beside the one in service and switched atomically —
 //! under continuous query load, killed midway, and triggered by a change of embedding model.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -11,7 +11,7 @@ use cited::serve::dto::AnswerResponse;
 
 use crate::common::{
     cited_command, cited_json, cited_ok, cited_with_file_limit, crawl_fast, kill_moments, kills,
-    python_docs, run_and_kill, serve_dir, Server,
+    model_dir, python_docs, run_and_kill, serve_dir, Server,
 };
 
 /// A fresh crawl of part of the Python docs, in its own data directory (rebuilds change it).
@@ -224,15 +224,6 @@ fn a_rebuild_killed_midway_leaves_the_current_generation_serving() {
     assert_eq!(after.generation, report.to);
     assert_eq!(after.answer, before.answer, "same pages, same answer");
     assert_eq!(generation_dirs(data), [format!("gen-{}", report.to)]);
-}
-
-fn model_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/models/all-MiniLM-L6-v2");
-    assert!(
-        dir.join("model.safetensors").exists(),
-        "run scripts/fetch-model"
-    );
-    dir
 }
 
 #[derive(serde::Deserialize)]

@@ -450,6 +450,54 @@ impl EdgeStore {
         }
     }
 
+    /// Writes the vectors of one page, deleting its old ones first when `replace`.
+    fn write_page(
+        &self,
+        doc_id: DocId,
+        page_hash: u64,
+        url: &str,
+        vectors: &[Vec<f32>],
+        replace: bool,
+    ) -> Result<(), IndexError> {
+        let mut w = self.writer_state()?;
+        let Writer { shard, model, .. } = &*w;
+        let (Some(shard), Some(model)) = (shard, model) else {
+            return Err(IndexError::Vector(
+                "no model recorded: reset the store before writing".to_string(),
+            ));
+        };
+        check_vectors(vectors, model)?;
+        let domains = domains(url);
+        let points = vectors
+            .iter()
+            .enumerate()
+            .map(|(ordinal, v)| {
+                Ok(PointStruct::new(
+                    point_id(doc_id, ordinal)?,
+                    v.clone(),
+                    payload(doc_id, ordinal, page_hash, &domains),
+                )
+                .into())
+            })
+            .collect::<Result<Vec<_>, IndexError>>()?;
+        if replace {
+            shard
+                .update(UpdateOperation::PointOperation(
+                    PointOperations::DeletePointsByFilter(page_filter(doc_id)),
+                ))
+                .map_err(edge_err)?;
+        }
+        if !points.is_empty() {
+            shard
+                .update(UpdateOperation::PointOperation(
+                    PointOperations::UpsertPoints(PointInsertOperations::PointsList(points)),
+                ))
+                .map_err(edge_err)?;
+        }
+        w.dirty = true;
+        Ok(())
+    }
+
     /// Publishes the writer's shard as the newest snapshot and drops snapshots no reader needs.
     fn publish(&self, w: &Writer) -> Result<(), IndexError> {
         let live = self.root.join(LIVE);
@@ -490,15 +538,10 @@ impl VectorStore for EdgeStore {
     }
 
     fn reset(&self, model: &StoredModel) -> Result<(), IndexError> {
+        // Forget the old model first: a crash in between leaves an empty store, not a mixed one.
+        self.destroy()?;
         let mut w = self.writer_state()?;
         let live = self.root.join(LIVE);
-        // Forget the old model first: a crash in between leaves an empty store, not a mixed one.
-        w.shard = None;
-        w.model = None;
-        match fs::remove_file(live.join(MODEL_FILE)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
-            _ => {}
-        }
         w.shard = Some(create_shard(&live.join(SHARD), model)?);
         let json = serde_json::to_vec(model).map_err(|e| IndexError::Vector(e.to_string()))?;
         write_atomic(&live.join(MODEL_FILE), &json)?;
@@ -514,38 +557,30 @@ impl VectorStore for EdgeStore {
         url: &str,
         vectors: &[Vec<f32>],
     ) -> Result<(), IndexError> {
+        self.write_page(doc_id, page_hash, url, vectors, true)
+    }
+
+    fn insert_page(
+        &self,
+        doc_id: DocId,
+        page_hash: u64,
+        url: &str,
+        vectors: &[Vec<f32>],
+    ) -> Result<(), IndexError> {
+        self.write_page(doc_id, page_hash, url, vectors, false)
+    }
+
+    fn destroy(&self) -> Result<(), IndexError> {
         let mut w = self.writer_state()?;
-        let Writer { shard, model, .. } = &*w;
-        let (Some(shard), Some(model)) = (shard, model) else {
-            return Err(IndexError::Vector(
-                "no model recorded: reset the store before writing".to_string(),
-            ));
-        };
-        check_vectors(vectors, model)?;
-        let domains = domains(url);
-        let points = vectors
-            .iter()
-            .enumerate()
-            .map(|(ordinal, v)| {
-                Ok(PointStruct::new(
-                    point_id(doc_id, ordinal)?,
-                    v.clone(),
-                    payload(doc_id, ordinal, page_hash, &domains),
-                )
-                .into())
-            })
-            .collect::<Result<Vec<_>, IndexError>>()?;
-        shard
-            .update(UpdateOperation::PointOperation(
-                PointOperations::DeletePointsByFilter(page_filter(doc_id)),
-            ))
-            .map_err(edge_err)?;
-        if !points.is_empty() {
-            shard
-                .update(UpdateOperation::PointOperation(
-                    PointOperations::UpsertPoints(PointInsertOperations::PointsList(points)),
-                ))
-                .map_err(edge_err)?;
+        let live = self.root.join(LIVE);
+        w.shard = None;
+        w.model = None;
+        match fs::remove_file(live.join(MODEL_FILE)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+        if live.join(SHARD).exists() {
+            fs::remove_dir_all(live.join(SHARD))?;
         }
         w.dirty = true;
         Ok(())

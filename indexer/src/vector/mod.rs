@@ -46,7 +46,19 @@ pub trait VectorStore: Send + Sync {
         url: &str,
         vectors: &[Vec<f32>],
     ) -> Result<(), IndexError>;
+    /// Stores the vectors of page `doc_id`, which has none in the store yet: like
+    /// [`upsert_page`](Self::upsert_page) without first deleting the page's old vectors.
+    fn insert_page(
+        &self,
+        doc_id: DocId,
+        page_hash: u64,
+        url: &str,
+        vectors: &[Vec<f32>],
+    ) -> Result<(), IndexError>;
     fn delete_page(&self, doc_id: DocId) -> Result<(), IndexError>;
+    /// Removes the store itself: every vector and the model (a server's collection is deleted).
+    /// Afterwards [`model`](Self::model) is `None`, as in a store never written.
+    fn destroy(&self) -> Result<(), IndexError>;
     /// Returns the `page_hash` of every page with vectors.
     fn page_hashes(&self) -> Result<HashMap<DocId, u64>, IndexError>;
     /// Makes the writes so far durable and visible to searches from other processes.

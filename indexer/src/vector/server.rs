@@ -4,6 +4,10 @@
 //! with payload indexes on the page id, the ordinal and the domains, and the model recorded in the
 //! collection's metadata (which needs Qdrant 1.16 or newer). Writes wait for the server to apply them,
 //! so [`VectorStore::commit`] has nothing left to do.
+//!
+//! The store runs qdrant-client on a runtime of its own, so that it can be used from plain threads and
+//! from async code alike; dropping it never blocks (the runtime is shut down in the background), so a
+//! store may be dropped anywhere, also inside another runtime.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -34,7 +38,8 @@ const BATCH: usize = 256;
 pub struct QdrantServer {
     client: Qdrant,
     collection: String,
-    runtime: tokio::runtime::Runtime,
+    /// Always `Some` until the store is dropped.
+    runtime: Option<tokio::runtime::Runtime>,
     /// The collection's model as last read or written, so that writes and searches do not ask the
     /// server for it each time; dropped when a search fails (another process may have reset it).
     known: std::sync::Mutex<Option<StoredModel>>,
@@ -49,26 +54,50 @@ fn page_filter(doc_id: DocId) -> Filter {
 }
 
 impl QdrantServer {
-    /// Connects to the server at `url` (gRPC, e.g. `http://127.0.0.1:6334`) and uses `collection`.
+    /// Connects to the server at `url` (gRPC, e.g. `http://127.0.0.1:6334`) and uses `collection`;
+    /// refuses a server that cannot be reached or whose version cited does not support.
     pub fn connect(url: &str, api_key: Option<&str>, collection: &str) -> Result<Self, IndexError> {
+        let store = Self::open(url, api_key, collection)?;
+        let health = store.run(store.client.health_check()).map_err(|e| {
+            IndexError::Vector(format!("cannot reach the Qdrant server at {url}: {e}"))
+        })?;
+        check_version(url, &health.version)?;
+        Ok(store)
+    }
+
+    /// The store, without a request to the server yet.
+    fn open(url: &str, api_key: Option<&str>, collection: &str) -> Result<Self, IndexError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()?;
-        let mut builder = Qdrant::from_url(url);
+        // cited checks the server's version itself (`check_version`); qdrant-client's own check
+        // prints to standard output, which is where `--json` output goes.
+        let mut builder = Qdrant::from_url(url).skip_compatibility_check();
         if let Some(key) = api_key {
             builder = builder.api_key(key);
         }
-        let store = Self {
+        Ok(Self {
             client: builder.build().map_err(server_err)?,
             collection: collection.to_string(),
-            runtime,
+            runtime: Some(runtime),
             known: std::sync::Mutex::new(None),
-        };
-        store.run(store.client.health_check()).map_err(|e| {
-            IndexError::Vector(format!("cannot reach the Qdrant server at {url}: {e}"))
-        })?;
-        Ok(store)
+        })
+    }
+
+    /// The collections on the server whose names start with `prefix`.
+    pub fn collections(&self, prefix: &str) -> Result<Vec<String>, IndexError> {
+        let response = self
+            .run(self.client.list_collections())
+            .map_err(server_err)?;
+        let mut names: Vec<String> = response
+            .collections
+            .into_iter()
+            .map(|c| c.name)
+            .filter(|n| n.starts_with(prefix))
+            .collect();
+        names.sort();
+        Ok(names)
     }
 
     /// Runs `fut` to completion on the store's runtime, from any thread, async context or not.
@@ -76,8 +105,12 @@ impl QdrantServer {
     where
         F::Output: Send,
     {
+        let runtime = self
+            .runtime
+            .as_ref()
+            .expect("the runtime lives as long as the store");
         std::thread::scope(|s| {
-            s.spawn(|| self.runtime.block_on(fut))
+            s.spawn(|| runtime.block_on(fut))
                 .join()
                 .expect("qdrant request thread does not panic")
         })
@@ -111,9 +144,88 @@ impl QdrantServer {
         Ok(())
     }
 
+    /// The model writes must match; an error if the store was never reset.
+    fn write_model(&self) -> Result<StoredModel, IndexError> {
+        self.known_model()?.ok_or_else(|| {
+            IndexError::Vector("no model recorded: reset the store before writing".to_string())
+        })
+    }
+
+    /// Writes the points of one page (the caller has removed its old ones, if any).
+    fn write_points(
+        &self,
+        doc_id: DocId,
+        page_hash: u64,
+        url: &str,
+        vectors: &[Vec<f32>],
+    ) -> Result<(), IndexError> {
+        let domains = domains(url);
+        let points = vectors
+            .iter()
+            .enumerate()
+            .map(|(ordinal, v)| {
+                let payload = Payload::try_from(payload(doc_id, ordinal, page_hash, &domains))
+                    .map_err(server_err)?;
+                Ok(PointStruct::new(
+                    point_id(doc_id, ordinal)?,
+                    v.clone(),
+                    payload,
+                ))
+            })
+            .collect::<Result<Vec<_>, IndexError>>()?;
+        for batch in points.chunks(BATCH) {
+            self.run(self.client.upsert_points(
+                UpsertPointsBuilder::new(&self.collection, batch.to_vec()).wait(true),
+            ))
+            .map_err(server_err)?;
+        }
+        Ok(())
+    }
+
     fn exists(&self) -> Result<bool, IndexError> {
         self.run(self.client.collection_exists(&self.collection))
             .map_err(server_err)
+    }
+}
+
+impl Drop for QdrantServer {
+    fn drop(&mut self) {
+        // A runtime dropped the plain way blocks until its tasks end, which panics inside another
+        // runtime (the CLI's, the server's).
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// Qdrant versions cited works with: 1.16 (collection metadata) or newer, within major version 1.
+const MIN_MINOR: u64 = 16;
+
+/// Refuses a server older than cited supports; warns (in the log) about a newer major version.
+fn check_version(url: &str, version: &str) -> Result<(), IndexError> {
+    let mut parts = version
+        .trim_start_matches('v')
+        .split('.')
+        .map(|p| p.parse::<u64>().ok());
+    match (parts.next().flatten(), parts.next().flatten()) {
+        (Some(1), Some(minor)) if minor >= MIN_MINOR => Ok(()),
+        (Some(major), Some(_)) if major > 1 => {
+            tracing::warn!(
+                server = version,
+                "the Qdrant server at {url} is newer than the 1.x versions cited was tested with"
+            );
+            Ok(())
+        }
+        (Some(_), Some(_)) => Err(IndexError::Vector(format!(
+            "the Qdrant server at {url} is version {version}; cited needs Qdrant 1.{MIN_MINOR} or newer"
+        ))),
+        _ => {
+            tracing::warn!(
+                server = version,
+                "cannot read the version of the Qdrant server at {url}"
+            );
+            Ok(())
+        }
     }
 }
 
@@ -144,11 +256,7 @@ impl VectorStore for QdrantServer {
     }
 
     fn reset(&self, model: &StoredModel) -> Result<(), IndexError> {
-        *self.cache() = None;
-        if self.exists()? {
-            self.run(self.client.delete_collection(&self.collection))
-                .map_err(server_err)?;
-        }
+        self.destroy()?;
         let metadata: HashMap<String, serde_json::Value> = [
             (META_MODEL.to_string(), json!(model.id)),
             (META_DIM.to_string(), json!(model.dim)),
@@ -183,34 +291,21 @@ impl VectorStore for QdrantServer {
         url: &str,
         vectors: &[Vec<f32>],
     ) -> Result<(), IndexError> {
-        let Some(model) = self.known_model()? else {
-            return Err(IndexError::Vector(
-                "no model recorded: reset the store before writing".to_string(),
-            ));
-        };
+        let model = self.write_model()?;
         check_vectors(vectors, &model)?;
         self.delete_points(doc_id)?;
-        let domains = domains(url);
-        let points = vectors
-            .iter()
-            .enumerate()
-            .map(|(ordinal, v)| {
-                let payload = Payload::try_from(payload(doc_id, ordinal, page_hash, &domains))
-                    .map_err(server_err)?;
-                Ok(PointStruct::new(
-                    point_id(doc_id, ordinal)?,
-                    v.clone(),
-                    payload,
-                ))
-            })
-            .collect::<Result<Vec<_>, IndexError>>()?;
-        for batch in points.chunks(BATCH) {
-            self.run(self.client.upsert_points(
-                UpsertPointsBuilder::new(&self.collection, batch.to_vec()).wait(true),
-            ))
-            .map_err(server_err)?;
-        }
-        Ok(())
+        self.write_points(doc_id, page_hash, url, vectors)
+    }
+
+    fn insert_page(
+        &self,
+        doc_id: DocId,
+        page_hash: u64,
+        url: &str,
+        vectors: &[Vec<f32>],
+    ) -> Result<(), IndexError> {
+        check_vectors(vectors, &self.write_model()?)?;
+        self.write_points(doc_id, page_hash, url, vectors)
     }
 
     fn delete_page(&self, doc_id: DocId) -> Result<(), IndexError> {
@@ -218,6 +313,15 @@ impl VectorStore for QdrantServer {
             return Ok(());
         }
         self.delete_points(doc_id)
+    }
+
+    fn destroy(&self) -> Result<(), IndexError> {
+        *self.cache() = None;
+        if self.exists()? {
+            self.run(self.client.delete_collection(&self.collection))
+                .map_err(server_err)?;
+        }
+        Ok(())
     }
 
     fn page_hashes(&self) -> Result<HashMap<DocId, u64>, IndexError> {
@@ -323,5 +427,37 @@ impl VectorStore for QdrantServer {
             )
             .map_err(server_err)?;
         Ok(response.result.map_or(0, |r| r.count))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_older_than_supported_are_refused() {
+        for ok in ["1.16.0", "1.16.3", "v1.17.1", "1.20.0"] {
+            assert!(check_version("u", ok).is_ok(), "{ok}");
+        }
+        for old in ["1.15.9", "1.9.0", "0.11.7"] {
+            let err = check_version("http://q:6334", old)
+                .expect_err(old)
+                .to_string();
+            assert!(err.contains("needs Qdrant 1.16 or newer"), "{err}");
+            assert!(err.contains(old), "{err}");
+        }
+        // Newer majors and unreadable versions are let through (with a warning in the log).
+        assert!(check_version("u", "2.0.0").is_ok());
+        assert!(check_version("u", "dev").is_ok());
+    }
+
+    #[test]
+    fn a_store_dropped_inside_a_runtime_does_not_panic() {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        runtime.block_on(async {
+            // Nothing is asked of the server: building and dropping the store is the point.
+            let store = QdrantServer::open("http://127.0.0.1:9", None, "cited").expect("open");
+            drop(store);
+        });
     }
 }
