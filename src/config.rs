@@ -73,16 +73,16 @@ pub fn open_vectors(
 }
 
 /// Loads the embedding model (the explicit directory, else `DATA/models/all-MiniLM-L6-v2`) and opens
-/// the vector store. Returns `None`, with a one-line notice on stderr, when there is no model: cited
-/// then works lexically.
+/// the vector store. Returns `None`, with a warning in the log, when there is no model: cited then
+/// works lexically.
 pub fn load_dense(
     data: &DataDir,
     settings: &Settings,
     access: Access,
 ) -> anyhow::Result<Option<DenseIndex>> {
     let Some(dir) = find_model_dir(settings.model_dir.as_deref(), data.root()) else {
-        eprintln!(
-            "note: no embedding model found (--model-dir or CITED_MODEL_DIR, or {}): lexical retrieval only",
+        tracing::warn!(
+            "no embedding model found (--model-dir or CITED_MODEL_DIR, or {}): lexical retrieval only",
             data.root().join("models").join(indexer::embed::DEFAULT_MODEL).display()
         );
         return Ok(None);

@@ -91,8 +91,8 @@ impl Engine {
         if let Some(d) = &dense {
             let stored = d.vectors.model().context("cannot read the vector store")?;
             if let Some(stored) = stored.filter(|m| m.id != d.embedder.model_id()) {
-                eprintln!(
-                    "note: the vectors were made by {}, not by {}: run `cited index` to re-embed; lexical retrieval until then",
+                tracing::warn!(
+                    "the vectors were made by {}, not by {}: lexical retrieval until they are re-embedded (`cited index`)",
                     stored.id,
                     d.embedder.model_id()
                 );

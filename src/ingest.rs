@@ -171,8 +171,8 @@ pub fn index(
     if let Some(d) = &dense {
         if let Some(stored) = d.vectors.model()? {
             if stored.id != d.embedder.model_id() || stored.dim != d.embedder.dim() {
-                eprintln!(
-                    "note: the embedding model changed ({} → {}): building a new index generation; the current one serves until it is ready",
+                tracing::warn!(
+                    "the embedding model changed ({} → {}): building a new index generation; the current one serves until it is ready",
                     stored.id,
                     d.embedder.model_id()
                 );

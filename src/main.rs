@@ -30,6 +30,9 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
+            if let Some(hint) = cited::cli::hint(&e) {
+                eprintln!("hint: {hint}");
+            }
             std::process::ExitCode::FAILURE
         }
     }

@@ -28,6 +28,32 @@ const MAX_ATTEMPTS: u32 = 4;
 /// The longest `Retry-After` honoured; longer ones are cut to this.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 
+/// The default of every crawl setting, in one place: [`CrawlConfig::default`] and
+/// [`FetchConfig::default`](crate::fetch::FetchConfig) use them, and so do the command line's flags
+/// and the HTTP API.
+pub mod defaults {
+    /// Pages one crawl fetches at most (counting earlier runs on the frontier).
+    pub const MAX_PAGES: u64 = 5000;
+    /// Pages a crawl asked for over HTTP (`POST /api/crawl`) fetches unless it says otherwise.
+    pub const API_MAX_PAGES: u64 = 1000;
+    /// Link hops from a seed.
+    pub const MAX_DEPTH: u32 = 20;
+    /// Wait between two requests to one host.
+    pub const DELAY_MS: u64 = 1000;
+    /// Requests in flight per host, and in all.
+    pub const PER_HOST: usize = 1;
+    pub const CONCURRENCY: usize = 16;
+    /// Requests one host gets in one run (0: no limit).
+    pub const MAX_PAGES_PER_HOST: u64 = 0;
+    /// New URLs one URL pattern may add in one run.
+    pub const MAX_URLS_PER_PATTERN: u64 = 1000;
+    /// Total time for one request, and for connecting.
+    pub const TIMEOUT_SECS: u64 = 30;
+    pub const CONNECT_TIMEOUT_SECS: u64 = 10;
+    /// Largest body read; longer ones are cut and flagged.
+    pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+}
+
 /// Settings of one crawl.
 #[derive(Debug, Clone)]
 pub struct CrawlConfig {
@@ -52,15 +78,15 @@ impl Default for CrawlConfig {
     fn default() -> Self {
         Self {
             scope: Scope::Host,
-            max_pages: 1000,
-            max_depth: 20,
-            delay: Duration::from_millis(1000),
-            per_host: 1,
-            concurrency: 16,
+            max_pages: defaults::MAX_PAGES,
+            max_depth: defaults::MAX_DEPTH,
+            delay: Duration::from_millis(defaults::DELAY_MS),
+            per_host: defaults::PER_HOST,
+            concurrency: defaults::CONCURRENCY,
             fetch: FetchConfig::default(),
             sitemaps: true,
-            max_pages_per_host: 0,
-            max_urls_per_pattern: 1000,
+            max_pages_per_host: defaults::MAX_PAGES_PER_HOST,
+            max_urls_per_pattern: defaults::MAX_URLS_PER_PATTERN,
         }
     }
 }

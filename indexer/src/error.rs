@@ -16,9 +16,9 @@ pub enum IndexError {
     Write(String),
     #[error("could not open the search index directory: {0}")]
     Directory(#[from] tantivy::directory::error::OpenDirectoryError),
-    #[error("another `cited index` is writing the index right now: {0}")]
+    #[error("another process is writing the index right now: {0}")]
     Locked(String),
-    #[error("the index in `{0}` was built by another version of cited: delete that directory and run `cited index` to rebuild it from the page store")]
+    #[error("the index in `{0}` was built by another version of cited: delete that directory and index again from the page store")]
     SchemaChanged(String),
     #[error("embedding model: {0}")]
     Model(String),

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
+use crawler::crawl::defaults;
 use crawler::{fetch::FetchConfig, CrawlConfig, Scope};
 
 use crate::answer::openai::LlmSettings;
@@ -250,28 +251,28 @@ pub struct CrawlArgs {
     /// Seed URLs (http or https). None: resume the queued frontier.
     pub urls: Vec<String>,
     /// Stop after this many pages have been fetched (counting earlier runs on this frontier).
-    #[arg(long, default_value_t = 5000)]
+    #[arg(long, default_value_t = defaults::MAX_PAGES)]
     pub max_pages: u64,
     /// Follow links at most this many hops from a seed.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = defaults::MAX_DEPTH)]
     pub max_depth: u32,
     /// Requests one host gets in one run (0: no limit); bounds endless URL spaces such as
     /// calendars. The host's other URLs stay queued for the next run.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = defaults::MAX_PAGES_PER_HOST)]
     pub max_pages_per_host: u64,
     /// New URLs one URL pattern may add in one run (digits and query values folded:
     /// `/cal/2024/05?view=day` is `/cal/0/0?view`); bounds calendars and endless listings
     /// (0: no limit). Repeating paths (`/a/b/a/b/a/b/a/b`) are never queued.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = defaults::MAX_URLS_PER_PATTERN)]
     pub max_urls_per_pattern: u64,
     /// Wait between two requests to one host, in milliseconds (robots.txt Crawl-delay can raise it).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = defaults::DELAY_MS)]
     pub delay_ms: u64,
     /// Requests in flight per host.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = defaults::PER_HOST)]
     pub per_host: usize,
     /// Requests in flight in all.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = defaults::CONCURRENCY)]
     pub concurrency: usize,
     /// Which links to follow: host (same host as a seed), domain (same registrable domain), prefix.
     #[arg(long, default_value = "host")]
@@ -280,10 +281,10 @@ pub struct CrawlArgs {
     #[arg(long)]
     pub user_agent: Option<String>,
     /// Total time allowed for one request, in seconds.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = defaults::TIMEOUT_SECS)]
     pub timeout_secs: u64,
     /// Largest body read, in bytes; longer bodies are cut and flagged.
-    #[arg(long, default_value_t = 10 * 1024 * 1024)]
+    #[arg(long, default_value_t = defaults::MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
     /// Do not update the index after crawling.
     #[arg(long)]
@@ -329,6 +330,22 @@ impl CrawlArgs {
 }
 
 /// Runs one command.
+/// What to do about a failed command, in the binary's words (the libraries do not know its
+/// commands).
+pub fn hint(error: &anyhow::Error) -> Option<&'static str> {
+    error
+        .chain()
+        .find_map(|e| match e.downcast_ref::<indexer::IndexError>()? {
+            indexer::IndexError::Locked(_) => {
+                Some("wait for the running `cited index` or `cited rebuild` to finish")
+            }
+            indexer::IndexError::SchemaChanged(_) => {
+                Some("run `cited rebuild` to build the index again from the page store")
+            }
+            _ => None,
+        })
+}
+
 pub async fn run(cli: Cli) -> Result<()> {
     let data = DataDir::new(&cli.data_dir);
     let download = (!cli.offline).then_some(cli.model_endpoint.as_str());
@@ -415,7 +432,9 @@ pub async fn run(cli: Cli) -> Result<()> {
                 max_connections_per_ip,
                 cors_origins,
             };
-            crate::serve::serve(engine, addr, options).await
+            let listener = crate::serve::bind(addr).await?;
+            eprintln!("cited is serving on http://{}", listener.local_addr()?);
+            crate::serve::serve(engine, listener, options).await
         }
         Command::Stats { json } => stats(&data, &settings, json),
         Command::Rebuild { json } => rebuild(&data, &settings, download, json).await,
@@ -730,4 +749,28 @@ fn stats(data: &DataDir, settings: &Settings, json: bool) -> Result<()> {
         print!("{}", report.text());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_errors_get_the_command_that_fixes_them() {
+        let schema: Result<()> =
+            Err(indexer::IndexError::SchemaChanged("DATA/index".into()).into());
+        let schema = schema
+            .context("cannot open the search index")
+            .expect_err("an error");
+        assert_eq!(
+            hint(&schema),
+            Some("run `cited rebuild` to build the index again from the page store")
+        );
+        assert!(
+            !format!("{schema:#}").contains("`cited"),
+            "the library names no command: {schema:#}"
+        );
+        let other = anyhow::anyhow!("cannot listen on 127.0.0.1:1");
+        assert_eq!(hint(&other), None);
+    }
 }

@@ -147,7 +147,9 @@ pub(super) async fn crawl(
         return ApiError::conflict("a crawl is already running").into_response();
     }
     let config = crawler::CrawlConfig {
-        max_pages: request.max_pages.unwrap_or(1000),
+        max_pages: request
+            .max_pages
+            .unwrap_or(crawler::crawl::defaults::API_MAX_PAGES),
         fetch: crawler::fetch::FetchConfig {
             reach: state.admin.reach.clone(),
             ..Default::default()

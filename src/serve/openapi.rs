@@ -19,11 +19,11 @@ use crate::status::Status;
         description = "Answers with cited sentences, and search, over the pages cited has crawled."
     ),
     paths(
-        super::healthz,
-        super::api_answer,
-        super::api_answer_stream,
-        super::api_search,
-        super::api_status,
+        super::api::healthz,
+        super::api::api_answer,
+        super::api::api_answer_stream,
+        super::api::api_search,
+        super::api::api_status,
         super::admin::list,
         super::admin::rebuild,
         super::admin::crawl

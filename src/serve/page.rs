@@ -4,7 +4,13 @@
 //! the passage itself. Without JavaScript, `static=1` renders the answer on the server. Every piece
 //! of crawled text is HTML-escaped here and goes in through `textContent` in the script.
 
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::api::{mode, param, run_cpu, status, Params, DEFAULT_LIMIT};
 use super::dto::{AnswerResponse, SearchResponse, Verdict};
+use super::AppState;
 
 const STYLE: &str = "body{font:16px/1.55 system-ui,sans-serif;max-width:46rem;margin:1.5rem auto;padding:0 1rem;color:#1f2328}\
 form{display:flex;gap:.5rem}input[name=q]{flex:1;min-width:0;font-size:1.1rem;padding:.45rem .6rem;border:1px solid #8c959f;border-radius:6px}\
@@ -280,6 +286,58 @@ pub fn render_error(q: &str, message: &str) -> String {
         head(q),
         escape(message)
     )
+}
+
+/// `GET /status`: the same, for people.
+pub(super) async fn status_page(State(state): State<AppState>) -> Response {
+    match status(&state).await {
+        Ok(Some(status)) => Html(render_status(&status)).into_response(),
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            Html(render_error("", "no data directory")),
+        )
+            .into_response(),
+        Err(e) => (e.status, Html(render_error("", &e.message))).into_response(),
+    }
+}
+
+pub(super) async fn search_page(State(state): State<AppState>, params: Params) -> Response {
+    let q = param(&params, "q").ok().flatten().unwrap_or_default();
+    if q.trim().is_empty() {
+        return Html(render(&q, None, None)).into_response();
+    }
+    let mode_param = param(&params, "mode").ok().flatten();
+    let mode = match mode(&params) {
+        Ok(m) => m,
+        Err(e) => return (e.status, Html(render_error(&q, &e.message))).into_response(),
+    };
+    let whole = param(&params, "static").ok().flatten().is_some();
+    let q2 = q.clone();
+    let outcome = run_cpu(&state, move |engine| {
+        let answer = if whole {
+            Some(engine.answer(&q2, mode)?)
+        } else {
+            None
+        };
+        let results = engine.search(&q2, DEFAULT_LIMIT, mode)?;
+        Ok((answer, results))
+    })
+    .await;
+    match outcome {
+        Ok((Some(answer), results)) => Html(render(
+            &q,
+            Some(&answer.into()),
+            Some(&results.value.into()),
+        ))
+        .into_response(),
+        Ok((None, results)) => Html(render_streaming(
+            &q,
+            mode_param.as_deref(),
+            &results.value.into(),
+        ))
+        .into_response(),
+        Err(e) => (e.status, Html(render_error(&q, &e.message))).into_response(),
+    }
 }
 
 #[cfg(test)]

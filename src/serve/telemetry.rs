@@ -56,7 +56,7 @@ pub fn answered(found: bool) {
 /// `GET /metrics`.
 pub async fn render(State(state): State<AppState>) -> Response {
     // Figures that cannot be read are left out of this scrape rather than failing it.
-    match super::status(&state).await {
+    match super::api::status(&state).await {
         Ok(Some(status)) => {
             metrics::gauge!("cited_index_chunks").set(status.chunks as f64);
             metrics::gauge!("cited_index_vectors").set(status.vectors as f64);
