@@ -10,9 +10,9 @@ use indexer::{LexicalIndex, PageStore};
 use thiserror::Error;
 
 use crate::answer::openai::{LlmError, OpenAiChat};
-use crate::answer::verify::{verify_answer, Verifier};
+use crate::answer::verify::{verify, Verifier};
 pub use crate::answer::Progress;
-use crate::answer::{extractive, generate, Answer};
+use crate::answer::{extractive, generate, Answer, Draft, Source, Writer};
 use crate::config::DataDir;
 use crate::retrieve::{Mode, Retriever, MAX_QUERY_BYTES};
 
@@ -190,7 +190,7 @@ impl Engine {
         };
         let index = self.retriever.index();
         let extractive = || extractive::answer(index, question, &hits, embedder);
-        let mut answer = match &self.generator {
+        let mut draft = match &self.generator {
             None => extractive(),
             Some(llm) => match generate::answer(llm, question, &hits, &mut *on, cancelled) {
                 Ok(answer) => answer,
@@ -199,22 +199,25 @@ impl Engine {
                     let notice = format!("{e}; this is the extractive answer instead");
                     tracing::warn!(model = %llm.id(), error = %e, "generation failed");
                     on(Progress::Notice(&notice));
-                    Answer {
+                    Draft {
                         notice: Some(notice),
                         ..extractive()
                     }
                 }
             },
         };
+        if draft.writer != Writer::Extractive {
+            generate::quote_cited(&mut draft);
+        }
+        self.source_times(&mut draft.sources);
         // Generated sentences are checked with the model when there is one, whatever the
         // retrieval mode: they are not quotes.
         let verifier_model = self.retriever.dense().map(|d| d.embedder.as_ref());
-        verify_answer(&mut answer, &Verifier::new(index, verifier_model));
-        if answer.generator != crate::answer::EXTRACTIVE {
-            generate::quote_cited(&mut answer);
-        }
-        self.source_times(&mut answer);
-        answer.generation = self.generation;
+        let answer = verify(
+            draft,
+            &Verifier::new(index, verifier_model),
+            self.generation,
+        );
         let total_ms = started.elapsed().as_millis() as u64;
         Ok(Some((
             answer,
@@ -228,9 +231,9 @@ impl Engine {
 
     /// Sets each source's last fetch (a revisit that found it unchanged counts) and last change from
     /// the page store; the index's fetch time stands when the store cannot say.
-    fn source_times(&self, answer: &mut Answer) {
+    fn source_times(&self, sources: &mut [Source]) {
         let Some(store) = &self.store else { return };
-        for source in &mut answer.sources {
+        for source in sources {
             match store.times(&source.url) {
                 Ok(Some(times)) => {
                     source.fetched_at = times.fetched_at;

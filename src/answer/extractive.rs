@@ -24,7 +24,7 @@ use std::collections::{HashMap, HashSet};
 use indexer::embed::Embedder;
 use indexer::{sentence_spans, LexicalIndex, SearchHit};
 
-use super::{link::deep_link, Answer, AnswerSentence, Source};
+use super::{link::deep_link, Draft, DraftSentence, Source, Writer};
 
 pub const MAX_SENTENCES: usize = 5;
 /// Between quoted pieces of one page that are not contiguous in it.
@@ -226,8 +226,8 @@ pub fn answer(
     question: &str,
     hits: &[SearchHit],
     embedder: Option<&dyn Embedder>,
-) -> Answer {
-    let empty = Answer::empty(question);
+) -> Draft {
+    let empty = Draft::empty(question, Writer::Extractive);
     let mut query = QueryTerms::new(index, question);
     if query.is_empty() || hits.is_empty() {
         return empty;
@@ -301,7 +301,7 @@ pub fn answer(
 
 /// Orders the chosen sentences (pages by their best sentence, sentences in page order within a page)
 /// and numbers the sources (one per page) by first use.
-fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Answer {
+fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draft {
     // Pages in the order of their best sentence; sentences of one page in page order.
     let mut page_rank: HashMap<&str, usize> = HashMap::new();
     for (i, c) in chosen.iter().enumerate() {
@@ -353,12 +353,15 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Answ
             source.quote.push_str(QUOTE_GAP);
         }
         source.quote.push_str(&text);
-        sentences.push(AnswerSentence::new(text, vec![source.id]));
+        sentences.push(DraftSentence {
+            text,
+            citations: vec![source.id],
+        });
     }
-    Answer {
+    Draft {
         sentences,
         sources,
-        ..Answer::empty(question)
+        ..Draft::empty(question, Writer::Extractive)
     }
 }
 
@@ -1207,7 +1210,7 @@ mod tests {
         }
     }
 
-    fn ask(question: &str, hits: &[SearchHit]) -> Answer {
+    fn ask(question: &str, hits: &[SearchHit]) -> Draft {
         let dir = tempfile::tempdir().expect("tempdir");
         let index = LexicalIndex::open(dir.path()).expect("index");
         answer(&index, question, hits, None)

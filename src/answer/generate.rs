@@ -1,6 +1,6 @@
 //! A generated answer: the top passages go to the language model, numbered; its reply comes back
-//! as sentences with the numbers they cite. [`super::verify`] then checks each sentence, and
-//! [`quote_cited`] points each cited source at the sentence of its passage that the answer used.
+//! as sentences with the numbers they cite. [`quote_cited`] points each cited source at the sentence
+//! of its passage that the answer used, and [`super::verify`] then checks each sentence.
 
 use std::collections::HashSet;
 
@@ -8,7 +8,7 @@ use indexer::{sentence_spans, SearchHit};
 
 use super::link::deep_link;
 use super::openai::{parse_reply, LlmError, OpenAiChat, Passage};
-use super::{Answer, AnswerSentence, Progress, Source};
+use super::{Draft, DraftSentence, Progress, Source, Writer};
 
 /// Passages given to the model.
 pub const PASSAGES: usize = 5;
@@ -23,11 +23,8 @@ pub fn answer(
     hits: &[SearchHit],
     on: &mut (dyn FnMut(Progress) + Send),
     cancelled: &(dyn Fn() -> bool + Sync),
-) -> Result<Answer, LlmError> {
-    let mut answer = Answer {
-        generator: llm.id(),
-        ..Answer::empty(question)
-    };
+) -> Result<Draft, LlmError> {
+    let mut answer = Draft::empty(question, Writer::Model(llm.id()));
     if hits.is_empty() {
         return Ok(answer);
     }
@@ -65,7 +62,7 @@ pub fn answer(
     })?;
     answer.sentences = parse_reply(&reply)
         .into_iter()
-        .map(|(text, citations)| AnswerSentence::new(text, citations))
+        .map(|(text, citations)| DraftSentence { text, citations })
         .collect();
     Ok(answer)
 }
@@ -94,7 +91,7 @@ fn words(text: &str) -> HashSet<String> {
 
 /// Sets each source's quote (and deep link) to the sentences of its passage closest to the answer
 /// sentences that cite it.
-pub fn quote_cited(answer: &mut Answer) {
+pub fn quote_cited(answer: &mut Draft) {
     for source in &mut answer.sources {
         let spans = sentence_spans(&source.passage);
         let mut quotes: Vec<&str> = Vec::new();

@@ -1,8 +1,10 @@
 //! The answer stage: passages → a short answer in which every sentence cites its passage.
 //!
-//! [`extractive`] is the default (no model): it picks the few sentences of the top passages that best
-//! answer the question and keeps each exactly as it stands in the page. Every [`Source`] carries the
-//! quoted words and a `#:~:text=` deep link ([`link`]) that scrolls a browser to them.
+//! A [`Writer`] writes a [`Draft`]: [`extractive`] by default (no model: it picks the few sentences of
+//! the top passages that best answer the question and keeps each exactly as it stands in the page), or
+//! a language model through [`generate`]. [`verify::verify`] turns the draft into an [`Answer`], whose
+//! every sentence carries its check: an `Answer` cannot be had any other way. Every [`Source`] carries
+//! the quoted words and a `#:~:text=` deep link ([`link`]) that scrolls a browser to them.
 
 pub mod extractive;
 pub mod generate;
@@ -12,9 +14,6 @@ pub mod verify;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-
-/// The default generator: sentences quoted from the passages.
-pub const EXTRACTIVE: &str = "extractive";
 
 /// What cited says when nothing relevant was found.
 pub const NO_ANSWER: &str = "No passage in the crawled pages answers this question.";
@@ -31,19 +30,84 @@ pub enum Progress<'a> {
     Notice(&'a str),
 }
 
-/// A finished answer.
+/// Who wrote an answer's sentences.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Writer {
+    /// Sentences quoted from the passages.
+    Extractive,
+    /// A language model, by its id (`openai:MODEL`).
+    Model(String),
+}
+
+impl std::fmt::Display for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Extractive => f.write_str("extractive"),
+            Self::Model(id) => f.write_str(id),
+        }
+    }
+}
+
+/// An answer as written, before its sentences are checked.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
+pub struct Draft {
     pub question: String,
-    pub sentences: Vec<AnswerSentence>,
+    pub sentences: Vec<DraftSentence>,
     pub sources: Vec<Source>,
-    /// What wrote it: `extractive`, or `openai:MODEL`.
-    pub generator: String,
+    pub writer: Writer,
     /// Something the reader should know, e.g. that the language model failed and this is the
     /// extractive answer instead.
     pub notice: Option<String>,
+}
+
+/// A sentence as written, with the sources (by id) it cites.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftSentence {
+    pub text: String,
+    pub citations: Vec<u32>,
+}
+
+impl Draft {
+    /// A draft that says nothing was found.
+    pub fn empty(question: &str, writer: Writer) -> Self {
+        Self {
+            question: question.to_string(),
+            sentences: Vec::new(),
+            sources: Vec::new(),
+            writer,
+            notice: None,
+        }
+    }
+
+    /// Returns true if the draft says something (rather than [`NO_ANSWER`]).
+    pub fn found(&self) -> bool {
+        !self.sentences.is_empty()
+    }
+
+    /// Returns the sentences joined, each followed by its `[n]` markers.
+    pub fn text(&self) -> String {
+        joined(self.sentences.iter().map(|s| (&s.text, &s.citations)))
+    }
+}
+
+/// A checked answer: made only by [`verify::verify`], so every sentence has been checked against the
+/// passages it cites.
+#[derive(Debug, Clone, PartialEq)]
+#[expect(
+    clippy::manual_non_exhaustive,
+    reason = "non_exhaustive stops other crates only; the private field stops other modules"
+)]
+pub struct Answer {
+    pub question: String,
+    pub sentences: Vec<AnswerSentence>,
+    /// The cited sources only.
+    pub sources: Vec<Source>,
+    pub writer: Writer,
+    pub notice: Option<String>,
     /// The index generation it was served from.
     pub generation: u64,
+    /// Private: no code outside this module can make an `Answer` (and here only `verify` does).
+    checked: (),
 }
 
 /// One sentence of an answer, the sources (by id) it cites, and how well they support it.
@@ -52,17 +116,6 @@ pub struct AnswerSentence {
     pub text: String,
     pub citations: Vec<u32>,
     pub check: verify::Check,
-}
-
-impl AnswerSentence {
-    /// A sentence not yet verified (see [`verify::verify_answer`]).
-    pub fn new(text: String, citations: Vec<u32>) -> Self {
-        Self {
-            text,
-            citations,
-            check: verify::Check::unsupported("not verified"),
-        }
-    }
 }
 
 /// A cited passage.
@@ -86,18 +139,6 @@ pub struct Source {
 }
 
 impl Answer {
-    /// An answer that says nothing was found (extractive until a generator says otherwise).
-    pub fn empty(question: &str) -> Self {
-        Self {
-            question: question.to_string(),
-            sentences: Vec::new(),
-            sources: Vec::new(),
-            generator: EXTRACTIVE.to_string(),
-            notice: None,
-            generation: 0,
-        }
-    }
-
     /// Returns true if the answer says something (rather than [`NO_ANSWER`]).
     pub fn found(&self) -> bool {
         !self.sentences.is_empty()
@@ -105,19 +146,25 @@ impl Answer {
 
     /// Returns the sentences joined, each followed by its `[n]` markers.
     pub fn text(&self) -> String {
-        if self.sentences.is_empty() {
-            return NO_ANSWER.to_string();
+        joined(self.sentences.iter().map(|s| (&s.text, &s.citations)))
+    }
+}
+
+/// Sentences joined, each followed by its `[n]` markers; [`NO_ANSWER`] when there are none.
+fn joined<'a>(sentences: impl Iterator<Item = (&'a String, &'a Vec<u32>)>) -> String {
+    let mut out = String::new();
+    for (text, citations) in sentences {
+        if !out.is_empty() {
+            out.push(' ');
         }
-        let mut out = String::new();
-        for s in &self.sentences {
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            out.push_str(&s.text);
-            for c in &s.citations {
-                out.push_str(&format!(" [{c}]"));
-            }
+        out.push_str(text);
+        for c in citations {
+            out.push_str(&format!(" [{c}]"));
         }
+    }
+    if out.is_empty() {
+        NO_ANSWER.to_string()
+    } else {
         out
     }
 }

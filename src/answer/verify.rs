@@ -21,7 +21,7 @@ use indexer::LexicalIndex;
 use serde::{Deserialize, Serialize};
 
 use super::extractive::QueryTerms;
-use super::Answer;
+use super::{Answer, AnswerSentence, Draft, DraftSentence};
 
 /// At or above this support a sentence is `supported`.
 pub const SUPPORTED: f32 = 0.6;
@@ -221,27 +221,41 @@ impl<'a> Verifier<'a> {
     }
 }
 
-/// Verifies every sentence of `answer` against the passages of the sources it cites. Citations of
-/// sources that are not in the answer (never given) are dropped first, and said so; then sources no
-/// sentence cites are dropped.
-pub fn verify_answer(answer: &mut Answer, verifier: &Verifier) {
-    let known: HashSet<u32> = answer.sources.iter().map(|s| s.id).collect();
-    let mut dropped = Vec::with_capacity(answer.sentences.len());
-    for s in &mut answer.sentences {
-        let (keep, never_given): (Vec<u32>, Vec<u32>) =
-            s.citations.iter().partition(|c| known.contains(c));
-        s.citations = keep;
-        dropped.push(never_given);
-    }
+/// Checks every sentence of `draft` against the passages of the sources it cites, making the
+/// [`Answer`]. Citations of sources that are not in the draft (never given) are dropped first, and
+/// said so; then sources no sentence cites are dropped. `generation` is the index generation the
+/// passages came from.
+pub fn verify(draft: Draft, verifier: &Verifier, generation: u64) -> Answer {
+    let Draft {
+        question,
+        sentences,
+        mut sources,
+        writer,
+        notice,
+    } = draft;
+    let known: HashSet<u32> = sources.iter().map(|s| s.id).collect();
+    let sentences: Vec<(DraftSentence, Vec<u32>)> = sentences
+        .into_iter()
+        .map(|s| {
+            let (keep, never_given): (Vec<u32>, Vec<u32>) =
+                s.citations.iter().partition(|c| known.contains(c));
+            (
+                DraftSentence {
+                    citations: keep,
+                    ..s
+                },
+                never_given,
+            )
+        })
+        .collect();
     let checks = {
-        let claims: Vec<(&str, Vec<&str>)> = answer
-            .sentences
+        let claims: Vec<(&str, Vec<&str>)> = sentences
             .iter()
-            .map(|s| {
+            .map(|(s, _)| {
                 let passages = s
                     .citations
                     .iter()
-                    .filter_map(|c| answer.sources.iter().find(|src| src.id == *c))
+                    .filter_map(|c| sources.iter().find(|src| src.id == *c))
                     .map(|src| src.passage.as_str())
                     .collect();
                 (s.text.as_str(), passages)
@@ -249,23 +263,39 @@ pub fn verify_answer(answer: &mut Answer, verifier: &Verifier) {
             .collect();
         verifier.check_all(&claims)
     };
-    for ((s, check), never_given) in answer.sentences.iter_mut().zip(checks).zip(dropped) {
-        s.check = check;
-        if !never_given.is_empty() {
-            let markers: Vec<String> = never_given.iter().map(|c| format!("[{c}]")).collect();
-            let note = format!("cited {}, which was never given", markers.join(" "));
-            s.check.reason = Some(match s.check.reason.take() {
-                Some(r) => format!("{note}; {r}"),
-                None => note,
-            });
-        }
-    }
-    let cited: HashSet<u32> = answer
-        .sentences
+    let sentences: Vec<AnswerSentence> = sentences
+        .into_iter()
+        .zip(checks)
+        .map(|((s, never_given), mut check)| {
+            if !never_given.is_empty() {
+                let markers: Vec<String> = never_given.iter().map(|c| format!("[{c}]")).collect();
+                let note = format!("cited {}, which was never given", markers.join(" "));
+                check.reason = Some(match check.reason.take() {
+                    Some(r) => format!("{note}; {r}"),
+                    None => note,
+                });
+            }
+            AnswerSentence {
+                text: s.text,
+                citations: s.citations,
+                check,
+            }
+        })
+        .collect();
+    let cited: HashSet<u32> = sentences
         .iter()
         .flat_map(|s| s.citations.iter().copied())
         .collect();
-    answer.sources.retain(|s| cited.contains(&s.id));
+    sources.retain(|s| cited.contains(&s.id));
+    Answer {
+        question,
+        sentences,
+        sources,
+        writer,
+        notice,
+        generation,
+        checked: (),
+    }
 }
 
 /// Returns true if `sentence` stands word for word in one of `passages`.

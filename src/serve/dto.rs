@@ -105,7 +105,7 @@ impl From<Timed<Answer>> for AnswerResponse {
                 )
                 .collect(),
             sources: answer.sources.iter().map(SourceDto::from).collect(),
-            generator: answer.generator,
+            generator: answer.writer.to_string(),
             notice: answer.notice,
             generation: answer.generation,
             took_ms: t.took_ms,
