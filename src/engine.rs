@@ -12,7 +12,7 @@ use thiserror::Error;
 use crate::answer::openai::{LlmError, OpenAiChat};
 use crate::answer::verify::{verify, Verifier};
 pub use crate::answer::Progress;
-use crate::answer::{extractive, generate, Answer, Draft, Source, Writer};
+use crate::answer::{extractive, llm, Answer, Draft, Source, Writer};
 use crate::config::DataDir;
 use crate::retrieve::{Mode, Retriever, MAX_QUERY_BYTES};
 
@@ -58,7 +58,8 @@ pub struct Timed<T> {
 #[derive(Clone)]
 pub struct Engine {
     retriever: Retriever,
-    generator: Option<Arc<OpenAiChat>>,
+    /// The language model that writes answers, if one is set.
+    llm: Option<Arc<OpenAiChat>>,
     /// For when each source was last fetched and last changed.
     store: Option<Arc<PageStore>>,
     /// The index generation this engine serves, held so that it is not removed under it.
@@ -99,7 +100,7 @@ impl Engine {
                 dense = None;
             }
         }
-        let generator = match &settings.llm {
+        let llm = match &settings.llm {
             Some(llm) => Some(Arc::new(OpenAiChat::new(llm.clone())?)),
             None => None,
         };
@@ -109,7 +110,7 @@ impl Engine {
             .ok();
         Ok(Self {
             retriever: Retriever::new(Arc::new(index), dense),
-            generator,
+            llm,
             store,
             generation,
             _lease: Arc::new(lease),
@@ -117,8 +118,8 @@ impl Engine {
     }
 
     /// Returns this engine writing its answers with a language model (extractive is the default).
-    pub fn with_generator(mut self, generator: OpenAiChat) -> Self {
-        self.generator = Some(Arc::new(generator));
+    pub fn with_llm(mut self, llm: OpenAiChat) -> Self {
+        self.llm = Some(Arc::new(llm));
         self
     }
 
@@ -190,14 +191,14 @@ impl Engine {
         };
         let index = self.retriever.index();
         let extractive = || extractive::answer(index, question, &hits, embedder);
-        let mut draft = match &self.generator {
+        let mut draft = match &self.llm {
             None => extractive(),
-            Some(llm) => match generate::answer(llm, question, &hits, &mut *on, cancelled) {
+            Some(model) => match llm::answer(model, question, &hits, &mut *on, cancelled) {
                 Ok(answer) => answer,
                 Err(LlmError::Cancelled) => return Ok(None),
                 Err(e) => {
                     let notice = format!("{e}; this is the extractive answer instead");
-                    tracing::warn!(model = %llm.id(), error = %e, "generation failed");
+                    tracing::warn!(model = %model.id(), error = %e, "generation failed");
                     on(Progress::Notice(&notice));
                     Draft {
                         notice: Some(notice),
@@ -207,7 +208,7 @@ impl Engine {
             },
         };
         if draft.writer != Writer::Extractive {
-            generate::quote_cited(&mut draft);
+            llm::quote_cited(&mut draft);
         }
         self.source_times(&mut draft.sources);
         // Generated sentences are checked with the model when there is one, whatever the

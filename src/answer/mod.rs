@@ -2,13 +2,13 @@
 //!
 //! A [`Writer`] writes a [`Draft`]: [`extractive`] by default (no model: it picks the few sentences of
 //! the top passages that best answer the question and keeps each exactly as it stands in the page), or
-//! a language model through [`generate`]. [`verify::verify`] turns the draft into an [`Answer`], whose
+//! a language model through [`llm`]. [`verify::verify`] turns the draft into an [`Answer`], whose
 //! every sentence carries its check: an `Answer` cannot be had any other way. Every [`Source`] carries
 //! the quoted words and a `#:~:text=` deep link ([`link`]) that scrolls a browser to them.
 
 pub mod extractive;
-pub mod generate;
 pub mod link;
+pub mod llm;
 pub mod openai;
 pub mod verify;
 

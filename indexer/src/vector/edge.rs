@@ -65,7 +65,8 @@ struct Writer {
 /// A reader's private copy of one published snapshot. Field order matters: the shard is dropped
 /// (and flushed) before its directory is removed.
 struct Snapshot {
-    generation: u64,
+    /// The number of the snapshot this copy was loaded from.
+    number: u64,
     shard: Option<EdgeShard>,
     model: Option<StoredModel>,
     _dir: tempfile::TempDir,
@@ -161,7 +162,7 @@ fn copy_sparse(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn current_generation(root: &Path) -> Result<Option<u64>, IndexError> {
+fn current_snapshot(root: &Path) -> Result<Option<u64>, IndexError> {
     match fs::read_to_string(root.join(CURRENT)) {
         Ok(s) => s.trim().parse().map(Some).map_err(|_| {
             IndexError::Corrupt(format!("{}: not a number", root.join(CURRENT).display()))
@@ -388,7 +389,7 @@ impl EdgeStore {
         // A snapshot can be removed between reading CURRENT and copying it, when a writer publishes
         // twice meanwhile; read CURRENT again then.
         for _ in 0..3 {
-            let Some(generation) = current_generation(&self.root)? else {
+            let Some(number) = current_snapshot(&self.root)? else {
                 *slot.write().expect("not poisoned") = None;
                 return Ok(());
             };
@@ -396,11 +397,11 @@ impl EdgeStore {
                 .read()
                 .expect("not poisoned")
                 .as_ref()
-                .is_some_and(|s| s.generation == generation)
+                .is_some_and(|s| s.number == number)
             {
                 return Ok(());
             }
-            let source = self.root.join(SNAPSHOTS).join(generation.to_string());
+            let source = self.root.join(SNAPSHOTS).join(number.to_string());
             let dir = tempfile::Builder::new()
                 .prefix(&format!("{READER_PREFIX}{}-", std::process::id()))
                 .tempdir()?;
@@ -417,7 +418,7 @@ impl EdgeStore {
                 None
             };
             *slot.write().expect("not poisoned") = Some(Snapshot {
-                generation,
+                number,
                 shard,
                 model,
                 _dir: dir,
@@ -507,9 +508,9 @@ impl EdgeStore {
         }
         let snapshots = self.root.join(SNAPSHOTS);
         fs::create_dir_all(&snapshots)?;
-        let generation = current_generation(&self.root)?.unwrap_or(0) + 1;
-        let target = snapshots.join(generation.to_string());
-        let staging = snapshots.join(format!("{generation}.tmp"));
+        let number = current_snapshot(&self.root)?.unwrap_or(0) + 1;
+        let target = snapshots.join(number.to_string());
+        let staging = snapshots.join(format!("{number}.tmp"));
         if staging.exists() {
             fs::remove_dir_all(&staging)?;
         }
@@ -518,12 +519,12 @@ impl EdgeStore {
             fs::remove_dir_all(&target)?;
         }
         fs::rename(&staging, &target)?;
-        write_atomic(&self.root.join(CURRENT), generation.to_string().as_bytes())?;
+        write_atomic(&self.root.join(CURRENT), number.to_string().as_bytes())?;
         // Keep the previous snapshot: a reader may be copying it right now.
         for entry in fs::read_dir(&snapshots)? {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            let keep = name.parse::<u64>().is_ok_and(|g| g + 1 >= generation);
+            let keep = name.parse::<u64>().is_ok_and(|g| g + 1 >= number);
             if !keep {
                 fs::remove_dir_all(entry.path())?;
             }
@@ -605,7 +606,7 @@ impl VectorStore for EdgeStore {
 
     fn commit(&self) -> Result<(), IndexError> {
         let mut w = self.writer_state()?;
-        if w.dirty || current_generation(&self.root)?.is_none() {
+        if w.dirty || current_snapshot(&self.root)?.is_none() {
             self.publish(&w)?;
             w.dirty = false;
         }
