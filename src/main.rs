@@ -1,10 +1,19 @@
 //! The `cited` binary: parse arguments, install logging, start the runtime, dispatch.
 
-use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
-    let cli = cited::cli::Cli::parse();
+    let cli = match cited::cli::parse_args() {
+        Ok(cli) => cli,
+        Err(e) => match e.downcast::<clap::Error>() {
+            // Usage errors, --help and --version, as clap prints them.
+            Ok(clap_error) => clap_error.exit(),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return std::process::ExitCode::from(2);
+            }
+        },
+    };
     // qdrant-edge warns about process-wide flags that only a Qdrant server sets; they do not apply.
     let default = match cli.verbose {
         0 => "warn,qdrant_edge=error",

@@ -1,5 +1,6 @@
 //! The command line: argument types and one function per command.
 
+pub mod config_file;
 pub(crate) mod output;
 
 use std::net::SocketAddr;
@@ -25,6 +26,11 @@ use crate::serve::dto::{AnswerResponse, SearchResponse};
     about = "Crawl sites, index them, and answer questions with cited sentences"
 )]
 pub struct Cli {
+    /// A settings file (TOML): its keys are these flags' names, `[crawl]`, `[serve]`… tables hold a
+    /// command's flags; flags and environment variables win over it. Default: ./cited.toml if there
+    /// is one.
+    #[arg(long, global = true, env = "CITED_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Where pages, the frontier and the index are kept.
     #[arg(long, global = true, env = "CITED_DATA_DIR", default_value = DataDir::DEFAULT)]
     pub data_dir: PathBuf,
@@ -330,6 +336,19 @@ impl CrawlArgs {
 }
 
 /// Runs one command.
+/// Parses the process's arguments over the settings of the config file ([`config_file`]). Errors are
+/// clap's (print with `exit`) or the file's.
+pub fn parse_args() -> Result<Cli> {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut command = Cli::command();
+    if let Some(path) = config_file::locate(&args) {
+        command = config_file::apply_file(command, &path)?;
+    }
+    let matches = command.try_get_matches_from(args)?;
+    Ok(Cli::from_arg_matches(&matches)?)
+}
+
 /// What to do about a failed command, in the binary's words (the libraries do not know its
 /// commands).
 pub fn hint(error: &anyhow::Error) -> Option<&'static str> {
