@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use indexer::{LexicalIndex, PageStore};
+use indexer::LexicalIndex;
+use store::PageStore;
 use thiserror::Error;
 
 use crate::answer::openai::{LlmError, OpenAiChat};

@@ -16,8 +16,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use indexer::{LexicalIndex, PageStore};
+use indexer::LexicalIndex;
 use serde::Serialize;
+use store::PageStore;
 
 use crate::config::{DataDir, Settings};
 

@@ -10,7 +10,8 @@ use crawler::{
     CrawlConfig, CrawlStats, Crawler, Frontier, Page, PageSink, SinkOutcome, Validators,
 };
 use indexer::sync::SyncStats;
-use indexer::{LexicalIndex, PageRecord, PageStore, Section, Upsert};
+use indexer::LexicalIndex;
+use store::{PageRecord, PageStore, Section, Upsert};
 use url::Url;
 
 use crate::config::DataDir;

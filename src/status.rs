@@ -2,9 +2,9 @@
 //! it was last crawled and indexed. Shown by `cited stats`, `/status` and `/api/status`.
 
 use anyhow::{Context, Result};
-use crawler::Frontier;
-use indexer::{LexicalIndex, PageStore};
+use indexer::LexicalIndex;
 use serde::Serialize;
+use store::{Frontier, PageStore};
 
 use crate::config::{Access, DataDir, Settings};
 

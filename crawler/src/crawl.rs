@@ -15,11 +15,11 @@ use url::Url;
 
 use crate::extract::{extract_html, extract_plain, Section};
 use crate::fetch::{decode, Body, FetchConfig, Fetched, Fetcher, Validators};
-use crate::frontier::{Entry, Finish, Frontier};
 use crate::robots::{RobotsCache, Rules};
 use crate::traps::Traps;
 use crate::url_norm::{host_key, Scope, ScopeRules};
 use crate::CrawlError;
+use store::frontier::{Entry, Finish, Frontier};
 
 /// At most this many redirects are followed for one URL.
 pub const MAX_REDIRECTS: usize = 10;
@@ -537,7 +537,13 @@ impl Crawler {
                 let sink = sink.clone();
                 blocking(move || {
                     sink.not_modified(&url).map_err(CrawlError::Sink)?;
-                    frontier.finish(&url, Finish::Fetched, "not modified", &[], &[])
+                    Ok::<_, CrawlError>(frontier.finish(
+                        &url,
+                        Finish::Fetched,
+                        "not modified",
+                        &[],
+                        &[],
+                    )?)
                 })
                 .await
             }
@@ -547,7 +553,7 @@ impl Crawler {
                 let (removed, added) = blocking(move || {
                     let removed = sink.gone(&url).map_err(CrawlError::Sink)?;
                     let label = format!("gone (http status {status})");
-                    Ok((
+                    Ok::<_, CrawlError>((
                         removed,
                         frontier.finish(&url, Finish::Failed, &label, &[], &[])?,
                     ))
@@ -665,12 +671,13 @@ fn next_host(
     None
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, CrawlError> + Send + 'static,
+async fn blocking<T: Send + 'static, E: Into<CrawlError> + Send + 'static>(
+    f: impl FnOnce() -> Result<T, E> + Send + 'static,
 ) -> Result<T, CrawlError> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| CrawlError::Other(format!("blocking task failed: {e}")))?
+        .map_err(Into::into)
 }
 
 /// Fetches one URL, following redirects hop by hop with scope and robots checked on each.

@@ -10,7 +10,7 @@ pub enum CrawlError {
     #[error("unsupported url scheme `{0}` (only http and https are crawled)")]
     UnsupportedScheme(String),
     #[error("frontier database error: {0}")]
-    Frontier(#[from] rusqlite::Error),
+    Frontier(#[from] store::StoreError),
     #[error("http error: {}", chain(.0))]
     Http(#[from] reqwest::Error),
     #[error("refused: {0}")]

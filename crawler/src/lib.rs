@@ -3,13 +3,12 @@
 //! Takes seed URLs and a [`CrawlConfig`], fetches pages politely (robots.txt per RFC 9309, one request
 //! in flight per host by default, per-host delays, back-off on 429/503), extracts clean text, sections
 //! and links from each HTML page, and hands every fetched [`Page`] to a [`PageSink`]. The frontier is a
-//! durable SQLite table, so a crawl killed at any moment resumes where it stopped.
+//! durable SQLite table (crate `store`), so a crawl killed at any moment resumes where it stopped.
 
 pub mod crawl;
 pub mod error;
 pub mod extract;
 pub mod fetch;
-pub mod frontier;
 pub mod robots;
 pub mod sitemap;
 pub mod traps;
@@ -19,5 +18,6 @@ pub use crawl::{CrawlConfig, CrawlStats, Crawler, Page, PageSink, SinkOutcome};
 pub use error::CrawlError;
 pub use extract::{Extracted, Section};
 pub use fetch::Validators;
-pub use frontier::Frontier;
+/// The frontier lives in the `store` crate, beside the pages it leads to.
+pub use store::Frontier;
 pub use url_norm::{normalize, Scope};

@@ -7,7 +7,7 @@
 
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::store::{DocId, Section};
+use store::{DocId, Section};
 
 pub const MIN_WORDS: usize = 60;
 pub const TARGET_WORDS: usize = 180;

@@ -4,8 +4,8 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum IndexError {
-    #[error("page store error: {0}")]
-    Store(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
     #[error("page store holds a malformed record: {0}")]
     Corrupt(String),
     #[error("search index error: {0}")]

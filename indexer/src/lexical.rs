@@ -22,8 +22,8 @@ use tantivy::tokenizer::{
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
 use crate::chunk::Chunk;
-use crate::store::DocId;
 use crate::IndexError;
+use store::DocId;
 
 const TOKENIZER: &str = "cited_en";
 /// Field weights, chosen by measurement. The body already holds the page's visible title (its `<h1>`),

@@ -1,6 +1,6 @@
 //! The store-and-index stage of cited.
 //!
-//! Takes the pages the crawler fetched into the [`PageStore`] (SQLite), splits each into passages
+//! Takes the pages the crawler fetched into the [`PageStore`] (crate `store`), splits each into passages
 //! ([`chunk`]) along its sections at sentence boundaries, and keeps a tantivy index of those passages
 //! ([`LexicalIndex`]) in step with the store: [`sync::sync`] re-indexes only new or changed pages and
 //! deletes the removed ones. Hands [`SearchHit`]s to the retrieval stage.
@@ -9,7 +9,6 @@ pub mod chunk;
 pub mod embed;
 pub mod error;
 pub mod lexical;
-pub mod store;
 pub mod sync;
 pub mod vector;
 

@@ -12,9 +12,9 @@ use serde::Serialize;
 use crate::chunk::chunk_page;
 use crate::embed::Embedder;
 use crate::lexical::{hash64, LexicalIndex, PageInfo};
-use crate::store::PageStore;
 use crate::vector::{StoredModel, VectorStore};
 use crate::IndexError;
+use store::PageStore;
 
 /// The dense half of the index: a model and the store its vectors go to.
 #[derive(Clone, Copy)]
@@ -43,7 +43,7 @@ pub struct SyncStats {
 const EMBED_BATCH: usize = 64;
 
 struct PendingPage {
-    id: crate::store::DocId,
+    id: store::DocId,
     hash: u64,
     url: String,
     texts: Vec<String>,

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use indexer::{PageRecord, PageStore, Section};
 use serde::{Deserialize, Serialize};
+use store::{PageRecord, PageStore, Section};
 
 use crate::config::{DataDir, Settings};
 use crate::engine::Engine;

@@ -30,8 +30,8 @@ use super::{
     check_dim, check_vectors, domains, hash_from_payload, payload, point_id, split_point_id,
     StoredModel, VectorHit, VectorStore, DOC_ID, DOMAINS, ORDINAL, PAGE_HASH,
 };
-use crate::store::DocId;
 use crate::IndexError;
+use store::DocId;
 
 const LIVE: &str = "live";
 const SHARD: &str = "shard";

@@ -14,8 +14,8 @@ use std::collections::HashMap;
 pub use edge::EdgeStore;
 pub use server::QdrantServer;
 
-use crate::store::DocId;
 use crate::IndexError;
+use store::DocId;
 
 /// A passage found by vector search.
 #[derive(Debug, Clone, PartialEq)]

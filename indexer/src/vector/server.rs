@@ -25,8 +25,8 @@ use super::{
     check_dim, check_vectors, domains, hash_from_payload, payload, point_id, split_point_id,
     StoredModel, VectorHit, VectorStore, DOC_ID, DOMAINS, ORDINAL, PAGE_HASH,
 };
-use crate::store::DocId;
 use crate::IndexError;
+use store::DocId;
 
 /// Metadata keys of the collection.
 const META_MODEL: &str = "cited_model";

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-use crate::IndexError;
+use crate::{open_sqlite, StoreError};
 
 /// A new page is revisited after a day; the interval doubles while it does not change (at most 30
 /// days) and halves when it does (at least an hour).
@@ -102,7 +102,7 @@ const COLUMNS: &str =
 
 impl PageStore {
     /// Opens (or creates) the page store in the SQLite database at `path`.
-    pub fn open(path: &Path) -> Result<Self, IndexError> {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
         let conn = open_sqlite(path)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS pages (
@@ -144,7 +144,7 @@ impl PageStore {
     }
 
     /// Inserts or updates a page by its final URL; see [`Upsert`].
-    pub fn upsert(&self, page: &PageRecord) -> Result<Upsert, IndexError> {
+    pub fn upsert(&self, page: &PageRecord) -> Result<Upsert, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let existing: Option<(i64, String)> = tx
@@ -220,7 +220,7 @@ impl PageStore {
     }
 
     /// Returns the page with id `id`, if stored.
-    pub fn get(&self, id: DocId) -> Result<Option<StoredPage>, IndexError> {
+    pub fn get(&self, id: DocId) -> Result<Option<StoredPage>, StoreError> {
         let conn = self.conn();
         let sql = format!("SELECT {COLUMNS} FROM pages WHERE id = ?1");
         conn.query_row(&sql, [id as i64], row_to_page)
@@ -229,7 +229,7 @@ impl PageStore {
     }
 
     /// Returns the page stored under `url`, if any.
-    pub fn get_by_url(&self, url: &str) -> Result<Option<StoredPage>, IndexError> {
+    pub fn get_by_url(&self, url: &str) -> Result<Option<StoredPage>, StoreError> {
         let conn = self.conn();
         let sql = format!("SELECT {COLUMNS} FROM pages WHERE url = ?1");
         conn.query_row(&sql, [url], row_to_page)
@@ -238,7 +238,7 @@ impl PageStore {
     }
 
     /// Returns `(id, content_hash)` of every stored page, by id.
-    pub fn hashes(&self) -> Result<Vec<(DocId, String)>, IndexError> {
+    pub fn hashes(&self) -> Result<Vec<(DocId, String)>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare("SELECT id, content_hash FROM pages ORDER BY id")?;
         let rows = stmt.query_map([], |r| {
@@ -248,7 +248,7 @@ impl PageStore {
     }
 
     /// The ETag and Last-Modified stored with the page at `url`, if a page is stored there.
-    pub fn validators(&self, url: &str) -> Result<Option<HttpValidators>, IndexError> {
+    pub fn validators(&self, url: &str) -> Result<Option<HttpValidators>, StoreError> {
         Ok(self
             .conn()
             .query_row(
@@ -266,7 +266,7 @@ impl PageStore {
 
     /// Records that the page at `url` was checked now and has not changed (304); returns whether it
     /// is stored.
-    pub fn touch(&self, url: &str, at: DateTime<Utc>) -> Result<bool, IndexError> {
+    pub fn touch(&self, url: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
         let at = at.to_rfc3339();
         let conn = self.conn();
         let n = conn.execute(
@@ -282,7 +282,7 @@ impl PageStore {
     }
 
     /// When the page at `url` was last fetched (or checked) and when its content last changed.
-    pub fn times(&self, url: &str) -> Result<Option<PageTimes>, IndexError> {
+    pub fn times(&self, url: &str) -> Result<Option<PageTimes>, StoreError> {
         // Asked for every source of every answer: the statement is prepared once per connection.
         let row: Option<(String, Option<String>)> = self
             .conn()
@@ -292,7 +292,7 @@ impl PageStore {
         let parse = |s: &str| {
             DateTime::parse_from_rfc3339(s)
                 .map(|t| t.with_timezone(&Utc))
-                .map_err(|e| IndexError::Corrupt(format!("bad time `{s}`: {e}")))
+                .map_err(|e| StoreError::Corrupt(format!("bad time `{s}`: {e}")))
         };
         row.map(|(fetched, changed)| {
             let fetched = parse(&fetched)?;
@@ -312,7 +312,7 @@ impl PageStore {
     /// URLs of the pages due for a revisit at `now`: each page's interval starts at a day, doubles
     /// each time a revisit finds it unchanged (up to 30 days) and halves each time it changed (down
     /// to an hour), so pages that change often are revisited sooner.
-    pub fn due(&self, now: DateTime<Utc>) -> Result<Vec<String>, IndexError> {
+    pub fn due(&self, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare("SELECT url, fetched_at, revisit_secs FROM pages")?;
         let rows = stmt.query_map([], |r| {
@@ -338,7 +338,7 @@ impl PageStore {
     }
 
     /// Removes the page stored under `url`; returns whether one was.
-    pub fn remove_url(&self, url: &str) -> Result<bool, IndexError> {
+    pub fn remove_url(&self, url: &str) -> Result<bool, StoreError> {
         Ok(self
             .conn()
             .execute("DELETE FROM pages WHERE url = ?1", [url])?
@@ -346,14 +346,14 @@ impl PageStore {
     }
 
     /// Removes a page; returns whether it was stored.
-    pub fn remove(&self, id: DocId) -> Result<bool, IndexError> {
+    pub fn remove(&self, id: DocId) -> Result<bool, StoreError> {
         Ok(self
             .conn()
             .execute("DELETE FROM pages WHERE id = ?1", [id as i64])?
             == 1)
     }
 
-    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), IndexError> {
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.conn().execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2",
             [key, value],
@@ -361,14 +361,14 @@ impl PageStore {
         Ok(())
     }
 
-    pub fn meta(&self, key: &str) -> Result<Option<String>, IndexError> {
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn()
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()?)
     }
 
-    pub fn stats(&self) -> Result<StoreStats, IndexError> {
+    pub fn stats(&self) -> Result<StoreStats, StoreError> {
         let (pages, text_bytes) = self.conn().query_row(
             "SELECT COUNT(*), COALESCE(SUM(LENGTH(CAST(text AS BLOB))), 0) FROM pages",
             [],
@@ -383,29 +383,18 @@ impl PageStore {
     }
 }
 
-/// Opens a SQLite database for cited: WAL (readers in other processes never block the writer),
-/// `synchronous=NORMAL` (durable across a killed process; the last commits may be lost on power loss),
-/// and a busy timeout so two processes writing at once wait instead of failing.
-pub(crate) fn open_sqlite(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    Ok(conn)
-}
-
-fn row_to_page(r: &Row<'_>) -> rusqlite::Result<Result<StoredPage, IndexError>> {
+fn row_to_page(r: &Row<'_>) -> rusqlite::Result<Result<StoredPage, StoreError>> {
     let fetched_at: String = r.get(4)?;
     let sections: String = r.get(10)?;
     let outlinks: String = r.get(11)?;
     let parsed = (|| {
         let fetched_at = DateTime::parse_from_rfc3339(&fetched_at)
-            .map_err(|e| IndexError::Corrupt(format!("fetched_at `{fetched_at}`: {e}")))?
+            .map_err(|e| StoreError::Corrupt(format!("fetched_at `{fetched_at}`: {e}")))?
             .with_timezone(&Utc);
         let sections = serde_json::from_str(&sections)
-            .map_err(|e| IndexError::Corrupt(format!("sections: {e}")))?;
+            .map_err(|e| StoreError::Corrupt(format!("sections: {e}")))?;
         let outlinks = serde_json::from_str(&outlinks)
-            .map_err(|e| IndexError::Corrupt(format!("outlinks: {e}")))?;
+            .map_err(|e| StoreError::Corrupt(format!("outlinks: {e}")))?;
         Ok((fetched_at, sections, outlinks))
     })();
     let (fetched_at, sections, outlinks) = match parsed {

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use rusqlite::{params, Connection, OptionalExtension};
 use url::Url;
 
-use crate::CrawlError;
+use crate::{open_sqlite, StoreError};
 
 const QUEUED: i64 = 0;
 const DONE: i64 = 2;
@@ -52,11 +52,8 @@ pub struct Frontier {
 
 impl Frontier {
     /// Opens (or creates) the frontier tables in the SQLite database at `path`.
-    pub fn open(path: &Path) -> Result<Self, CrawlError> {
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = open_sqlite(path)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS frontier (
                 url TEXT PRIMARY KEY,
@@ -78,7 +75,7 @@ impl Frontier {
     }
 
     /// Adds URLs not seen before as queued; returns the ones that were new.
-    pub fn add(&self, urls: &[(Url, u32)]) -> Result<Vec<(Url, u32)>, CrawlError> {
+    pub fn add(&self, urls: &[(Url, u32)]) -> Result<Vec<(Url, u32)>, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let added = insert_new(&tx, urls)?;
@@ -87,7 +84,7 @@ impl Frontier {
     }
 
     /// Returns every queued URL in the order it was discovered.
-    pub fn queued(&self) -> Result<Vec<Entry>, CrawlError> {
+    pub fn queued(&self) -> Result<Vec<Entry>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
             .prepare("SELECT url, depth, attempts FROM frontier WHERE state = ?1 ORDER BY rowid")?;
@@ -121,7 +118,7 @@ impl Frontier {
         outcome: &str,
         links: &[(Url, u32)],
         also_done: &[Url],
-    ) -> Result<Vec<(Url, u32)>, CrawlError> {
+    ) -> Result<Vec<(Url, u32)>, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let added = insert_new(&tx, links)?;
@@ -146,7 +143,7 @@ impl Frontier {
     }
 
     /// Marks queued URLs done without fetching them, each with its reason (crawler traps).
-    pub fn skip(&self, urls: &[(Url, String)]) -> Result<(), CrawlError> {
+    pub fn skip(&self, urls: &[(Url, String)]) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         for (url, why) in urls {
@@ -161,7 +158,7 @@ impl Frontier {
 
     /// Queues every URL seen so far for a revisit (a refresh crawl); returns how many. The fetch
     /// counts start again, so `max_pages` applies to the revisit.
-    pub fn requeue_all(&self) -> Result<u64, CrawlError> {
+    pub fn requeue_all(&self) -> Result<u64, StoreError> {
         let n = self.conn().execute(
             "UPDATE frontier SET state = ?1, fetched = 0, attempts = 0 WHERE state != ?1",
             [QUEUED],
@@ -170,7 +167,7 @@ impl Frontier {
     }
 
     /// Queues the given URLs for a revisit; returns how many were known.
-    pub fn requeue(&self, urls: &[String]) -> Result<u64, CrawlError> {
+    pub fn requeue(&self, urls: &[String]) -> Result<u64, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let mut n = 0;
@@ -185,7 +182,7 @@ impl Frontier {
     }
 
     /// Records one more failed attempt at `url`, which stays queued.
-    pub fn bump_attempts(&self, url: &Url) -> Result<(), CrawlError> {
+    pub fn bump_attempts(&self, url: &Url) -> Result<(), StoreError> {
         self.conn().execute(
             "UPDATE frontier SET attempts = attempts + 1 WHERE url = ?1",
             [url.as_str()],
@@ -193,7 +190,7 @@ impl Frontier {
         Ok(())
     }
 
-    pub fn counts(&self) -> Result<FrontierCounts, CrawlError> {
+    pub fn counts(&self) -> Result<FrontierCounts, StoreError> {
         let conn = self.conn();
         let count = |sql: &str| -> Result<u64, rusqlite::Error> {
             conn.query_row(sql, [], |r| r.get::<_, i64>(0))
@@ -208,7 +205,7 @@ impl Frontier {
     }
 
     /// Returns the recorded outcome of `url`, if it is known.
-    pub fn outcome(&self, url: &Url) -> Result<Option<String>, CrawlError> {
+    pub fn outcome(&self, url: &Url) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn()
             .query_row(
@@ -224,7 +221,7 @@ impl Frontier {
 fn insert_new(
     tx: &rusqlite::Transaction<'_>,
     urls: &[(Url, u32)],
-) -> Result<Vec<(Url, u32)>, CrawlError> {
+) -> Result<Vec<(Url, u32)>, StoreError> {
     let mut stmt =
         tx.prepare_cached("INSERT OR IGNORE INTO frontier (url, depth, state) VALUES (?1, ?2, 0)")?;
     let mut added = Vec::new();
