@@ -11,7 +11,7 @@ use crawler::{
 };
 use indexer::sync::SyncStats;
 use indexer::LexicalIndex;
-use store::{PageRecord, PageStore, Section, Upsert};
+use store::{PageRecord, PageStore, Upsert};
 use url::Url;
 
 use crate::config::DataDir;
@@ -76,16 +76,7 @@ fn to_record(page: Page) -> PageRecord {
         last_modified: page.last_modified,
         title: page.title,
         text: page.text,
-        sections: page
-            .sections
-            .into_iter()
-            .map(|s| Section {
-                heading_path: s.heading_path,
-                level: s.level,
-                start: s.start,
-                end: s.end,
-            })
-            .collect(),
+        sections: page.sections,
         outlinks: page.outlinks.into_iter().map(String::from).collect(),
         canonical: page.canonical.map(String::from),
         truncated: page.truncated,

@@ -9,23 +9,11 @@
 
 use ego_tree::NodeRef;
 use scraper::{node::Node, ElementRef, Html, Selector};
-use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::url_norm::normalize;
 
-/// One section of a page: a heading and the text under it, up to the next heading.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Section {
-    /// Headings from the outermost to this section's own (empty before the first heading).
-    pub heading_path: Vec<String>,
-    /// Heading level 1–6 (7 and deeper for `<dt id>` entries), 0 for text before the first heading.
-    pub level: u8,
-    /// Byte offset of the section's start in the clean text.
-    pub start: usize,
-    /// Byte offset one past the section's end.
-    pub end: usize,
-}
+pub use store::Section;
 
 /// What extraction takes out of one HTML or text page.
 #[derive(Debug, Clone, Default)]

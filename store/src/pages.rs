@@ -22,12 +22,17 @@ pub const REVISIT_MAX_SECS: i64 = 30 * 24 * 3600;
 /// The stable id of a stored page.
 pub type DocId = u64;
 
-/// One section of a page's clean text (byte span), as extracted by the crawler.
+/// One section of a page: a heading and the text under it, up to the next heading (the crawler's
+/// extraction makes them; chunking cuts along them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Section {
+    /// Headings from the outermost to this section's own (empty before the first heading).
     pub heading_path: Vec<String>,
+    /// Heading level 1–6 (7 and deeper for `<dt id>` entries), 0 for text before the first heading.
     pub level: u8,
+    /// Byte offset of the section's start in the clean text.
     pub start: usize,
+    /// Byte offset one past the section's end.
     pub end: usize,
 }
 
