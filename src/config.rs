@@ -49,7 +49,7 @@ impl QdrantSettings {
 
 /// Opens the vector store: the Qdrant server of `settings`, else the embedded store of `data`.
 pub fn open_vectors(
-    data: &DataDir,
+    generation: &GenerationDir,
     settings: &Settings,
     access: Access,
 ) -> anyhow::Result<Arc<dyn VectorStore>> {
@@ -58,12 +58,12 @@ pub fn open_vectors(
             QdrantServer::connect(
                 &q.url,
                 q.api_key.as_deref(),
-                &q.collection_of(data.generation()),
+                &q.collection_of(generation.number()),
             )
             .context("cannot open the vector store")?,
         ));
     }
-    let path = data.vectors_path();
+    let path = generation.vectors_path();
     Ok(match access {
         Access::Read => Arc::new(EdgeStore::reader(&path)),
         Access::Write => {
@@ -76,10 +76,11 @@ pub fn open_vectors(
 /// the vector store. Returns `None`, with a warning in the log, when there is no model: cited then
 /// works lexically.
 pub fn load_dense(
-    data: &DataDir,
+    generation: &GenerationDir,
     settings: &Settings,
     access: Access,
 ) -> anyhow::Result<Option<DenseIndex>> {
+    let data = generation.data();
     let Some(dir) = find_model_dir(settings.model_dir.as_deref(), data.root()) else {
         tracing::warn!(
             "no embedding model found (--model-dir or CITED_MODEL_DIR, or {}): lexical retrieval only",
@@ -91,16 +92,15 @@ pub fn load_dense(
         .with_context(|| format!("cannot load the embedding model in {}", dir.display()))?;
     Ok(Some(DenseIndex {
         embedder: Arc::from(model),
-        vectors: open_vectors(data, settings, access)?,
+        vectors: open_vectors(generation, settings, access)?,
     }))
 }
 
-/// The data directory and the files inside it.
+/// The data directory and the files inside it. Its getters only join paths; reading which index
+/// generation is in service is [`DataDir::serving`], a file read.
 #[derive(Debug, Clone)]
 pub struct DataDir {
     root: PathBuf,
-    /// The index generation to use; `None`: the one in service when asked.
-    generation: Option<u64>,
 }
 
 impl DataDir {
@@ -108,24 +108,7 @@ impl DataDir {
     pub const DEFAULT: &'static str = "cited-data";
 
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self {
-            root: root.into(),
-            generation: None,
-        }
-    }
-
-    /// This data directory with its index paths fixed to generation `g`.
-    pub fn pinned(&self, g: u64) -> Self {
-        Self {
-            root: self.root.clone(),
-            generation: Some(g),
-        }
-    }
-
-    /// The index generation these paths point into (see [`crate::generation`]).
-    pub fn generation(&self) -> u64 {
-        self.generation
-            .unwrap_or_else(|| crate::generation::current(self))
+        Self { root: root.into() }
     }
 
     /// Creates the directory if needed.
@@ -142,13 +125,44 @@ impl DataDir {
         self.root.join("store.sqlite")
     }
 
+    /// The index generation `number` (see [`crate::index::generation`]).
+    pub fn generation(&self, number: u64) -> GenerationDir {
+        GenerationDir {
+            data: self.clone(),
+            number,
+        }
+    }
+
+    /// The index generation in service now: reads `DATA/generation`.
+    pub fn serving(&self) -> GenerationDir {
+        self.generation(crate::index::generation::current(self))
+    }
+}
+
+/// The files of one index generation: its tantivy index and its embedded vector store.
+#[derive(Debug, Clone)]
+pub struct GenerationDir {
+    data: DataDir,
+    number: u64,
+}
+
+impl GenerationDir {
+    pub fn number(&self) -> u64 {
+        self.number
+    }
+
+    /// The data directory it belongs to.
+    pub fn data(&self) -> &DataDir {
+        &self.data
+    }
+
     /// The embedded vector store (Qdrant Edge).
     pub fn vectors_path(&self) -> PathBuf {
-        crate::generation::dir(self, self.generation()).join("vectors")
+        crate::index::generation::dir(&self.data, self.number).join("vectors")
     }
 
     /// The tantivy index directory.
     pub fn index_path(&self) -> PathBuf {
-        crate::generation::dir(self, self.generation()).join("index")
+        crate::index::generation::dir(&self.data, self.number).join("index")
     }
 }

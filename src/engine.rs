@@ -65,7 +65,7 @@ pub struct Engine {
     store: Option<Arc<PageStore>>,
     /// The index generation this engine serves, held so that it is not removed under it.
     generation: u64,
-    _lease: Arc<crate::generation::Lease>,
+    _lease: Arc<crate::index::generation::Lease>,
 }
 
 impl Engine {
@@ -77,17 +77,17 @@ impl Engine {
         // One generation for the index and the vectors alike, held before it is opened; if a rebuild
         // switched between reading the number and taking the hold, take the new one (the old one
         // may be on its way out).
-        let (generation, lease) = loop {
-            let generation = data.generation();
-            let lease = crate::generation::Lease::take(data, generation)?;
-            if data.generation() == generation {
-                break (generation, lease);
+        let (serving, lease) = loop {
+            let serving = data.serving();
+            let lease = crate::index::generation::Lease::take(data, serving.number())?;
+            if data.serving().number() == serving.number() {
+                break (serving, lease);
             }
         };
-        let data = &data.pinned(generation);
+        let generation = serving.number();
         let index =
-            LexicalIndex::open(&data.index_path()).context("cannot open the search index")?;
-        let mut dense = crate::config::load_dense(data, settings, crate::config::Access::Read)?;
+            LexicalIndex::open(&serving.index_path()).context("cannot open the search index")?;
+        let mut dense = crate::config::load_dense(&serving, settings, crate::config::Access::Read)?;
         // Vectors from another model are useless against this model's queries: stay lexical until
         // `cited index` has re-embedded them.
         if let Some(d) = &dense {

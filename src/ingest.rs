@@ -1,7 +1,7 @@
-//! Ingest: the crawler's pages into the page store, and the page store into the index.
+//! Ingest: the crawler's pages into the page store (indexing them is [`crate::index`]).
 //!
 //! The crawler and the indexer do not know each other; this module is where a [`crawler::Page`]
-//! becomes an [`indexer::PageRecord`].
+//! becomes a [`store::PageRecord`].
 
 use std::sync::Arc;
 
@@ -9,8 +9,6 @@ use anyhow::{bail, Context, Result};
 use crawler::{
     CrawlConfig, CrawlStats, Crawler, Frontier, Page, PageSink, SinkOutcome, Validators,
 };
-use indexer::sync::SyncStats;
-use indexer::LexicalIndex;
 use store::{PageRecord, PageStore, Upsert};
 use url::Url;
 
@@ -142,42 +140,4 @@ pub async fn crawl(
     let sink = Arc::new(StoreSink::new(store));
     let crawler = Crawler::new(config, frontier);
     Ok(crawler.run(seeds, sink, progress).await?)
-}
-
-/// Brings the index generation in service up to date with the page store. If the embedding model
-/// is not the one the stored vectors came from, builds a new generation instead (see
-/// [`crate::generation::rebuild`]): vectors of two models are never mixed, and the old generation
-/// serves until the new one is complete.
-pub fn index(
-    data: &DataDir,
-    settings: &crate::config::Settings,
-    progress: &dyn Fn(indexer::sync::Stage, u64, u64),
-) -> Result<SyncStats> {
-    data.ensure()
-        .with_context(|| format!("cannot create data directory {}", data.root().display()))?;
-    let write = crate::generation::WriteLock::take(data)?;
-    let data = &data.pinned(data.generation());
-    let store = PageStore::open(&data.store_path()).context("cannot open the page store")?;
-    let index = LexicalIndex::open(&data.index_path()).context("cannot open the search index")?;
-    let dense = crate::config::load_dense(data, settings, crate::config::Access::Write)?;
-    if let Some(d) = &dense {
-        if let Some(stored) = d.vectors.model()? {
-            if stored.id != d.embedder.model_id() || stored.dim != d.embedder.dim() {
-                tracing::warn!(
-                    "the embedding model changed ({} → {}): building a new index generation; the current one serves until it is ready",
-                    stored.id,
-                    d.embedder.model_id()
-                );
-                drop((dense, index, store, write));
-                let report =
-                    crate::generation::rebuild(&DataDir::new(data.root()), settings, progress)?;
-                return Ok(report.sync);
-            }
-        }
-    }
-    let dense = dense.as_ref().map(|d| indexer::sync::Dense {
-        embedder: d.embedder.as_ref(),
-        vectors: d.vectors.as_ref(),
-    });
-    Ok(indexer::sync::sync(&store, &index, dense, progress)?)
 }

@@ -1,7 +1,7 @@
 //! cited: a self-hostable answer engine.
 //!
-//! The root crate glues the pipeline: [`ingest`] runs the crawler into the page store and keeps the
-//! index in step, [`retrieve`] finds passages, [`answer`] turns them into a short answer whose every
+//! The root crate glues the pipeline: [`ingest`] runs the crawler into the page store, [`index`]
+//! keeps the index (and its generations) in step with it, [`retrieve`] finds passages, [`answer`] turns them into a short answer whose every
 //! sentence cites the passage it came from, and [`serve`] / [`cli`] are the two ways in.
 
 pub mod answer;
@@ -9,7 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod eval;
-pub mod generation;
+pub mod index;
 pub mod ingest;
 pub mod jobs;
 pub mod models;

@@ -6,7 +6,7 @@ use indexer::LexicalIndex;
 use serde::Serialize;
 use store::{Frontier, PageStore};
 
-use crate::config::{Access, DataDir, Settings};
+use crate::config::{Access, DataDir, GenerationDir, Settings};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Status {
@@ -32,22 +32,23 @@ impl Status {
     pub fn gather(data: &DataDir, settings: &Settings) -> Result<Self> {
         data.ensure()
             .with_context(|| format!("cannot create data directory {}", data.root().display()))?;
-        let data = &data.pinned(data.generation());
-        let chunks = LexicalIndex::open(&data.index_path())
+        let serving = data.serving();
+        let chunks = LexicalIndex::open(&serving.index_path())
             .context("cannot open the index")?
             .num_chunks();
-        let store = crate::config::open_vectors(data, settings, Access::Read)?;
-        Self::with_index(data, chunks, store.len()?, store.model()?.map(|m| m.id))
+        let store = crate::config::open_vectors(&serving, settings, Access::Read)?;
+        Self::with_index(&serving, chunks, store.len()?, store.model()?.map(|m| m.id))
     }
 
     /// Reads the page store and the frontier; the index figures come from the caller, which has the
     /// index open already (a server).
     pub fn with_index(
-        data: &DataDir,
+        generation: &GenerationDir,
         chunks: u64,
         vectors: u64,
         model: Option<String>,
     ) -> Result<Self> {
+        let data = generation.data();
         let store = PageStore::open(&data.store_path())
             .context("cannot open the page store")?
             .stats()?;
@@ -56,7 +57,7 @@ impl Status {
             .counts()?;
         Ok(Self {
             data_dir: data.root().display().to_string(),
-            generation: data.generation(),
+            generation: generation.number(),
             pages: store.pages,
             text_bytes: store.text_bytes,
             chunks,

@@ -609,7 +609,7 @@ async fn rebuild(
     json: bool,
 ) -> Result<()> {
     let report = with_index_progress(data, settings, download, "rebuild", |d, s, p| {
-        crate::generation::rebuild(d, s, p)
+        crate::index::generation::rebuild(d, s, p)
     })
     .await;
     let report = report?;
@@ -633,7 +633,7 @@ async fn rebuild(
 
 async fn index(data: &DataDir, settings: &Settings, download: Option<&str>) -> Result<()> {
     let stats = with_index_progress(data, settings, download, "index", |d, s, p| {
-        ingest::index(d, s, p)
+        crate::index::update(d, s, p)
     })
     .await;
     let stats = stats?;

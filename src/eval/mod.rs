@@ -227,7 +227,7 @@ pub(crate) fn load_pages(
         store.upsert(&record)?;
     }
     let started = Instant::now();
-    crate::ingest::index(data, settings, &|_, _, _| {})?;
+    crate::index::update(data, settings, &|_, _, _| {})?;
     Ok(started.elapsed().as_secs_f64())
 }
 

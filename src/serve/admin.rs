@@ -97,7 +97,7 @@ pub(super) async fn rebuild(State(state): State<AppState>, headers: HeaderMap) -
     let settings = state.admin.settings.clone();
     tokio::task::spawn_blocking(move || {
         let _ = jobs::run(&data, "rebuild", |progress| {
-            crate::generation::rebuild(&data, &settings, &|stage, done, total| {
+            crate::index::generation::rebuild(&data, &settings, &|stage, done, total| {
                 progress(stage.label(), done, total)
             })
         });
@@ -192,7 +192,7 @@ pub async fn crawl_and_index(
     }
     let _ = tokio::task::spawn_blocking(move || {
         jobs::run(&data, "index", |progress| {
-            crate::ingest::index(&data, &settings, &|stage, done, total| {
+            crate::index::update(&data, &settings, &|stage, done, total| {
                 progress(stage.label(), done, total)
             })
         })

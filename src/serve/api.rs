@@ -256,7 +256,12 @@ pub(super) async fn status(state: &AppState) -> Result<Option<Status>, ApiError>
             Some(d) => (d.vectors.len()?, Some(d.embedder.model_id().to_string())),
             None => (0, None),
         };
-        Status::with_index(&data.pinned(engine.generation()), chunks, vectors, model)
+        Status::with_index(
+            &data.generation(engine.generation()),
+            chunks,
+            vectors,
+            model,
+        )
     })
     .await
     .map_err(|e| anyhow::anyhow!("status task failed: {e}"))

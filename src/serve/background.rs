@@ -22,7 +22,7 @@ pub(super) async fn follow_generations(
             .read()
             .expect("engine lock is never poisoned")
             .generation();
-        let current = crate::generation::current(&data);
+        let current = crate::index::generation::current(&data);
         if current == serving || failed_at == Some(current) {
             continue;
         }
@@ -46,8 +46,10 @@ pub(super) async fn follow_generations(
                 // the next switch or rebuild).
                 tokio::spawn(async move {
                     tokio::time::sleep(Duration::from_secs(5)).await;
-                    let _ = tokio::task::spawn_blocking(move || crate::generation::collect(&d, &s))
-                        .await;
+                    let _ = tokio::task::spawn_blocking(move || {
+                        crate::index::generation::collect(&d, &s)
+                    })
+                    .await;
                 });
             }
             Ok(Err(e)) => {

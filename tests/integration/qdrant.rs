@@ -73,13 +73,13 @@ fn an_old_generation_stays_while_its_collection_cannot_be_deleted() {
         }),
         ..Settings::default()
     };
-    assert!(cited::generation::collect(&dir, &unreachable).is_empty());
+    assert!(cited::index::generation::collect(&dir, &unreachable).is_empty());
     assert!(
         data.path().join("gen-1").exists(),
         "kept, so that a later collection deletes its collection"
     );
     assert_eq!(
-        cited::generation::collect(&dir, &Settings::default()),
+        cited::index::generation::collect(&dir, &Settings::default()),
         vec![1]
     );
     assert!(!data.path().join("gen-1").exists());

@@ -69,7 +69,7 @@ fn fixture() -> &'static Fixture {
             })
             .expect("store");
         }
-        cited::ingest::index(&data, &settings, &|_, _, _| {}).expect("index");
+        cited::index::update(&data, &settings, &|_, _, _| {}).expect("index");
         let engine = Engine::open(&data, &settings).expect("engine");
         let store = indexer::PageStore::open(&data.store_path()).expect("store");
         let runtime = tokio::runtime::Builder::new_current_thread()

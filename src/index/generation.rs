@@ -116,7 +116,7 @@ pub fn rebuild(
     }
     // Held while building, so that a server collecting old generations leaves this one alone.
     let _building = Lease::take(data, to)?;
-    let pinned = data.pinned(to);
+    let pinned = data.generation(to);
     let store = PageStore::open(&data.store_path()).context("cannot open the page store")?;
     let index =
         LexicalIndex::open(&pinned.index_path()).context("cannot create the new search index")?;
@@ -242,7 +242,7 @@ fn remove_remote_vectors(data: &DataDir, settings: &Settings, g: u64) -> Result<
     if settings.qdrant.is_none() {
         return Ok(());
     }
-    crate::config::open_vectors(&data.pinned(g), settings, crate::config::Access::Write)?
+    crate::config::open_vectors(&data.generation(g), settings, crate::config::Access::Write)?
         .destroy()
         .context("cannot delete the collection")
 }
