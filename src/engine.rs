@@ -266,11 +266,11 @@ impl Engine {
             .retriever
             .search_pages(query, limit, limit * OVERFETCH, mode)
             .map_err(anyhow::Error::from)?;
-        let terms = extractive::QueryTerms::new(self.retriever.index(), query);
+        let terms = crate::retrieve::terms::QueryTerms::new(self.retriever.index(), query);
         let results = hits
             .into_iter()
             .map(|hit| SearchResult {
-                snippet: extractive::snippet(&terms, &hit),
+                snippet: crate::retrieve::snippet::snippet(&terms, &hit),
                 url: hit.url,
                 title: hit.title,
                 score: hit.score,

@@ -20,8 +20,8 @@ use indexer::embed::Embedder;
 use indexer::LexicalIndex;
 use serde::{Deserialize, Serialize};
 
-use super::extractive::QueryTerms;
 use super::{Answer, AnswerSentence, Draft, DraftSentence};
+use crate::retrieve::terms::QueryTerms;
 
 /// At or above this support a sentence is `supported`.
 pub const SUPPORTED: f32 = 0.6;

@@ -2,8 +2,12 @@
 //!
 //! Three modes: `lexical` (BM25 over the tantivy passage index), `dense` (cosine between the query's
 //! embedding and the passages' vectors) and `hybrid`, which fuses the two rankings ([`fusion`]). Hands [`SearchHit`]s to the answer stage.
+//! A query's weighted terms ([`terms::QueryTerms`]) measure sentences for answers and snippets
+//! ([`snippet`]) for search results.
 
 pub mod fusion;
+pub mod snippet;
+pub mod terms;
 
 use std::sync::Arc;
 

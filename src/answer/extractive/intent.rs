@@ -1,0 +1,99 @@
+//! What a question asks for beyond its words: a value (a default, a limit, a count, a port).
+
+/// What the question asks for beyond its words: a value (a default, a limit, a count, a size, a
+/// port, a version) is stated by a sentence that holds one.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Intent {
+    pub wants_value: bool,
+}
+
+/// Phrases of a question that ask for a value.
+const VALUE_CUES: &[&str] = &[
+    "default",
+    "how many",
+    "how much",
+    "how long",
+    "how big",
+    "how large",
+    "how often",
+    "what port",
+    "which port",
+    "limit",
+    "maximum",
+    "minimum",
+    "max ",
+    "size",
+    "number of",
+    "what version",
+    "which version",
+    "timeout",
+    "out of the box",
+];
+/// Phrases that ask for what happens when nothing is said: a default.
+const DEFAULT_CUES: &[&str] = &[
+    "out of the box",
+    "don't give",
+    "don't specify",
+    "don't set",
+    "not specified",
+    "isn't specified",
+    "not given",
+    "if omitted",
+    "unless specified",
+    "without specifying",
+];
+
+impl Intent {
+    pub fn of(question: &str) -> Self {
+        let q = question.to_lowercase().replace('’', "'");
+        Self {
+            wants_value: VALUE_CUES.iter().any(|c| q.contains(c))
+                || DEFAULT_CUES.iter().any(|c| q.contains(c)),
+        }
+    }
+}
+
+/// Returns true if `question` asks for a default in other words ("out of the box", "if I don't
+/// give one"): the word `default` is then part of what the answer should say.
+pub(super) fn asks_default_implicitly(question: &str) -> bool {
+    let q = question.to_lowercase().replace('’', "'");
+    !q.contains("default") && DEFAULT_CUES.iter().any(|c| q.contains(c))
+}
+
+/// Words that state a quantity without digits.
+const NUMBER_WORDS: &[&str] = &[
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "twelve",
+    "hundred",
+    "thousand",
+    "million",
+    "billion",
+    "unlimited",
+    "infinite",
+    "unbounded",
+    "none",
+    "true",
+    "false",
+    "null",
+];
+
+/// Returns true if `text` states a value: a number, a number word, or a literal.
+pub(super) fn holds_value(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_digit())
+        || text
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| NUMBER_WORDS.iter().any(|n| n.eq_ignore_ascii_case(w)))
+}
+
+/// Score added to a sentence that holds a value when the question asks for one.
+pub(super) const VALUE_BONUS: f32 = 0.15;

@@ -1,0 +1,267 @@
+//! Extractive answers: the best sentences of the top passages, each quoted exactly, each cited.
+//!
+//! Every sentence of the top passages is scored in its context: the idf-weighted share of the
+//! question's terms found in the sentence, plus the terms it does not repeat but stands under — the
+//! term of its definition-list entry (`work_mem (integer)`), its heading, the sentence before it and
+//! the page title, each counted by how close and how much about the question it is. So "The default
+//! value is four megabytes (4MB)." answers "default value of work_mem". A question that asks for a
+//! value (a default, a limit, a count, a port) prefers sentences that hold one ([`Intent`]), and a
+//! small prior favours the passage's retrieval rank. Sentences that cannot stand alone (code,
+//! fragments) are skipped. The best are taken greedily, skipping near-duplicates, up to
+//! [`MAX_SENTENCES`] and [`MAX_WORDS`]. Each is quoted with what it needs to be read alone — the
+//! short term it defines, the sentence its "This" points back to, the line its colon introduces —
+//! always as a verbatim span of the page.
+//!
+//! The answer says nothing was found when retrieval found nothing about the question (no passage
+//! holds enough of it, [`MIN_PASSAGE_STRENGTH`]), not when the best sentence words it differently.
+//!
+//! With an embedding model (dense and hybrid modes), the sentences of the top passages are also
+//! compared with the question by cosine, and a sentence's support is the larger of its lexical and
+//! its semantic score, so a paraphrase of the question counts as relevant.
+
+use std::collections::{HashMap, HashSet};
+
+use indexer::embed::Embedder;
+use indexer::{LexicalIndex, SearchHit};
+
+use super::{link::deep_link, Draft, DraftSentence, Source, Writer};
+use crate::retrieve::terms::QueryTerms;
+
+mod intent;
+mod semantic;
+mod sentences;
+#[cfg(test)]
+mod tests;
+
+use intent::asks_default_implicitly;
+pub use intent::Intent;
+use semantic::semantic_support;
+use sentences::candidates;
+
+pub const MAX_SENTENCES: usize = 5;
+/// Between quoted pieces of one page that are not contiguous in it.
+pub const QUOTE_GAP: &str = " … ";
+pub const MAX_WORDS: usize = 120;
+/// Share of what the question asks about (its terms by idf, a term no passage holds weighing as
+/// the rarest) that a passage must hold for its sentences to answer: below it, retrieval found
+/// nothing about the question there. Calibrated on answerable questions (docs-qa, the PostgreSQL
+/// set) against questions about something else (100 SQuAD questions asked of the Python docs, of
+/// which 94 are then declined).
+const MIN_PASSAGE_STRENGTH: f32 = 0.45;
+/// A sentence that states this share of the question itself answers whatever its passage holds.
+const SELF_SUPPORTED: f32 = 0.6;
+/// Sentences scoring under this fraction of the best are not used.
+const KEEP_RATIO: f32 = 0.7;
+/// Every sentence used must cover at least this share of the question, with what it stands under.
+const MIN_SENTENCE_SUPPORT: f32 = 0.2;
+/// Pages one answer may cite.
+const MAX_SOURCES: usize = 3;
+/// Term-set overlap above which a sentence repeats one already chosen.
+const REDUNDANT: f32 = 0.6;
+
+pub(super) struct Candidate {
+    pub(super) hit: usize,
+    /// Byte span of the sentence in the hit's text.
+    pub(super) start: usize,
+    pub(super) end: usize,
+    /// Byte span quoted: the sentence with what it needs to be read alone (the term it defines,
+    /// the sentence its "This" points back to, the line its colon introduces). Verbatim page text.
+    pub(super) quote: (usize, usize),
+    /// The span of the term the sentence stands under, when it is quoted before it with an
+    /// ellipsis (not right above it).
+    pub(super) lead_in: Option<(usize, usize)>,
+    pub(super) words: usize,
+    /// The sentence's terms, analysed when the selection compares it with chosen sentences.
+    pub(super) terms: std::cell::OnceCell<HashSet<String>>,
+    pub(super) support: f32,
+    /// The semantic part of the support (0 without a model).
+    pub(super) meaning: f32,
+    pub(super) score: f32,
+}
+
+impl Candidate {
+    pub(super) fn terms(&self, hits: &[SearchHit]) -> &HashSet<String> {
+        self.terms.get_or_init(|| {
+            indexer::lexical::analyze(&hits[self.hit].text[self.start..self.end])
+                .into_iter()
+                .collect()
+        })
+    }
+}
+
+/// Builds the extractive answer to `question` from `hits` (best first).
+pub fn answer(
+    index: &LexicalIndex,
+    question: &str,
+    hits: &[SearchHit],
+    embedder: Option<&dyn Embedder>,
+) -> Draft {
+    let empty = Draft::empty(question, Writer::Extractive);
+    let mut query = QueryTerms::new(index, question);
+    if query.is_empty() || hits.is_empty() {
+        return empty;
+    }
+    if asks_default_implicitly(question) {
+        query.add(index, "default");
+    }
+    let intent = Intent::of(question);
+    let semantic = embedder
+        .map(|e| semantic_support(e, question, hits))
+        .unwrap_or_default();
+    let mut candidates = candidates(index, &query, intent, hits, &semantic);
+    candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+    // Nothing found is said when retrieval found nothing about the question, not when the best
+    // sentence words it differently: a sentence is used if its passage holds most of what the
+    // question asks about (or means it, with a model), or if it states most of it itself.
+    // (Each passage is measured once, and only if one of its sentences needs it.)
+    let strength: Vec<std::cell::OnceCell<f32>> = hits.iter().map(|_| Default::default()).collect();
+    candidates.retain(|c| {
+        c.support >= SELF_SUPPORTED
+            || c.meaning >= MIN_PASSAGE_STRENGTH
+            || *strength[c.hit].get_or_init(|| retrieval_strength(&query, &hits[c.hit]))
+                >= MIN_PASSAGE_STRENGTH
+    });
+    let Some(best) = candidates.first() else {
+        return empty;
+    };
+    let floor = best.score * KEEP_RATIO;
+    let mut chosen: Vec<&Candidate> = Vec::new();
+    let mut words = 0;
+    for c in &candidates {
+        if c.score < floor || chosen.len() == MAX_SENTENCES {
+            break;
+        }
+        let new_page = chosen.iter().all(|s| hits[s.hit].url != hits[c.hit].url);
+        let pages = chosen
+            .iter()
+            .map(|s| hits[s.hit].url.as_str())
+            .collect::<HashSet<_>>()
+            .len();
+        if c.support < MIN_SENTENCE_SUPPORT {
+            continue;
+        }
+        // A sentence whose run holds a chosen one ("For this purpose, exceptions have a method
+        // add_note()…" after "There are cases where it is useful to add information…") takes its
+        // place: the chosen sentence with what it leads to.
+        let same_hit = |s: &&Candidate| s.hit == c.hit;
+        if let Some(i) = chosen.iter().position(|s| {
+            same_hit(s) && c.quote.0 <= s.quote.0 && s.quote.1 <= c.quote.1 && s.quote != c.quote
+        }) {
+            if words - chosen[i].words + c.words <= MAX_WORDS {
+                words = words - chosen[i].words + c.words;
+                chosen[i] = c;
+            }
+            continue;
+        }
+        if words + c.words > MAX_WORDS
+            || (new_page && pages == MAX_SOURCES)
+            || chosen.iter().any(|s| {
+                (same_hit(s) && s.quote.0 < c.quote.1 && c.quote.0 < s.quote.1)
+                    || overlap(s.terms(hits), c.terms(hits)) > REDUNDANT
+            })
+        {
+            continue;
+        }
+        words += c.words;
+        chosen.push(c);
+    }
+    assemble(question, hits, chosen)
+}
+
+/// Orders the chosen sentences (pages by their best sentence, sentences in page order within a page)
+/// and numbers the sources (one per page) by first use.
+fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draft {
+    // Pages in the order of their best sentence; sentences of one page in page order.
+    let mut page_rank: HashMap<&str, usize> = HashMap::new();
+    for (i, c) in chosen.iter().enumerate() {
+        page_rank.entry(hits[c.hit].url.as_str()).or_insert(i);
+    }
+    let mut ordered = chosen;
+    ordered.sort_by_key(|c| {
+        (
+            page_rank[hits[c.hit].url.as_str()],
+            hits[c.hit].start + c.quote.0,
+        )
+    });
+    let mut source_of_page: HashMap<&str, usize> = HashMap::new();
+    let mut shown: HashSet<(&str, &str)> = HashSet::new();
+    let mut sources: Vec<Source> = Vec::new();
+    let mut sentences = Vec::new();
+    for c in ordered {
+        let hit = &hits[c.hit];
+        let quoted = &hit.text[c.quote.0..c.quote.1];
+        // A term is quoted once per answer: before its first sentence, not again.
+        let lead_in = c
+            .lead_in
+            .filter(|(a, b)| shown.insert((hit.url.as_str(), &hit.text[*a..*b])));
+        let text = match lead_in {
+            Some((a, b)) => format!("{}{QUOTE_GAP}{quoted}", &hit.text[a..b]),
+            None => quoted.to_string(),
+        };
+        let index = *source_of_page.entry(hit.url.as_str()).or_insert_with(|| {
+            sources.push(Source {
+                id: sources.len() as u32 + 1,
+                url: hit.url.clone(),
+                title: hit.title.clone(),
+                quote: String::new(),
+                link: deep_link(&hit.url, quoted),
+                fetched_at: hit.fetched_at,
+                changed_at: hit.fetched_at,
+                passage: String::new(),
+            });
+            sources.len() - 1
+        });
+        let source = &mut sources[index];
+        if !source.passage.contains(hit.text.as_str()) {
+            if !source.passage.is_empty() {
+                source.passage.push('\n');
+            }
+            source.passage.push_str(&hit.text);
+        }
+        if !source.quote.is_empty() {
+            source.quote.push_str(QUOTE_GAP);
+        }
+        source.quote.push_str(&text);
+        sentences.push(DraftSentence {
+            text,
+            citations: vec![source.id],
+        });
+    }
+    Draft {
+        sentences,
+        sources,
+        ..Draft::empty(question, Writer::Extractive)
+    }
+}
+
+/// How much of the question a passage speaks to: the share of the question's terms (weighted as
+/// in [`QueryTerms::strength_weights`]) found in its text, headings and title. Low when retrieval
+/// found nothing about the question there, whatever the wording of its sentences.
+fn retrieval_strength(query: &QueryTerms, hit: &SearchHit) -> f32 {
+    let total: f32 = query.strength_weights.iter().sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let mut found = vec![false; query.terms.len()];
+    for part in [hit.text.as_str(), hit.title.as_str(), hit.headings.as_str()] {
+        indexer::lexical::analyze_each(part, |t| {
+            if let Some(i) = query.terms.iter().position(|(q, _)| q == t) {
+                found[i] = true;
+            }
+        });
+    }
+    let held: f32 = query
+        .strength_weights
+        .iter()
+        .zip(&found)
+        .filter(|(_, f)| **f)
+        .map(|(w, _)| w)
+        .sum();
+    held / total
+}
+
+fn overlap(a: &HashSet<String>, b: &HashSet<String>) -> f32 {
+    let inter = a.intersection(b).count() as f32;
+    let smaller = a.len().min(b.len()).max(1) as f32;
+    inter / smaller
+}

@@ -1,0 +1,531 @@
+//! Sentences read in their context: each sentence of a passage with the heading, definition term,
+//! table row, sentence before and run it stands under, scored against the question ([`candidates`]).
+
+use std::collections::{HashMap, HashSet};
+
+use indexer::{sentence_spans, LexicalIndex, SearchHit};
+
+use super::intent::{holds_value, Intent, VALUE_BONUS};
+use super::semantic::MEANING_WEIGHT;
+use super::Candidate;
+use crate::retrieve::snippet::lines;
+use crate::retrieve::terms::QueryTerms;
+
+/// How much the words of the sentence before count for a sentence ("The default is 128MB" after
+/// "shared_buffers sets the amount of memory…").
+const PREVIOUS_WEIGHT: f32 = 0.3;
+/// How much the words of the page title count.
+const TITLE_WEIGHT: f32 = 0.2;
+/// How much the heading (or the term of a definition list) counts for the sentences after the
+/// first under it, relative to the first.
+const LATER_HEADING_WEIGHT: f32 = 0.8;
+/// Longest line read as the term of a definition list or a table row label, in words.
+const LABEL_WORDS: usize = 10;
+
+/// Returns true if `line` reads as a label for the lines after it: short, and not a sentence (a
+/// definition-list term like `SIGTERM` or `work_mem (integer)`, a table row's first cell).
+fn is_label(line: &str) -> bool {
+    // An indented line is code.
+    if line.starts_with([' ', '\t']) {
+        return false;
+    }
+    let line = line.trim();
+    let words = line.split_whitespace().count();
+    (1..=LABEL_WORDS).contains(&words)
+        && !line.ends_with([
+            '.', '!', '?', ':', ';', ',', '{', '}', ')', '(', '[', '=', '\\',
+        ])
+        && !line.starts_with([' ', '>', '#', '$', '.', '}', '{', '(', '"', '\''])
+        && line.chars().any(char::is_alphabetic)
+}
+
+/// The words a sentence stands under: its heading or definition term, with how much of it is about
+/// the question.
+struct Context {
+    found: Vec<bool>,
+    /// Square root of the share of the context's terms that are the question's: "global
+    /// interpreter lock" is about the question, an API signature with ten parameters barely.
+    focus: f32,
+}
+
+impl Context {
+    fn of(index: &LexicalIndex, query: &QueryTerms, text: &str) -> Self {
+        let terms: HashSet<String> = index.analyze(text).into_iter().collect();
+        // What a signature names comes before its parameters: `void Py_INCREF(PyObject *o)` is
+        // about Py_INCREF, `work_mem (integer)` about work_mem.
+        let name = text.split('(').next().filter(|n| !n.trim().is_empty());
+        let named: HashSet<String> = match name {
+            Some(n) if n.len() < text.len() => index.analyze(n).into_iter().collect(),
+            _ => terms.clone(),
+        };
+        Self {
+            found: query.found_among(&terms),
+            focus: query.share_of(&named).max(query.share_of(&terms)).sqrt(),
+        }
+    }
+
+    fn none(query: &QueryTerms) -> Self {
+        Self {
+            found: vec![false; query.terms.len()],
+            focus: 0.0,
+        }
+    }
+
+    /// No context, for the same question as `other`.
+    fn none_like(other: &Self) -> Self {
+        Self {
+            found: vec![false; other.found.len()],
+            focus: 0.0,
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.found.contains(&true)
+    }
+}
+
+/// What the next sentence of a passage stands under, updated as the passage is read line by line.
+struct Surroundings {
+    /// The heading: the chunk's own until a heading line inside it.
+    heading: Context,
+    /// The term of a definition-list entry or the header row of a table.
+    label: Context,
+    /// The span of the short heading or term line the next sentences stand under, to quote.
+    term: Option<(usize, usize)>,
+    /// The next sentence is the first under its heading or term.
+    lead: bool,
+    /// The question's terms in the sentence before (none when it was not analysed: a sentence
+    /// without any term's first letters holds none of the terms).
+    previous: Vec<bool>,
+    /// The run a sentence that refers back joins: where it starts and how many sentences it holds.
+    run: Option<(usize, usize)>,
+    /// The question's terms in the run so far.
+    run_terms: Vec<bool>,
+    /// The line before was a table row.
+    in_table: bool,
+}
+
+impl Surroundings {
+    fn new(index: &LexicalIndex, query: &QueryTerms, hit: &SearchHit) -> Self {
+        let own = hit.heading_path.last();
+        let lead = hit.text.starts_with(own.map_or("\u{0}", String::as_str));
+        Self {
+            heading: own.map_or_else(|| Context::none(query), |h| Context::of(index, query, h)),
+            label: Context::none(query),
+            term: own
+                .filter(|h| lead && h.split_whitespace().count() <= LABEL_WORDS)
+                .map(|h| (0, h.len())),
+            lead,
+            previous: vec![false; query.terms.len()],
+            run: None,
+            run_terms: vec![false; query.terms.len()],
+            in_table: false,
+        }
+    }
+
+    /// Nothing before carries over: a new section, term or table, or a line that cannot score.
+    fn break_flow(&mut self) {
+        self.previous.fill(false);
+        self.run = None;
+    }
+
+    /// A heading line (`span` in the passage) opens a section.
+    fn open_heading(&mut self, heading: Context, text: &str, span: (usize, usize)) {
+        self.heading = heading;
+        self.label = Context::none_like(&self.label);
+        self.open_term(text, span);
+    }
+
+    /// A definition-list term or row label opens an entry under the heading.
+    fn open_label(&mut self, label: Context, text: &str, span: (usize, usize)) {
+        self.label = label;
+        self.open_term(text, span);
+    }
+
+    fn open_term(&mut self, text: &str, span: (usize, usize)) {
+        self.term = (text.split_whitespace().count() <= LABEL_WORDS).then_some(span);
+        self.lead = true;
+        self.break_flow();
+    }
+
+    /// A table's first row names its columns: the rows under it stand under it.
+    fn open_table(&mut self, header: Context) {
+        self.label = header;
+        self.term = None;
+        self.run = None;
+    }
+
+    /// Takes the next sentence (at `start`): returns whether it is the first under its term, the
+    /// terms of the sentence before, and the run it joins (and the terms of that run) when it
+    /// refers back.
+    fn next_sentence(&mut self, start: usize, refers_back: bool) -> NextSentence {
+        let lead = std::mem::take(&mut self.lead);
+        let before = std::mem::replace(&mut self.previous, vec![false; self.run_terms.len()]);
+        let joined = self
+            .run
+            .filter(|(_, n)| refers_back && *n < MAX_RUN)
+            .map(|(from, n)| (from, n + 1));
+        self.run = Some(joined.unwrap_or((start, 1)));
+        if joined.is_none() {
+            self.run_terms.fill(false);
+        }
+        NextSentence {
+            lead,
+            before,
+            joined,
+            earlier: self.run_terms.clone(),
+        }
+    }
+
+    /// Records the question's terms the sentence just scored holds.
+    fn holds(&mut self, found: &[bool]) {
+        self.previous.copy_from_slice(found);
+        for (r, f) in self.run_terms.iter_mut().zip(found) {
+            *r |= f;
+        }
+    }
+}
+
+/// Where a sentence stands in the flow of its passage (see [`Surroundings::next_sentence`]).
+struct NextSentence {
+    lead: bool,
+    before: Vec<bool>,
+    joined: Option<(usize, usize)>,
+    earlier: Vec<bool>,
+}
+
+pub(super) fn candidates(
+    index: &LexicalIndex,
+    query: &QueryTerms,
+    intent: Intent,
+    hits: &[SearchHit],
+    semantic: &HashMap<(usize, usize), f32>,
+) -> Vec<Candidate> {
+    let top_score = hits
+        .iter()
+        .map(|h| h.score)
+        .fold(f32::MIN, f32::max)
+        .max(f32::EPSILON);
+    let mut out = Vec::new();
+    for (rank, hit) in hits.iter().enumerate() {
+        let title_terms: HashSet<String> = index.analyze(&hit.title).into_iter().collect();
+        let in_title = query.found_among(&title_terms);
+        let prior = 0.2 * (hit.score / top_score) + 0.1 / (1.0 + rank as f32);
+        let headings: HashSet<&str> = hit
+            .headings
+            .split(indexer::lexical::HEADING_SEPARATOR)
+            .map(str::trim)
+            .collect();
+        let mut at = Surroundings::new(index, query, hit);
+        let rank_has_meaning = semantic.keys().any(|(r, _)| *r == rank);
+        for (line_start, line) in lines(&hit.text) {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let span = (line_start, line_start + line.trim_end().len());
+            let row = line.contains(crawler::extract::CELL_SEPARATOR);
+            if row && !at.in_table {
+                at.in_table = true;
+                at.open_table(Context::of(index, query, line));
+                continue;
+            }
+            at.in_table = row;
+            // A heading line opens its section whole ("19.5. Shutting Down the Server" is not two
+            // sentences).
+            if headings.contains(line.trim()) {
+                at.open_heading(Context::of(index, query, line), line, span);
+                continue;
+            }
+            if !row && is_label(line) {
+                let label = if query.prefixes_in(line) {
+                    Context::of(index, query, line)
+                } else {
+                    Context::none(query)
+                };
+                at.open_label(label, line, span);
+                continue;
+            }
+            // A line with no query term's first letters, no heading in it, under a heading or
+            // term that is not about the question, and no meaning scores: none of its sentences
+            // can score.
+            if !rank_has_meaning
+                && !at.heading.any()
+                && !at.label.any()
+                && !query.prefixes_in(line)
+                && !headings.iter().any(|h| !h.is_empty() && line.contains(h))
+            {
+                at.lead = false;
+                at.break_flow();
+                continue;
+            }
+            // A table row is read whole, as one statement.
+            let spans = if row {
+                vec![(0, line.trim_end().len())]
+            } else {
+                sentence_spans(line)
+            };
+            for (start, end) in spans {
+                let (start, end) = (line_start + start, line_start + end);
+                let text = &hit.text[start..end];
+                if headings.contains(text) {
+                    at.open_heading(Context::of(index, query, text), text, (start, end));
+                    continue;
+                }
+                let words = if row {
+                    row_words(text)
+                } else {
+                    standalone_words(text)
+                };
+                let Some(words) = words else {
+                    at.lead = false;
+                    at.previous.fill(false);
+                    at.run = None;
+                    continue;
+                };
+                // The sentence joins the run before it when it refers back to it ("These are
+                // known as possessive quantifiers.").
+                let NextSentence {
+                    lead: is_lead,
+                    before,
+                    joined,
+                    earlier,
+                } = at.next_sentence(start, refers_back(text));
+                // A sentence holding no query term's first letters holds no query term; unless its
+                // heading, its term or its meaning speaks for it, it scores nothing: skip the
+                // analysis.
+                if !at.heading.any()
+                    && !at.label.any()
+                    && !semantic.contains_key(&(rank, start))
+                    && !query.prefixes_in(text)
+                {
+                    continue;
+                }
+                let in_sentence = query.found_in(text);
+                at.holds(&in_sentence);
+                let (label, heading) = (&at.label, &at.heading);
+                let direct = query.weight(&in_sentence, &[]);
+                // What the sentence stands under counts for the terms it does not repeat: its
+                // definition term first (closest), then its heading, scaled by how much of each is
+                // about the question; the first sentence under it usually defines what it names.
+                let position = if is_lead { 1.0 } else { LATER_HEADING_WEIGHT };
+                let from_label = query.weight(&label.found, &[&in_sentence]);
+                let from_heading = query.weight(&heading.found, &[&in_sentence, &label.found]);
+                let from_previous =
+                    query.weight(&before, &[&in_sentence, &label.found, &heading.found]);
+                let from_run =
+                    query.weight(&earlier, &[&in_sentence, &label.found, &heading.found]);
+                let from_title = query.weight(
+                    &in_title,
+                    &[&in_sentence, &label.found, &heading.found, &before],
+                );
+                let lexical = direct
+                    + position * (label.focus * from_label + heading.focus * from_heading)
+                    + if joined.is_some() {
+                        from_run
+                    } else {
+                        PREVIOUS_WEIGHT * from_previous
+                    }
+                    + TITLE_WEIGHT * from_title;
+                let meaning = semantic.get(&(rank, start)).copied().unwrap_or(0.0);
+                let support = lexical.max(MEANING_WEIGHT * meaning).min(1.0);
+                if support == 0.0 || (direct + from_heading + from_label == 0.0 && meaning == 0.0) {
+                    continue;
+                }
+                let lead_bonus = if is_lead && from_heading + from_label > 0.0 {
+                    0.1 * heading.focus.max(label.focus)
+                } else {
+                    0.0
+                };
+                let value_bonus = if intent.wants_value && holds_value(text) {
+                    VALUE_BONUS
+                } else {
+                    0.0
+                };
+                // What the sentence needs to be read alone is quoted with it: the short term or
+                // heading it opens, when that holds words of the question it lacks or names what
+                // it defines (`sys.getsizeof(object[, default])` before "Return the size of an
+                // object in bytes."), the sentences its "This"/"These" refers back to, the line
+                // its colon introduces.
+                let mut quote = (start, end);
+                let mut lead_in = None;
+                if let Some((from, _)) = joined {
+                    quote.0 = from;
+                }
+                if let Some((term_start, term_end)) = at.term.filter(|(_, e)| *e <= quote.0) {
+                    let name = &hit.text[term_start..term_end];
+                    let quoted = &hit.text[quote.0..quote.1];
+                    // Question words the term holds that the quote does not.
+                    let adds = query.weight(&label.found, &[&in_sentence, &earlier])
+                        + query.weight(&heading.found, &[&in_sentence, &earlier, &label.found]);
+                    if adds > 0.0
+                        || (names_a_thing(name) && !index_terms_within(index, name, quoted))
+                    {
+                        // Right above the sentence it is quoted with it; further up, before it
+                        // after an ellipsis ("work_mem (integer) … The default value is four
+                        // megabytes (4MB).").
+                        if hit.text[term_end..quote.0].trim().is_empty() {
+                            quote.0 = term_start;
+                        } else if names_a_thing(name) {
+                            lead_in = Some((term_start, term_end));
+                        }
+                    }
+                }
+                let mut incomplete = 0.0;
+                if text.ends_with(':') {
+                    match introduced_line(&hit.text, end) {
+                        Some(line_end) => quote.1 = line_end,
+                        // A sentence that introduces a listing reads incomplete on its own.
+                        None => incomplete = 0.1,
+                    }
+                }
+                let words = lead_in.map_or(0, |(a, b)| hit.text[a..b].split_whitespace().count())
+                    + hit.text[quote.0..quote.1]
+                        .split_whitespace()
+                        .count()
+                        .max(words);
+                let score = support + prior + lead_bonus + value_bonus - incomplete;
+                out.push(Candidate {
+                    hit: rank,
+                    start,
+                    end,
+                    quote,
+                    lead_in,
+                    words,
+                    terms: std::cell::OnceCell::new(),
+                    support,
+                    meaning,
+                    score,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Returns true if a heading or term reads as the name of a thing (an API entry, a setting, a
+/// command-line option: `sys.getsizeof(object[, default])`, `work_mem (integer)`, `SIGTERM`) rather
+/// than a title in prose ("Ferret habits").
+pub(super) fn names_a_thing(term: &str) -> bool {
+    // Syntax is named by its symbols (`*+, ++, ?+`).
+    if !term.chars().any(char::is_alphabetic) {
+        return true;
+    }
+    let mut words = term.split_whitespace();
+    // One word is a name unless it is a capitalised word ("Description", "Examples").
+    let single = words.clone().count() == 1 && {
+        let mut chars = term.chars();
+        !(chars.next().is_some_and(char::is_uppercase) && chars.all(char::is_lowercase))
+    };
+    single
+        || words.by_ref().take(3).any(|w| {
+            w.contains(['(', '_']) || w.contains("::") || {
+                let b = w.as_bytes();
+                b.windows(3).any(|x| {
+                    x[1] == b'.' && x[0].is_ascii_alphabetic() && x[2].is_ascii_alphabetic()
+                })
+            }
+        })
+}
+
+/// Returns true if every term of `name` is in `sentence`: quoting the name would add nothing.
+fn index_terms_within(index: &LexicalIndex, name: &str, sentence: &str) -> bool {
+    let said: HashSet<String> = index.analyze(sentence).into_iter().collect();
+    index.analyze(name).iter().all(|t| said.contains(t))
+}
+
+/// Words that open a sentence which points back at the one before ("These are known as possessive
+/// quantifiers.", "However, unlike …").
+const BACK_REFERENCES: &[&str] = &[
+    "This",
+    "These",
+    "That",
+    "Those",
+    "It",
+    "They",
+    "Such",
+    "Both",
+    "However",
+    "Thus",
+    "Therefore",
+    "Otherwise",
+    "Instead",
+];
+/// Most sentences quoted as one run.
+const MAX_RUN: usize = 3;
+
+fn refers_back(sentence: &str) -> bool {
+    let mut words = sentence.split_whitespace();
+    let Some(first) = words.next() else {
+        return false;
+    };
+    // "These are …", "However, …", or a demonstrative among the first words: "For this purpose,
+    // …", "In that case …".
+    BACK_REFERENCES.contains(&first.trim_end_matches(','))
+        || std::iter::once(first).chain(words.take(2)).any(|w| {
+            matches!(
+                w.trim_end_matches(','),
+                "this" | "these" | "that" | "those" | "such"
+            )
+        })
+}
+
+/// Longest line quoted after a sentence that introduces it with a colon, in words.
+const INTRODUCED_WORDS: usize = 25;
+
+/// Returns the end of the line after `end` (the end of a sentence ending with a colon) when that
+/// line is short enough to quote with it: the command or value the sentence introduces.
+fn introduced_line(text: &str, end: usize) -> Option<usize> {
+    let rest = &text[end..];
+    let skip = rest.len() - rest.trim_start().len();
+    if skip == 0 || !rest[..skip].contains('\n') {
+        return None;
+    }
+    let from = end + skip;
+    let line_end = text[from..].find('\n').map_or(text.len(), |i| from + i);
+    let words = text[from..line_end].split_whitespace().count();
+    (1..=INTRODUCED_WORDS)
+        .contains(&words)
+        .then(|| from + text[from..line_end].trim_end().len())
+}
+
+/// Returns the word count of a table row that can be quoted as a statement, or `None`.
+fn row_words(text: &str) -> Option<usize> {
+    let words = text.split_whitespace().count();
+    (3..=70).contains(&words).then_some(words)
+}
+
+/// Returns the word count of a sentence that can stand alone in an answer, or `None`.
+pub(super) fn standalone_words(text: &str) -> Option<usize> {
+    let words = text.split_whitespace().count();
+    if !(4..=70).contains(&words) {
+        return None;
+    }
+    let (mut visible, mut letters) = (0usize, 0usize);
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        visible += 1;
+        letters += usize::from(c.is_alphabetic());
+    }
+    if (letters as f32) < 0.65 * visible as f32 {
+        return None;
+    }
+    // A sentence starts with a capital, a number, a quote or an identifier (`f.read()`, `sys.path`):
+    // a lowercase word is the tail of a sentence the splitter cut wrongly.
+    let first_word = text.split_whitespace().next()?;
+    let first = first_word.chars().next()?;
+    let identifier = first_word.contains(['(', '.', '_']) && !first_word.ends_with('.');
+    if !(first.is_uppercase()
+        || first.is_numeric()
+        || matches!(first, '"' | '`' | '“')
+        || identifier)
+    {
+        return None;
+    }
+    if text.starts_with(">>>") || text.starts_with("$ ") {
+        return None;
+    }
+    // A cross-reference ("See global interpreter lock.") says nothing by itself.
+    if words <= 8 && (first_word == "See" || text.starts_with("See also")) {
+        return None;
+    }
+    Some(words)
+}

@@ -1,0 +1,149 @@
+//! A query's terms as the index analyses them, with their weights (idf): what answers and snippets
+//! measure sentences by.
+
+use std::collections::HashSet;
+
+use indexer::LexicalIndex;
+
+/// The question's terms with their weights.
+pub struct QueryTerms {
+    pub(crate) terms: Vec<(String, f32)>,
+    pub(crate) total: f32,
+    /// Each term's weight when judging whether retrieval found anything: a word no passage holds
+    /// weighs as the rarest word (the index has nothing on it), the others their idf.
+    pub(crate) strength_weights: Vec<f32>,
+    /// The first four letters of each term: a text without any of them holds none of the terms.
+    pub(crate) prefixes: Vec<String>,
+}
+
+impl QueryTerms {
+    pub fn new(index: &LexicalIndex, question: &str) -> Self {
+        let mut seen = HashSet::new();
+        let mut terms: Vec<(String, Option<f32>)> = index
+            .analyze(question)
+            .into_iter()
+            .filter(|t| seen.insert(t.clone()))
+            .map(|t| {
+                let idf = index.idf(&t);
+                (t, idf)
+            })
+            .collect();
+        // A word no passage contains gets the mean weight of the words that some passage does
+        // contain: enough to keep "capital of France" from being answered by "capitalize" alone,
+        // without letting one unknown word (whose idf is the highest possible) outweigh the whole
+        // question in a small index.
+        let known: Vec<f32> = terms.iter().filter_map(|(_, w)| *w).collect();
+        let mean = if known.is_empty() {
+            1.0
+        } else {
+            known.iter().sum::<f32>() / known.len() as f32
+        };
+        let rarest = index.num_chunks() as f32;
+        let rarest = (1.0 + (rarest - 0.5) / 1.5).ln().max(1.0);
+        let strength_weights = terms
+            .iter()
+            .map(|(_, w)| w.unwrap_or(rarest).max(0.05))
+            .collect();
+        let terms: Vec<(String, f32)> = terms
+            .drain(..)
+            .map(|(t, w)| (t, w.unwrap_or(mean).max(0.05)))
+            .collect();
+        let total = terms.iter().map(|(_, w)| w).sum();
+        let prefixes = terms
+            .iter()
+            .map(|(t, _)| t.chars().take(4).collect())
+            .collect();
+        Self {
+            terms,
+            total,
+            strength_weights,
+            prefixes,
+        }
+    }
+
+    /// Adds the terms of `words` the question implies but does not say, each weighted as the
+    /// question's mean term.
+    pub(crate) fn add(&mut self, index: &LexicalIndex, words: &str) {
+        let mean = self.total / self.terms.len().max(1) as f32;
+        for term in index.analyze(words) {
+            if self.terms.iter().all(|(t, _)| *t != term) {
+                self.prefixes.push(term.chars().take(4).collect());
+                self.terms.push((term, mean));
+                self.strength_weights.push(mean);
+                self.total += mean;
+            }
+        }
+    }
+
+    /// Returns true if `text` holds the first letters of a term (cheap; false means no term).
+    pub(crate) fn prefixes_in(&self, text: &str) -> bool {
+        if text.is_ascii() {
+            let bytes = text.as_bytes();
+            return self.prefixes.iter().any(|p| {
+                let p = p.as_bytes();
+                !p.is_empty() && bytes.windows(p.len()).any(|w| w.eq_ignore_ascii_case(p))
+            });
+        }
+        let lower = text.to_lowercase();
+        self.prefixes.iter().any(|p| lower.contains(p.as_str()))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// Which of the question's terms `text` holds (by position in the question's term list),
+    /// analysing it without allocating its terms.
+    pub(crate) fn found_in(&self, text: &str) -> Vec<bool> {
+        let mut found = vec![false; self.terms.len()];
+        indexer::lexical::analyze_each(text, |term| {
+            if let Some(i) = self.terms.iter().position(|(t, _)| t == term) {
+                found[i] = true;
+            }
+        });
+        found
+    }
+
+    /// Which of the question's terms are in `terms`.
+    pub(crate) fn found_among(&self, terms: &HashSet<String>) -> Vec<bool> {
+        self.terms.iter().map(|(t, _)| terms.contains(t)).collect()
+    }
+
+    /// Returns the weight share of the question's terms marked in `found` and in none of `except`.
+    pub(crate) fn weight(&self, found: &[bool], except: &[&[bool]]) -> f32 {
+        if self.total <= 0.0 {
+            return 0.0;
+        }
+        let sum: f32 = self
+            .terms
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| found[*i] && except.iter().all(|e| !e[*i]))
+            .map(|(_, (_, w))| w)
+            .sum();
+        sum / self.total
+    }
+
+    /// Returns the share of `terms` that are words of the question.
+    pub(crate) fn share_of(&self, terms: &HashSet<String>) -> f32 {
+        if terms.is_empty() {
+            return 0.0;
+        }
+        let hits = self.terms.iter().filter(|(t, _)| terms.contains(t)).count();
+        hits as f32 / terms.len() as f32
+    }
+
+    /// Returns the weight share of the question found in `terms`.
+    pub fn coverage(&self, terms: &HashSet<String>) -> f32 {
+        if self.total <= 0.0 {
+            return 0.0;
+        }
+        let found: f32 = self
+            .terms
+            .iter()
+            .filter(|(t, _)| terms.contains(t))
+            .map(|(_, w)| w)
+            .sum();
+        found / self.total
+    }
+}
