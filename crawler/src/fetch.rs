@@ -144,9 +144,9 @@ impl Default for FetchConfig {
     fn default() -> Self {
         Self {
             user_agent: default_user_agent(),
-            connect_timeout: Duration::from_secs(crate::crawl::defaults::CONNECT_TIMEOUT_SECS),
-            timeout: Duration::from_secs(crate::crawl::defaults::TIMEOUT_SECS),
-            max_body: crate::crawl::defaults::MAX_BODY_BYTES,
+            connect_timeout: Duration::from_secs(crate::config::defaults::CONNECT_TIMEOUT_SECS),
+            timeout: Duration::from_secs(crate::config::defaults::TIMEOUT_SECS),
+            max_body: crate::config::defaults::MAX_BODY_BYTES,
             reach: Reach::Any,
         }
     }

@@ -5,16 +5,20 @@
 //! and links from each HTML page, and hands every fetched [`Page`] to a [`PageSink`]. The frontier is a
 //! durable SQLite table (crate `store`), so a crawl killed at any moment resumes where it stopped.
 
+pub mod config;
 pub mod crawl;
 pub mod error;
 pub mod extract;
 pub mod fetch;
 pub mod robots;
+mod schedule;
 pub mod sitemap;
 pub mod traps;
 pub mod url_norm;
+mod visit;
 
-pub use crawl::{CrawlConfig, CrawlStats, Crawler, Page, PageSink, SinkOutcome};
+pub use config::CrawlConfig;
+pub use crawl::{CrawlStats, Crawler, Page, PageSink, SinkOutcome};
 pub use error::CrawlError;
 pub use extract::{Extracted, Section};
 pub use fetch::Validators;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
-use crawler::crawl::defaults;
+use crawler::config::defaults;
 use crawler::{fetch::FetchConfig, CrawlConfig, Scope};
 
 use crate::config::DataDir;

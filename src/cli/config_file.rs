@@ -173,7 +173,7 @@ mod tests {
         assert!(args.no_sitemaps);
         assert_eq!(
             args.max_depth,
-            crawler::crawl::defaults::MAX_DEPTH,
+            crawler::config::defaults::MAX_DEPTH,
             "untouched"
         );
         // A flag beats the file.

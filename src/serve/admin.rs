@@ -149,7 +149,7 @@ pub(super) async fn crawl(
     let config = crawler::CrawlConfig {
         max_pages: request
             .max_pages
-            .unwrap_or(crawler::crawl::defaults::API_MAX_PAGES),
+            .unwrap_or(crawler::config::defaults::API_MAX_PAGES),
         fetch: crawler::fetch::FetchConfig {
             reach: state.admin.reach.clone(),
             ..Default::default()
