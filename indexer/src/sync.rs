@@ -128,7 +128,7 @@ pub fn sync(
         None => Default::default(),
     };
     let stored = store.hashes()?;
-    let mut writer = index.writer()?;
+    let mut batch = index.batch()?;
     let mut to_embed = Vec::new();
     let total = stored.len() as u64;
     for (i, (id, hash)) in stored.into_iter().enumerate() {
@@ -150,7 +150,7 @@ pub fn sync(
         let page = page.page;
         let chunks = chunk_page(id, &page.text, &page.sections);
         if previous.is_some() {
-            index.delete_page(&writer, id);
+            batch.delete_page(id);
             stats.updated += 1;
         } else {
             stats.added += 1;
@@ -163,18 +163,16 @@ pub fn sync(
             content_hash: &page.content_hash,
             fetched_at: page.fetched_at,
         };
-        index.add_chunks(&writer, &info, &chunks)?;
+        batch.add_page(&info, &chunks)?;
         if i % 20 == 0 {
             progress(Stage::Lexical, i as u64, total);
         }
     }
     for gone in indexed.into_keys() {
-        index.delete_page(&writer, gone);
+        batch.delete_page(gone);
         stats.removed += 1;
     }
-    writer.commit()?;
-    writer.wait_merging_threads()?;
-    index.reload()?;
+    batch.commit()?;
     progress(Stage::Lexical, total, total);
     stats.chunks_total = index.num_chunks();
 

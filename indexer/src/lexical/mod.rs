@@ -1,6 +1,6 @@
 //! The tantivy index of passages (BM25).
 //!
-//! One tantivy document per [`Chunk`]: title and headings are boosted over the body, all three go
+//! One tantivy document per [`Chunk`](crate::Chunk): title and headings are boosted over the body, all three go
 //! through an English analyzer (lowercase, stop words, Snowball stemming). Queries are never parsed
 //! as query syntax: the user's words are analysed into terms, so quotes, `-`, `:` and brackets are
 //! just text. `site:host` filters by host or any parent domain.
@@ -16,12 +16,15 @@ use tantivy::schema::{
     Field, IndexRecordOption, Schema, TantivyDocument, TextFieldIndexing, TextOptions, Value, FAST,
     INDEXED, STORED, STRING,
 };
-use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
-};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
+use tantivy::{Index, IndexReader, ReloadPolicy, Term};
 
-use crate::chunk::Chunk;
+mod analysis;
+mod batch;
+
+use analysis::analyzer;
+pub use analysis::{analyze, analyze_each, STOP_WORDS};
+pub use batch::IndexBatch;
+
 use crate::IndexError;
 use store::DocId;
 
@@ -35,19 +38,6 @@ const TOKENIZER: &str = "cited_en";
 /// passages holding all of it. SciFact abstracts have no headings.
 const TITLE_BOOST: f32 = 0.25;
 const HEADINGS_BOOST: f32 = 1.0;
-/// Lucene's English stop words plus the question and function words of natural-language questions
-/// ("how do I …", "what does … do"), which would otherwise match every heading that asks a question.
-pub const STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
-    "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
-    "they", "this", "to", "was", "will", "with", "what", "which", "who", "whom", "whose", "why",
-    "how", "when", "where", "do", "does", "did", "doing", "done", "i", "me", "my", "we", "our",
-    "you", "your", "he", "she", "him", "her", "its", "can", "could", "should", "would", "shall",
-    "may", "might", "must", "am", "been", "being", "were", "has", "have", "had", "having", "some",
-    "any", "so", "than", "too", "very", "just", "about", "from", "up", "out", "also", "s", "t",
-    "many", "much",
-];
-
 /// Heading paths are stored joined with this separator.
 pub const HEADING_SEPARATOR: &str = " › ";
 
@@ -91,69 +81,6 @@ fn schema() -> (Schema, Fields) {
         fetched_at: b.add_date_field("fetched_at", STORED),
     };
     (b.build(), fields)
-}
-
-fn analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(StopWordFilter::remove(
-            STOP_WORDS.iter().map(|w| w.to_string()),
-        ))
-        .filter(Stemmer::new(Language::English))
-        .build()
-}
-
-/// Words analysed per thread before the cache starts again (a few MB at most).
-const WORD_CACHE: usize = 100_000;
-
-/// Analyses `text` as the index does (see [`analyzer`]). Snippets, answers and their checks analyse
-/// every sentence they look at, and stemming is what that costs most: each thread splits the text
-/// into words itself and remembers what each word analysed to (nothing, for a stop word).
-pub fn analyze(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    analyze_each(text, |term| out.push(term.to_string()));
-    out
-}
-
-/// Calls `each` with every term of `text`, as [`analyze`] returns them, without allocating them.
-pub fn analyze_each(text: &str, mut each: impl FnMut(&str)) {
-    struct Cache {
-        words: TextAnalyzer,
-        full: TextAnalyzer,
-        seen: rustc_hash::FxHashMap<String, Option<String>>,
-    }
-    thread_local! {
-        static CACHE: std::cell::RefCell<Cache> = std::cell::RefCell::new(Cache {
-            words: TextAnalyzer::builder(SimpleTokenizer::default())
-                .filter(RemoveLongFilter::limit(40))
-                .build(),
-            full: analyzer(),
-            seen: rustc_hash::FxHashMap::default(),
-        });
-    }
-    CACHE.with_borrow_mut(|cache| {
-        let Cache { words, full, seen } = cache;
-        if seen.len() > WORD_CACHE {
-            seen.clear();
-        }
-        let mut stream = words.token_stream(text);
-        while stream.advance() {
-            let word = &stream.token().text;
-            if let Some(known) = seen.get(word) {
-                if let Some(term) = known {
-                    each(term);
-                }
-                continue;
-            }
-            let mut one = full.token_stream(word);
-            let term = one.advance().then(|| one.token().text.clone());
-            if let Some(term) = &term {
-                each(term);
-            }
-            seen.insert(word.clone(), term);
-        }
-    })
 }
 
 /// The first 16 hex digits of a content hash as a number, stored per chunk for incremental indexing.
@@ -266,50 +193,17 @@ impl LexicalIndex {
         })
     }
 
-    /// Returns a writer; fails with [`IndexError::Locked`] if another process holds it.
-    pub fn writer(&self) -> Result<IndexWriter, IndexError> {
-        self.index.writer(64 * 1024 * 1024).map_err(|e| match e {
+    /// A batch of writes, visible to readers when it commits; fails with [`IndexError::Locked`] if
+    /// another process is writing.
+    pub fn batch(&self) -> Result<IndexBatch<'_>, IndexError> {
+        let writer = self.index.writer(64 * 1024 * 1024).map_err(|e| match e {
             tantivy::TantivyError::LockFailure(..) => IndexError::Locked(e.to_string()),
             other => IndexError::Tantivy(other),
+        })?;
+        Ok(IndexBatch {
+            index: self,
+            writer,
         })
-    }
-
-    /// Adds a page's chunks to `writer` (the caller deletes older versions first).
-    pub fn add_chunks(
-        &self,
-        writer: &IndexWriter,
-        page: &PageInfo<'_>,
-        chunks: &[Chunk],
-    ) -> Result<(), IndexError> {
-        let f = self.fields;
-        let sites = site_terms(page.url);
-        let fetched = tantivy::DateTime::from_timestamp_secs(page.fetched_at.timestamp());
-        for chunk in chunks {
-            let mut doc = TantivyDocument::default();
-            doc.add_u64(f.doc_id, page.doc_id);
-            doc.add_u64(f.hash, hash64(page.content_hash));
-            doc.add_u64(f.ordinal, u64::from(chunk.ordinal));
-            doc.add_text(f.url, page.url);
-            for site in &sites {
-                doc.add_text(f.site, site);
-            }
-            doc.add_text(f.title, page.title);
-            let mut headings = chunk.heading_path.clone();
-            headings.extend(chunk.merged_headings.iter().cloned());
-            doc.add_text(f.headings, headings.join(HEADING_SEPARATOR));
-            doc.add_text(f.heading_path, chunk.heading_path.join(HEADING_SEPARATOR));
-            doc.add_text(f.body, &chunk.text);
-            doc.add_u64(f.start, chunk.start as u64);
-            doc.add_u64(f.end, chunk.end as u64);
-            doc.add_date(f.fetched_at, fetched);
-            writer.add_document(doc)?;
-        }
-        Ok(())
-    }
-
-    /// Deletes every chunk of page `doc_id` (effective at the next commit).
-    pub fn delete_page(&self, writer: &IndexWriter, doc_id: DocId) {
-        writer.delete_term(Term::from_field_u64(self.fields.doc_id, doc_id));
     }
 
     /// Returns the content hash (as [`hash64`]) of every indexed page, read from the committed index.

@@ -1,0 +1,118 @@
+//! Page furniture: what is on a page but is not its content (navigation, sidebars, "Prev / Up / Next"
+//! bars, link lists), recognised by class words and link density.
+
+use ego_tree::NodeRef;
+use scraper::Node;
+
+use super::MAX_DEPTH;
+
+/// Words of class and id values that mark page furniture rather than content (after Readability's
+/// "unlikely candidates"): navigation bars, breadcrumbs, menus, sidebars, page headers and footers,
+/// tables of contents, comments, pagers.
+const FURNITURE: &[&str] = &[
+    "breadcrumb",
+    "banner",
+    "sidebar",
+    "menu",
+    "footer",
+    "header",
+    "related",
+    "pagination",
+    "pager",
+    "comment",
+    "social",
+    "sponsor",
+    "popup",
+    "cookie",
+    "skip-link",
+];
+/// Class or id words that mark content even when a furniture word is also there.
+const CONTENT: &[&str] = &["article", "content", "main", "body", "column"];
+
+/// Returns true if `el`'s class says it is page furniture (see [`FURNITURE`]): class words
+/// containing a furniture word, or starting with `nav` or `toc` (`navheader`, `nav-chapters`,
+/// `toctree-wrapper`), or an id that is exactly one of those words. Other ids are left alone: they
+/// are often made from a section's title (`sql-syntax-comments`, `new-features-related-to-…`).
+pub(super) fn is_furniture(el: &scraper::node::Element) -> bool {
+    if el.id().is_some_and(|id| {
+        let id = id.to_ascii_lowercase();
+        FURNITURE.contains(&id.as_str()) || matches!(id.as_str(), "nav" | "navigation" | "toc")
+    }) {
+        return true;
+    }
+    let mut furniture = false;
+    for word in el.classes() {
+        let word = word.to_ascii_lowercase();
+        if CONTENT.iter().any(|c| word.contains(c)) {
+            return false;
+        }
+        furniture |= word.starts_with("nav")
+            || word == "toc"
+            || word.starts_with("toc-")
+            || word.starts_with("toctree")
+            || FURNITURE.iter().any(|f| word.contains(f));
+    }
+    furniture
+}
+
+/// Returns true if `node` holds a heading: a block named like furniture (`card-header`,
+/// `section-header`) that wraps a section's heading is kept, so the outline stays whole.
+pub(super) fn holds_heading(node: NodeRef<'_, Node>) -> bool {
+    node.descendants().any(|d| {
+        d.value()
+            .as_element()
+            .is_some_and(|e| matches!(e.name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6"))
+    })
+}
+
+/// Blocks that hold lists of links rather than text: a list, table or division with at least
+/// [`MIN_LINKS`] links whose link text is more than [`LINK_DENSITY`] of its text (a table of
+/// contents, a book index, a link bar). Measured once per page, bottom up.
+const MIN_LINKS: usize = 3;
+const LINK_DENSITY: f32 = 0.5;
+
+pub(super) fn link_dense_blocks(
+    root: NodeRef<'_, Node>,
+) -> std::collections::HashSet<ego_tree::NodeId> {
+    #[derive(Default, Clone, Copy)]
+    struct Measure {
+        text: usize,
+        link_text: usize,
+        links: usize,
+    }
+    fn measure(
+        node: NodeRef<'_, Node>,
+        in_link: bool,
+        depth: usize,
+        dense: &mut std::collections::HashSet<ego_tree::NodeId>,
+    ) -> Measure {
+        let mut m = Measure::default();
+        if depth > MAX_DEPTH {
+            return m;
+        }
+        if let Node::Text(t) = node.value() {
+            m.text = t.chars().filter(|c| !c.is_whitespace()).count();
+            m.link_text = if in_link { m.text } else { 0 };
+            return m;
+        }
+        let element = node.value().as_element();
+        let link = element.is_some_and(|el| el.name() == "a" && el.attr("href").is_some());
+        for child in node.children() {
+            let c = measure(child, in_link || link, depth + 1, dense);
+            m.text += c.text;
+            m.link_text += c.link_text;
+            m.links += c.links;
+        }
+        m.links += usize::from(link);
+        if element.is_some_and(|el| matches!(el.name(), "ul" | "ol" | "dl" | "table" | "div"))
+            && m.links >= MIN_LINKS
+            && m.link_text as f32 > LINK_DENSITY * m.text as f32
+        {
+            dense.insert(node.id());
+        }
+        m
+    }
+    let mut dense = std::collections::HashSet::new();
+    measure(root, false, 0, &mut dense);
+    dense
+}

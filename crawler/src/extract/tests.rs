@@ -1,0 +1,180 @@
+//! Extraction on pages shaped like the real documentation sites'.
+
+use super::*;
+
+fn url() -> Url {
+    Url::parse("http://example.com/dir/page.html").expect("valid")
+}
+
+#[test]
+fn prefers_main_and_drops_boilerplate() {
+    let html = r##"<html><head><title> Guide  Page </title><style>p{}</style></head><body>
+        <nav><a href="/nav.html">Nav</a> menu text</nav>
+        <main><h1>Install<a class="headerlink" href="#x">¶</a></h1><p>Run   the <b>installer</b>.</p>
+        <h2>Linux</h2><p>Use apt.</p><script>evil()</script></main>
+        <footer>Copyright</footer></body></html>"##;
+    let e = extract_html(html, &url());
+    assert_eq!(e.title, "Guide Page");
+    assert_eq!(e.text, "Install\nRun the installer.\nLinux\nUse apt.");
+    assert_eq!(e.sections.len(), 2);
+    assert_eq!(
+        &e.text[e.sections[0].start..e.sections[0].end],
+        "Install\nRun the installer."
+    );
+    assert_eq!(
+        e.sections[1].heading_path,
+        vec!["Install".to_string(), "Linux".to_string()]
+    );
+    assert_eq!(
+        &e.text[e.sections[1].start..e.sections[1].end],
+        "Linux\nUse apt."
+    );
+    assert_eq!(e.links[0].as_str(), "http://example.com/nav.html");
+}
+
+#[test]
+fn body_fallback_skips_header_footer_and_handles_robots_meta() {
+    let html = r#"<html><head><meta name="robots" content="NOINDEX, nofollow">
+        <link rel="canonical" href="/canon.html"></head><body><header>Site</header>
+        <p>Body text.</p><a href="/x">x</a><footer>foot</footer></body></html>"#;
+    let e = extract_html(html, &url());
+    assert_eq!(e.text, "Body text.\nx");
+    assert!(e.noindex && e.nofollow);
+    assert!(e.links.is_empty());
+    assert_eq!(
+        e.canonical.expect("canonical").as_str(),
+        "http://example.com/canon.html"
+    );
+}
+
+#[test]
+fn nofollow_links_and_bad_hrefs_are_skipped() {
+    let html = r#"<body><a rel="nofollow" href="/a">a</a><a href="javascript:alert(1)">j</a>
+        <a href="b.html#top">b</a><a href="b.html">b again</a><a href="mailto:x@y.z">m</a></body>"#;
+    let e = extract_html(html, &url());
+    let links: Vec<_> = e.links.iter().map(Url::as_str).collect();
+    assert_eq!(links, vec!["http://example.com/dir/b.html"]);
+}
+
+#[test]
+fn malformed_and_deep_html_do_not_panic() {
+    let e = extract_html("<p>unclosed <b>bold <i>both</p></div></span>text", &url());
+    assert!(e.text.contains("unclosed bold both"));
+    let deep = "<div>".repeat(3_000) + "deep" + &"</div>".repeat(3_000);
+    let _ = extract_html(&deep, &url());
+}
+
+/// Found by fuzzing real Python-docs pages: a heading-like element inside another (here a
+/// `<dt id>` inside a `<dt id>`) made the outer section start before the inner one had ended.
+#[test]
+fn nested_headings_never_make_sections_overlap() {
+    let html = r#"<main><h1>Top</h1><p>Intro text here.</p><dl><dt id="outer">Outer <dl><dt id="inner">Inner term</dt></dl> tail</dt>
+        <dd><p>Body paragraph text.</p></dd></dl><h2>Heading <dt id="x">Inner</dt> more</h2><p>More body.</p><h2>Next</h2><p>Last.</p></main>"#;
+    let e = extract_html(html, &url());
+    assert!(e.sections.len() >= 3, "{:?}", e.sections);
+    let mut last = 0;
+    for s in &e.sections {
+        assert!(last <= s.start && s.start <= s.end, "{:?}", e.sections);
+        last = s.end;
+    }
+}
+
+#[test]
+fn dt_with_id_opens_a_subsection() {
+    let html = r#"<main><h1>Functions</h1><dl><dt id="zip">zip(*iterables)</dt><dd><p>Iterate in parallel.</p></dd>
+        <dt>no id</dt><dd>plain</dd></dl><h2>Next</h2><p>x</p></main>"#;
+    let e = extract_html(html, &url());
+    let paths: Vec<_> = e
+        .sections
+        .iter()
+        .map(|s| (s.level, s.heading_path.join("/")))
+        .collect();
+    assert_eq!(
+        paths,
+        vec![
+            (1, "Functions".into()),
+            (2, "Functions/zip(*iterables)".into()),
+            (2, "Functions/Next".into())
+        ]
+    );
+    let zip = &e.sections[1];
+    assert_eq!(
+        &e.text[zip.start..zip.end],
+        "zip(*iterables)\nIterate in parallel.\nno id\nplain"
+    );
+}
+
+/// Found by fuzzing with Rust-docs pages: a heading with no text of its own at the very end
+/// opened its section at the end of the text, and trimming the trailing line break left that
+/// start past the end (a slice panic).
+#[test]
+fn an_empty_heading_at_the_end_does_not_panic() {
+    for html in [
+        "<main><p>Body text.</p><h2></h2></main>",
+        "<main><p>Body text.</p><h2> </h2><br></main>",
+        "<main><h1>T</h1><p>é</p><dl><dt id=x></dt></dl></main>",
+    ] {
+        let e = extract_html(html, &url());
+        for s in &e.sections {
+            assert!(s.start <= s.end && s.end <= e.text.len(), "{html}: {s:?}");
+            assert!(e.text.is_char_boundary(s.start) && e.text.is_char_boundary(s.end));
+        }
+    }
+}
+
+/// The PostgreSQL manual's pages have no `<main>`: their "Prev Up Home Next" tables are page
+/// furniture by class, a chapter's table of contents and the book index are lists of links.
+#[test]
+fn navigation_tables_and_link_lists_are_not_text() {
+    let html = r#"<body><div class="navheader"><table><tr><th>19.5. Shutting Down</th></tr>
+        <tr><td><a href="a.html">Prev</a></td><td><a href="b.html">Up</a></td><th>Chapter 19</th>
+        <td><a href="index.html">Home</a></td><td><a href="c.html">Next</a></td></tr></table></div>
+        <div class="sect1"><h2>19.5. Shutting Down the Server</h2><p>There are several ways to
+        shut down the <a href="x.html">database server</a>.</p>
+        <div class="toc"><dl><dt><a href="s1.html">19.5.1. Smart</a></dt><dt><a href="s2.html">19.5.2. Fast</a></dt></dl></div>
+        <ul><li><a href="1.html">One page</a></li><li><a href="2.html">Two page</a></li><li><a href="3.html">Three</a> x</li></ul>
+        <p>Use <span class="menuselection">File → Quit</span> to stop.</p></div>
+        <div class="navfooter"><a href="a.html">Prev</a> <a href="b.html">Up</a></div></body>"#;
+    let e = extract_html(html, &url());
+    assert_eq!(
+        e.text,
+        "19.5. Shutting Down the Server\nThere are several ways to shut down the database server.\nUse File → Quit to stop."
+    );
+    // Links are still followed.
+    assert!(e.links.iter().any(|l| l.as_str().ends_with("/s2.html")));
+    assert!(e.links.iter().any(|l| l.as_str().ends_with("/3.html")));
+}
+
+#[test]
+fn a_furniture_block_that_wraps_a_heading_is_kept() {
+    let html = r#"<main><div class="section-header"><h2>Install</h2></div><p>Run it.</p>
+        <div class="footer">Copyright</div></main>"#;
+    let e = extract_html(html, &url());
+    assert_eq!(e.text, "Install\nRun it.");
+    assert_eq!(e.sections[0].heading_path, vec!["Install".to_string()]);
+}
+
+#[test]
+fn content_words_keep_a_block_and_the_root_is_never_dropped() {
+    let html = r#"<main class="nav-layout"><div class="main-header"><h1>Title</h1></div>
+        <div class="sidebar-content"><p>Kept text.</p></div></main>"#;
+    let e = extract_html(html, &url());
+    assert_eq!(e.text, "Title\nKept text.");
+}
+
+#[test]
+fn a_table_row_is_one_line() {
+    let html = r#"<main><table><tr><th>Name</th><th>Size</th></tr>
+        <tr><td>bigint</td> <td>8 bytes</td></tr><tr><td><p>lpad</p><p>Pads.</p></td><td>x</td></tr></table></main>"#;
+    let e = extract_html(html, &url());
+    assert_eq!(e.text, "Name | Size\nbigint | 8 bytes\nlpad\nPads.\nx");
+}
+
+#[test]
+fn pre_keeps_lines() {
+    let e = extract_html(
+        "<main><p>Example:</p><pre>a = 1\n\n  b = 2\n</pre><p>After.</p></main>",
+        &url(),
+    );
+    assert_eq!(e.text, "Example:\na = 1\n  b = 2\nAfter.");
+}

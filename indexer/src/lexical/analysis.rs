@@ -1,0 +1,83 @@
+//! Text analysis, the same for the index and for everything that measures text against it
+//! (snippets, answers, their checks): words split, lowercased, English stop words out, Snowball
+//! stemming.
+
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+};
+
+/// Lucene's English stop words plus the question and function words of natural-language questions
+/// ("how do I …", "what does … do"), which would otherwise match every heading that asks a question.
+pub const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
+    "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
+    "they", "this", "to", "was", "will", "with", "what", "which", "who", "whom", "whose", "why",
+    "how", "when", "where", "do", "does", "did", "doing", "done", "i", "me", "my", "we", "our",
+    "you", "your", "he", "she", "him", "her", "its", "can", "could", "should", "would", "shall",
+    "may", "might", "must", "am", "been", "being", "were", "has", "have", "had", "having", "some",
+    "any", "so", "than", "too", "very", "just", "about", "from", "up", "out", "also", "s", "t",
+    "many", "much",
+];
+
+pub(super) fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(StopWordFilter::remove(
+            STOP_WORDS.iter().map(|w| w.to_string()),
+        ))
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// Words analysed per thread before the cache starts again (a few MB at most).
+const WORD_CACHE: usize = 100_000;
+
+/// Analyses `text` as the index does (see [`analyzer`]). Snippets, answers and their checks analyse
+/// every sentence they look at, and stemming is what that costs most: each thread splits the text
+/// into words itself and remembers what each word analysed to (nothing, for a stop word).
+pub fn analyze(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    analyze_each(text, |term| out.push(term.to_string()));
+    out
+}
+
+/// Calls `each` with every term of `text`, as [`analyze`] returns them, without allocating them.
+pub fn analyze_each(text: &str, mut each: impl FnMut(&str)) {
+    struct Cache {
+        words: TextAnalyzer,
+        full: TextAnalyzer,
+        seen: rustc_hash::FxHashMap<String, Option<String>>,
+    }
+    thread_local! {
+        static CACHE: std::cell::RefCell<Cache> = std::cell::RefCell::new(Cache {
+            words: TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(RemoveLongFilter::limit(40))
+                .build(),
+            full: analyzer(),
+            seen: rustc_hash::FxHashMap::default(),
+        });
+    }
+    CACHE.with_borrow_mut(|cache| {
+        let Cache { words, full, seen } = cache;
+        if seen.len() > WORD_CACHE {
+            seen.clear();
+        }
+        let mut stream = words.token_stream(text);
+        while stream.advance() {
+            let word = &stream.token().text;
+            if let Some(known) = seen.get(word) {
+                if let Some(term) = known {
+                    each(term);
+                }
+                continue;
+            }
+            let mut one = full.token_stream(word);
+            let term = one.advance().then(|| one.token().text.clone());
+            if let Some(term) = &term {
+                each(term);
+            }
+            seen.insert(word.clone(), term);
+        }
+    })
+}
