@@ -168,6 +168,7 @@ impl Engine {
     /// Answers `question`, reporting progress to `on` (sources, tokens of a generated answer),
     /// unless `cancelled()` turns true between the stages or while the model writes, in which case
     /// it stops and returns `None`: a streaming client that went away.
+    #[tracing::instrument(name = "answer", level = "debug", skip_all, fields(generation = self.generation))]
     pub fn answer_unless(
         &self,
         question: &str,
@@ -248,6 +249,7 @@ impl Engine {
     }
 
     /// Returns the top `limit` pages for `query`, each with its best passage's snippet.
+    #[tracing::instrument(name = "search", level = "debug", skip_all, fields(limit))]
     pub fn search(
         &self,
         query: &str,

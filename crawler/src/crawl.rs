@@ -132,6 +132,7 @@ impl Crawler {
 
     /// Crawls from `seeds` (and whatever the frontier still holds) until the frontier is empty or
     /// `max_pages` pages have been fetched, calling `progress` after every finished URL.
+    #[tracing::instrument(name = "crawl", skip_all, fields(seeds = seeds.len()))]
     pub async fn run(
         &self,
         seeds: &[Url],

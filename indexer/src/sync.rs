@@ -105,6 +105,7 @@ impl Stage {
 /// new pages are searchable while their passages are still being embedded (which is much slower);
 /// the vectors are committed at the end. Vectors from another model are never mixed in: if the
 /// vector store holds another model's vectors, they are all dropped and re-embedded.
+#[tracing::instrument(name = "sync", skip_all, fields(dense = dense.is_some()))]
 pub fn sync(
     store: &PageStore,
     index: &LexicalIndex,

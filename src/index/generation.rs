@@ -98,6 +98,7 @@ pub struct RebuildReport {
 
 /// Re-chunks and re-indexes every stored page into a new generation, verifies it and switches to
 /// it. The generation in service keeps serving throughout.
+#[tracing::instrument(name = "rebuild", skip_all)]
 pub fn rebuild(
     data: &DataDir,
     settings: &Settings,

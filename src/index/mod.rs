@@ -17,6 +17,7 @@ use crate::config::DataDir;
 /// is not the one the stored vectors came from, builds a new generation instead (see
 /// [`generation::rebuild`]): vectors of two models are never mixed, and the old generation
 /// serves until the new one is complete.
+#[tracing::instrument(name = "index", skip_all)]
 pub fn update(
     data: &DataDir,
     settings: &crate::config::Settings,
