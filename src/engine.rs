@@ -14,7 +14,7 @@ use crate::answer::openai::{LlmError, OpenAiChat};
 use crate::answer::verify::{verify, Verifier};
 pub use crate::answer::Progress;
 use crate::answer::{extractive, llm, Answer, Draft, Source, Writer};
-use crate::config::DataDir;
+use crate::data_dir::DataDir;
 use crate::retrieve::{Mode, Retriever, MAX_QUERY_BYTES};
 
 /// Passages an answer is chosen from.
@@ -70,7 +70,7 @@ pub struct Engine {
 
 impl Engine {
     /// Opens the index in `data` (creating an empty one if there is none yet), with dense
-    /// retrieval when an embedding model is found (see [`crate::config::load_dense`]).
+    /// retrieval when an embedding model is found (see [`crate::index::dense::load_dense`]).
     pub fn open(data: &DataDir, settings: &crate::config::Settings) -> anyhow::Result<Self> {
         data.ensure()
             .with_context(|| format!("cannot create data directory {}", data.root().display()))?;
@@ -87,7 +87,8 @@ impl Engine {
         let generation = serving.number();
         let index =
             LexicalIndex::open(&serving.index_path()).context("cannot open the search index")?;
-        let mut dense = crate::config::load_dense(&serving, settings, crate::config::Access::Read)?;
+        let mut dense =
+            crate::index::dense::load_dense(&serving, settings, crate::index::dense::Access::Read)?;
         // Vectors from another model are useless against this model's queries: stay lexical until
         // `cited index` has re-embedded them.
         if let Some(d) = &dense {

@@ -12,7 +12,7 @@ use crawler::{
 use store::{PageRecord, PageStore, Upsert};
 use url::Url;
 
-use crate::config::DataDir;
+use crate::data_dir::DataDir;
 
 /// The page store as the crawler's sink.
 pub struct StoreSink {

@@ -11,7 +11,7 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::config::DataDir;
+use crate::data_dir::DataDir;
 
 /// The kinds of job, in display order.
 pub const KINDS: [&str; 3] = ["crawl", "index", "rebuild"];

@@ -7,6 +7,8 @@
 pub mod answer;
 pub mod cli;
 pub mod config;
+pub mod data_dir;
+pub mod dto;
 pub mod engine;
 pub mod eval;
 pub mod index;

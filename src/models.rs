@@ -13,7 +13,7 @@ use anyhow::{bail, Context, Result};
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 
-use crate::config::DataDir;
+use crate::data_dir::DataDir;
 
 /// Where models are downloaded from (the Hugging Face hub, or a mirror: `CITED_MODEL_ENDPOINT`).
 pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
@@ -28,9 +28,17 @@ const FILES: &[&str] = &[
     "model.safetensors",
 ];
 
-/// Makes sure the default model is in `data`, downloading it from `endpoint` if needed. Returns
-/// its directory.
-pub async fn ensure_default(data: &DataDir, endpoint: &str) -> Result<PathBuf> {
+/// Shows a download's progress: made for a file name and its length, if known (the CLI draws a
+/// bar; `indicatif::ProgressBar::hidden` shows nothing).
+pub type NewBar<'a> = &'a (dyn Fn(&str, Option<u64>) -> indicatif::ProgressBar + Sync);
+
+/// Makes sure the default model is in `data`, downloading it from `endpoint` if needed, each file's
+/// progress shown on a bar from `new_bar`. Returns its directory.
+pub async fn ensure_default(
+    data: &DataDir,
+    endpoint: &str,
+    new_bar: NewBar<'_>,
+) -> Result<PathBuf> {
     let dir = data
         .root()
         .join("models")
@@ -50,7 +58,7 @@ pub async fn ensure_default(data: &DataDir, endpoint: &str) -> Result<PathBuf> {
     let base = endpoint.trim_end_matches('/');
     for file in FILES {
         let url = format!("{base}/{DEFAULT_REPO}/resolve/main/{file}");
-        download(&client, &url, &part.join(file))
+        download(&client, &url, &part.join(file), new_bar)
             .await
             .with_context(|| format!("cannot download {url}"))?;
     }
@@ -58,7 +66,12 @@ pub async fn ensure_default(data: &DataDir, endpoint: &str) -> Result<PathBuf> {
     Ok(dir)
 }
 
-async fn download(client: &reqwest::Client, url: &str, to: &Path) -> Result<()> {
+async fn download(
+    client: &reqwest::Client,
+    url: &str,
+    to: &Path,
+    new_bar: NewBar<'_>,
+) -> Result<()> {
     let response = client.get(url).send().await?;
     if !response.status().is_success() {
         bail!("HTTP {}", response.status());
@@ -70,7 +83,7 @@ async fn download(client: &reqwest::Client, url: &str, to: &Path) -> Result<()> 
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let bar = crate::cli::output::bytes(&format!("downloading {name}"), response.content_length());
+    let bar = new_bar(&format!("downloading {name}"), response.content_length());
     let mut file = tokio::fs::File::create(to).await?;
     let mut body = response.bytes_stream();
     while let Some(chunk) = body.next().await {

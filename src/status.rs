@@ -6,7 +6,9 @@ use indexer::LexicalIndex;
 use serde::Serialize;
 use store::{Frontier, PageStore};
 
-use crate::config::{Access, DataDir, GenerationDir, Settings};
+use crate::config::Settings;
+use crate::data_dir::{DataDir, GenerationDir};
+use crate::index::dense::Access;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Status {
@@ -36,7 +38,7 @@ impl Status {
         let chunks = LexicalIndex::open(&serving.index_path())
             .context("cannot open the index")?
             .num_chunks();
-        let store = crate::config::open_vectors(&serving, settings, Access::Read)?;
+        let store = crate::index::dense::open_vectors(&serving, settings, Access::Read)?;
         Self::with_index(&serving, chunks, store.len()?, store.model()?.map(|m| m.id))
     }
 

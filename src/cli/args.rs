@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crawler::config::defaults;
 use crawler::{fetch::FetchConfig, CrawlConfig, Scope};
 
-use crate::config::DataDir;
+use crate::data_dir::DataDir;
 use crate::retrieve::Mode;
 
 #[derive(Debug, Parser)]

@@ -12,11 +12,12 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use crate::answer::openai::LlmSettings;
-use crate::config::{DataDir, QdrantSettings, Settings};
+use crate::config::{QdrantSettings, Settings};
+use crate::data_dir::DataDir;
+use crate::dto::{AnswerResponse, SearchResponse};
 use crate::engine::Engine;
 use crate::ingest;
 use crate::retrieve::Mode;
-use crate::serve::dto::{AnswerResponse, SearchResponse};
 
 /// Parses the process's arguments over the settings of the config file ([`config_file`]). Errors are
 /// clap's (print with `exit`) or the file's.
@@ -261,7 +262,7 @@ async fn with_index_progress<T: Send + serde::Serialize + 'static>(
         + 'static,
 ) -> Result<T> {
     if let (None, Some(endpoint)) = (&settings.model_dir, download) {
-        if let Err(e) = crate::models::ensure_default(data, endpoint).await {
+        if let Err(e) = crate::models::ensure_default(data, endpoint, &output::bytes).await {
             eprintln!("note: could not download the embedding model: {e:#}");
         }
     }

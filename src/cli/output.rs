@@ -5,7 +5,7 @@ use std::time::Duration;
 use crawler::CrawlStats;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::serve::dto::{AnswerResponse, SearchResponse, Verdict};
+use crate::dto::{AnswerResponse, SearchResponse, Verdict};
 
 pub fn spinner() -> ProgressBar {
     let bar = ProgressBar::new_spinner();

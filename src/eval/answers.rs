@@ -20,7 +20,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{load_pages, percentiles, read_jsonl, ScratchPage};
 use crate::answer::Answer;
-use crate::config::{DataDir, Settings};
+use crate::config::Settings;
+use crate::data_dir::DataDir;
 use crate::engine::Engine;
 use crate::retrieve::Mode;
 

@@ -14,7 +14,8 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use store::{PageRecord, PageStore, Section};
 
-use crate::config::{DataDir, Settings};
+use crate::config::Settings;
+use crate::data_dir::DataDir;
 use crate::engine::Engine;
 use crate::retrieve::Mode;
 

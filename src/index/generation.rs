@@ -20,27 +20,20 @@ use indexer::LexicalIndex;
 use serde::Serialize;
 use store::PageStore;
 
-use crate::config::{DataDir, Settings};
+use crate::config::Settings;
+use crate::data_dir::DataDir;
 
-const POINTER: &str = "generation";
 const READERS_LOCK: &str = "readers.lock";
 const WRITE_LOCK: &str = "write.lock";
 
 /// The generation `data` serves now.
 pub fn current(data: &DataDir) -> u64 {
-    std::fs::read_to_string(data.root().join(POINTER))
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(0)
+    data.serving().number()
 }
 
 /// The directory of generation `g` (the data directory itself for generation 0).
-pub fn dir(data: &DataDir, g: u64) -> PathBuf {
-    if g == 0 {
-        data.root().to_path_buf()
-    } else {
-        data.root().join(format!("gen-{g}"))
-    }
+fn dir(data: &DataDir, g: u64) -> PathBuf {
+    data.generation(g).root()
 }
 
 /// A reader's hold on a generation: while it lives, the generation is not removed.
@@ -121,7 +114,8 @@ pub fn rebuild(
     let store = PageStore::open(&data.store_path()).context("cannot open the page store")?;
     let index =
         LexicalIndex::open(&pinned.index_path()).context("cannot create the new search index")?;
-    let dense = crate::config::load_dense(&pinned, settings, crate::config::Access::Write)?;
+    let dense =
+        crate::index::dense::load_dense(&pinned, settings, crate::index::dense::Access::Write)?;
     let stats = indexer::sync::sync(
         &store,
         &index,
@@ -169,14 +163,15 @@ pub fn rebuild(
 
 /// Points `DATA/generation` at `g`, atomically and durably.
 fn switch(data: &DataDir, g: u64) -> Result<()> {
-    let tmp = data.root().join(format!("{POINTER}.tmp"));
+    let pointer = data.generation_pointer();
+    let tmp = pointer.with_extension("tmp");
     {
         use std::io::Write;
         let mut f = File::create(&tmp)?;
         writeln!(f, "{g}")?;
         f.sync_all()?;
     }
-    std::fs::rename(&tmp, data.root().join(POINTER))?;
+    std::fs::rename(&tmp, &pointer)?;
     File::open(data.root())?.sync_all()?;
     Ok(())
 }
@@ -243,9 +238,13 @@ fn remove_remote_vectors(data: &DataDir, settings: &Settings, g: u64) -> Result<
     if settings.qdrant.is_none() {
         return Ok(());
     }
-    crate::config::open_vectors(&data.generation(g), settings, crate::config::Access::Write)?
-        .destroy()
-        .context("cannot delete the collection")
+    crate::index::dense::open_vectors(
+        &data.generation(g),
+        settings,
+        crate::index::dense::Access::Write,
+    )?
+    .destroy()
+    .context("cannot delete the collection")
 }
 
 fn remove_all(paths: &[PathBuf]) -> std::io::Result<()> {

@@ -4,6 +4,7 @@
 //! [`update`] brings the generation in service up to date (incrementally, through
 //! [`indexer::sync`]); [`generation::rebuild`] builds a whole new generation and switches to it.
 
+pub mod dense;
 pub mod generation;
 
 use anyhow::{Context, Result};
@@ -11,7 +12,7 @@ use indexer::sync::SyncStats;
 use indexer::LexicalIndex;
 use store::PageStore;
 
-use crate::config::DataDir;
+use crate::data_dir::DataDir;
 
 /// Brings the index generation in service up to date with the page store. If the embedding model
 /// is not the one the stored vectors came from, builds a new generation instead (see
@@ -30,7 +31,8 @@ pub fn update(
     let store = PageStore::open(&data.store_path()).context("cannot open the page store")?;
     let index =
         LexicalIndex::open(&serving.index_path()).context("cannot open the search index")?;
-    let dense = crate::config::load_dense(&serving, settings, crate::config::Access::Write)?;
+    let dense =
+        crate::index::dense::load_dense(&serving, settings, crate::index::dense::Access::Write)?;
     if let Some(d) = &dense {
         if let Some(stored) = d.vectors.model()? {
             if stored.id != d.embedder.model_id() || stored.dim != d.embedder.dim() {

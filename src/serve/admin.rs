@@ -81,8 +81,8 @@ fn started(kind: &str) -> Response {
 /// `POST /api/rebuild`: starts a rebuild (see `cited rebuild`); 409 if one is running.
 #[utoipa::path(post, path = "/api/rebuild", security(("bearer" = [])), responses(
     (status = 202, description = "Started; follow it at /api/jobs", body = JobStarted),
-    (status = 401, description = "Missing or wrong token", body = super::dto::ErrorResponse),
-    (status = 409, description = "A rebuild or index is running", body = super::dto::ErrorResponse)
+    (status = 401, description = "Missing or wrong token", body = crate::dto::ErrorResponse),
+    (status = 409, description = "A rebuild or index is running", body = crate::dto::ErrorResponse)
 ))]
 pub(super) async fn rebuild(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Err(e) = authorize(&state, &headers) {
@@ -109,9 +109,9 @@ pub(super) async fn rebuild(State(state): State<AppState>, headers: HeaderMap) -
 /// it fetched; 409 if a crawl is running.
 #[utoipa::path(post, path = "/api/crawl", security(("bearer" = [])), request_body = CrawlRequest, responses(
     (status = 202, description = "Started; follow it at /api/jobs", body = JobStarted),
-    (status = 400, description = "A bad or forbidden URL", body = super::dto::ErrorResponse),
-    (status = 401, description = "Missing or wrong token", body = super::dto::ErrorResponse),
-    (status = 409, description = "A crawl is running", body = super::dto::ErrorResponse)
+    (status = 400, description = "A bad or forbidden URL", body = crate::dto::ErrorResponse),
+    (status = 401, description = "Missing or wrong token", body = crate::dto::ErrorResponse),
+    (status = 409, description = "A crawl is running", body = crate::dto::ErrorResponse)
 ))]
 pub(super) async fn crawl(
     State(state): State<AppState>,
@@ -174,7 +174,7 @@ pub(super) async fn crawl(
 /// A crawl, then an index of what it fetched; both recorded as jobs. Also the `--recrawl-every`
 /// schedule's work.
 pub async fn crawl_and_index(
-    data: crate::config::DataDir,
+    data: crate::data_dir::DataDir,
     settings: crate::config::Settings,
     seeds: Vec<Url>,
     config: crawler::CrawlConfig,

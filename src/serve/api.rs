@@ -12,9 +12,9 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use futures_util::{Stream, StreamExt};
 
-use super::dto::{self, AnswerResponse, ErrorResponse, SearchResponse, SourceDto};
 use super::error::ApiError;
 use super::{telemetry, AppState};
+use crate::dto::{self, AnswerResponse, ErrorResponse, SearchResponse, SourceDto};
 use crate::engine::{Engine, Progress, QueryError};
 use crate::retrieve::Mode;
 use crate::status::Status;
@@ -296,7 +296,7 @@ mod tests {
     use tokio::sync::Semaphore;
 
     use super::*;
-    use crate::config::DataDir;
+    use crate::data_dir::DataDir;
     use crate::serve::Admin;
 
     #[tokio::test]

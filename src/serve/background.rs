@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::{admin, LiveEngine};
-use crate::config::DataDir;
+use crate::data_dir::DataDir;
 use crate::engine::Engine;
 
 /// Switches to a new index generation when `cited rebuild` publishes one: the new engine is opened

@@ -4,7 +4,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::dto::ErrorResponse;
+use crate::dto::ErrorResponse;
 use crate::engine::QueryError;
 
 /// An error answered as JSON `{"error": …}`.

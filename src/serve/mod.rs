@@ -4,15 +4,15 @@
 //! `connections` (the accept loop and connection limits), `background` (following index
 //! generations, the recrawl schedule), `api` (the JSON handlers and the concurrency cap: queries run on
 //! the blocking pool, at most `max_concurrent` at a time, so the async workers never block), `admin`
-//! (jobs behind the admin token), `page` (the search page for people), `dto` (the wire types, shared
-//! with the CLI's `--json`), `openapi`, `telemetry` (`/metrics`). The tantivy reader reloads when
-//! another process (`cited index`) commits, so the server sees a new index without a restart.
+//! (jobs behind the admin token), `page` (the search page for people), `openapi`, `telemetry`
+//! (`/metrics`). Wire types are [`crate::dto`], shared with the CLI's `--json`. The tantivy reader
+//! reloads when another process (`cited index`) commits, so the server sees a new index without a
+//! restart.
 
 pub mod admin;
 mod api;
 mod background;
 mod connections;
-pub mod dto;
 pub mod error;
 mod openapi;
 mod page;
@@ -32,7 +32,7 @@ use tokio::sync::Semaphore;
 use tower_http::cors::CorsLayer;
 use tower_http::timeout::TimeoutLayer;
 
-use crate::config::DataDir;
+use crate::data_dir::DataDir;
 use crate::engine::Engine;
 use error::ApiError;
 

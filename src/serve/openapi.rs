@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::dto::{
+use crate::dto::{
     AnswerResponse, ErrorResponse, HitDto, NoticeDto, SearchResponse, SentenceDto, SourceDto,
     TokenDto, Verdict,
 };

@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::api::{mode, param, run_cpu, status, Params, DEFAULT_LIMIT};
-use super::dto::{AnswerResponse, SearchResponse, Verdict};
 use super::AppState;
+use crate::dto::{AnswerResponse, SearchResponse, Verdict};
 
 const STYLE: &str = "body{font:16px/1.55 system-ui,sans-serif;max-width:46rem;margin:1.5rem auto;padding:0 1rem;color:#1f2328}\
 form{display:flex;gap:.5rem}input[name=q]{flex:1;min-width:0;font-size:1.1rem;padding:.45rem .6rem;border:1px solid #8c959f;border-radius:6px}\

@@ -3,7 +3,7 @@
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
-use cited::serve::dto::{AnswerResponse, SearchResponse};
+use cited::dto::{AnswerResponse, SearchResponse};
 
 use crate::common::{cited, cited_json, cited_ok, model_dir, serve_router};
 

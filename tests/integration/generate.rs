@@ -13,7 +13,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use cited::serve::dto::{AnswerResponse, Verdict};
+use cited::dto::{AnswerResponse, Verdict};
 use serde_json::{json, Value};
 
 use crate::common::{cited_command, cited_ok, serve_dir, serve_router, Server};

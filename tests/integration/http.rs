@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
-use cited::serve::dto::{AnswerResponse, ErrorResponse, SearchResponse};
+use cited::dto::{AnswerResponse, ErrorResponse, SearchResponse};
 
 use crate::common::{cited_json, cited_ok, serve_router, Server};
 use crate::python_docs::{assert_citations_hold, crawled};
@@ -228,10 +228,10 @@ async fn streamed_answer_is_the_answer_in_events() {
     // The same answer as the JSON endpoint, piece by piece.
     let (_, whole): (u16, AnswerResponse) =
         get_json(&format!("{}/api/answer?q={}", server.base, urlencode(q))).await;
-    let sources: Vec<cited::serve::dto::SourceDto> =
+    let sources: Vec<cited::dto::SourceDto> =
         serde_json::from_str(&events[0].1).expect("sources JSON");
     assert_eq!(sources, whole.sources);
-    let sentences: Vec<cited::serve::dto::SentenceDto> = events[1..events.len() - 1]
+    let sentences: Vec<cited::dto::SentenceDto> = events[1..events.len() - 1]
         .iter()
         .map(|(_, d)| serde_json::from_str(d).expect("sentence JSON"))
         .collect();

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use cited::serve::dto::{AnswerResponse, SearchResponse};
+use cited::dto::{AnswerResponse, SearchResponse};
 use store::PageStore;
 
 use crate::common::{cited_json, cited_ok, crawl_fast, python_docs, serve_dir};

@@ -3,7 +3,8 @@
 //! cleanly and keep standard output for JSON — and, when `QDRANT_URL` is set and `--ignored` asked
 //! for, against a real server.
 
-use cited::config::{DataDir, QdrantSettings, Settings};
+use cited::config::{QdrantSettings, Settings};
+use cited::data_dir::DataDir;
 
 use crate::common::{cited, cited_ok, crawl_fast, free_port, model_dir, python_docs, serve_dir};
 

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cited::serve::dto::AnswerResponse;
+use cited::dto::AnswerResponse;
 
 use crate::common::{
     cited_command, cited_json, cited_ok, cited_with_file_limit, crawl_fast, kill_moments, kills,

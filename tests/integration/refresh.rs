@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use cited::serve::dto::{AnswerResponse, SearchResponse};
+use cited::dto::{AnswerResponse, SearchResponse};
 
 use crate::common::{cited_json, cited_ok, serve_router};
 

@@ -9,9 +9,10 @@ use std::sync::{Arc, OnceLock};
 
 use axum::response::sse::Sse;
 use axum::response::IntoResponse;
-use cited::config::{DataDir, Settings};
+use cited::config::Settings;
+use cited::data_dir::DataDir;
 use cited::engine::{Engine, QueryError};
-use cited::serve::dto::{AnswerResponse, SearchResponse};
+use cited::dto::{AnswerResponse, SearchResponse};
 use crawler::PageSink;
 use libfuzzer_sys::fuzz_target;
 
