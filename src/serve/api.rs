@@ -2,7 +2,6 @@
 //! `/healthz`) and what they share: the query-string parameters and the concurrency cap, under which
 //! CPU-bound work runs on the blocking pool.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -58,23 +57,40 @@ pub(super) async fn run_cpu<T: Send + 'static>(
     .map_err(ApiError::from)
 }
 
-pub(super) type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
+/// The query string of a request as `T`, or why it is malformed (answered 400, in our words).
+pub(super) type Params<T> = Result<Query<T>, QueryRejection>;
 
-pub(super) fn param(params: &Params, name: &str) -> Result<Option<String>, ApiError> {
-    match params {
-        Ok(Query(map)) => Ok(map.get(name).cloned()),
-        Err(e) => Err(ApiError::bad_request(format!("bad query string: {e}"))),
-    }
+/// `?q=…&mode=…`: a question or query, and how to retrieve.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct AskParams {
+    pub q: Option<String>,
+    pub mode: Option<String>,
 }
 
-pub(super) fn mode(params: &Params) -> Result<Option<Mode>, ApiError> {
-    param(params, "mode")?
-        .map(|m| m.parse::<Mode>().map_err(ApiError::bad_request))
+/// `/api/search`'s: the query, how many results, how to retrieve.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct SearchParams {
+    pub q: Option<String>,
+    /// Read as text so that a bad number gets our message, not serde's.
+    pub limit: Option<String>,
+    pub mode: Option<String>,
+}
+
+/// The parameters, or a 400 that says what is wrong with the query string.
+pub(super) fn params<T>(params: Params<T>) -> Result<T, ApiError> {
+    params
+        .map(|Query(p)| p)
+        .map_err(|e| ApiError::bad_request(format!("bad query string: {e}")))
+}
+
+/// The retrieval mode asked for, if any.
+pub(super) fn mode(mode: Option<&str>) -> Result<Option<Mode>, ApiError> {
+    mode.map(|m| m.parse::<Mode>().map_err(ApiError::bad_request))
         .transpose()
 }
 
-fn required_q(params: &Params) -> Result<String, ApiError> {
-    param(params, "q")?.ok_or_else(|| ApiError::bad_request("missing query parameter `q`"))
+fn required_q(q: Option<String>) -> Result<String, ApiError> {
+    q.ok_or_else(|| ApiError::bad_request("missing query parameter `q`"))
 }
 
 /// `GET /healthz`.
@@ -99,10 +115,10 @@ pub(super) async fn healthz() -> Json<serde_json::Value> {
 )]
 pub(super) async fn api_answer(
     State(state): State<AppState>,
-    params: Params,
+    params: Params<AskParams>,
 ) -> Result<Json<AnswerResponse>, ApiError> {
-    let q = required_q(&params)?;
-    let mode = mode(&params)?;
+    let AskParams { q, mode: m } = self::params(params)?;
+    let (q, mode) = (required_q(q)?, mode(m.as_deref())?);
     let answer = run_cpu(&state, move |engine| engine.answer(&q, mode)).await?;
     telemetry::answered(!answer.value.sentences.is_empty());
     Ok(Json(answer.into()))
@@ -131,10 +147,10 @@ pub(super) async fn api_answer(
 )]
 pub(super) async fn api_answer_stream(
     State(state): State<AppState>,
-    params: Params,
+    params: Params<AskParams>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let q = required_q(&params)?;
-    let mode = mode(&params)?;
+    let AskParams { q, mode: m } = self::params(params)?;
+    let (q, mode) = (required_q(q)?, mode(m.as_deref())?);
     let permit = cpu_permit(&state).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Event, ApiError>>(32);
     let engine = state.engine();
@@ -229,16 +245,17 @@ pub fn json_event(name: &str, value: &impl serde::Serialize) -> Event {
 )]
 pub(super) async fn api_search(
     State(state): State<AppState>,
-    params: Params,
+    params: Params<SearchParams>,
 ) -> Result<Json<SearchResponse>, ApiError> {
-    let q = required_q(&params)?;
-    let limit = match param(&params, "limit")? {
+    let SearchParams { q, limit, mode: m } = self::params(params)?;
+    let q = required_q(q)?;
+    let limit = match limit {
         None => DEFAULT_LIMIT,
         Some(l) => l
             .parse()
             .map_err(|_| ApiError::bad_request(format!("limit `{l}` is not a number")))?,
     };
-    let mode = mode(&params)?;
+    let mode = mode(m.as_deref())?;
     let results = run_cpu(&state, move |engine| engine.search(&q, limit, mode)).await?;
     Ok(Json(results.value.into()))
 }

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
-use super::api::{mode, param, run_cpu, status, Params, DEFAULT_LIMIT};
+use super::api::{mode, run_cpu, status, Params, DEFAULT_LIMIT};
 use super::AppState;
 use crate::dto::{AnswerResponse, SearchResponse, Verdict};
 
@@ -301,17 +301,35 @@ pub(super) async fn status_page(State(state): State<AppState>) -> Response {
     }
 }
 
-pub(super) async fn search_page(State(state): State<AppState>, params: Params) -> Response {
-    let q = param(&params, "q").ok().flatten().unwrap_or_default();
+/// The search page's query string: the query, how to retrieve, and `static` for an answer
+/// rendered on the server (no script).
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct PageParams {
+    q: Option<String>,
+    mode: Option<String>,
+    #[serde(rename = "static")]
+    whole: Option<String>,
+}
+
+pub(super) async fn search_page(
+    State(state): State<AppState>,
+    params: Params<PageParams>,
+) -> Response {
+    // A malformed query string shows the empty page, as no query would.
+    let PageParams {
+        q,
+        mode: mode_param,
+        whole,
+    } = params.map(|p| p.0).unwrap_or_default();
+    let q = q.unwrap_or_default();
     if q.trim().is_empty() {
         return Html(render(&q, None, None)).into_response();
     }
-    let mode_param = param(&params, "mode").ok().flatten();
-    let mode = match mode(&params) {
+    let mode = match mode(mode_param.as_deref()) {
         Ok(m) => m,
         Err(e) => return (e.status, Html(render_error(&q, &e.message))).into_response(),
     };
-    let whole = param(&params, "static").ok().flatten().is_some();
+    let whole = whole.is_some();
     let q2 = q.clone();
     let outcome = run_cpu(&state, move |engine| {
         let answer = if whole {
