@@ -110,6 +110,25 @@ fn onnx_runtime_matches_the_reference_and_the_built_in_runtime() {
         candle.model_id(),
         "one model, one id, whichever runtime: switching needs no re-embedding"
     );
+    // Concurrent queries run on a pool of sessions and get the vectors a lone query gets.
+    let questions: Vec<String> = (0..8).map(|i| format!("question number {i}")).collect();
+    let alone: Vec<Vec<f32>> = questions
+        .iter()
+        .map(|q| onnx.embed_query(q).expect("embed"))
+        .collect();
+    let together: Vec<Vec<f32>> = std::thread::scope(|s| {
+        let handles: Vec<_> = questions
+            .iter()
+            .map(|q| s.spawn(|| onnx.embed_query(q).expect("embed")))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    for (a, b) in alone.iter().zip(&together) {
+        assert!(dot(a, b) > 0.9999, "same vector from any session");
+    }
 }
 
 #[test]

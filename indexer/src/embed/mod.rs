@@ -15,7 +15,9 @@ use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
 
 use crate::IndexError;
 
+mod cache;
 mod onnx;
+pub use cache::{CachedQueries, QUERY_CACHE};
 pub use onnx::OnnxModel;
 
 /// Turns text into vectors. Implemented by [`LocalModel`]; tests may use a fake.
@@ -188,10 +190,11 @@ fn normalize(mut v: Vec<f32>) -> Vec<f32> {
 /// Loads the model in `dir`: with ONNX Runtime when `ort_lib` (a `libonnxruntime` file) is given and
 /// the directory has a `model.onnx`, else with candle.
 pub fn load(dir: &Path, ort_lib: Option<&Path>) -> Result<Box<dyn Embedder>, IndexError> {
-    match ort_lib {
-        Some(lib) => Ok(Box::new(OnnxModel::load(dir, lib)?)),
-        None => Ok(Box::new(LocalModel::load(dir)?)),
-    }
+    let model: Box<dyn Embedder> = match ort_lib {
+        Some(lib) => Box::new(OnnxModel::load(dir, lib)?),
+        None => Box::new(LocalModel::load(dir)?),
+    };
+    Ok(Box::new(CachedQueries::new(model, QUERY_CACHE)))
 }
 
 /// A sentence-transformers model run by candle (pure Rust) from a local directory (config.json,

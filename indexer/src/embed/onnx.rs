@@ -6,9 +6,13 @@
 //! fastembed tokenizes, batches and pools (with the pooling read from the model directory, as for
 //! candle); cited normalises and adds the query and passage prefixes, so both runtimes give the same
 //! vectors (to about 1e-6) under the same model id.
+//!
+//! A session runs one call at a time, so concurrent queries get sessions of their own: a pool that
+//! starts with one and grows, when every session is busy, up to one per core (each costs about the
+//! model's size in memory).
 
 use std::path::Path;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock, RwLock};
 
 use fastembed::{
     InitOptionsUserDefined, Pooling as FastPooling, TextEmbedding, TokenizerFiles,
@@ -21,7 +25,11 @@ use crate::IndexError;
 /// A sentence-transformers model run by ONNX Runtime.
 pub struct OnnxModel {
     spec: ModelSpec,
-    model: Mutex<TextEmbedding>,
+    /// What a new session is made from.
+    model: UserDefinedEmbeddingModel,
+    options: InitOptionsUserDefined,
+    sessions: RwLock<Vec<std::sync::Arc<Mutex<TextEmbedding>>>>,
+    max_sessions: usize,
 }
 
 /// ONNX Runtime can be loaded once per process.
@@ -74,17 +82,45 @@ impl OnnxModel {
         options
             .session_config
             .push(("session.intra_op.allow_spinning".into(), "0".into()));
-        let model = TextEmbedding::try_new_from_user_defined(model, options)
+        let first = TextEmbedding::try_new_from_user_defined(model.clone(), options.clone())
             .map_err(|e| model_error("model.onnx", e))?;
         Ok(Self {
             spec,
-            model: Mutex::new(model),
+            model,
+            options,
+            sessions: RwLock::new(vec![std::sync::Arc::new(Mutex::new(first))]),
+            max_sessions: std::thread::available_parallelism().map_or(1, |n| n.get()),
         })
     }
 
+    /// A free session: an idle one, else a new one while the pool is under its size, else the
+    /// first to come free.
+    fn session(&self) -> Result<std::sync::Arc<Mutex<TextEmbedding>>, IndexError> {
+        let sessions = self.sessions.read().expect("session pool lock");
+        if let Some(idle) = sessions.iter().find(|s| !is_busy(s)) {
+            return Ok(idle.clone());
+        }
+        let full = sessions.len() >= self.max_sessions;
+        let first = sessions[0].clone();
+        drop(sessions);
+        if full {
+            return Ok(first);
+        }
+        let session = std::sync::Arc::new(Mutex::new(
+            TextEmbedding::try_new_from_user_defined(self.model.clone(), self.options.clone())
+                .map_err(|e| model_error("model.onnx", e))?,
+        ));
+        let mut sessions = self.sessions.write().expect("session pool lock");
+        if sessions.len() < self.max_sessions {
+            sessions.push(session.clone());
+            tracing::debug!(sessions = sessions.len(), "ONNX Runtime session added");
+        }
+        Ok(session)
+    }
+
     fn run(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, IndexError> {
-        let mut model = self
-            .model
+        let session = self.session()?;
+        let mut model = session
             .lock()
             .expect("embedding model lock is never poisoned");
         let batch = texts.len().max(1);
@@ -93,6 +129,11 @@ impl OnnxModel {
             .map_err(|e| model_error("ONNX Runtime", e))?;
         Ok(vectors.into_iter().map(normalize).collect())
     }
+}
+
+/// Returns true if another call holds `session` now.
+fn is_busy(session: &Mutex<TextEmbedding>) -> bool {
+    matches!(session.try_lock(), Err(std::sync::TryLockError::WouldBlock))
 }
 
 impl Embedder for OnnxModel {
