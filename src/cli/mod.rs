@@ -48,10 +48,20 @@ pub fn hint(error: &anyhow::Error) -> Option<&'static str> {
         })
 }
 
+/// Where first-use downloads come from.
+struct Endpoints<'a> {
+    model: &'a str,
+    runtime: &'a str,
+}
+
 /// Runs one command.
 pub async fn run(cli: Cli) -> Result<()> {
     let data = DataDir::new(&cli.data_dir);
-    let download = (!cli.offline).then_some(cli.model_endpoint.as_str());
+    let endpoints = Endpoints {
+        model: &cli.model_endpoint,
+        runtime: &cli.runtime_endpoint,
+    };
+    let download = (!cli.offline).then_some(&endpoints);
     let settings = Settings {
         model_dir: cli.model_dir.clone(),
         ort_lib: cli.ort_lib.clone(),
@@ -223,7 +233,7 @@ pub async fn run(cli: Cli) -> Result<()> {
 async fn crawl(
     data: &DataDir,
     settings: &Settings,
-    download: Option<&str>,
+    download: Option<&Endpoints<'_>>,
     args: CrawlArgs,
 ) -> Result<()> {
     let seeds = ingest::parse_seeds(&args.urls)?;
@@ -255,15 +265,26 @@ async fn crawl(
 async fn with_index_progress<T: Send + serde::Serialize + 'static>(
     data: &DataDir,
     settings: &Settings,
-    download: Option<&str>,
+    download: Option<&Endpoints<'_>>,
     kind: &'static str,
     job: impl FnOnce(&DataDir, &Settings, &dyn Fn(indexer::sync::Stage, u64, u64)) -> Result<T>
         + Send
         + 'static,
 ) -> Result<T> {
-    if let (None, Some(endpoint)) = (&settings.model_dir, download) {
-        if let Err(e) = crate::models::ensure_default(data, endpoint, &output::bytes).await {
-            eprintln!("note: could not download the embedding model: {e:#}");
+    if let Some(endpoints) = download {
+        if settings.model_dir.is_none() {
+            if let Err(e) =
+                crate::models::ensure_default(data, endpoints.model, &output::bytes).await
+            {
+                eprintln!("note: could not download the embedding model: {e:#}");
+            }
+        }
+        if settings.ort_lib.is_none() && crate::models::find_runtime(data).is_none() {
+            if let Err(e) =
+                crate::models::ensure_runtime(data, endpoints.runtime, &output::bytes).await
+            {
+                eprintln!("note: could not download ONNX Runtime, embeddings run on the built-in runtime (about 5× slower): {e:#}");
+            }
         }
     }
     let (data, settings) = (data.clone(), settings.clone());
@@ -289,7 +310,7 @@ async fn with_index_progress<T: Send + serde::Serialize + 'static>(
 async fn rebuild(
     data: &DataDir,
     settings: &Settings,
-    download: Option<&str>,
+    download: Option<&Endpoints<'_>>,
     json: bool,
 ) -> Result<()> {
     let report = with_index_progress(data, settings, download, "rebuild", |d, s, p| {
@@ -315,7 +336,11 @@ async fn rebuild(
     Ok(())
 }
 
-async fn index(data: &DataDir, settings: &Settings, download: Option<&str>) -> Result<()> {
+async fn index(
+    data: &DataDir,
+    settings: &Settings,
+    download: Option<&Endpoints<'_>>,
+) -> Result<()> {
     let stats = with_index_progress(data, settings, download, "index", |d, s, p| {
         crate::index::update(d, s, p)
     })

@@ -59,10 +59,36 @@ pub fn load_dense(
         );
         return Ok(None);
     };
-    let model = indexer::embed::load(&dir, settings.ort_lib.as_deref())
-        .with_context(|| format!("cannot load the embedding model in {}", dir.display()))?;
+    let model = match (&settings.ort_lib, crate::models::find_runtime(data)) {
+        // Asked for by name: its errors are the user's to see.
+        (Some(lib), _) => indexer::embed::load(&dir, Some(lib)),
+        (None, Some(lib)) if dir.join("model.onnx").exists() => {
+            indexer::embed::load(&dir, Some(&lib)).or_else(|e| {
+                notice_once(&format!(
+                    "ONNX Runtime ({}) did not load ({e}): embeddings run on the built-in runtime, about 5× slower",
+                    lib.display()
+                ));
+                indexer::embed::load(&dir, None)
+            })
+        }
+        (None, found) => {
+            notice_once(&if found.is_some() {
+                format!("{} has no model.onnx: embeddings run on the built-in runtime (candle), about 5× slower than ONNX Runtime", dir.display())
+            } else {
+                "no ONNX Runtime (`cited index` fetches it when online; or --ort-lib): embeddings run on the built-in runtime (candle), about 5× slower".to_string()
+            });
+            indexer::embed::load(&dir, None)
+        }
+    }
+    .with_context(|| format!("cannot load the embedding model in {}", dir.display()))?;
     Ok(Some(DenseIndex {
         embedder: Arc::from(model),
         vectors: open_vectors(generation, settings, access)?,
     }))
+}
+
+/// Says `message` once per process: which runtime embeds is worth a line, not one per request.
+fn notice_once(message: &str) {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| tracing::warn!("{message}"));
 }

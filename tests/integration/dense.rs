@@ -1,5 +1,7 @@
 //! Dense and hybrid retrieval end to end, with the real all-MiniLM-L6-v2 weights.
 
+use std::path::PathBuf;
+
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
@@ -176,6 +178,7 @@ fn the_default_model_is_downloaded_on_first_use() {
     let out = crate::common::cited_command(d)
         .env("CITED_OFFLINE", "0")
         .env("CITED_MODEL_ENDPOINT", format!("http://{broken}"))
+        .env("CITED_RUNTIME_ENDPOINT", format!("http://{broken}"))
         .args(["crawl", &site(), "--delay-ms", "0"])
         .output()
         .expect("run cited");
@@ -186,11 +189,17 @@ fn the_default_model_is_downloaded_on_first_use() {
         "{stderr}"
     );
     assert!(stderr.contains("lexical retrieval only"), "{stderr}");
+    assert!(
+        stderr.contains("could not download ONNX Runtime"),
+        "{stderr}"
+    );
+    assert!(!d.join("runtime/libonnxruntime.so.1.32.0").exists());
     assert!(!d.join("models/all-MiniLM-L6-v2").exists());
 
     let out = crate::common::cited_command(d)
         .env("CITED_OFFLINE", "0")
         .env("CITED_MODEL_ENDPOINT", format!("http://{hub}"))
+        .env("CITED_RUNTIME_ENDPOINT", format!("http://{broken}"))
         .args(["index"])
         .output()
         .expect("run cited");
@@ -215,5 +224,102 @@ fn the_default_model_is_downloaded_on_first_use() {
             "how long do ferrets rest",
         ],
     );
+    assert!(hits.hits[0].url.ends_with("/sleep"), "{:?}", hits.hits);
+}
+
+/// The pinned ONNX Runtime wheel (`scripts/fetch-model --onnx` keeps a copy in target/wheels).
+fn runtime_wheel() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/wheels");
+    let wheel = dir.join("onnxruntime-1.32.0-cp311-cp311-manylinux_2_28_x86_64.whl");
+    assert!(
+        wheel.exists(),
+        "no ONNX Runtime wheel in {}: run scripts/fetch-model --onnx",
+        dir.display()
+    );
+    wheel
+}
+
+/// Where PyPI keeps the pinned wheel (cited's `models::WHEELS`).
+const WHEEL_DIR: &str =
+    "/packages/1d/46/e6f356c9539d2eed44126de3421a81e217da2ad91b22dc11b379cb1e384f";
+
+#[test]
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn onnx_runtime_is_fetched_on_first_use_checked_and_used() {
+    let model = model_dir();
+    // A hub with the model and its ONNX export (at the hub's path, onnx/model.onnx).
+    let hub = serve_router(
+        Router::new()
+            .route_service(
+                "/sentence-transformers/all-MiniLM-L6-v2/resolve/main/onnx/model.onnx",
+                tower_http::services::ServeFile::new(model.join("model.onnx")),
+            )
+            .nest_service(
+                "/sentence-transformers/all-MiniLM-L6-v2/resolve/main",
+                tower_http::services::ServeDir::new(&model),
+            ),
+    );
+    let wheel = runtime_wheel();
+    let pypi = serve_router(Router::new().route_service(
+        &format!(
+            "{WHEEL_DIR}/{}",
+            wheel.file_name().and_then(|n| n.to_str()).expect("name")
+        ),
+        tower_http::services::ServeFile::new(&wheel),
+    ));
+    // A mirror that serves something else under the wheel's name: refused by its checksum.
+    let tampered = tempfile::tempdir().expect("dir");
+    let fake = tampered.path().join("fake.whl");
+    std::fs::write(&fake, b"PK not the wheel").expect("write");
+    let evil = serve_router(Router::new().route_service(
+        &format!(
+            "{WHEEL_DIR}/{}",
+            wheel.file_name().and_then(|n| n.to_str()).expect("name")
+        ),
+        tower_http::services::ServeFile::new(&fake),
+    ));
+    let data = tempfile::tempdir().expect("tempdir");
+    let d = data.path();
+    crate::common::crawl_fast(d, &site(), "10", &["--no-index"]);
+    let index = |runtime: &str| {
+        crate::common::cited_command(d)
+            .env("CITED_OFFLINE", "0")
+            .env("CITED_MODEL_ENDPOINT", format!("http://{hub}"))
+            .env("CITED_RUNTIME_ENDPOINT", format!("http://{runtime}"))
+            .args(["index"])
+            .output()
+            .expect("run cited")
+    };
+    let out = index(&evil.to_string());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("SHA-256"), "{stderr}");
+    assert!(stderr.contains("built-in runtime"), "{stderr}");
+    assert!(!d.join("runtime/libonnxruntime.so.1.32.0").exists());
+    assert!(d.join("models/all-MiniLM-L6-v2/model.onnx").exists());
+
+    let out = index(&pypi.to_string());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        d.join("runtime/libonnxruntime.so.1.32.0").exists(),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("built-in runtime"), "{stderr}");
+
+    // Found by itself from now on: no notice, and the same answers as candle's vectors give.
+    let out = cited(
+        d,
+        &[
+            "search",
+            "--json",
+            "--mode",
+            "dense",
+            "how long do ferrets rest",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("built-in runtime"), "{stderr}");
+    let hits: SearchResponse = serde_json::from_slice(&out.stdout).expect("json");
     assert!(hits.hits[0].url.ends_with("/sleep"), "{:?}", hits.hits);
 }
