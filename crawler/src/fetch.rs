@@ -78,42 +78,99 @@ impl Reach {
     }
 }
 
-/// Whether an address is on the public internet: not loopback, private (10/8, 172.16/12,
-/// 192.168/16, fc00::/7), link-local (169.254/16, fe80::/10, cloud metadata), CGNAT (100.64/10),
-/// benchmarking (198.18/15), documentation, unspecified, broadcast or multicast; IPv4-mapped IPv6
-/// addresses are judged as IPv4.
+/// IPv4 blocks of the IANA special-purpose address registry that are not globally reachable (as of
+/// 2024): `(first address, prefix length)`.
+const V4_SPECIAL: &[([u8; 4], u8)] = &[
+    ([0, 0, 0, 0], 8),       // "this network"
+    ([10, 0, 0, 0], 8),      // private
+    ([100, 64, 0, 0], 10),   // shared address space (CGNAT)
+    ([127, 0, 0, 0], 8),     // loopback
+    ([169, 254, 0, 0], 16),  // link-local, cloud metadata
+    ([172, 16, 0, 0], 12),   // private
+    ([192, 0, 0, 0], 24),    // IETF protocol assignments (192.0.0.192 is a cloud metadata address)
+    ([192, 0, 2, 0], 24),    // documentation
+    ([192, 88, 99, 0], 24),  // deprecated 6to4 relay anycast
+    ([192, 168, 0, 0], 16),  // private
+    ([198, 18, 0, 0], 15),   // benchmarking
+    ([198, 51, 100, 0], 24), // documentation
+    ([203, 0, 113, 0], 24),  // documentation
+    ([224, 0, 0, 0], 4),     // multicast
+    ([240, 0, 0, 0], 4),     // reserved, and 255.255.255.255 broadcast
+];
+
+/// IPv6 blocks that are not globally reachable, beyond those that embed an IPv4 address (decoded
+/// and judged as IPv4 in [`is_public`]): `(first address, prefix length)`.
+const V6_SPECIAL: &[([u16; 8], u8)] = &[
+    ([0, 0, 0, 0, 0, 0, 0, 0], 128),         // unspecified
+    ([0, 0, 0, 0, 0, 0, 0, 1], 128),         // loopback
+    ([0x64, 0xff9b, 1, 0, 0, 0, 0, 0], 48),  // local-use IPv4/IPv6 translation
+    ([0x100, 0, 0, 0, 0, 0, 0, 0], 64),      // discard-only
+    ([0x2001, 0, 0, 0, 0, 0, 0, 0], 23),     // IETF protocol assignments (Teredo decoded first)
+    ([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0], 32), // documentation
+    ([0x3fff, 0, 0, 0, 0, 0, 0, 0], 20),     // documentation
+    ([0x5f00, 0, 0, 0, 0, 0, 0, 0], 16),     // segment routing
+    ([0xfc00, 0, 0, 0, 0, 0, 0, 0], 7),      // unique local
+    ([0xfe80, 0, 0, 0, 0, 0, 0, 0], 10),     // link-local
+    ([0xfec0, 0, 0, 0, 0, 0, 0, 0], 10),     // deprecated site-local
+    ([0xff00, 0, 0, 0, 0, 0, 0, 0], 8),      // multicast
+];
+
+fn in_block(address: u128, first: u128, prefix: u8, bits: u32) -> bool {
+    let shift = bits - u32::from(prefix);
+    prefix == 0 || (address >> shift) == (first >> shift)
+}
+
+/// Whether an address is on the public internet: in none of the IANA special-purpose blocks that
+/// are not globally reachable (loopback, private, link-local and cloud metadata, CGNAT, documentation,
+/// benchmarking, multicast, reserved, …). An IPv6 address that embeds an IPv4 one (IPv4-mapped and
+/// -compatible, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`, Teredo `2001::/32`) is judged by the IPv4
+/// address it reaches.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || a == 0
-                || (a == 100 && (b & 0xc0) == 64)
-                || (a == 198 && (b & 0xfe) == 18))
+            let address = u32::from(v4);
+            !V4_SPECIAL.iter().any(|(first, prefix)| {
+                in_block(
+                    address.into(),
+                    u32::from_be_bytes(*first).into(),
+                    *prefix,
+                    32,
+                )
+            })
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped().or_else(|| v6.to_ipv4()) {
-                return !v6.is_loopback() && is_public(IpAddr::V4(v4));
+            if let Some(v4) = embedded_v4(v6) {
+                return is_public(IpAddr::V4(v4));
             }
-            let segments = v6.segments();
-            if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-                // NAT64: the IPv4 address is the last 32 bits.
-                let [.., a, b, c, d] = v6.octets();
-                return is_public(IpAddr::from([a, b, c, d]));
-            }
-            let first = segments[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80)
+            let address = u128::from(v6);
+            !V6_SPECIAL.iter().any(|(first, prefix)| {
+                in_block(
+                    address,
+                    u128::from(std::net::Ipv6Addr::from(*first)),
+                    *prefix,
+                    128,
+                )
+            })
         }
+    }
+}
+
+/// The IPv4 address an IPv6 address carries, if it is of a kind that reaches one.
+fn embedded_v4(v6: std::net::Ipv6Addr) -> Option<std::net::Ipv4Addr> {
+    let s = v6.segments();
+    let low = |hi: u16, lo: u16| std::net::Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    match s {
+        // IPv4-mapped ::ffff:a.b.c.d, and IPv4-translated ::ffff:0:a.b.c.d.
+        [0, 0, 0, 0, 0, 0xffff, hi, lo] | [0, 0, 0, 0, 0xffff, 0, hi, lo] => Some(low(hi, lo)),
+        // Deprecated IPv4-compatible ::a.b.c.d (not :: and ::1 themselves).
+        [0, 0, 0, 0, 0, 0, hi, lo] if hi != 0 => Some(low(hi, lo)),
+        // NAT64, well-known prefix.
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => Some(low(hi, lo)),
+        // 6to4: 2002:AABB:CCDD::/48 is the network of a.b.c.d.
+        [0x2002, hi, lo, ..] => Some(low(hi, lo)),
+        // Teredo: the client's address, bits inverted, in the last 32 bits.
+        [0x2001, 0, _, _, _, _, hi, lo] => Some(low(!hi, !lo)),
+        _ => None,
     }
 }
 

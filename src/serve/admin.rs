@@ -234,7 +234,17 @@ mod tests {
             assert!(check_target(&url, &public).await.is_err(), "{url} allowed");
             assert!(check_target(&url, &Reach::Any).await.is_ok());
         }
-        for ip in ["93.184.216.34", "2606:4700::1111"] {
+        for ip in [
+            "93.184.216.34",
+            "2606:4700::1111",
+            "8.8.8.8",
+            "192.0.1.1",
+            "223.255.255.1",
+            // 6to4 and Teredo of a public address, NAT64 of one.
+            "2002:5db8:d822::1",
+            "2001:0:4136:e378:8000:63bf:a247:27dd",
+            "64:ff9b::808:808",
+        ] {
             assert!(is_public(ip.parse().expect("ip")), "{ip}");
         }
         for ip in [
@@ -243,6 +253,24 @@ mod tests {
             "fe80::1",
             "224.0.0.1",
             "198.18.0.1",
+            // The review's findings: special-purpose blocks that passed, and IPv4 carried in IPv6.
+            "192.0.0.192",
+            "192.0.0.1",
+            "240.0.0.1",
+            "255.255.255.255",
+            "192.88.99.1",
+            "::ffff:127.0.0.1",
+            "::ffff:0:7f00:1",
+            "2002:7f00:1::1",
+            "2002:a9fe:a9fe::1",
+            "2001:0:4136:e378:8000:63bf:80ff:fffe",
+            "2001:0:0:0:0:0:0:1",
+            "64:ff9b:1::1",
+            "100::1",
+            "2001:db8::1",
+            "2001:2::1",
+            "fec0::1",
+            "ff02::1",
         ] {
             assert!(!is_public(ip.parse().expect("ip")), "{ip}");
         }

@@ -306,6 +306,32 @@ async fn cors_is_off_unless_an_origin_is_allowed() {
     );
 }
 
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let (data, _) = crawled();
+    let server = Server::start(data);
+    for path in ["/", "/?q=json", "/api/search?q=json", "/status", "/nowhere"] {
+        let resp = reqwest::get(format!("{}{path}", server.base))
+            .await
+            .expect("request");
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let csp = header("content-security-policy");
+        // The page's one inline script by hash, nothing else runs; never framed.
+        assert!(csp.contains("script-src 'sha256-"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{path}");
+    }
+}
+
 /// Validates `instance` against `#/components/schemas/NAME` of the served OpenAPI document.
 fn assert_matches_schema(doc: &serde_json::Value, name: &str, instance: &serde_json::Value) {
     let schema = serde_json::json!({
