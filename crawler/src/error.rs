@@ -15,6 +15,8 @@ pub enum CrawlError {
     Http(#[from] reqwest::Error),
     #[error("refused: {0}")]
     Refused(String),
+    #[error("{0}")]
+    Unresolvable(String),
     #[error("too many redirects (more than {0})")]
     TooManyRedirects(usize),
     #[error("redirect without a usable `Location` header")]

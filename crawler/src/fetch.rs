@@ -62,13 +62,15 @@ impl Reach {
             Some(ip) => vec![ip],
             None => tokio::net::lookup_host((host, port))
                 .await
-                .map_err(|e| CrawlError::Refused(format!("cannot resolve {host}: {e}")))?
+                .map_err(|e| CrawlError::Unresolvable(format!("cannot resolve {host}: {e}")))?
                 .map(|a| a.ip())
                 .collect(),
         };
         match addrs.iter().find(|ip| !self.permits(**ip)) {
             None if !addrs.is_empty() => Ok(()),
-            None => Err(CrawlError::Refused(format!("{host} resolves to no address"))),
+            None => Err(CrawlError::Unresolvable(format!(
+                "{host} resolves to no address"
+            ))),
             Some(ip) if addrs.iter().all(|ip| !self.permits(*ip)) => Err(CrawlError::Refused(
                 format!("{host} is {ip}, a loopback, private, link-local or otherwise non-public address"),
             )),

@@ -63,8 +63,13 @@ pub(crate) async fn crawl_one(shared: &Shared, start: &Url) -> Outcome {
             return Outcome::Skipped(Skip::OutOfScope);
         }
         // Before robots.txt, which would be fetched from the same address.
-        if let Err(e) = shared.fetcher.config().reach.check(&url).await {
-            return Outcome::Skipped(Skip::Refused(e.to_string()));
+        match shared.fetcher.config().reach.check(&url).await {
+            Ok(()) => {}
+            Err(e @ CrawlError::Refused(_)) => {
+                return Outcome::Skipped(Skip::Refused(e.to_string()))
+            }
+            // A name that does not resolve is an error like any failed fetch.
+            Err(e) => return Outcome::Failed(e.to_string()),
         }
         let rules = shared.robots.rules(&url).await;
         if let Rules::Unreachable(reason) = rules.as_ref() {

@@ -110,6 +110,7 @@ pub(super) async fn rebuild(State(state): State<AppState>, headers: HeaderMap) -
 #[utoipa::path(post, path = "/api/crawl", security(("bearer" = [])), request_body = CrawlRequest, responses(
     (status = 202, description = "Started; follow it at /api/jobs", body = JobStarted),
     (status = 400, description = "A bad or forbidden URL", body = crate::dto::ErrorResponse),
+    (status = 413, description = "The body is larger than 64 KiB", body = crate::dto::ErrorResponse),
     (status = 401, description = "Missing or wrong token", body = crate::dto::ErrorResponse),
     (status = 409, description = "A crawl is running", body = crate::dto::ErrorResponse)
 ))]
@@ -126,7 +127,7 @@ pub(super) async fn crawl(
     };
     let request = match body {
         Ok(Json(r)) => r,
-        Err(e) => return ApiError::bad_request(format!("bad body: {e}")).into_response(),
+        Err(e) => return ApiError::bad_body(&e).into_response(),
     };
     if request.urls.is_empty() && !request.refresh {
         return ApiError::bad_request("give `urls`, or `refresh: true`").into_response();
@@ -204,8 +205,12 @@ pub async fn crawl_and_index(
 /// (loopback, private, link-local, … unless the operator allowed them). The crawl checks again on
 /// every redirect and when connecting; this check gives the caller a clear 400 up front.
 pub async fn check_target(url: &Url, reach: &crawler::fetch::Reach) -> Result<(), String> {
-    reach.check(url).await.map_err(|e| {
-        format!("{e}: crawling it over HTTP needs `serve --allow-private-crawl` or `--allow-crawl-address`")
+    reach.check(url).await.map_err(|e| match e {
+        crawler::CrawlError::Refused(_) => format!(
+            "{e}: crawling it over HTTP needs `serve --allow-private-crawl` or `--allow-crawl-address`"
+        ),
+        // Not a question of which addresses the operator allows.
+        e => e.to_string(),
     })
 }
 
@@ -274,6 +279,15 @@ mod tests {
         ] {
             assert!(!is_public(ip.parse().expect("ip")), "{ip}");
         }
+        let nowhere = Url::parse("http://cited-test.invalid/").expect("url");
+        let err = check_target(&nowhere, &Reach::Public { also: Vec::new() })
+            .await
+            .expect_err("does not resolve");
+        assert!(err.contains("cannot resolve"), "{err}");
+        assert!(
+            !err.contains("--allow"),
+            "a DNS failure is not a reach question: {err}"
+        );
         let trusted = Reach::Public {
             also: vec!["10.1.2.3".parse().expect("ip")],
         };

@@ -23,6 +23,15 @@ impl ApiError {
     }
 
     /// 503 with `Retry-After`: the server is at its concurrency cap.
+    /// A request body that could not be read as JSON: 413 when it is too large, else 400 or 415,
+    /// as axum says.
+    pub fn bad_body(rejection: &axum::extract::rejection::JsonRejection) -> Self {
+        Self {
+            status: rejection.status(),
+            message: format!("bad body: {}", rejection.body_text()),
+        }
+    }
+
     pub fn busy(message: impl Into<String>) -> Self {
         Self {
             status: StatusCode::SERVICE_UNAVAILABLE,
