@@ -155,6 +155,10 @@ pub enum Command {
         /// keep-alive ones) are closed.
         #[arg(long, default_value_t = 10)]
         header_timeout_secs: u64,
+        /// Seconds writing a reply may make no progress (a client that does not read) before the
+        /// connection is closed.
+        #[arg(long, default_value_t = 60)]
+        write_timeout_secs: u64,
         /// Connections one client address may hold open at once; more are closed on accept.
         #[arg(long, default_value_t = 512)]
         max_connections_per_ip: usize,

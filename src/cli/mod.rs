@@ -121,6 +121,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             allow_private_crawl,
             allow_crawl_addresses,
             header_timeout_secs,
+            write_timeout_secs,
             max_connections_per_ip,
         } => {
             let engine = Engine::open(&data, &settings)?;
@@ -142,6 +143,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 max_concurrent,
                 timeout: Duration::from_secs(timeout_secs),
                 header_timeout: Duration::from_secs(header_timeout_secs.max(1)),
+                write_timeout: Duration::from_secs(write_timeout_secs.max(1)),
                 max_connections_per_ip,
                 cors_origins,
             };

@@ -56,7 +56,8 @@ impl Drop for ClientSlot {
 }
 
 /// Serves HTTP/1.1 connections until ctrl-c, as `axum::serve` does, plus two limits it cannot
-/// set: a connection that has not delivered a request's headers `header_timeout` after it started
+/// set: a connection whose reply makes no progress for `write_timeout` (a client that does not read)
+/// is closed, as is one that has not delivered a request's headers `header_timeout` after it started
 /// reading them (a slowloris client, or a keep-alive connection left idle) is closed, and one client
 /// address holds at most `max_connections_per_ip` connections (more are closed on accept), so one
 /// client cannot use up the server's file descriptors. On ctrl-c, requests in flight get up to 10 s
@@ -87,11 +88,16 @@ pub(super) async fn serve_http(
             continue;
         };
         let _ = stream.set_nodelay(true);
+        // A client that stops reading (many pipelined requests, no reads) would hold its
+        // connection and the replies queued in it forever: a write that makes no progress for
+        // `write_timeout` ends the connection.
+        let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
+        stream.set_write_timeout(Some(options.write_timeout));
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(hyper_util::rt::TokioTimer::new())
             .header_read_timeout(options.header_timeout)
             .serve_connection(
-                hyper_util::rt::TokioIo::new(stream),
+                hyper_util::rt::TokioIo::new(Box::pin(stream)),
                 hyper_util::service::TowerToHyperService::new(router.clone()),
             );
         let connection = graceful.watch(connection);

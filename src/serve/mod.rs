@@ -64,6 +64,9 @@ pub struct ServeOptions {
     /// How long a connection may take to send a request's headers; idle keep-alive connections
     /// are closed after it too.
     pub header_timeout: Duration,
+    /// How long writing a reply may make no progress (the client is not reading) before the
+    /// connection is closed.
+    pub write_timeout: Duration,
     /// Connections one client address may hold open at once; more are closed on accept.
     pub max_connections_per_ip: usize,
 }
@@ -80,6 +83,7 @@ impl Default for ServeOptions {
             crawl_reach: crawler::fetch::Reach::Public { also: Vec::new() },
             recrawl_every: None,
             header_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(60),
             max_connections_per_ip: 512,
         }
     }

@@ -301,3 +301,53 @@ fn one_address_cannot_hold_more_connections_than_its_cap() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// A client that pipelines requests and never reads their replies is dropped once the replies stop
+/// moving for `--write-timeout-secs`; it held its connection (and megabytes of queued replies)
+/// forever before.
+#[test]
+fn a_client_that_never_reads_is_dropped_after_the_write_timeout() {
+    let (data, _) = crawled();
+    // A header timeout longer than the test, so that only the write timeout can close it.
+    let server = Server::start_with(
+        data,
+        &["--write-timeout-secs", "2", "--header-timeout-secs", "120"],
+    );
+    let addr = server.base.trim_start_matches("http://").to_string();
+    let mut conn = TcpStream::connect(&addr).expect("connect");
+    // The OpenAPI document is tens of KB: a few hundred replies fill any socket buffer.
+    let request = b"GET /api/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n";
+    let mut sent = 0;
+    conn.set_write_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    for _ in 0..2000 {
+        if conn.write_all(request).is_err() {
+            break;
+        }
+        sent += 1;
+    }
+    assert!(sent > 100, "requests sent: {sent}");
+    // The server blocks on a full buffer, waits its write timeout, and closes.
+    std::thread::sleep(Duration::from_secs(6));
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let started = Instant::now();
+    let mut buf = vec![0u8; 1 << 20];
+    let ended = loop {
+        match conn.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break true,
+            Err(_) => break false,
+        }
+    };
+    assert!(
+        ended,
+        "the connection was still open {:?} after draining",
+        started.elapsed()
+    );
+    // The server is fine.
+    let ok = reqwest::blocking::get(format!("{}/api/search?q=decorator", server.base))
+        .is_ok_and(|r| r.status() == 200);
+    assert!(ok);
+}
