@@ -69,6 +69,45 @@ pub fn list(data: &DataDir) -> Vec<JobRecord> {
 }
 
 /// Returns true if a job of `kind` is running now.
+/// Jobs this process has admitted and not yet finished, by data directory and kind.
+static ADMITTED: Mutex<Vec<(PathBuf, &'static str)>> = Mutex::new(Vec::new());
+
+/// A job admitted to run: while it lives, no other job of its kind (or of a kind it excludes) is
+/// admitted for the same data directory in this process.
+#[derive(Debug)]
+pub struct Admitted {
+    key: (PathBuf, &'static str),
+}
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        let mut admitted = ADMITTED.lock().expect("admission lock");
+        if let Some(i) = admitted.iter().position(|k| *k == self.key) {
+            admitted.remove(i);
+        }
+    }
+}
+
+/// Admits a job of `kind` unless one of `excluded` (which should include `kind`) is running —
+/// admitted in this process, or recorded as running by another — in one step under one lock, so
+/// that of many requests at once exactly one starts. `Err` names the job in the way.
+pub fn admit(
+    data: &DataDir,
+    kind: &'static str,
+    excluded: &[&'static str],
+) -> Result<Admitted, &'static str> {
+    let mut admitted = ADMITTED.lock().expect("admission lock");
+    let root = data.root().to_path_buf();
+    for other in excluded {
+        if admitted.iter().any(|(r, k)| *r == root && k == other) || running(data, other) {
+            return Err(other);
+        }
+    }
+    let key = (root, kind);
+    admitted.push(key.clone());
+    Ok(Admitted { key })
+}
+
 pub fn running(data: &DataDir, kind: &str) -> bool {
     list(data)
         .iter()

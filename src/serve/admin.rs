@@ -91,11 +91,12 @@ pub(super) async fn rebuild(State(state): State<AppState>, headers: HeaderMap) -
     let Some(data) = state.data.clone() else {
         return ApiError::not_found().into_response();
     };
-    if jobs::running(&data, "rebuild") || jobs::running(&data, "index") {
+    let Ok(admitted) = jobs::admit(&data, "rebuild", &["rebuild", "index"]) else {
         return ApiError::conflict("a rebuild or index is already running").into_response();
-    }
+    };
     let settings = state.admin.settings.clone();
     tokio::task::spawn_blocking(move || {
+        let _admitted = admitted;
         let _ = jobs::run(&data, "rebuild", |progress| {
             crate::index::generation::rebuild(&data, &settings, &|stage, done, total| {
                 progress(stage.label(), done, total)
@@ -144,9 +145,9 @@ pub(super) async fn crawl(
             return ApiError::bad_request(why).into_response();
         }
     }
-    if jobs::running(&data, "crawl") {
+    let Ok(admitted) = jobs::admit(&data, "crawl", &["crawl"]) else {
         return ApiError::conflict("a crawl is already running").into_response();
-    }
+    };
     let config = crawler::CrawlConfig {
         max_pages: request
             .max_pages
@@ -159,6 +160,7 @@ pub(super) async fn crawl(
     };
     let settings = state.admin.settings.clone();
     tokio::spawn(crawl_and_index(
+        admitted,
         data,
         settings,
         seeds,
@@ -173,8 +175,9 @@ pub(super) async fn crawl(
 }
 
 /// A crawl, then an index of what it fetched; both recorded as jobs. Also the `--recrawl-every`
-/// schedule's work.
+/// schedule's work. `admitted` is the crawl's admission, held until the crawl ends.
 pub async fn crawl_and_index(
+    admitted: jobs::Admitted,
     data: crate::data_dir::DataDir,
     settings: crate::config::Settings,
     seeds: Vec<Url>,
@@ -188,10 +191,16 @@ pub async fn crawl_and_index(
     .await;
     let ok = stats.is_ok();
     job.finish(&stats);
+    drop(admitted);
     if !ok {
         return;
     }
+    // A rebuild or index already running takes in what the crawl stored.
+    let Ok(admitted) = jobs::admit(&data, "index", &["rebuild", "index"]) else {
+        return;
+    };
     let _ = tokio::task::spawn_blocking(move || {
+        let _admitted = admitted;
         jobs::run(&data, "index", |progress| {
             crate::index::update(&data, &settings, &|stage, done, total| {
                 progress(stage.label(), done, total)

@@ -71,11 +71,12 @@ pub(super) async fn recrawl(
 ) {
     loop {
         tokio::time::sleep(every).await;
-        if crate::jobs::running(&data, "crawl") {
+        let Ok(admitted) = crate::jobs::admit(&data, "crawl", &["crawl"]) else {
             continue;
-        }
+        };
         tracing::info!("scheduled recrawl");
         admin::crawl_and_index(
+            admitted,
             data.clone(),
             settings.clone(),
             Vec::new(),

@@ -326,3 +326,46 @@ async fn one_allowed_private_address_is_crawled_and_no_other() {
     assert_eq!(job["result"]["stored"], 1, "{job}");
     assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0, "{job}");
 }
+
+/// Many job requests at once: exactly one starts, the others get 409 (the check and the start are
+/// one step), and no second crawl runs on the same frontier.
+#[tokio::test]
+async fn concurrent_job_requests_start_exactly_one_job() {
+    let (site, base, data) = crawled_site();
+    let _site = site;
+    let token = "race-token";
+    let server = Server::start_with_env(
+        data.path(),
+        &["--allow-private-crawl"],
+        &[("CITED_ADMIN_TOKEN", token)],
+    );
+    let client = reqwest::Client::new();
+    for (path, body) in [
+        ("/api/rebuild", None),
+        (
+            "/api/crawl",
+            Some(serde_json::json!({"urls": [format!("{base}/index.html")], "refresh": true})),
+        ),
+    ] {
+        let requests = (0..16).map(|_| {
+            let mut request = client
+                .post(format!("{}{path}", server.base))
+                .bearer_auth(token);
+            if let Some(b) = &body {
+                request = request.json(b);
+            }
+            request.send()
+        });
+        let statuses: Vec<u16> = futures_util::future::join_all(requests)
+            .await
+            .into_iter()
+            .map(|r| r.expect("post").status().as_u16())
+            .collect();
+        let started = statuses.iter().filter(|s| **s == 202).count();
+        let refused = statuses.iter().filter(|s| **s == 409).count();
+        assert_eq!((started, refused), (1, 15), "{path}: {statuses:?}");
+        let kind = path.trim_start_matches("/api/");
+        let job = wait_for_job(&server.base, kind).await;
+        assert_eq!(job["state"], "done", "{job}");
+    }
+}
