@@ -34,6 +34,8 @@ pub enum JobState {
 pub struct JobRecord {
     pub kind: String,
     pub state: JobState,
+    /// The process running it (0, and left out, in what the public sees).
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub pid: u32,
     #[schema(value_type = String, format = DateTime)]
     pub started_at: DateTime<Utc>,
@@ -47,6 +49,22 @@ pub struct JobRecord {
     #[schema(value_type = Object)]
     pub result: Option<serde_json::Value>,
     pub error: Option<String>,
+}
+
+fn is_zero(pid: &u32) -> bool {
+    *pid == 0
+}
+
+impl JobRecord {
+    /// What a reader without the admin token sees: no process id, and a failure without its
+    /// error text (paths, addresses and internals are for the operator).
+    pub fn for_the_public(mut self) -> Self {
+        self.pid = 0;
+        if self.error.is_some() {
+            self.error = Some("failed; the operator sees why in `cited jobs`".into());
+        }
+        self
+    }
 }
 
 fn path(data: &DataDir, kind: &str) -> PathBuf {

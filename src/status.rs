@@ -73,6 +73,16 @@ impl Status {
         })
     }
 
+    /// What a reader without the admin token sees: the data directory by its name only, not
+    /// where it is on the server.
+    pub fn for_the_public(mut self) -> Self {
+        self.data_dir = std::path::Path::new(&self.data_dir)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self
+    }
+
     pub fn text(&self) -> String {
         format!(
             "data directory  {}\nindex generation {}\npages stored    {} ({:.1} MiB of text)\nchunks indexed  {}\nvectors         {} ({})\nfrontier        {} queued, {} done, {} failed\nlast fetch      {}\nlast index      {}\n",

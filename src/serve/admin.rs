@@ -38,10 +38,24 @@ pub struct JobStarted {
     pub state: String,
 }
 
-/// `GET /api/jobs`: each kind of job's current or last run.
+/// `GET /api/jobs`: each kind of job's current or last run (process ids and error text only with
+/// the admin token).
 #[utoipa::path(get, path = "/api/jobs", responses((status = 200, description = "The last record of each kind of job", body = [JobRecord])))]
-pub(super) async fn list(State(state): State<AppState>) -> Json<Vec<JobRecord>> {
-    Json(state.data.as_ref().map(jobs::list).unwrap_or_default())
+pub(super) async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Json<Vec<JobRecord>> {
+    let records = state.data.as_ref().map(jobs::list).unwrap_or_default();
+    if is_admin(&state, &headers) {
+        Json(records)
+    } else {
+        Json(records.into_iter().map(JobRecord::for_the_public).collect())
+    }
+}
+
+/// Whether the request carries the admin token (and the server has one).
+pub(super) fn is_admin(state: &AppState, headers: &HeaderMap) -> bool {
+    authorize(state, headers).is_ok()
 }
 
 /// Checks the bearer token in constant time.

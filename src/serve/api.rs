@@ -297,9 +297,14 @@ pub(super) async fn status(state: &AppState) -> Result<Option<Status>, ApiError>
         (status = 404, description = "The server has no data directory", body = ErrorResponse)
     )
 )]
-pub(super) async fn api_status(State(state): State<AppState>) -> Result<Json<Status>, ApiError> {
+pub(super) async fn api_status(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Json<Status>, ApiError> {
+    let admin = super::admin::is_admin(&state, &headers);
     status(&state)
         .await?
+        .map(|s| if admin { s } else { s.for_the_public() })
         .map(Json)
         .ok_or_else(ApiError::not_found)
 }

@@ -316,9 +316,20 @@ pub fn render_error(q: &str, message: &str) -> String {
 }
 
 /// `GET /status`: the same, for people.
-pub(super) async fn status_page(State(state): State<AppState>) -> Response {
+pub(super) async fn status_page(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let admin = super::admin::is_admin(&state, &headers);
     match status(&state).await {
-        Ok(Some(status)) => Html(render_status(&status)).into_response(),
+        Ok(Some(status)) => {
+            let status = if admin {
+                status
+            } else {
+                status.for_the_public()
+            };
+            Html(render_status(&status)).into_response()
+        }
         Ok(None) => (
             StatusCode::NOT_FOUND,
             Html(render_error("", "no data directory")),

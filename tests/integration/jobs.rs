@@ -369,3 +369,82 @@ async fn concurrent_job_requests_start_exactly_one_job() {
         assert_eq!(job["state"], "done", "{job}");
     }
 }
+
+/// Without the admin token, status and jobs show what a reader needs: not where the data lives on
+/// the server, not process ids, not raw error text. The operator, with the token, sees it all.
+#[tokio::test]
+async fn the_public_sees_no_paths_pids_or_error_text() {
+    let (_site, _base, data) = crawled_site();
+    // A failed job with an error that names a path.
+    std::fs::write(
+        data.path().join("jobs/rebuild.json"),
+        serde_json::to_vec(&serde_json::json!({
+            "kind": "rebuild", "state": "failed", "pid": 4242,
+            "started_at": "2026-12-01T00:00:00Z", "finished_at": "2026-12-01T00:00:01Z",
+            "stage": "failed", "done": 0, "total": 0, "result": null,
+            "error": "cannot open /srv/secret/index: permission denied"
+        }))
+        .expect("json"),
+    )
+    .expect("write");
+    let token = "operator-token";
+    let server = Server::start_with_env(data.path(), &[], &[("CITED_ADMIN_TOKEN", token)]);
+    let client = reqwest::Client::new();
+    let get = |path: &str, auth: bool| {
+        let mut request = client.get(format!("{}{path}", server.base));
+        if auth {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    let full_path = data.path().display().to_string();
+    let public: Value = get("/api/status", false)
+        .await
+        .expect("status")
+        .json()
+        .await
+        .expect("json");
+    let name = data
+        .path()
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("name");
+    assert_eq!(public["data_dir"], name, "{public}");
+    let page = get("/status", false)
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        !page.contains(&full_path),
+        "the status page shows {full_path}"
+    );
+    let jobs = get("/api/jobs", false)
+        .await
+        .expect("jobs")
+        .text()
+        .await
+        .expect("text");
+    assert!(!jobs.contains("\"pid\""), "{jobs}");
+    assert!(!jobs.contains("/srv/secret"), "{jobs}");
+    assert!(jobs.contains("failed"), "{jobs}");
+
+    let operator: Value = get("/api/status", true)
+        .await
+        .expect("status")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(operator["data_dir"], full_path.as_str());
+    let jobs = get("/api/jobs", true)
+        .await
+        .expect("jobs")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        jobs.contains("/srv/secret") && jobs.contains("4242"),
+        "{jobs}"
+    );
+}
