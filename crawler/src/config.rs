@@ -35,7 +35,13 @@ pub mod defaults {
 #[derive(Debug, Clone)]
 pub struct CrawlConfig {
     pub scope: Scope,
+    /// Pages fetched at most: by this run alone, or with [`Self::earlier_runs_count`] by every run
+    /// on this frontier (how `cited crawl` resumes up to its total).
     pub max_pages: u64,
+    /// Whether pages fetched by earlier runs count against `max_pages` (the command line: a resumed
+    /// crawl stops at the same total) or only this run's (crawls started over HTTP and scheduled
+    /// recrawls, which visit a store larger than their budget).
+    pub earlier_runs_count: bool,
     pub max_depth: u32,
     pub delay: Duration,
     pub per_host: usize,
@@ -56,6 +62,7 @@ impl Default for CrawlConfig {
         Self {
             scope: Scope::Host,
             max_pages: defaults::MAX_PAGES,
+            earlier_runs_count: true,
             max_depth: defaults::MAX_DEPTH,
             delay: Duration::from_millis(defaults::DELAY_MS),
             per_host: defaults::PER_HOST,

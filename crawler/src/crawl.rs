@@ -190,7 +190,9 @@ impl Crawler {
             let frontier = self.frontier.clone();
             blocking(move || frontier.counts()).await?
         };
-        run.fetched_total = counts.fetched;
+        if self.config.earlier_runs_count {
+            run.fetched_total = counts.fetched;
+        }
         run.stats.queued = counts.queued;
         run.stats.sitemap_urls = sitemap_urls;
         let mut tasks: JoinSet<(Entry, Outcome)> = JoinSet::new();
@@ -487,7 +489,7 @@ struct Run {
     schedule: Schedule,
     traps: Traps,
     stats: CrawlStats,
-    /// Pages fetched from this frontier, this run and earlier ones (what `max_pages` bounds).
+    /// Pages fetched that count against `max_pages`: this run's, and earlier runs' when they count.
     fetched_total: u64,
 }
 

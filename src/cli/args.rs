@@ -325,6 +325,7 @@ impl CrawlArgs {
         Ok(CrawlConfig {
             scope: self.scope,
             max_pages: self.max_pages,
+            earlier_runs_count: true,
             max_depth: self.max_depth,
             delay: Duration::from_millis(self.delay_ms),
             per_host: self.per_host,

@@ -166,6 +166,8 @@ pub(super) async fn crawl(
         max_pages: request
             .max_pages
             .unwrap_or(crawler::config::defaults::API_MAX_PAGES),
+        // The budget is this crawl's own: a store larger than it is no reason to fetch nothing.
+        earlier_runs_count: false,
         fetch: crawler::fetch::FetchConfig {
             reach: state.admin.reach.clone(),
             ..Default::default()

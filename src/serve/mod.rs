@@ -218,6 +218,8 @@ pub async fn serve(
                     reach: options.crawl_reach.clone(),
                     ..Default::default()
                 },
+                // Each recrawl has the whole budget (the store is likely larger than it).
+                earlier_runs_count: false,
                 ..Default::default()
             };
             tokio::spawn(background::recrawl(

@@ -192,13 +192,15 @@ async fn an_allowed_crawl_request_runs_and_its_pages_are_answered() {
     let r = reqwest::Client::new()
         .post(format!("{}/api/crawl", server.base))
         .bearer_auth(token)
-        .json(&serde_json::json!({"urls": [format!("{base}/fog.html")]}))
+        // A budget smaller than the store (2 pages already fetched) is this crawl's own.
+        .json(&serde_json::json!({"urls": [format!("{base}/fog.html")], "max_pages": 1}))
         .send()
         .await
         .expect("post");
     assert_eq!(r.status(), 202);
     let crawl = wait_for_job(&server.base, "crawl").await;
     assert_eq!(crawl["state"], "done", "{crawl}");
+    assert_eq!(crawl["result"]["fetched"], 1, "{crawl}");
     let index = wait_for_job(&server.base, "index").await;
     assert_eq!(index["state"], "done", "{index}");
     let deadline = Instant::now() + Duration::from_secs(10);
