@@ -166,8 +166,10 @@ impl Crawler {
 
         let mut queued = queued;
         let mut sitemap_urls = 0;
+        let mut sitemaps_refused = 0;
         if self.config.sitemaps {
-            let (added, newest) = self.seed_from_sitemaps(&shared, &scope_seeds).await?;
+            let (added, newest, refused) = self.seed_from_sitemaps(&shared, &scope_seeds).await?;
+            sitemaps_refused = refused;
             sitemap_urls = added.len() as u64;
             queued.extend(added.into_iter().map(|(url, depth)| Entry {
                 url,
@@ -195,6 +197,7 @@ impl Crawler {
         }
         run.stats.queued = counts.queued;
         run.stats.sitemap_urls = sitemap_urls;
+        run.stats.refused = sitemaps_refused;
         let mut tasks: JoinSet<(Entry, Outcome)> = JoinSet::new();
 
         loop {
@@ -262,16 +265,22 @@ impl Crawler {
     }
 
     /// Reads the sitemaps of the seeds' hosts; adds their in-scope URLs to the frontier. Returns
-    /// the URLs that were new, and the `lastmod` of every listed URL that has one.
+    /// the URLs that were new, the `lastmod` of every listed URL that has one, and how many
+    /// sitemaps were on addresses the crawl may not reach.
     async fn seed_from_sitemaps(
         &self,
         shared: &Shared,
         seeds: &[Url],
-    ) -> Result<(Vec<(Url, u32)>, HashMap<Url, DateTime<Utc>>), CrawlError> {
+    ) -> Result<(Vec<(Url, u32)>, HashMap<Url, DateTime<Utc>>, u64), CrawlError> {
         let mut roots = Vec::new();
         let mut origins = std::collections::HashSet::new();
         for seed in seeds {
             if !origins.insert(seed.origin().ascii_serialization()) || origins.len() > 20 {
+                continue;
+            }
+            // A seed the crawl may not reach is refused as a page; its host's sitemaps are not
+            // looked for.
+            if shared.fetcher.config().reach.check(seed).await.is_err() {
                 continue;
             }
             let rules = shared.robots.rules(seed).await;
@@ -286,12 +295,12 @@ impl Crawler {
                 roots.extend(listed);
             }
         }
-        let listed: Vec<crate::sitemap::SitemapUrl> =
-            crate::sitemap::discover(&shared.fetcher, roots)
-                .await
-                .into_iter()
-                .filter(|u| shared.scope.allows(&u.url))
-                .collect();
+        let discovered = crate::sitemap::discover(&shared.fetcher, roots).await;
+        let listed: Vec<crate::sitemap::SitemapUrl> = discovered
+            .urls
+            .into_iter()
+            .filter(|u| shared.scope.allows(&u.url))
+            .collect();
         let newest = listed
             .iter()
             .filter_map(|u| Some((u.url.clone(), u.lastmod?)))
@@ -299,7 +308,7 @@ impl Crawler {
         let entries: Vec<(Url, u32)> = listed.into_iter().map(|u| (u.url, 1)).collect();
         let frontier = self.frontier.clone();
         let added = blocking(move || frontier.add(&entries)).await?;
-        Ok((added, newest))
+        Ok((added, newest, discovered.refused))
     }
 
     fn host_delay(&self, shared: &Shared, url: &Url) -> Duration {

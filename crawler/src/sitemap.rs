@@ -146,9 +146,18 @@ fn parse_lastmod(s: &str) -> Option<DateTime<Utc>> {
         })
 }
 
-/// Fetches the sitemaps starting at `roots` (following indexes), and returns their URLs, newest
-/// `lastmod` first (URLs without one after, in sitemap order).
-pub async fn discover(fetcher: &Fetcher, roots: Vec<Url>) -> Vec<SitemapUrl> {
+/// What [`discover`] found.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Newest `lastmod` first (URLs without one after, in sitemap order).
+    pub urls: Vec<SitemapUrl>,
+    /// Sitemaps on addresses the crawl may not reach, not requested.
+    pub refused: u64,
+}
+
+/// Fetches the sitemaps starting at `roots` (following indexes), and returns their URLs.
+pub async fn discover(fetcher: &Fetcher, roots: Vec<Url>) -> Discovered {
+    let mut refused = 0;
     let mut queue = roots;
     let mut seen: HashSet<Url> = HashSet::new();
     let mut urls: Vec<SitemapUrl> = Vec::new();
@@ -159,6 +168,18 @@ pub async fn discover(fetcher: &Fetcher, roots: Vec<Url>) -> Vec<SitemapUrl> {
         }
         if !seen.insert(sitemap.clone()) {
             continue;
+        }
+        match fetcher.config().reach.check(&sitemap).await {
+            Err(crate::CrawlError::Refused(why)) => {
+                tracing::warn!(url = %sitemap, %why, "sitemap not fetched");
+                refused += 1;
+                continue;
+            }
+            Err(e) => {
+                tracing::debug!(url = %sitemap, error = %e, "sitemap unavailable");
+                continue;
+            }
+            Ok(()) => {}
         }
         let body = match fetcher.get(&sitemap, true, None).await {
             Ok(Fetched::Body(body)) if (200..300).contains(&body.status) => body,
@@ -183,7 +204,7 @@ pub async fn discover(fetcher: &Fetcher, roots: Vec<Url>) -> Vec<SitemapUrl> {
     }
     // Newest first; stable, so undated URLs keep their order at the end.
     urls.sort_by_key(|u| std::cmp::Reverse(u.lastmod));
-    urls
+    Discovered { urls, refused }
 }
 
 #[cfg(test)]

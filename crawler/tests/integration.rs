@@ -794,8 +794,9 @@ async fn a_public_only_crawl_never_connects_to_private_addresses() {
     let started = Instant::now();
     let (stats, sink) = crawl_in(&dir, &seeds, cfg.clone()).await;
     assert_eq!(secret.count(), 0, "a private address was reached");
-    // Six private seeds, and /hop's redirect to localhost (in scope: localhost is a seed host).
-    assert_eq!(stats.refused, 7, "{stats:?}");
+    // Six private seeds, /hop's redirect to localhost (in scope: localhost is a seed host), and
+    // the sitemap robots.txt lists on 127.0.0.1.
+    assert_eq!(stats.refused, 8, "{stats:?}");
     assert_eq!(sink.urls().len(), 2, "{:?}", sink.urls());
     // Refused before connecting: the unroutable 10.0.0.1 would have waited for the timeout.
     assert!(started.elapsed() < Duration::from_secs(4));
