@@ -185,8 +185,12 @@ impl Crawler {
             stats: CrawlStats::default(),
             fetched_total: 0,
         };
+        // Queued URLs out of this run's scope (another host's, when seeds are given) stay queued
+        // for a crawl of their own, untouched: not walked one per host delay and labelled.
         for entry in queued {
-            run.schedule.push(entry);
+            if shared.scope.allows(&entry.url) {
+                run.schedule.push(entry);
+            }
         }
         let counts = {
             let frontier = self.frontier.clone();
@@ -195,7 +199,7 @@ impl Crawler {
         if self.config.earlier_runs_count {
             run.fetched_total = counts.fetched;
         }
-        run.stats.queued = counts.queued;
+        run.stats.queued = run.schedule.queued();
         run.stats.sitemap_urls = sitemap_urls;
         run.stats.refused = sitemaps_refused;
         let mut tasks: JoinSet<(Entry, Outcome)> = JoinSet::new();

@@ -460,6 +460,50 @@ async fn resume_continues_a_stopped_crawl_without_refetching() {
     assert_eq!(page_requests, 41, "no page fetched twice");
 }
 
+/// A crawl of one host leaves the other hosts' queued URLs alone: not requested, not marked, not
+/// waited for one host delay each; a later crawl of their own fetches them.
+#[tokio::test]
+async fn a_crawl_leaves_other_hosts_queued_urls_alone() {
+    let (a, a_site) = serve(|path, _| match path {
+        "/robots.txt" => not_found(),
+        _ => html("<p>a</p>"),
+    })
+    .await;
+    let (b, b_site) = serve_at("127.0.0.2", |path, _| match path {
+        "/robots.txt" => not_found(),
+        _ => html("<p>b</p>"),
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let frontier = Frontier::open(&dir.path().join("f.sqlite")).expect("frontier");
+    let others: Vec<(Url, u32)> = (0..20)
+        .map(|i| (b.join(&format!("/p{i}")).expect("url"), 0))
+        .collect();
+    frontier.add(&others).expect("add");
+    drop(frontier);
+    let slow = CrawlConfig {
+        delay: Duration::from_secs(1),
+        sitemaps: false,
+        ..config()
+    };
+    let started = Instant::now();
+    let (stats, _) = crawl_in(&dir, std::slice::from_ref(&a), slow.clone()).await;
+    assert_eq!(stats.fetched, 1, "{stats:?}");
+    assert_eq!(b_site.count(), 0, "the other host was not asked");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "walked the other host's URLs: {:?}",
+        started.elapsed()
+    );
+    let frontier = Frontier::open(&dir.path().join("f.sqlite")).expect("frontier");
+    assert_eq!(
+        frontier.counts().expect("counts").queued,
+        20,
+        "still queued"
+    );
+    assert!(a_site.count() >= 1);
+}
+
 /// Sitemaps from robots.txt: an index pointing at a gzipped sitemap and at one that points back at
 /// the index (a loop); pages linked from nowhere are crawled, newest `lastmod` first, out-of-scope
 /// entries left alone.
