@@ -145,9 +145,9 @@ impl Crawler {
         let mut scope_seeds = seeds.to_vec();
         let frontier = self.frontier.clone();
         let seed_entries: Vec<(Url, u32)> = seeds.iter().map(|s| (s.clone(), 0)).collect();
-        let queued = blocking(move || {
-            frontier.add(&seed_entries)?;
-            frontier.queued()
+        let (seeds_added, queued) = blocking(move || {
+            let added = frontier.add(&seed_entries)?;
+            Ok::<_, CrawlError>((added, frontier.queued()?))
         })
         .await?;
         // On resume, the queued URLs' own hosts stay in scope even when no seed is given again.
@@ -167,10 +167,19 @@ impl Crawler {
         let mut queued = queued;
         let mut sitemap_urls = 0;
         let mut sitemaps_refused = 0;
+        // URLs this run put in the frontier, kept for a public-only crawl (see `Run::added`).
+        let public_only = matches!(self.config.fetch.reach, crate::fetch::Reach::Public { .. });
+        let mut added_here: Vec<Url> = Vec::new();
+        if public_only {
+            added_here.extend(seeds_added.into_iter().map(|(url, _)| url));
+        }
         if self.config.sitemaps {
             let (added, newest, refused) = self.seed_from_sitemaps(&shared, &scope_seeds).await?;
             sitemaps_refused = refused;
             sitemap_urls = added.len() as u64;
+            if public_only {
+                added_here.extend(added.iter().map(|(url, _)| url.clone()));
+            }
             queued.extend(added.into_iter().map(|(url, depth)| Entry {
                 url,
                 depth,
@@ -184,6 +193,7 @@ impl Crawler {
             traps: Traps::new(self.config.max_urls_per_pattern),
             stats: CrawlStats::default(),
             fetched_total: 0,
+            added: added_here,
         };
         // Queued URLs out of this run's scope (another host's, when seeds are given) stay queued
         // for a crawl of their own, untouched: not walked one per host delay and labelled.
@@ -250,6 +260,9 @@ impl Crawler {
             let added = self.skip_traps(added, &mut run).await?;
             run.fetched_total += run.stats.fetched - fetched_before;
             run.stats.queued = run.stats.queued.saturating_sub(1) + added.len() as u64;
+            if public_only {
+                run.added.extend(added.iter().map(|(url, _)| url.clone()));
+            }
             for (url, depth) in added {
                 run.schedule.push(Entry {
                     url,
@@ -259,6 +272,15 @@ impl Crawler {
             }
             run.stats.elapsed_ms = started.elapsed().as_millis() as u64;
             progress(&run.stats);
+        }
+        // A crawl limited to public addresses (one asked for over HTTP) takes what it queued and did
+        // not reach with it: left in the shared frontier, a later `cited crawl`, which may reach
+        // any address, would fetch URLs that a caller of the API chose.
+        if public_only && !run.added.is_empty() {
+            let frontier = self.frontier.clone();
+            let added = std::mem::take(&mut run.added);
+            let forgotten = blocking(move || frontier.forget_queued(&added)).await?;
+            tracing::info!(forgotten, "queued URLs of a public-only crawl forgotten");
         }
         let mut stats = run.stats;
         stats.in_flight = 0;
@@ -504,6 +526,8 @@ struct Run {
     stats: CrawlStats,
     /// Pages fetched that count against `max_pages`: this run's, and earlier runs' when they count.
     fetched_total: u64,
+    /// URLs this run added to the frontier (seeds, sitemaps, links), when it is public-only.
+    added: Vec<Url>,
 }
 
 /// What became of a fetched page.

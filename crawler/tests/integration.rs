@@ -460,6 +460,38 @@ async fn resume_continues_a_stopped_crawl_without_refetching() {
     assert_eq!(page_requests, 41, "no page fetched twice");
 }
 
+/// What a public-only crawl (one asked for over HTTP) queued and did not reach does not stay in the
+/// frontier for a later crawl that may reach any address; a command-line crawl's does (to resume).
+#[tokio::test]
+async fn a_public_only_crawl_leaves_nothing_queued_behind() {
+    let (site, _) = serve_at("127.0.0.2", |path, _| match path {
+        "/robots.txt" => not_found(),
+        _ => html(r#"<p>x</p><a href="/a">a</a><a href="/b">b</a><a href="/c">c</a>"#),
+    })
+    .await;
+    for (reach, left) in [
+        (
+            Reach::Public {
+                also: vec!["127.0.0.2".parse().expect("ip")],
+            },
+            0,
+        ),
+        (Reach::Any, 3),
+    ] {
+        let mut cfg = CrawlConfig {
+            max_pages: 1,
+            sitemaps: false,
+            ..config()
+        };
+        cfg.fetch.reach = reach.clone();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (stats, _) = crawl_in(&dir, std::slice::from_ref(&site), cfg).await;
+        assert_eq!(stats.fetched, 1);
+        let frontier = Frontier::open(&dir.path().join("f.sqlite")).expect("frontier");
+        assert_eq!(frontier.counts().expect("counts").queued, left, "{reach:?}");
+    }
+}
+
 /// A crawl of one host leaves the other hosts' queued URLs alone: not requested, not marked, not
 /// waited for one host delay each; a later crawl of their own fetches them.
 #[tokio::test]

@@ -156,6 +156,22 @@ impl Frontier {
         Ok(())
     }
 
+    /// Forgets those of `urls` that are still queued (a crawl's leftovers that must not outlive it);
+    /// returns how many.
+    pub fn forget_queued(&self, urls: &[Url]) -> Result<u64, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut n = 0;
+        for url in urls {
+            n += tx.execute(
+                "DELETE FROM frontier WHERE url = ?1 AND state = ?2",
+                params![url.as_str(), QUEUED],
+            )?;
+        }
+        tx.commit()?;
+        Ok(n as u64)
+    }
+
     /// Queues every URL seen so far for a revisit (a refresh crawl); returns how many. The fetch
     /// counts start again, so `max_pages` applies to the revisit.
     pub fn requeue_all(&self) -> Result<u64, StoreError> {
