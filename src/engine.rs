@@ -61,6 +61,8 @@ pub struct Engine {
     retriever: Retriever,
     /// The language model that writes answers, if one is set.
     llm: Option<Arc<OpenAiChat>>,
+    /// The embedding model as answers and their checks use it: sentence vectors remembered.
+    sentences: Option<Arc<dyn indexer::embed::Embedder>>,
     /// For when each source was last fetched and last changed.
     store: Option<Arc<PageStore>>,
     /// The index generation this engine serves, held so that it is not removed under it.
@@ -110,9 +112,16 @@ impl Engine {
             .map(Arc::new)
             .map_err(|e| tracing::warn!(error = %e, "cannot open the page store; source times from the index"))
             .ok();
+        let sentences = dense.as_ref().map(|d| {
+            Arc::new(indexer::embed::CachedSentences::new(
+                d.embedder.clone(),
+                indexer::embed::SENTENCE_CACHE,
+            )) as Arc<dyn indexer::embed::Embedder>
+        });
         Ok(Self {
             retriever: Retriever::new(Arc::new(index), dense),
             llm,
+            sentences,
             store,
             generation,
             _lease: Arc::new(lease),
@@ -190,7 +199,7 @@ impl Engine {
         }
         let embedder = match mode {
             Mode::Lexical => None,
-            _ => self.retriever.dense().map(|d| d.embedder.as_ref()),
+            _ => self.sentences.as_deref(),
         };
         let index = self.retriever.index();
         let extractive = || extractive::answer(index, question, &hits, embedder);
@@ -216,7 +225,7 @@ impl Engine {
         self.source_times(&mut draft.sources);
         // Generated sentences are checked with the model when there is one, whatever the
         // retrieval mode: they are not quotes.
-        let verifier_model = self.retriever.dense().map(|d| d.embedder.as_ref());
+        let verifier_model = self.sentences.as_deref();
         let answer = verify(
             draft,
             &Verifier::new(index, verifier_model),

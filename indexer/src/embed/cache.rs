@@ -50,6 +50,67 @@ impl Embedder for CachedQueries {
     }
 }
 
+/// Sentence vectors kept for answers: about 1.5 KB each at 384 dimensions (24 MB in all).
+pub const SENTENCE_CACHE: usize = 16_384;
+
+/// An [`Embedder`] for answers, which embed the sentences of their top passages: the vectors of
+/// sentences seen in recent answers are kept (quick_cache), so the passages that come up again for
+/// related questions cost nothing the second time. Queries go to the inner embedder (which has its
+/// own cache).
+pub struct CachedSentences {
+    inner: Arc<dyn Embedder>,
+    sentences: Cache<String, Arc<Vec<f32>>>,
+}
+
+impl CachedSentences {
+    pub fn new(inner: Arc<dyn Embedder>, capacity: usize) -> Self {
+        Self {
+            inner,
+            sentences: Cache::new(capacity.max(1)),
+        }
+    }
+}
+
+impl Embedder for CachedSentences {
+    fn model_id(&self) -> &str {
+        self.inner.model_id()
+    }
+
+    fn dim(&self) -> usize {
+        self.inner.dim()
+    }
+
+    fn embed_query(&self, text: &str) -> Result<Vec<f32>, IndexError> {
+        self.inner.embed_query(text)
+    }
+
+    fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, IndexError> {
+        let mut out: Vec<Option<Vec<f32>>> = texts
+            .iter()
+            .map(|t| self.sentences.get(*t).map(|v| v.as_ref().clone()))
+            .collect();
+        let missing: Vec<&str> = texts
+            .iter()
+            .zip(&out)
+            .filter(|(_, v)| v.is_none())
+            .map(|(t, _)| *t)
+            .collect();
+        if !missing.is_empty() {
+            let mut fresh = self.inner.embed_passages(&missing)?.into_iter();
+            for (text, slot) in texts.iter().zip(out.iter_mut()) {
+                if slot.is_none() {
+                    let v = fresh
+                        .next()
+                        .ok_or_else(|| IndexError::Model("fewer vectors than texts".into()))?;
+                    self.sentences.insert(text.to_string(), Arc::new(v.clone()));
+                    *slot = Some(v);
+                }
+            }
+        }
+        Ok(out.into_iter().flatten().collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -91,5 +152,22 @@ mod tests {
         // Passages are never cached.
         cached.embed_passages(&["abc", "abc"]).expect("embed");
         assert_eq!(calls.load(Ordering::SeqCst), 54);
+    }
+
+    #[test]
+    fn sentences_seen_before_are_not_embedded_again() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let cached = CachedSentences::new(Arc::new(Counting(calls.clone())), 100);
+        let first = cached.embed_passages(&["one", "three"]).expect("embed");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        let second = cached
+            .embed_passages(&["three", "fifteen", "one"])
+            .expect("embed");
+        assert_eq!(calls.load(Ordering::SeqCst), 3, "only the new sentence");
+        assert_eq!(
+            second,
+            vec![first[1].clone(), vec![7.0], first[0].clone()],
+            "in order"
+        );
     }
 }

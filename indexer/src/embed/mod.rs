@@ -17,7 +17,7 @@ use crate::IndexError;
 
 mod cache;
 mod onnx;
-pub use cache::{CachedQueries, QUERY_CACHE};
+pub use cache::{CachedQueries, CachedSentences, QUERY_CACHE, SENTENCE_CACHE};
 pub use onnx::OnnxModel;
 
 /// Turns text into vectors. Implemented by [`LocalModel`]; tests may use a fake.
