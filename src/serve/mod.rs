@@ -4,7 +4,8 @@
 //! `connections` (the accept loop and connection limits), `background` (following index
 //! generations, the recrawl schedule), `api` (the JSON handlers and the concurrency cap: queries run on
 //! the blocking pool, at most `max_concurrent` at a time, so the async workers never block), `admin`
-//! (jobs behind the admin token), `page` (the search page for people), `openapi`, `telemetry`
+//! (jobs behind the admin token), `page` (the search page for people), `openai_compat` (cited as a
+//! model for OpenAI clients: `/v1/models`, `/v1/chat/completions`), `openapi`, `telemetry`
 //! (`/metrics`). Wire types are [`crate::dto`], shared with the CLI's `--json`. The tantivy reader
 //! reloads when another process (`cited index`) commits, so the server sees a new index without a
 //! restart.
@@ -14,6 +15,7 @@ mod api;
 mod background;
 mod connections;
 pub mod error;
+mod openai_compat;
 mod openapi;
 mod page;
 mod telemetry;
@@ -145,6 +147,11 @@ fn routes(live: LiveEngine, options: &ServeOptions) -> Router {
         .route("/api/status", get(api::api_status))
         .route("/api/jobs", get(admin::list))
         .route("/status", get(page::status_page))
+        .route("/v1/models", get(openai_compat::models))
+        .route(
+            "/v1/chat/completions",
+            axum::routing::post(openai_compat::chat_completions),
+        )
         .merge(if options.admin_token.is_some() {
             Router::new()
                 .route("/api/rebuild", axum::routing::post(admin::rebuild))

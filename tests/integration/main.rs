@@ -6,6 +6,7 @@ mod common;
 mod abuse;
 mod answers;
 mod browser;
+mod clients;
 mod config;
 mod dense;
 mod eval;
