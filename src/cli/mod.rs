@@ -132,6 +132,13 @@ pub async fn run(cli: Cli) -> Result<()> {
                 admin_token: std::env::var("CITED_ADMIN_TOKEN")
                     .ok()
                     .filter(|t| !t.is_empty()),
+                api_keys: std::env::var("CITED_API_KEYS")
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(String::from)
+                    .collect(),
                 crawl_reach: if allow_private_crawl {
                     crawler::fetch::Reach::Any
                 } else {

@@ -58,6 +58,71 @@ pub(super) fn is_admin(state: &AppState, headers: &HeaderMap) -> bool {
     authorize(state, headers).is_ok()
 }
 
+/// Compares two secrets in time that depends on their lengths only.
+fn same_secret(given: &str, expected: &str) -> bool {
+    given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// Middleware: with API keys configured, `/api/*` and `/v1/*` need one (`Authorization: Bearer KEY`
+/// or `X-API-Key: KEY`; the admin token counts as one), else 401. Each key's requests are counted in
+/// `/metrics` by the key's number (`key="1"`, …; the admin token as `key="admin"`), never by the key.
+pub(super) async fn require_api_key(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let keys = &state.admin.api_keys;
+    let path = request.uri().path();
+    if keys.is_empty() || !(path.starts_with("/api/") || path.starts_with("/v1/")) {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let given = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()))
+        .unwrap_or_default();
+    // Every key is compared, so the time taken does not say which one matched.
+    let mut matched = None;
+    for (i, key) in keys.iter().enumerate() {
+        if same_secret(given, key) && matched.is_none() {
+            matched = Some((i + 1).to_string());
+        }
+    }
+    if let Some(token) = state.admin.token.as_deref() {
+        if same_secret(given, token) && matched.is_none() {
+            matched = Some("admin".to_string());
+        }
+    }
+    match matched {
+        Some(key) => {
+            metrics::counter!("cited_api_key_requests_total", "key" => key).increment(1);
+            next.run(request).await
+        }
+        None => {
+            let mut response = (
+                StatusCode::UNAUTHORIZED,
+                Json(crate::dto::ErrorResponse {
+                    error: "an API key is needed: `Authorization: Bearer KEY` or `X-API-Key: KEY`"
+                        .into(),
+                }),
+            )
+                .into_response();
+            response.headers_mut().insert(
+                "www-authenticate",
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+            response
+        }
+    }
+}
+
 /// Checks the bearer token in constant time.
 fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(expected) = state.admin.token.as_deref() else {
@@ -68,13 +133,7 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    let same = given.len() == expected.len()
-        && given
-            .bytes()
-            .zip(expected.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if same {
+    if same_secret(given, expected) {
         Ok(())
     } else {
         Err(ApiError::unauthorized())

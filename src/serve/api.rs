@@ -330,6 +330,7 @@ mod tests {
             live: Arc::new(std::sync::RwLock::new(engine)),
             admin: Arc::new(Admin {
                 token: None,
+                api_keys: Vec::new(),
                 reach: crawler::fetch::Reach::Public { also: Vec::new() },
                 settings: crate::config::Settings::default(),
             }),

@@ -58,6 +58,9 @@ pub struct ServeOptions {
     pub settings: crate::config::Settings,
     /// Enables `POST /api/rebuild` and `POST /api/crawl` for callers that present it.
     pub admin_token: Option<String>,
+    /// When not empty, `/api/*` and `/v1/*` answer only requests that present one of these keys
+    /// (`Authorization: Bearer KEY` or `X-API-Key: KEY`); the admin token counts as one.
+    pub api_keys: Vec<String>,
     /// Which addresses crawls started by the server (`POST /api/crawl`, the recrawl schedule) may
     /// reach: public ones only unless the operator allows more.
     pub crawl_reach: crawler::fetch::Reach,
@@ -82,6 +85,7 @@ impl Default for ServeOptions {
             cors_origins: Vec::new(),
             settings: crate::config::Settings::default(),
             admin_token: None,
+            api_keys: Vec::new(),
             crawl_reach: crawler::fetch::Reach::Public { also: Vec::new() },
             recrawl_every: None,
             header_timeout: Duration::from_secs(10),
@@ -98,6 +102,8 @@ type LiveEngine = Arc<std::sync::RwLock<Engine>>;
 /// What the admin routes need.
 struct Admin {
     token: Option<String>,
+    /// See [`ServeOptions::api_keys`].
+    api_keys: Vec<String>,
     reach: crawler::fetch::Reach,
     settings: crate::config::Settings,
 }
@@ -130,6 +136,7 @@ fn routes(live: LiveEngine, options: &ServeOptions) -> Router {
         live,
         admin: Arc::new(Admin {
             token: options.admin_token.clone(),
+            api_keys: options.api_keys.clone(),
             reach: options.crawl_reach.clone(),
             settings: options.settings.clone(),
         }),
@@ -160,6 +167,10 @@ fn routes(live: LiveEngine, options: &ServeOptions) -> Router {
             Router::new()
         })
         .fallback(|| async { ApiError::not_found() })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            admin::require_api_key,
+        ))
         .with_state(state)
         .layer(axum::middleware::from_fn(telemetry::track))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -367,7 +367,9 @@ pub(super) async fn search_page(
         Ok(m) => m,
         Err(e) => return (e.status, Html(render_error(&q, &e.message))).into_response(),
     };
-    let whole = whole.is_some();
+    // With API keys the page's script could not stream the answer (it has no key): the server
+    // renders it whole.
+    let whole = whole.is_some() || !state.admin.api_keys.is_empty();
     let q2 = q.clone();
     let outcome = run_cpu(&state, move |engine| {
         let answer = if whole {

@@ -307,6 +307,71 @@ async fn cors_is_off_unless_an_origin_is_allowed() {
 }
 
 #[tokio::test]
+async fn api_keys_guard_the_api_and_are_counted_by_number() {
+    let (data, _) = crawled();
+    let server = Server::start_with_env(
+        data,
+        &[],
+        &[
+            ("CITED_API_KEYS", "key-one, key-two"),
+            ("CITED_ADMIN_TOKEN", "admin-t"),
+        ],
+    );
+    let client = reqwest::Client::new();
+    let get = |path: &str, header: Option<(&str, &str)>| {
+        let mut request = client.get(format!("{}{path}", server.base));
+        if let Some((name, value)) = header {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+    for path in ["/api/search?q=json", "/v1/models", "/api/jobs"] {
+        let r = get(path, None).await.expect("request");
+        assert_eq!(r.status(), 401, "{path}");
+        assert_eq!(r.headers()["www-authenticate"], "Bearer");
+        let r = get(path, Some(("authorization", "Bearer key-three")))
+            .await
+            .expect("request");
+        assert_eq!(r.status(), 401, "{path}: a wrong key");
+    }
+    let r = get(
+        "/api/search?q=json",
+        Some(("authorization", "Bearer key-two")),
+    )
+    .await
+    .expect("request");
+    assert_eq!(r.status(), 200);
+    let r = get("/v1/models", Some(("x-api-key", "key-one")))
+        .await
+        .expect("request");
+    assert_eq!(r.status(), 200);
+    let r = get("/api/jobs", Some(("authorization", "Bearer admin-t")))
+        .await
+        .expect("request");
+    assert_eq!(r.status(), 200, "the admin token is a key too");
+    // The page and the probes stay open; the page renders its answer itself (no key in it).
+    assert_eq!(get("/healthz", None).await.expect("health").status(), 200);
+    let page = get("/?q=What+is+JSON%3F", None).await.expect("page");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    assert!(
+        html.contains("<section class=answer aria-label=Answer><h2>Answer</h2>"),
+        "the answer is rendered in the page, not streamed"
+    );
+    let metrics = get("/metrics", None)
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("cited_api_key_requests_total{key=\"2\"} 1"),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("key-two"), "keys never appear in metrics");
+}
+
+#[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let (data, _) = crawled();
     let server = Server::start(data);
