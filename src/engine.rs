@@ -258,6 +258,12 @@ impl Engine {
         }
     }
 
+    /// The standalone form of a follow-up `question`, given the questions asked before it in the
+    /// conversation (oldest first); `None` when it stands alone (see [`crate::retrieve::followup`]).
+    pub fn standalone(&self, question: &str, previous: &[String]) -> Option<String> {
+        crate::retrieve::followup::rewrite(self.retriever.index(), question, previous)
+    }
+
     /// Returns the top `limit` pages for `query`, each with its best passage's snippet.
     #[tracing::instrument(name = "search", level = "debug", skip_all, fields(limit))]
     pub fn search(

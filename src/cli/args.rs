@@ -115,6 +115,13 @@ pub enum Command {
         #[arg(long, value_parser = support_value)]
         min_support: Option<f32>,
     },
+    /// Ask questions one after another on standard input (a line each), follow-ups included:
+    /// "and its maximum?" after a question about work_mem is answered about work_mem.
+    Chat {
+        /// lexical, dense or hybrid (default: hybrid with a model, else lexical).
+        #[arg(long)]
+        mode: Option<Mode>,
+    },
     /// Search the index: one result per page, with a snippet.
     Search {
         #[arg(required = true, num_args = 1..)]

@@ -83,6 +83,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Crawl(args) => crawl(&data, &settings, download, args).await,
         Command::Index => index(&data, &settings, download).await,
+        Command::Chat { mode } => chat(&data, &settings, mode).await,
         Command::Ask {
             question,
             json,
@@ -419,6 +420,42 @@ async fn ask(
         print!("{}", output::answer_text(&response));
     }
     Ok(response)
+}
+
+/// `cited chat`: a question per line of standard input, each answered with the ones before it as
+/// context (a follow-up is asked in its standalone form, shown before the answer).
+async fn chat(data: &DataDir, settings: &Settings, mode: Option<Mode>) -> Result<()> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let engine = Engine::open(data, settings)?;
+    let interactive = std::io::stdin().is_terminal();
+    let mut history: Vec<String> = Vec::new();
+    let prompt = || {
+        if interactive {
+            print!("? ");
+            let _ = std::io::stdout().flush();
+        }
+    };
+    prompt();
+    for line in std::io::stdin().lock().lines() {
+        let question = line?.trim().to_string();
+        if question.is_empty() {
+            prompt();
+            continue;
+        }
+        let asked = engine.standalone(&question, &history);
+        if let Some(asked) = &asked {
+            println!("(asked as: {asked})");
+        }
+        let q = asked.as_deref().unwrap_or(&question);
+        match engine.answer(q, mode) {
+            Ok(answer) => print!("{}", output::answer_text(&AnswerResponse::from(answer))),
+            Err(e) => eprintln!("error: {e}"),
+        }
+        println!();
+        history.push(question);
+        prompt();
+    }
+    Ok(())
 }
 
 async fn search(

@@ -60,11 +60,22 @@ pub(super) async fn run_cpu<T: Send + 'static>(
 /// The query string of a request as `T`, or why it is malformed (answered 400, in our words).
 pub(super) type Params<T> = Result<Query<T>, QueryRejection>;
 
-/// `?q=…&mode=…`: a question or query, and how to retrieve.
+/// `?q=…&mode=…&previous=…`: a question, how to retrieve, and the question asked before it in the
+/// conversation (a follow-up is answered as a standalone question; the response's `question` says
+/// which).
 #[derive(Debug, Default, serde::Deserialize)]
 pub(super) struct AskParams {
     pub q: Option<String>,
     pub mode: Option<String>,
+    pub previous: Option<String>,
+}
+
+/// `q` made standalone with `previous`, if it is a follow-up.
+fn standalone(engine: &Engine, q: String, previous: Option<String>) -> String {
+    match previous {
+        Some(p) => engine.standalone(&q, &[p]).unwrap_or(q),
+        None => q,
+    }
 }
 
 /// `/api/search`'s: the query, how many results, how to retrieve.
@@ -105,7 +116,8 @@ pub(super) async fn healthz() -> Json<serde_json::Value> {
     path = "/api/answer",
     params(
         ("q" = String, Query, description = "The question (1 to 1000 bytes)"),
-        ("mode" = Option<String>, Query, description = "lexical, dense or hybrid (default: hybrid with a model, else lexical)")
+        ("mode" = Option<String>, Query, description = "lexical, dense or hybrid (default: hybrid with a model, else lexical)"),
+        ("previous" = Option<String>, Query, description = "The question asked before in the conversation: a follow-up is answered as a standalone question, given in the response's `question`")
     ),
     responses(
         (status = 200, description = "The answer; `sentences` is empty when nothing answers", body = AnswerResponse),
@@ -117,9 +129,16 @@ pub(super) async fn api_answer(
     State(state): State<AppState>,
     params: Params<AskParams>,
 ) -> Result<Json<AnswerResponse>, ApiError> {
-    let AskParams { q, mode: m } = self::params(params)?;
+    let AskParams {
+        q,
+        mode: m,
+        previous,
+    } = self::params(params)?;
     let (q, mode) = (required_q(q)?, mode(m.as_deref())?);
-    let answer = run_cpu(&state, move |engine| engine.answer(&q, mode)).await?;
+    let answer = run_cpu(&state, move |engine| {
+        engine.answer(&standalone(engine, q, previous), mode)
+    })
+    .await?;
     telemetry::answered(!answer.value.sentences.is_empty());
     Ok(Json(answer.into()))
 }
@@ -137,7 +156,8 @@ pub(super) async fn api_answer(
     path = "/api/answer/stream",
     params(
         ("q" = String, Query, description = "The question (1 to 1000 bytes)"),
-        ("mode" = Option<String>, Query, description = "lexical, dense or hybrid")
+        ("mode" = Option<String>, Query, description = "lexical, dense or hybrid"),
+        ("previous" = Option<String>, Query, description = "The question asked before (see /api/answer)")
     ),
     responses(
         (status = 200, description = "Server-Sent Events: `sources` (array of SourceDto; a later one replaces an earlier), `token` (TokenDto, generated answers), `notice` (NoticeDto), one `sentence` (SentenceDto) per sentence, then `done` (Timings); `error` (ErrorResponse) if it fails midway", content_type = "text/event-stream", body = String),
@@ -149,7 +169,11 @@ pub(super) async fn api_answer_stream(
     State(state): State<AppState>,
     params: Params<AskParams>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let AskParams { q, mode: m } = self::params(params)?;
+    let AskParams {
+        q,
+        mode: m,
+        previous,
+    } = self::params(params)?;
     let (q, mode) = (required_q(q)?, mode(m.as_deref())?);
     let permit = cpu_permit(&state).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Event, ApiError>>(32);
@@ -157,6 +181,7 @@ pub(super) async fn api_answer_stream(
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let progress_tx = tx.clone();
+        let q = standalone(&engine, q, previous);
         let outcome = engine.answer_unless(&q, mode, &|| tx.is_closed(), &mut |progress| {
             let event = match progress {
                 Progress::Sources(sources) => json_event(

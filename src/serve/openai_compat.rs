@@ -1,7 +1,9 @@
 //! cited as a model for clients that speak the OpenAI API: `GET /v1/models` lists one model,
 //! `cited`, and `POST /v1/chat/completions` answers the last user message, streamed or not.
 //!
-//! The content is the answer with its `[n]` markers; each citation is an OpenAI `url_citation`
+//! Earlier user turns make a follow-up standalone ("and its maximum?" after "default value of
+//! work_mem"); the question actually answered is in `cited.question`. The content is the answer with
+//! its `[n]` markers; each citation is an OpenAI `url_citation`
 //! annotation (url, title, and the start and end of the sentence it backs, as character indices into
 //! the content). cited's own per-sentence fields (support, verdict, reason) and sources (quote, deep
 //! link, fetch and change dates) travel in the extension field `cited`, which standard clients
@@ -150,6 +152,7 @@ fn message(answer: &AnswerResponse) -> Message {
 /// cited's extension: what standard clients ignore and cited's own clients read.
 fn extension(answer: &AnswerResponse) -> Value {
     json!({
+        "question": answer.question,
         "sentences": answer.sentences,
         "sources": answer.sources,
         "generator": answer.generator,
@@ -173,17 +176,22 @@ pub(super) async fn chat_completions(
             format!("The model `{model}` does not exist; this server offers `{MODEL}`"),
         );
     }
-    let Some(question) = request
+    let mut asked: Vec<String> = request
         .messages
         .iter()
-        .rev()
-        .find(|m| m.role == "user")
+        .filter(|m| m.role == "user")
         .map(|m| m.content.text())
-        .filter(|q| !q.trim().is_empty())
-    else {
+        .collect();
+    let Some(question) = asked.pop().filter(|q| !q.trim().is_empty()) else {
         return error(StatusCode::BAD_REQUEST, "no user message to answer");
     };
-    let answer = match run_cpu(&state, move |engine| engine.answer(&question, None)).await {
+    // Earlier user turns make a follow-up standalone; the question answered is in `cited.question`.
+    let answer = match run_cpu(&state, move |engine| {
+        let question = engine.standalone(&question, &asked).unwrap_or(question);
+        engine.answer(&question, None)
+    })
+    .await
+    {
         Ok(answer) => AnswerResponse::from(answer),
         Err(e) => return api_error(e),
     };

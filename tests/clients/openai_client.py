@@ -54,6 +54,25 @@ assert finish == "stop"
 assert streamed_annotations and len(streamed_annotations) == len(annotations)
 assert extension and extension["sentences"] == cited["sentences"]
 
+# A follow-up is answered about what the conversation is about: its standalone form carries the
+# previous question's rarest words, and is shown in the extension.
+first = client.chat.completions.create(
+    model="cited",
+    messages=[{"role": "user", "content": "What is the global interpreter lock?"}],
+)
+follow = client.chat.completions.create(
+    model="cited",
+    messages=[
+        {"role": "user", "content": "What is the global interpreter lock?"},
+        {"role": "assistant", "content": first.choices[0].message.content},
+        {"role": "user", "content": "and what are its drawbacks?"},
+    ],
+)
+asked = follow.model_extra["cited"]["question"]
+assert asked.startswith("and what are its drawbacks?") and "lock" in asked, asked
+follow_text = follow.choices[0].message.content.lower()
+assert "interpreter" in follow_text or "gil" in follow_text, follow_text
+
 # A model cited does not offer is OpenAI's 404, in OpenAI's shape.
 try:
     client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
@@ -67,4 +86,4 @@ try:
 except openai.BadRequestError:
     pass
 
-print(json.dumps({"content": content, "annotations": len(annotations), "streamed_pieces": len(pieces)}))
+print(json.dumps({"content": content, "annotations": len(annotations), "streamed_pieces": len(pieces), "follow_up_asked_as": asked}))

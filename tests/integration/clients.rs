@@ -40,3 +40,51 @@ fn the_official_openai_client_gets_cited_answers_with_their_citations() {
         "{summary}"
     );
 }
+
+/// Follow-ups in the terminal (`cited chat`) and over HTTP (`previous`): "and what are its
+/// drawbacks?" after a question about the global interpreter lock is asked about it, and the
+/// standalone form is shown.
+#[test]
+fn follow_up_questions_are_answered_about_the_conversation() {
+    let (data, _) = crawled();
+    let mut child = crate::common::cited_command(data)
+        .args(["chat", "--mode", "lexical"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("chat");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(b"What is the global interpreter lock?\nand what are its drawbacks?\n")
+            .expect("write");
+    }
+    let out = child.wait_with_output().expect("chat output");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (first, second) = text
+        .split_once("(asked as: and what are its drawbacks? (")
+        .unwrap_or_else(|| panic!("no rewrite shown: {text}"));
+    assert!(first.contains("glossary.html"), "{first}");
+    assert!(second.contains("lock"), "{second}");
+    assert!(second.contains("glossary.html"), "{second}");
+
+    let server = Server::start(data);
+    let answer: serde_json::Value = reqwest::blocking::Client::new()
+        .get(format!("{}/api/answer", server.base))
+        .query(&[
+            ("q", "and what are its drawbacks?"),
+            ("previous", "What is the global interpreter lock?"),
+            ("mode", "lexical"),
+        ])
+        .send()
+        .expect("answer")
+        .json()
+        .expect("json");
+    let asked = answer["question"].as_str().unwrap_or_default();
+    assert!(
+        asked.starts_with("and what are its drawbacks? (") && asked.contains("lock"),
+        "{answer}"
+    );
+}
