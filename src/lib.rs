@@ -14,6 +14,7 @@ pub mod eval;
 pub mod index;
 pub mod ingest;
 pub mod jobs;
+pub mod mcp;
 pub mod models;
 pub mod retrieve;
 pub mod serve;

@@ -122,6 +122,8 @@ pub enum Command {
         #[arg(long)]
         mode: Option<Mode>,
     },
+    /// Serve MCP on standard input and output: tools `search`, `ask` and `read_page`, for agents.
+    Mcp,
     /// Search the index: one result per page, with a snippet.
     Search {
         #[arg(required = true, num_args = 1..)]

@@ -84,6 +84,12 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Crawl(args) => crawl(&data, &settings, download, args).await,
         Command::Index => index(&data, &settings, download).await,
         Command::Chat { mode } => chat(&data, &settings, mode).await,
+        Command::Mcp => {
+            let engine = Engine::open(&data, &settings)?;
+            let store =
+                store::PageStore::open(&data.store_path()).context("cannot open the page store")?;
+            crate::mcp::CitedMcp::new(engine, store).serve_stdio().await
+        }
         Command::Ask {
             question,
             json,

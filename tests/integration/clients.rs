@@ -1,5 +1,5 @@
 //! Real clients against `cited serve`: the official `openai` Python package on `/v1` (installed into
-//! target/pyenv by `scripts/fetch-model --onnx`).
+//! target/pyenv by `scripts/fetch-model --onnx`), and the official MCP Python SDK on `cited mcp`.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -86,5 +86,29 @@ fn follow_up_questions_are_answered_about_the_conversation() {
     assert!(
         asked.starts_with("and what are its drawbacks? (") && asked.contains("lock"),
         "{answer}"
+    );
+}
+
+/// `cited mcp` with the official MCP Python SDK over stdio: the three tools listed and each called.
+#[test]
+fn the_official_mcp_client_lists_and_calls_every_tool() {
+    let (data, _) = crawled();
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/mcp_client.py");
+    let out = Command::new(python())
+        .arg(script)
+        .arg(crate::common::cited_bin())
+        .arg(data)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("summary");
+    assert_eq!(
+        summary["tools"],
+        serde_json::json!(["ask", "read_page", "search"])
     );
 }
