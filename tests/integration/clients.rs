@@ -17,15 +17,14 @@ fn python() -> PathBuf {
     python
 }
 
-#[test]
-fn the_official_openai_client_gets_cited_answers_with_their_citations() {
-    let (data, _) = crawled();
-    let server = Server::start(data);
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/openai_client.py");
+/// Runs `tests/clients/SCRIPT ARGS…`, which asserts as it goes, and returns the JSON it prints.
+fn run_client(script: &str, args: &[&std::ffi::OsStr]) -> serde_json::Value {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/clients")
+        .join(script);
     let out = Command::new(python())
         .arg(script)
-        .arg(&server.base)
-        .arg("What is a decorator?")
+        .args(args)
         .output()
         .expect("run python");
     assert!(
@@ -34,7 +33,17 @@ fn the_official_openai_client_gets_cited_answers_with_their_citations() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("summary");
+    serde_json::from_slice(&out.stdout).expect("summary")
+}
+
+#[test]
+fn the_official_openai_client_gets_cited_answers_with_their_citations() {
+    let (data, _) = crawled();
+    let server = Server::start(data);
+    let summary = run_client(
+        "openai_client.py",
+        &[server.base.as_ref(), "What is a decorator?".as_ref()],
+    );
     assert!(
         summary["annotations"].as_u64().unwrap_or(0) >= 1,
         "{summary}"
@@ -93,20 +102,10 @@ fn follow_up_questions_are_answered_about_the_conversation() {
 #[test]
 fn the_official_mcp_client_lists_and_calls_every_tool() {
     let (data, _) = crawled();
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/mcp_client.py");
-    let out = Command::new(python())
-        .arg(script)
-        .arg(crate::common::cited_bin())
-        .arg(data)
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let summary = run_client(
+        "mcp_client.py",
+        &[crate::common::cited_bin().as_ref(), data.as_os_str()],
     );
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("summary");
     assert_eq!(
         summary["tools"],
         serde_json::json!(["ask", "read_page", "search"])
