@@ -202,10 +202,12 @@ impl Engine {
             _ => self.sentences.as_deref(),
         };
         let index = self.retriever.index();
-        let extractive = || extractive::answer(index, question, &hits, embedder);
+        // The question's words, without its operators (`site:`, `after:`, …), choose the sentences.
+        let words = indexer::SearchQuery::parse(question).text;
+        let extractive = || extractive::answer(index, &words, &hits, embedder);
         let mut draft = match &self.llm {
             None => extractive(),
-            Some(model) => match llm::answer(model, question, &hits, &mut *on, cancelled) {
+            Some(model) => match llm::answer(model, &words, &hits, &mut *on, cancelled) {
                 Ok(answer) => answer,
                 Err(LlmError::Cancelled) => return Ok(None),
                 Err(e) => {
@@ -219,6 +221,8 @@ impl Engine {
                 }
             },
         };
+        // The answer is to the question as asked, operators included.
+        draft.question = question.to_string();
         if draft.writer != Writer::Extractive {
             llm::quote_cited(&mut draft);
         }
@@ -284,7 +288,10 @@ impl Engine {
             .retriever
             .search_pages(query, limit, limit * OVERFETCH, mode)
             .map_err(anyhow::Error::from)?;
-        let terms = crate::retrieve::terms::QueryTerms::new(self.retriever.index(), query);
+        let terms = crate::retrieve::terms::QueryTerms::new(
+            self.retriever.index(),
+            &indexer::SearchQuery::parse(query).text,
+        );
         let results = hits
             .into_iter()
             .map(|hit| SearchResult {

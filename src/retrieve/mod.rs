@@ -16,6 +16,9 @@ use indexer::embed::Embedder;
 use indexer::vector::VectorStore;
 use indexer::{IndexError, LexicalIndex, SearchHit, SearchQuery};
 
+/// How much deeper a filtered search looks, so that enough passages pass the filters.
+const FILTER_DEPTH: usize = 4;
+
 /// Longest query accepted, in bytes.
 pub const MAX_QUERY_BYTES: usize = 1000;
 
@@ -109,7 +112,8 @@ impl Retriever {
         }
     }
 
-    /// Returns the top `limit` passages for the raw user query (with `site:` operators).
+    /// Returns the top `limit` passages for the raw user query (with `site:`, `-site:`, `after:` and
+    /// `before:` operators; see [`SearchQuery::parse`]).
     pub fn search(
         &self,
         raw: &str,
@@ -117,6 +121,26 @@ impl Retriever {
         mode: Mode,
     ) -> Result<Vec<SearchHit>, IndexError> {
         let query = SearchQuery::parse(raw);
+        if !query.filters_hits() {
+            return self.search_query(&query, limit, mode);
+        }
+        // Dates (and exclusions, for vectors) are checked hit by hit: look deeper, keep what passes.
+        let depth = (limit * FILTER_DEPTH).max(100);
+        Ok(self
+            .search_query(&query, depth, mode)?
+            .into_iter()
+            .filter(|hit| query.admits(&hit.url, hit.fetched_at))
+            .take(limit)
+            .collect())
+    }
+
+    fn search_query(
+        &self,
+        query: &SearchQuery,
+        limit: usize,
+        mode: Mode,
+    ) -> Result<Vec<SearchHit>, IndexError> {
+        let query = query.clone();
         match mode {
             Mode::Lexical => self.index.search(&query, limit),
             Mode::Dense => self.dense_search(&query, limit),
@@ -142,7 +166,7 @@ impl Retriever {
         depth: usize,
         mode: Mode,
     ) -> Result<Vec<SearchHit>, IndexError> {
-        if mode == Mode::Lexical {
+        if mode == Mode::Lexical && !SearchQuery::parse(raw).filters_hits() {
             // Only the passages shown are read from the document store.
             return self
                 .index

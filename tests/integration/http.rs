@@ -372,6 +372,50 @@ async fn api_keys_guard_the_api_and_are_counted_by_number() {
 }
 
 #[tokio::test]
+async fn date_and_site_filters_narrow_search_and_answers() {
+    let (data, _) = crawled();
+    let server = Server::start(data);
+    let search = |q: &'static str| {
+        let base = server.base.clone();
+        async move {
+            let r: SearchResponse = reqwest::Client::new()
+                .get(format!("{base}/api/search"))
+                .query(&[("q", q), ("mode", "lexical")])
+                .send()
+                .await
+                .expect("search")
+                .json()
+                .await
+                .expect("json");
+            r.hits.len()
+        }
+    };
+    // Every page was fetched today.
+    assert!(search("json after:2020-01-01").await > 0);
+    assert_eq!(search("json before:2020-01-01").await, 0);
+    assert_eq!(search("json after:2999-01-01").await, 0);
+    // All pages are on 127.0.0.1.
+    assert_eq!(search("json -site:127.0.0.1").await, 0);
+    assert!(search("json -site:example.org").await > 0);
+    let answer: AnswerResponse = reqwest::Client::new()
+        .get(format!("{}/api/answer", server.base))
+        .query(&[
+            ("q", "What is JSON? before:2020-01-01"),
+            ("mode", "lexical"),
+        ])
+        .send()
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        answer.sentences.is_empty(),
+        "nothing was fetched before 2020"
+    );
+}
+
+#[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let (data, _) = crawled();
     let server = Server::start(data);

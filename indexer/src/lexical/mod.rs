@@ -105,38 +105,81 @@ pub struct PageInfo<'a> {
 /// A search request after parsing the user's text.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchQuery {
-    /// The words of the query with `site:` operators removed.
+    /// The words of the query with the operators removed.
     pub text: String,
-    /// Hosts or domains from `site:` operators.
+    /// Hosts or domains from `site:` operators: results from one of them only.
     pub sites: Vec<String>,
+    /// Hosts or domains from `-site:` operators: no results from them.
+    pub exclude_sites: Vec<String>,
+    /// From `after:YYYY-MM-DD`: pages fetched on or after that day.
+    pub after: Option<DateTime<Utc>>,
+    /// From `before:YYYY-MM-DD`: pages fetched before that day.
+    pub before: Option<DateTime<Utc>>,
 }
 
+/// `site:` and `-site:` operators kept, each (more are read as text).
+pub const MAX_SITES: usize = 20;
+
 impl SearchQuery {
-    /// Splits `site:` operators from the text. Nothing else is syntax.
+    /// Splits the operators from the text: `site:host`, `-site:host` (up to [`MAX_SITES`] each),
+    /// `after:YYYY-MM-DD`, `before:YYYY-MM-DD`. Nothing else is syntax, and an operator that does not
+    /// parse is text.
     pub fn parse(raw: &str) -> Self {
+        let mut q = Self::default();
         let mut words = Vec::new();
-        let mut sites = Vec::new();
+        let host_of = |site: &str| {
+            let site = site
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .to_ascii_lowercase();
+            Some(site.split(['/', ':']).next().unwrap_or("").to_string()).filter(|h| !h.is_empty())
+        };
+        let day = |d: &str| {
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc())
+        };
         for word in raw.split_whitespace() {
-            match word
-                .strip_prefix("site:")
-                .or_else(|| word.strip_prefix("SITE:"))
-            {
-                Some(site) if !site.is_empty() => {
-                    let site = site
-                        .trim_matches(|c: char| !c.is_alphanumeric())
-                        .to_ascii_lowercase();
-                    let host = site.split(['/', ':']).next().unwrap_or("").to_string();
-                    if !host.is_empty() {
-                        sites.push(host);
-                    }
-                }
-                _ => words.push(word),
+            let lower = word.to_ascii_lowercase();
+            let taken = if let Some(site) = lower.strip_prefix("-site:") {
+                host_of(site)
+                    .filter(|_| q.exclude_sites.len() < MAX_SITES)
+                    .map(|h| q.exclude_sites.push(h))
+            } else if let Some(site) = lower.strip_prefix("site:") {
+                host_of(site)
+                    .filter(|_| q.sites.len() < MAX_SITES)
+                    .map(|h| q.sites.push(h))
+            } else if let Some(d) = lower.strip_prefix("after:") {
+                day(d).map(|t| q.after = Some(t))
+            } else if let Some(d) = lower.strip_prefix("before:") {
+                day(d).map(|t| q.before = Some(t))
+            } else {
+                None
+            };
+            if taken.is_none() {
+                words.push(word);
             }
         }
-        Self {
-            text: words.join(" "),
-            sites,
-        }
+        q.text = words.join(" ");
+        q
+    }
+
+    /// Whether a page fetched at `fetched_at` from `url` passes the `-site:`, `after:` and `before:`
+    /// filters (`site:` is applied by the indexes themselves).
+    pub fn admits(&self, url: &str, fetched_at: DateTime<Utc>) -> bool {
+        let host = url::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+            .unwrap_or_default();
+        let under = |site: &String| host == *site || host.ends_with(&format!(".{site}"));
+        !self.exclude_sites.iter().any(under)
+            && self.after.is_none_or(|a| fetched_at >= a)
+            && self.before.is_none_or(|b| fetched_at < b)
+    }
+
+    /// Whether any filter needs checking hit by hit.
+    pub fn filters_hits(&self) -> bool {
+        !self.exclude_sites.is_empty() || self.after.is_some() || self.before.is_some()
     }
 }
 
@@ -322,7 +365,22 @@ impl LexicalIndex {
                 should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
             }
         }
-        let text_query: Box<dyn Query> = Box::new(BooleanQuery::new(should));
+        let text_query: Box<dyn Query> = if query.exclude_sites.is_empty() {
+            Box::new(BooleanQuery::new(should))
+        } else {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+                vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
+            for s in &query.exclude_sites {
+                clauses.push((
+                    Occur::MustNot,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(f.site, s),
+                        IndexRecordOption::Basic,
+                    )),
+                ));
+            }
+            Box::new(BooleanQuery::new(clauses))
+        };
         let query: Box<dyn Query> = if query.sites.is_empty() {
             text_query
         } else {
@@ -498,6 +556,38 @@ fn order_ties(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filters_are_parsed_and_bad_ones_stay_text() {
+        let q = SearchQuery::parse(
+            "gil -site:Old.Example.com after:2026-01-02 before:2026-13-40 site:docs.example.org",
+        );
+        assert_eq!(q.text, "gil before:2026-13-40");
+        assert_eq!(q.sites, vec!["docs.example.org".to_string()]);
+        assert_eq!(q.exclude_sites, vec!["old.example.com".to_string()]);
+        let jan2 = chrono::NaiveDate::from_ymd_opt(2026, 1, 2)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc());
+        assert_eq!(q.after, jan2);
+        assert_eq!(q.before, None);
+        let day = jan2.expect("date");
+        assert!(q.admits("http://docs.example.org/a", day));
+        assert!(!q.admits("http://old.example.com/a", day), "excluded");
+        assert!(
+            !q.admits("http://x.old.example.com/a", day),
+            "under an excluded domain"
+        );
+        assert!(
+            q.admits("http://bold.example.com/a", day),
+            "a domain, not a suffix"
+        );
+        assert!(!q.admits(
+            "http://docs.example.org/a",
+            day - chrono::Duration::seconds(1)
+        ));
+        let many: String = (0..30).map(|i| format!("site:h{i}.example ")).collect();
+        assert_eq!(SearchQuery::parse(&many).sites.len(), MAX_SITES);
+    }
 
     #[test]
     fn query_parsing_keeps_syntax_as_text() {
