@@ -26,7 +26,7 @@ button{font-size:1rem;padding:.45rem 1rem;border-radius:6px;border:1px solid #1f
 mark{background:#fff3b0;padding:0 .05rem}.status h1{font-size:1.2rem}.status table{border-collapse:collapse;width:100%}\
 .status th,.status td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #d0d7de;vertical-align:top}.status td{overflow-wrap:anywhere}\
 footer{margin-top:2rem;font-size:.8rem;color:#59636e}.s-weak,.s-unsupported{color:#6e7781}.s-unsupported{text-decoration:line-through 1px #cf222e}\
-.why{font-size:.78rem;color:#9a6700;margin-left:.25rem}.draft{color:#424a53;white-space:pre-wrap}.notice{background:#fff8c5;border-radius:6px;padding:.4rem .6rem;font-size:.88rem}";
+.why{font-size:.78rem;color:#9a6700;margin-left:.25rem}.followup{margin:-.6rem 0 1.2rem}.followup input[name=q]{font-size:.95rem}.draft{color:#424a53;white-space:pre-wrap}.notice{background:#fff8c5;border-radius:6px;padding:.4rem .6rem;font-size:.88rem}";
 
 const SCRIPT: &str = include_str!("page.js");
 
@@ -176,9 +176,21 @@ pub fn render_streaming(q: &str, mode: Option<&str>, results: &SearchResponse) -
         escape(mode.unwrap_or("")),
         escape(&static_link)
     ));
+    html.push_str(&followup_form(q));
     html.push_str(&results_list(q, results));
     html.push_str(&format!("{FOOTER}<script>{SCRIPT}</script></body></html>"));
     html
+}
+
+/// A box under the answer for the next question of the thread: it is asked with this one as the
+/// question before it, so "and its maximum?" is answered about what this one asked.
+fn followup_form(q: &str) -> String {
+    format!(
+        "<form class=followup action=/ method=get role=search aria-label=\"Ask a follow-up\">\
+         <input name=q aria-label=\"Follow-up question\" placeholder=\"Ask a follow-up…\">\
+         <input type=hidden name=previous value=\"{}\"><button>Ask</button></form>",
+        escape(q)
+    )
 }
 
 /// The page rendered whole on the server (no JavaScript needed).
@@ -241,6 +253,7 @@ pub fn render(
             ));
         }
         html.push_str("</section>");
+        html.push_str(&followup_form(q));
     }
     if let Some(results) = results {
         html.push_str(&results_list(q, results));
@@ -347,6 +360,8 @@ pub(super) struct PageParams {
     mode: Option<String>,
     #[serde(rename = "static")]
     whole: Option<String>,
+    /// The question before this one, from the follow-up box.
+    previous: Option<String>,
 }
 
 pub(super) async fn search_page(
@@ -358,6 +373,7 @@ pub(super) async fn search_page(
         q,
         mode: mode_param,
         whole,
+        previous,
     } = params.map(|p| p.0).unwrap_or_default();
     let q = q.unwrap_or_default();
     if q.trim().is_empty() {
@@ -370,18 +386,27 @@ pub(super) async fn search_page(
     // With API keys the page's script could not stream the answer (it has no key): the server
     // renders it whole.
     let whole = whole.is_some() || !state.admin.api_keys.is_empty();
-    let q2 = q.clone();
+    let original = q.clone();
     let outcome = run_cpu(&state, move |engine| {
+        // A follow-up is asked, and shown in the search box, in its standalone form.
+        let q = match previous {
+            Some(p) => engine.standalone(&q, &[p]).unwrap_or(q),
+            None => q,
+        };
         let answer = if whole {
-            Some(engine.answer(&q2, mode)?)
+            Some(engine.answer(&q, mode)?)
         } else {
             None
         };
-        let results = engine.search(&q2, DEFAULT_LIMIT, mode)?;
-        Ok((answer, results))
+        let results = engine.search(&q, DEFAULT_LIMIT, mode)?;
+        Ok((q, answer, results))
     })
     .await;
-    match outcome {
+    let q = match &outcome {
+        Ok((asked, ..)) => asked.clone(),
+        Err(_) => original,
+    };
+    match outcome.map(|(_, answer, results)| (answer, results)) {
         Ok((Some(answer), results)) => Html(render(
             &q,
             Some(&answer.into()),

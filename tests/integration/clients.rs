@@ -96,6 +96,38 @@ fn follow_up_questions_are_answered_about_the_conversation() {
         asked.starts_with("and what are its drawbacks? (") && asked.contains("lock"),
         "{answer}"
     );
+
+    // The search page: a follow-up box under the answer carries the thread; the follow-up is
+    // shown and answered in its standalone form.
+    let page = |query: &[(&str, &str)]| {
+        reqwest::blocking::Client::new()
+            .get(format!("{}/", server.base))
+            .query(query)
+            .send()
+            .expect("page")
+            .text()
+            .expect("html")
+    };
+    let first = page(&[
+        ("q", "What is the global interpreter lock?"),
+        ("static", "1"),
+    ]);
+    assert!(
+        first.contains(
+            "<input type=hidden name=previous value=\"What is the global interpreter lock?\">"
+        ),
+        "no follow-up box"
+    );
+    let second = page(&[
+        ("q", "and what are its drawbacks?"),
+        ("previous", "What is the global interpreter lock?"),
+        ("static", "1"),
+    ]);
+    assert!(
+        second.contains("value=\"and what are its drawbacks? ("),
+        "the standalone question is shown"
+    );
+    assert!(second.contains("glossary.html"), "answered about the GIL");
 }
 
 /// `cited mcp` with the official MCP Python SDK over stdio: the three tools listed and each called.
