@@ -1,5 +1,5 @@
-//! `cited mcp`: cited as an MCP server on standard input and output (the official Rust SDK, rmcp),
-//! for agents: `search` (ranked pages with snippets), `ask` (the answer, every sentence with its
+//! cited as an MCP server (the official Rust SDK, rmcp) for agents — on standard input and output
+//! (`cited mcp`) or over streamable HTTP at `/mcp` under `cited serve` ([`http_service`]): `search` (ranked pages with snippets), `ask` (the answer, every sentence with its
 //! verdict, and the sources) and `read_page` (the stored text of a crawled page; only pages in the
 //! store, never a fetch).
 
@@ -11,10 +11,14 @@ use serde::Deserialize;
 use crate::dto::{AnswerResponse, SearchResponse};
 use crate::engine::Engine;
 
-/// The server: the engine, shared by every call.
+/// The engine to use for a call: the one in service now (a server switches engines when a rebuild
+/// switches index generations).
+pub type EngineSource = std::sync::Arc<dyn Fn() -> Engine + Send + Sync>;
+
+/// The server: where to get the engine, and the page store for `read_page`.
 #[derive(Clone)]
 pub struct CitedMcp {
-    engine: Engine,
+    engine: EngineSource,
     store: std::sync::Arc<store::PageStore>,
 }
 
@@ -70,7 +74,7 @@ impl CitedMcp {
         &self,
         Parameters(args): Parameters<SearchArgs>,
     ) -> Result<CallToolResult, ErrorData> {
-        let engine = self.engine.clone();
+        let engine = (self.engine)();
         let query = args
             .sites
             .iter()
@@ -87,7 +91,7 @@ impl CitedMcp {
         &self,
         Parameters(args): Parameters<AskArgs>,
     ) -> Result<CallToolResult, ErrorData> {
-        let engine = self.engine.clone();
+        let engine = (self.engine)();
         let answer = blocking(move || {
             let question = match args.previous {
                 Some(p) => engine
@@ -127,11 +131,33 @@ impl CitedMcp {
 }
 
 impl CitedMcp {
-    pub fn new(engine: Engine, store: store::PageStore) -> Self {
+    pub fn new(engine: EngineSource, store: store::PageStore) -> Self {
         Self {
             engine,
             store: std::sync::Arc::new(store),
         }
+    }
+
+    /// The MCP endpoint as a tower service, for `/mcp` under `cited serve`: streamable HTTP, one
+    /// session per client. Requests must name one of `allowed_hosts` in their `Host` header (a guard
+    /// against DNS rebinding; empty: the loopback names).
+    pub fn http_service(
+        self,
+        allowed_hosts: &[String],
+    ) -> rmcp::transport::streamable_http_server::StreamableHttpService<
+        Self,
+        rmcp::transport::streamable_http_server::session::local::LocalSessionManager,
+    > {
+        let mut config =
+            rmcp::transport::streamable_http_server::StreamableHttpServerConfig::default();
+        if !allowed_hosts.is_empty() {
+            config = config.with_allowed_hosts(allowed_hosts.iter().cloned());
+        }
+        rmcp::transport::streamable_http_server::StreamableHttpService::new(
+            move || Ok(self.clone()),
+            Default::default(),
+            config,
+        )
     }
 
     /// Serves MCP on standard input and output until the client closes them.

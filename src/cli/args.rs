@@ -168,6 +168,10 @@ pub enum Command {
         /// connection is closed.
         #[arg(long, default_value_t = 60)]
         write_timeout_secs: u64,
+        /// Host names `/mcp` answers to (repeatable; a guard against DNS rebinding). Default: localhost,
+        /// 127.0.0.1 and ::1; add the name clients use to reach this server.
+        #[arg(long = "mcp-allowed-host")]
+        mcp_allowed_hosts: Vec<String>,
         /// Connections one client address may hold open at once; more are closed on accept.
         #[arg(long, default_value_t = 512)]
         max_connections_per_ip: usize,

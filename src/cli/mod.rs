@@ -88,7 +88,9 @@ pub async fn run(cli: Cli) -> Result<()> {
             let engine = Engine::open(&data, &settings)?;
             let store =
                 store::PageStore::open(&data.store_path()).context("cannot open the page store")?;
-            crate::mcp::CitedMcp::new(engine, store).serve_stdio().await
+            crate::mcp::CitedMcp::new(std::sync::Arc::new(move || engine.clone()), store)
+                .serve_stdio()
+                .await
         }
         Command::Ask {
             question,
@@ -129,6 +131,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             allow_crawl_addresses,
             header_timeout_secs,
             write_timeout_secs,
+            mcp_allowed_hosts,
             max_connections_per_ip,
         } => {
             let engine = Engine::open(&data, &settings)?;
@@ -139,6 +142,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 admin_token: std::env::var("CITED_ADMIN_TOKEN")
                     .ok()
                     .filter(|t| !t.is_empty()),
+                mcp_allowed_hosts,
                 api_keys: std::env::var("CITED_API_KEYS")
                     .unwrap_or_default()
                     .split(',')

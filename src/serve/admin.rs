@@ -68,7 +68,7 @@ fn same_secret(given: &str, expected: &str) -> bool {
             == 0
 }
 
-/// Middleware: with API keys configured, `/api/*` and `/v1/*` need one (`Authorization: Bearer KEY`
+/// Middleware: with API keys configured, `/api/*`, `/v1/*` and `/mcp` need one (`Authorization: Bearer KEY`
 /// or `X-API-Key: KEY`; the admin token counts as one), else 401. Each key's requests are counted in
 /// `/metrics` by the key's number (`key="1"`, …; the admin token as `key="admin"`), never by the key.
 pub(super) async fn require_api_key(
@@ -78,7 +78,11 @@ pub(super) async fn require_api_key(
 ) -> Response {
     let keys = &state.admin.api_keys;
     let path = request.uri().path();
-    if keys.is_empty() || !(path.starts_with("/api/") || path.starts_with("/v1/")) {
+    let guarded = path.starts_with("/api/")
+        || path.starts_with("/v1/")
+        || path == "/mcp"
+        || path.starts_with("/mcp/");
+    if keys.is_empty() || !guarded {
         return next.run(request).await;
     }
     let headers = request.headers();

@@ -58,7 +58,9 @@ pub struct ServeOptions {
     pub settings: crate::config::Settings,
     /// Enables `POST /api/rebuild` and `POST /api/crawl` for callers that present it.
     pub admin_token: Option<String>,
-    /// When not empty, `/api/*` and `/v1/*` answer only requests that present one of these keys
+    /// Host names `/mcp` answers to (a guard against DNS rebinding); empty: the loopback names.
+    pub mcp_allowed_hosts: Vec<String>,
+    /// When not empty, `/api/*`, `/v1/*` and `/mcp` answer only requests that present one of these keys
     /// (`Authorization: Bearer KEY` or `X-API-Key: KEY`); the admin token counts as one.
     pub api_keys: Vec<String>,
     /// Which addresses crawls started by the server (`POST /api/crawl`, the recrawl schedule) may
@@ -86,6 +88,7 @@ impl Default for ServeOptions {
             settings: crate::config::Settings::default(),
             admin_token: None,
             api_keys: Vec::new(),
+            mcp_allowed_hosts: Vec::new(),
             crawl_reach: crawler::fetch::Reach::Public { also: Vec::new() },
             recrawl_every: None,
             header_timeout: Duration::from_secs(10),
@@ -143,7 +146,7 @@ fn routes(live: LiveEngine, options: &ServeOptions) -> Router {
         cpu: Arc::new(Semaphore::new(options.max_concurrent.max(1))),
         data: options.data.clone(),
     };
-    let mut router = Router::new()
+    let router = Router::new()
         .route("/", get(page::search_page))
         .route("/healthz", get(api::healthz))
         .route("/api/openapi.json", get(openapi::document))
@@ -166,31 +169,52 @@ fn routes(live: LiveEngine, options: &ServeOptions) -> Router {
         } else {
             Router::new()
         })
-        .fallback(|| async { ApiError::not_found() })
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            admin::require_api_key,
-        ))
-        .with_state(state)
-        .layer(axum::middleware::from_fn(telemetry::track))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(page::content_security_policy()),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        // Links to sources do not tell them what was asked (the query is in this page's URL).
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            options.timeout,
-        ));
+        .fallback(|| async { ApiError::not_found() });
+    // MCP for agents, over streamable HTTP, when the server has its page store.
+    let mut router = match options
+        .data
+        .as_ref()
+        .and_then(|d| store::PageStore::open(&d.store_path()).ok())
+    {
+        Some(pages) => {
+            let engines = state.live.clone();
+            let source: crate::mcp::EngineSource = Arc::new(move || {
+                engines
+                    .read()
+                    .expect("engine lock is never poisoned")
+                    .clone()
+            });
+            router.nest_service(
+                "/mcp",
+                crate::mcp::CitedMcp::new(source, pages).http_service(&options.mcp_allowed_hosts),
+            )
+        }
+        None => router,
+    }
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        admin::require_api_key,
+    ))
+    .with_state(state)
+    .layer(axum::middleware::from_fn(telemetry::track))
+    .layer(SetResponseHeaderLayer::if_not_present(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(page::content_security_policy()),
+    ))
+    .layer(SetResponseHeaderLayer::if_not_present(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ))
+    // Links to sources do not tell them what was asked (the query is in this page's URL).
+    .layer(SetResponseHeaderLayer::if_not_present(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    ))
+    .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+    .layer(TimeoutLayer::with_status_code(
+        StatusCode::SERVICE_UNAVAILABLE,
+        options.timeout,
+    ));
     if !options.cors_origins.is_empty() {
         let cors = CorsLayer::new().allow_methods([Method::GET]);
         let cors = if options.cors_origins.iter().any(|o| o == "*") {

@@ -1,7 +1,8 @@
-"""`cited mcp` as the official MCP Python SDK sees it (stdio).
+"""cited's MCP server as the official MCP Python SDK sees it: `cited mcp` over stdio, or `/mcp` under
+`cited serve` over streamable HTTP.
 
-Usage: python mcp_client.py CITED_BIN DATA_DIR. Exits non-zero (an AssertionError) if anything is
-off; prints a JSON summary otherwise.
+Usage: python mcp_client.py stdio CITED_BIN DATA_DIR, or python mcp_client.py http URL. Exits non-zero
+(an AssertionError) if anything is off; prints a JSON summary otherwise.
 """
 import asyncio
 import json
@@ -10,14 +11,22 @@ import sys
 
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
-
-cited, data = sys.argv[1], sys.argv[2]
+from mcp.client.streamable_http import streamablehttp_client
 
 
 async def main():
-    env = dict(os.environ, CITED_OFFLINE="1")
-    params = StdioServerParameters(command=cited, args=["--data-dir", data, "mcp"], env=env)
-    async with stdio_client(params) as (read, write):
+    if sys.argv[1] == "stdio":
+        cited, data = sys.argv[2], sys.argv[3]
+        env = dict(os.environ, CITED_OFFLINE="1")
+        params = StdioServerParameters(command=cited, args=["--data-dir", data, "mcp"], env=env)
+        async with stdio_client(params) as (read, write):
+            return await check(read, write)
+    async with streamablehttp_client(sys.argv[2]) as (read, write, _):
+        return await check(read, write)
+
+
+async def check(read, write):
+    if True:
         async with ClientSession(read, write) as session:
             await session.initialize()
             names = sorted(t.name for t in (await session.list_tools()).tools)
@@ -43,7 +52,7 @@ async def main():
 
             missing = await session.call_tool("read_page", {"url": "http://not-crawled.example/"})
             assert missing.isError, missing
-    print(json.dumps({"tools": names, "hits": len(hits), "sentences": len(answer["sentences"])}))
+    return {"tools": names, "hits": len(hits), "sentences": len(answer["sentences"])}
 
 
-asyncio.run(main())
+print(json.dumps(asyncio.run(main())))

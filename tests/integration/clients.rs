@@ -130,16 +130,24 @@ fn follow_up_questions_are_answered_about_the_conversation() {
     assert!(second.contains("glossary.html"), "answered about the GIL");
 }
 
-/// `cited mcp` with the official MCP Python SDK over stdio: the three tools listed and each called.
+/// The official MCP Python SDK, over stdio (`cited mcp`) and streamable HTTP (`/mcp`): the three tools
+/// listed and each called.
 #[test]
 fn the_official_mcp_client_lists_and_calls_every_tool() {
     let (data, _) = crawled();
     let summary = run_client(
         "mcp_client.py",
-        &[crate::common::cited_bin().as_ref(), data.as_os_str()],
+        &[
+            "stdio".as_ref(),
+            crate::common::cited_bin().as_ref(),
+            data.as_os_str(),
+        ],
     );
-    assert_eq!(
-        summary["tools"],
-        serde_json::json!(["ask", "read_page", "search"])
-    );
+    let tools = serde_json::json!(["ask", "read_page", "search"]);
+    assert_eq!(summary["tools"], tools);
+    // And over streamable HTTP, at /mcp under `cited serve`.
+    let server = Server::start(data);
+    let url = format!("{}/mcp", server.base);
+    let summary = run_client("mcp_client.py", &["http".as_ref(), url.as_ref()]);
+    assert_eq!(summary["tools"], tools);
 }

@@ -325,7 +325,7 @@ async fn api_keys_guard_the_api_and_are_counted_by_number() {
         }
         request.send()
     };
-    for path in ["/api/search?q=json", "/v1/models", "/api/jobs"] {
+    for path in ["/api/search?q=json", "/v1/models", "/api/jobs", "/mcp"] {
         let r = get(path, None).await.expect("request");
         assert_eq!(r.status(), 401, "{path}");
         assert_eq!(r.headers()["www-authenticate"], "Bearer");
