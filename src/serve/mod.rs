@@ -216,7 +216,17 @@ fn routes(live: LiveEngine, options: &ServeOptions) -> Router {
         options.timeout,
     ));
     if !options.cors_origins.is_empty() {
-        let cors = CorsLayer::new().allow_methods([Method::GET]);
+        // GET for the API; POST and the headers OpenAI clients send, for `/v1/chat/completions`
+        // and `/mcp` from web apps.
+        let cors = CorsLayer::new()
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                header::AUTHORIZATION,
+                header::HeaderName::from_static("x-api-key"),
+                header::HeaderName::from_static("mcp-session-id"),
+                header::HeaderName::from_static("mcp-protocol-version"),
+            ]);
         let cors = if options.cors_origins.iter().any(|o| o == "*") {
             cors.allow_origin(tower_http::cors::Any)
         } else {

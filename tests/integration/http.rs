@@ -304,6 +304,31 @@ async fn cors_is_off_unless_an_origin_is_allowed() {
             .and_then(|v| v.to_str().ok()),
         Some("http://app.example")
     );
+    // A web app may call the OpenAI endpoint: the preflight for a JSON POST with a key passes.
+    let preflight = reqwest::Client::new()
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/v1/chat/completions", open.base),
+        )
+        .header("origin", "http://app.example")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "content-type,authorization",
+        )
+        .send()
+        .await
+        .expect("preflight");
+    let allowed = |name: &str| {
+        preflight
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    };
+    assert!(allowed("access-control-allow-methods").contains("post"));
+    assert!(allowed("access-control-allow-headers").contains("authorization"));
 }
 
 #[tokio::test]
