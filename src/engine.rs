@@ -264,8 +264,20 @@ impl Engine {
 
     /// The standalone form of a follow-up `question`, given the questions asked before it in the
     /// conversation (oldest first); `None` when it stands alone (see [`crate::retrieve::followup`]).
+    /// With a language model, the model rewrites it; if the model fails, the rule-based rewrite
+    /// stands.
     pub fn standalone(&self, question: &str, previous: &[String]) -> Option<String> {
-        crate::retrieve::followup::rewrite(self.retriever.index(), question, previous)
+        let rule = crate::retrieve::followup::rewrite(self.retriever.index(), question, previous)?;
+        match &self.llm {
+            Some(model) => match model.rewrite(question, previous) {
+                Ok(rewritten) => Some(rewritten),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the model did not rewrite the follow-up");
+                    Some(rule)
+                }
+            },
+            None => Some(rule),
+        }
     }
 
     /// Returns the top `limit` pages for `query`, each with its best passage's snippet.

@@ -128,6 +128,37 @@ impl OpenAiChat {
         })
     }
 
+    /// Asks the model to rewrite the follow-up `question` as a standalone question, given the
+    /// questions asked before it (oldest first). Returns the rewrite, one line.
+    pub fn rewrite(&self, question: &str, previous: &[String]) -> Result<String, LlmError> {
+        let asked: String = previous.iter().map(|p| format!("- {p}\n")).collect();
+        let body = json!({
+            "model": self.settings.model,
+            "stream": false,
+            "temperature": 0,
+            "messages": [
+                {"role": "system", "content": REWRITE_PROMPT},
+                {"role": "user", "content": format!("Earlier questions:\n{asked}\nFollow-up: {question}")},
+            ],
+        });
+        let reply = std::thread::scope(|s| {
+            s.spawn(|| self.request(&body, &mut |_| true))
+                .join()
+                .unwrap_or_else(|_| Err(LlmError::Format("client thread panicked".into())))
+        })?;
+        let line = reply
+            .trim()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        if line.is_empty() || line.len() > MAX_REWRITE_BYTES {
+            return Err(LlmError::Format("not a one-line question".into()));
+        }
+        Ok(line)
+    }
+
     fn request(
         &self,
         body: &Value,
@@ -208,6 +239,11 @@ impl OpenAiChat {
         non_empty(reply)
     }
 }
+
+/// What the model is told when it rewrites a follow-up.
+const REWRITE_PROMPT: &str = "Rewrite the follow-up question so that it can be understood without the earlier questions: name what it refers to. Reply with the rewritten question only, on one line.";
+/// A rewrite longer than this is not a question.
+const MAX_REWRITE_BYTES: usize = 500;
 
 fn non_empty(reply: String) -> Result<String, LlmError> {
     if reply.trim().is_empty() {

@@ -87,9 +87,18 @@ fn passage_with(body: &Value, text: &str) -> u32 {
         .unwrap_or_else(|| panic!("no passage with {text:?} in {user}"))
 }
 
+/// The scripted model's rewrite of any follow-up.
+const REWRITTEN: &str = "Where does the server keep the cluster's files?";
+
 async fn reply(State(log): State<Log>, Json(body): Json<Value>) -> Response {
     log.lock().expect("log").push(body.clone());
     let model = body["model"].as_str().unwrap_or_default().to_string();
+    let system = body["messages"][0]["content"].as_str().unwrap_or_default();
+    if system.starts_with("Rewrite the follow-up") {
+        let content = if model == "good" { REWRITTEN } else { "" };
+        return Json(json!({"choices": [{"message": {"role": "assistant", "content": content}}]}))
+            .into_response();
+    }
     let text = match model.as_str() {
         "good" => {
             let n = passage_with(&body, "port 5432");
@@ -391,4 +400,38 @@ async fn the_stream_carries_tokens_then_checked_sentences() {
     .await
     .expect("body");
     assert!(page.contains("s s-supported"), "{page}");
+}
+
+/// With a model, a follow-up is rewritten by the model (and shown); a model that cannot rewrite
+/// leaves the rule-based rewrite in place.
+#[test]
+fn the_model_rewrites_follow_ups() {
+    let chat = |model_name: &str| {
+        let mut child = cited_command(site())
+            .args(["--llm-url", &model().0, "--llm-model", model_name, "chat"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("chat");
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().expect("stdin");
+            stdin
+                .write_all(
+                    b"What port does the server listen on by default?\nand where are its files?\n",
+                )
+                .expect("write");
+        }
+        let out = child.wait_with_output().expect("output");
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = chat("good");
+    assert!(text.contains(&format!("(asked as: {REWRITTEN})")), "{text}");
+    // "injected" answers rewrites with nothing: the rule-based rewrite stands.
+    let text = chat("injected");
+    assert!(
+        text.contains("(asked as: and where are its files? ("),
+        "{text}"
+    );
 }
