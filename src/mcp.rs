@@ -20,7 +20,12 @@ pub type EngineSource = std::sync::Arc<dyn Fn() -> Engine + Send + Sync>;
 pub struct CitedMcp {
     engine: EngineSource,
     store: std::sync::Arc<store::PageStore>,
+    /// The server's concurrency cap, shared with the HTTP API (none for stdio: one client).
+    cpu: Option<std::sync::Arc<tokio::sync::Semaphore>>,
 }
+
+/// How long a call waits for a turn under the cap before it is refused, as the HTTP API does.
+const QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct SearchArgs {
@@ -53,11 +58,26 @@ fn failed(message: impl std::fmt::Display) -> ErrorData {
     ErrorData::internal_error(message.to_string(), None)
 }
 
-/// Runs CPU-bound engine work off the async workers.
+/// Runs CPU-bound engine work off the async workers, under the cap when there is one.
 async fn blocking<T: Send + 'static>(
+    cpu: Option<&std::sync::Arc<tokio::sync::Semaphore>>,
     f: impl FnOnce() -> Result<T, ErrorData> + Send + 'static,
 ) -> Result<T, ErrorData> {
-    tokio::task::spawn_blocking(f).await.map_err(failed)?
+    let permit = match cpu {
+        Some(cpu) => Some(
+            tokio::time::timeout(QUEUE_WAIT, cpu.clone().acquire_owned())
+                .await
+                .map_err(|_| failed("too many questions at once; retry in a second"))?
+                .map_err(failed)?,
+        ),
+        None => None,
+    };
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        f()
+    })
+    .await
+    .map_err(failed)?
 }
 
 fn json_result(value: &impl serde::Serialize) -> Result<CallToolResult, ErrorData> {
@@ -80,7 +100,10 @@ impl CitedMcp {
             .iter()
             .fold(args.query, |q, site| format!("{q} site:{site}"));
         let limit = args.limit.unwrap_or(10);
-        let results = blocking(move || engine.search(&query, limit, None).map_err(failed)).await?;
+        let results = blocking(self.cpu.as_ref(), move || {
+            engine.search(&query, limit, None).map_err(failed)
+        })
+        .await?;
         json_result(&SearchResponse::from(results.value))
     }
 
@@ -92,7 +115,7 @@ impl CitedMcp {
         Parameters(args): Parameters<AskArgs>,
     ) -> Result<CallToolResult, ErrorData> {
         let engine = (self.engine)();
-        let answer = blocking(move || {
+        let answer = blocking(self.cpu.as_ref(), move || {
             let question = match args.previous {
                 Some(p) => engine
                     .standalone(&args.question, &[p])
@@ -114,7 +137,7 @@ impl CitedMcp {
     ) -> Result<CallToolResult, ErrorData> {
         let store = self.store.clone();
         let url = args.url.split('#').next().unwrap_or_default().to_string();
-        let page = blocking(move || store.get_by_url(&url).map_err(failed)).await?;
+        let page = blocking(None, move || store.get_by_url(&url).map_err(failed)).await?;
         match page {
             Some(stored) => json_result(&serde_json::json!({
                 "url": stored.page.url,
@@ -135,6 +158,15 @@ impl CitedMcp {
         Self {
             engine,
             store: std::sync::Arc::new(store),
+            cpu: None,
+        }
+    }
+
+    /// The same, with its search and answer calls under `cpu` (the HTTP server's cap).
+    pub fn capped(self, cpu: std::sync::Arc<tokio::sync::Semaphore>) -> Self {
+        Self {
+            cpu: Some(cpu),
+            ..self
         }
     }
 

@@ -186,7 +186,9 @@ fn routes(live: LiveEngine, options: &ServeOptions) -> Router {
             });
             router.nest_service(
                 "/mcp",
-                crate::mcp::CitedMcp::new(source, pages).http_service(&options.mcp_allowed_hosts),
+                crate::mcp::CitedMcp::new(source, pages)
+                    .capped(state.cpu.clone())
+                    .http_service(&options.mcp_allowed_hosts),
             )
         }
         None => router,
