@@ -140,16 +140,15 @@ impl Retriever {
         limit: usize,
         mode: Mode,
     ) -> Result<Vec<SearchHit>, IndexError> {
-        let query = query.clone();
         match mode {
-            Mode::Lexical => self.index.search(&query, limit),
-            Mode::Dense => self.dense_search(&query, limit),
+            Mode::Lexical => self.index.search(query, limit),
+            Mode::Dense => self.dense_search(query, limit),
             Mode::Hybrid => {
                 // Each side contributes a deeper list than asked for, so fusion can promote a
                 // passage that one side ranks low.
                 let depth = (limit * 2).max(50);
-                let lexical = self.index.search(&query, depth)?;
-                let dense = self.dense_search(&query, depth)?;
+                let lexical = self.index.search(query, depth)?;
+                let dense = self.dense_search(query, depth)?;
                 Ok(match self.fusion {
                     Fusion::Rrf => fusion::reciprocal_rank(&[lexical, dense], limit),
                     Fusion::MinMax => fusion::normalized_score(&[lexical, dense], limit),
@@ -166,11 +165,10 @@ impl Retriever {
         depth: usize,
         mode: Mode,
     ) -> Result<Vec<SearchHit>, IndexError> {
-        if mode == Mode::Lexical && !SearchQuery::parse(raw).filters_hits() {
+        let query = SearchQuery::parse(raw);
+        if mode == Mode::Lexical && !query.filters_hits() {
             // Only the passages shown are read from the document store.
-            return self
-                .index
-                .search_pages(&SearchQuery::parse(raw), pages, depth);
+            return self.index.search_pages(&query, pages, depth);
         }
         let mut seen = std::collections::HashSet::new();
         Ok(self
