@@ -189,10 +189,7 @@ impl Engine {
         let started = Instant::now();
         let question = validate(question)?;
         let mode = self.mode(mode)?;
-        let hits = self
-            .retriever
-            .search(question, ANSWER_PASSAGES, mode)
-            .map_err(anyhow::Error::from)?;
+        let hits = self.read_passages(question, mode)?;
         let retrieve_ms = started.elapsed().as_millis() as u64;
         if cancelled() {
             return Ok(None);
@@ -244,6 +241,28 @@ impl Engine {
                 total_ms,
             },
         )))
+    }
+
+    /// The passages an answer to `question` reads, best first (what evaluation compares the answer
+    /// with).
+    pub fn passages(
+        &self,
+        question: &str,
+        mode: Option<Mode>,
+    ) -> Result<Vec<indexer::SearchHit>, QueryError> {
+        let mode = self.mode(mode)?;
+        self.read_passages(validate(question)?, mode)
+    }
+
+    fn read_passages(
+        &self,
+        question: &str,
+        mode: Mode,
+    ) -> Result<Vec<indexer::SearchHit>, QueryError> {
+        Ok(self
+            .retriever
+            .search(question, ANSWER_PASSAGES, mode)
+            .map_err(anyhow::Error::from)?)
     }
 
     /// Sets each source's last fetch (a revisit that found it unchanged counts) and last change from

@@ -242,7 +242,15 @@ pub fn run<T: Serialize>(
     kind: &str,
     f: impl FnOnce(&dyn Fn(&str, u64, u64)) -> Result<T>,
 ) -> Result<T> {
-    let job = Job::start(data, kind);
+    run_started(Job::start(data, kind), f)
+}
+
+/// [`run`] for a job already recorded as running: a handler records it before it answers 202, so
+/// that `/api/jobs` shows the job from then on.
+pub fn run_started<T: Serialize>(
+    job: Job,
+    f: impl FnOnce(&dyn Fn(&str, u64, u64)) -> Result<T>,
+) -> Result<T> {
     let outcome = f(&|stage, done, total| job.progress(stage, done, total));
     job.finish(&outcome);
     outcome

@@ -192,6 +192,7 @@ pub fn docs_qa_text(r: &crate::eval::answers::QaReport) -> String {
          cited       {}\n\
          abstained   {}   of them with a gold page in the top 3: {}, top 10: {}\n\
          results     top 1 {}   top 3 {}   top 10 {}   (hold a gold page)\n\
+         passages    {}   the passages the answer reads state the answer on a gold page\n\
          latency     answer p50 {:.1} ms, p95 {:.1} ms; search p50 {:.1} ms, p95 {:.1} ms\n",
         r.mode,
         share(r.supported, q),
@@ -203,6 +204,7 @@ pub fn docs_qa_text(r: &crate::eval::answers::QaReport) -> String {
         share(r.results_top1, q),
         share(r.results_top3, q),
         share(r.results_top10, q),
+        share(r.passages_hold_answer, q),
         r.latency_p50_ms,
         r.latency_p95_ms,
         r.search_p50_ms,

@@ -51,6 +51,9 @@ pub struct QaRow {
     pub abstained: bool,
     /// Rank (from 1) of the first gold page in the search results, if in the top [`RESULTS`].
     pub gold_rank: Option<usize>,
+    /// Rank (from 1) of the first passage the answer reads that is on a gold page and matches an
+    /// answer pattern: the answer could have quoted it.
+    pub passage_rank: Option<usize>,
     pub answer: String,
     pub sources: Vec<String>,
     pub results: Vec<String>,
@@ -72,6 +75,9 @@ pub struct QaReport {
     pub results_top1: usize,
     pub results_top3: usize,
     pub results_top10: usize,
+    /// Questions where a passage the answer reads (on a gold page) matches an answer pattern: the
+    /// most an extractive answer could support.
+    pub passages_hold_answer: usize,
     pub latency_p50_ms: f64,
     pub latency_p95_ms: f64,
     /// The same questions as searches (10 results), for comparison.
@@ -168,6 +174,7 @@ pub fn run_docs_qa(
         results_top1: 0,
         results_top3: 0,
         results_top10: 0,
+        passages_hold_answer: 0,
         latency_p50_ms: 0.0,
         latency_p95_ms: 0.0,
         search_p50_ms: 0.0,
@@ -193,6 +200,16 @@ pub fn run_docs_qa(
             .iter()
             .position(|r| item.gold_pages.iter().any(|g| is_gold(&r.url, g)))
             .map(|i| i + 1);
+        let passages = engine
+            .passages(&item.question, Some(mode))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", item.id))?;
+        let passage_rank = passages
+            .iter()
+            .position(|p| {
+                item.gold_pages.iter().any(|g| is_gold(&p.url, g)) && patterns.matches(&p.text)
+            })
+            .map(|i| i + 1);
+        report.passages_hold_answer += usize::from(passage_rank.is_some());
         let (supported, answered, cited) = grade(&answer, patterns, &item.gold_pages);
         let abstained = !answer.found();
         report.supported += usize::from(supported);
@@ -215,6 +232,7 @@ pub fn run_docs_qa(
             cited,
             abstained,
             gold_rank,
+            passage_rank,
             answer: answer.text(),
             sources: answer.sources.iter().map(|s| s.url.clone()).collect(),
             results: results.into_iter().map(|r| r.url).collect(),

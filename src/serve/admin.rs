@@ -172,9 +172,11 @@ pub(super) async fn rebuild(State(state): State<AppState>, headers: HeaderMap) -
         return ApiError::conflict("a rebuild or index is already running").into_response();
     };
     let settings = state.admin.settings.clone();
+    // Recorded before the 202: a client that follows /api/jobs sees this job, not the last one.
+    let job = jobs::Job::start(&data, "rebuild");
     tokio::task::spawn_blocking(move || {
         let _admitted = admitted;
-        let _ = jobs::run(&data, "rebuild", |progress| {
+        let _ = jobs::run_started(job, |progress| {
             crate::index::generation::rebuild(&data, &settings, &|stage, done, total| {
                 progress(stage.label(), done, total)
             })
@@ -238,8 +240,11 @@ pub(super) async fn crawl(
         ..crawler::CrawlConfig::default()
     };
     let settings = state.admin.settings.clone();
+    // Recorded before the 202: a client that follows /api/jobs sees this crawl, not the last one.
+    let job = jobs::Job::start(&data, "crawl");
     tokio::spawn(crawl_and_index(
         admitted,
+        job,
         data,
         settings,
         seeds,
@@ -254,16 +259,17 @@ pub(super) async fn crawl(
 }
 
 /// A crawl, then an index of what it fetched; both recorded as jobs. Also the `--recrawl-every`
-/// schedule's work. `admitted` is the crawl's admission, held until the crawl ends.
+/// schedule's work. `admitted` is the crawl's admission, held until the crawl ends; `job` its record,
+/// started by the caller.
 pub async fn crawl_and_index(
     admitted: jobs::Admitted,
+    job: jobs::Job,
     data: crate::data_dir::DataDir,
     settings: crate::config::Settings,
     seeds: Vec<Url>,
     config: crawler::CrawlConfig,
     refresh: crate::ingest::Refresh,
 ) {
-    let job = jobs::Job::start(&data, "crawl");
     let stats = crate::ingest::crawl(&data, &seeds, config, refresh, &|s| {
         job.progress("crawling", s.fetched, s.fetched + s.queued)
     })

@@ -77,6 +77,7 @@ pub(super) async fn recrawl(
         tracing::info!("scheduled recrawl");
         admin::crawl_and_index(
             admitted,
+            crate::jobs::Job::start(&data, "crawl"),
             data.clone(),
             settings.clone(),
             Vec::new(),

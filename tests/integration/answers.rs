@@ -45,13 +45,13 @@ fn eval_answers(data: &Path, questions: &Path) -> QaReport {
     report
 }
 
-/// Python 3.11 docs-qa: 39 of 60 supported when set (13 before answers were scored in context).
+/// Python 3.11 docs-qa: 40 of 60 supported when set (13 before answers were scored in context).
 #[test]
 fn python_docs_answers_hold_their_floor() {
     let (data, _) = crate::python_docs::crawled();
     let report = eval_answers(data, &shared("docs-qa/python-3.11.jsonl"));
     assert_eq!(report.questions, 60);
-    assert!(report.supported >= 37, "supported {}", report.supported);
+    assert!(report.supported >= 38, "supported {}", report.supported);
     assert!(report.cited >= 42, "cited {}", report.cited);
     // Nothing found is said only when retrieval found nothing.
     assert!(report.abstained <= 5, "abstained {}", report.abstained);

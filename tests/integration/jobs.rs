@@ -189,6 +189,7 @@ async fn an_allowed_crawl_request_runs_and_its_pages_are_answered() {
         &["--allow-private-crawl"],
         &[("CITED_ADMIN_TOKEN", token)],
     );
+    let asked = chrono::Utc::now();
     let r = reqwest::Client::new()
         .post(format!("{}/api/crawl", server.base))
         .bearer_auth(token)
@@ -198,6 +199,20 @@ async fn an_allowed_crawl_request_runs_and_its_pages_are_answered() {
         .await
         .expect("post");
     assert_eq!(r.status(), 202);
+    // From the 202 on, the jobs list shows this crawl, not the one that filled the store.
+    let jobs: Vec<Value> = reqwest::get(format!("{}/api/jobs", server.base))
+        .await
+        .expect("jobs")
+        .json()
+        .await
+        .expect("json");
+    let listed = job(&jobs, "crawl").expect("a crawl job");
+    let started: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(listed["started_at"].clone()).expect("started_at");
+    assert!(
+        started >= asked,
+        "the crawl listed is an earlier one: {listed}"
+    );
     let crawl = wait_for_job(&server.base, "crawl").await;
     assert_eq!(crawl["state"], "done", "{crawl}");
     assert_eq!(crawl["result"]["fetched"], 1, "{crawl}");

@@ -95,5 +95,51 @@ pub(super) fn holds_value(text: &str) -> bool {
             .any(|w| NUMBER_WORDS.iter().any(|n| n.eq_ignore_ascii_case(w)))
 }
 
+/// Words of a question that name the kind of value asked for ("the *maximum size* of a payload",
+/// "the *default* port"): a sentence that states a value answers them without repeating them ("it
+/// must be shorter than 8000 bytes").
+const VALUE_WORDS: &str =
+    "default maximum minimum max min limit size number count port version timeout long big large";
+
+/// Marks the question's terms that a stated value answers (see [`VALUE_WORDS`]), by position in
+/// the question's term list.
+pub(super) fn value_terms(
+    index: &indexer::LexicalIndex,
+    query: &crate::retrieve::terms::QueryTerms,
+) -> Vec<bool> {
+    let words: std::collections::HashSet<String> = index.analyze(VALUE_WORDS).into_iter().collect();
+    query.found_among(&words)
+}
+
+/// Words after which a number points somewhere instead of stating a value ("Section 30.5", "version
+/// 3.8", "PEP 492").
+const REFERENCE_WORDS: &[&str] = &[
+    "section", "chapter", "version", "versions", "pep", "table", "figure", "example", "appendix",
+    "rfc", "step", "part", "bpo", "issue", "python", "release", "see",
+];
+
+/// Returns true if `text` states a quantity: a number that is not a reference to a section,
+/// version or document, or a number word.
+pub(super) fn states_quantity(text: &str) -> bool {
+    let mut previous = "";
+    for word in text.split_whitespace() {
+        let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+        if bare.bytes().any(|b| b.is_ascii_digit())
+            && !REFERENCE_WORDS
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(previous))
+            && !bare.to_ascii_lowercase().starts_with("bpo")
+            && !bare.to_ascii_lowercase().starts_with("gh")
+        {
+            return true;
+        }
+        if NUMBER_WORDS.iter().any(|n| n.eq_ignore_ascii_case(bare)) {
+            return true;
+        }
+        previous = bare;
+    }
+    false
+}
+
 /// Score added to a sentence that holds a value when the question asks for one.
 pub(super) const VALUE_BONUS: f32 = 0.15;

@@ -110,6 +110,16 @@ pub fn answer(
         .unwrap_or_default();
     let mut candidates = candidates(index, &query, intent, hits, &semantic);
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+    for c in candidates.iter().take(12) {
+        tracing::trace!(
+            passage = c.hit,
+            score = c.score,
+            support = c.support,
+            meaning = c.meaning,
+            sentence = &hits[c.hit].text[c.start..c.end],
+            "candidate"
+        );
+    }
     // Nothing found is said when retrieval found nothing about the question, not when the best
     // sentence words it differently: a sentence is used if its passage holds most of what the
     // question asks about (or means it, with a model), or if it states most of it itself.
@@ -121,6 +131,7 @@ pub fn answer(
             || *strength[c.hit].get_or_init(|| retrieval_strength(&query, &hits[c.hit]))
                 >= MIN_PASSAGE_STRENGTH
     });
+    drop_superseded_notes(&mut candidates, hits);
     let Some(best) = candidates.first() else {
         return empty;
     };
@@ -168,10 +179,12 @@ pub fn answer(
     assemble(question, hits, chosen)
 }
 
-/// Orders the chosen sentences (pages by their best sentence, sentences in page order within a page)
-/// and numbers the sources (one per page) by first use.
+/// Orders the chosen sentences (the best first, then pages by their best sentence and sentences in
+/// page order within a page) and numbers the sources (one per page) by first use.
 fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draft {
-    // Pages in the order of their best sentence; sentences of one page in page order.
+    let first = chosen.first().copied();
+    // Pages in the order of their best sentence; sentences of one page in page order; the best
+    // sentence of all first.
     let mut page_rank: HashMap<&str, usize> = HashMap::new();
     for (i, c) in chosen.iter().enumerate() {
         page_rank.entry(hits[c.hit].url.as_str()).or_insert(i);
@@ -183,6 +196,11 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draf
             hits[c.hit].start + c.quote.0,
         )
     });
+    // The best sentence leads: a reader gets the answer first, then what surrounds it.
+    if let Some(best) = first.and_then(|f| ordered.iter().position(|c| std::ptr::eq(*c, f))) {
+        let c = ordered.remove(best);
+        ordered.insert(0, c);
+    }
     let mut source_of_page: HashMap<&str, usize> = HashMap::new();
     let mut shown: HashSet<(&str, &str)> = HashSet::new();
     let mut sources: Vec<Source> = Vec::new();
@@ -258,6 +276,39 @@ fn retrieval_strength(query: &QueryTerms, hit: &SearchHit) -> f32 {
         .map(|(w, _)| w)
         .sum();
     held / total
+}
+
+/// The version a change note is about: "Changed in version 3.5.3: …" is `[3, 5, 3]`.
+fn changed_in(sentence: &str) -> Option<Vec<u32>> {
+    let rest = sentence.strip_prefix("Changed in version ")?;
+    let version = rest.split([':', ' ', ',']).next()?;
+    version
+        .trim_end_matches('.')
+        .split('.')
+        .map(|n| n.parse().ok())
+        .collect()
+}
+
+/// Drops a change note ("Changed in version 3.5: … it will default to …") when a later one of the
+/// same passage is also a candidate ("Changed in version 3.8: Default value of max_workers is
+/// changed to …"): the later note says what holds now.
+fn drop_superseded_notes(candidates: &mut Vec<Candidate>, hits: &[SearchHit]) {
+    let notes: Vec<Option<Vec<u32>>> = candidates
+        .iter()
+        .map(|c| changed_in(&hits[c.hit].text[c.start..c.end]))
+        .collect();
+    let keep: Vec<bool> = notes
+        .iter()
+        .zip(candidates.iter())
+        .map(|(note, c)| {
+            let Some(version) = note else { return true };
+            !candidates.iter().zip(&notes).any(|(other, later)| {
+                other.hit == c.hit && later.as_ref().is_some_and(|l| l > version)
+            })
+        })
+        .collect();
+    let mut keep = keep.into_iter();
+    candidates.retain(|_| keep.next().unwrap_or(true));
 }
 
 fn overlap(a: &HashSet<String>, b: &HashSet<String>) -> f32 {

@@ -1,12 +1,14 @@
-//! The meaning of sentences, with an embedding model: each sentence of the top passages compared
-//! with the question by cosine.
+//! The meaning of sentences, with an embedding model: each sentence of the top passages, read under
+//! its definition term or heading (a table row under its header row), compared with the question by
+//! cosine.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use indexer::embed::Embedder;
 use indexer::{sentence_spans, SearchHit};
 
-use super::sentences::standalone_words;
+use super::sentences::{is_label, row_words, standalone_words};
+use crate::retrieve::snippet::lines;
 
 /// Passages whose sentences are compared with the question by embedding.
 const SEMANTIC_PASSAGES: usize = 4;
@@ -31,16 +33,17 @@ pub(super) fn semantic_support(
     hits: &[SearchHit],
 ) -> HashMap<(usize, usize), f32> {
     let mut keys = Vec::new();
-    let mut texts = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
     for (rank, hit) in hits.iter().enumerate().take(SEMANTIC_PASSAGES) {
-        for (start, end) in sentence_spans(&hit.text) {
-            let text = &hit.text[start..end];
-            if standalone_words(text).is_some() {
-                keys.push((rank, start));
-                texts.push(text);
-            }
+        for (start, text, context) in readable_sentences(hit) {
+            keys.push((rank, start));
+            texts.push(match context {
+                Some(c) => format!("{c}: {text}"),
+                None => text.to_string(),
+            });
         }
     }
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
     let embedded = embedder
         .embed_query(question)
         .and_then(|q| Ok((q, embedder.embed_passages(&texts)?)));
@@ -58,4 +61,49 @@ pub(super) fn semantic_support(
             )
         })
         .collect()
+}
+
+/// The sentences of a passage that can stand in an answer, each with its start and what it stands
+/// under: the term of its definition-list entry or its heading (a table row: the table's header
+/// row). A sentence is embedded in that context, as it is read: "Increment the reference count for
+/// object o." means something only under `void Py_INCREF(PyObject *o)`.
+pub(super) fn readable_sentences(hit: &SearchHit) -> Vec<(usize, &str, Option<&str>)> {
+    let headings: HashSet<&str> = hit
+        .headings
+        .split(indexer::lexical::HEADING_SEPARATOR)
+        .map(str::trim)
+        .collect();
+    let mut term = hit.heading_path.last().map(String::as_str);
+    let mut header: Option<&str> = None;
+    let mut out = Vec::new();
+    for (line_start, line) in lines(&hit.text) {
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        if line.contains(crawler::extract::CELL_SEPARATOR) {
+            // The first row of a table names its columns; the rows under it are read whole.
+            match header {
+                None => header = Some(trimmed),
+                Some(h) => {
+                    if row_words(trimmed).is_some() {
+                        out.push((line_start, line.trim_end(), Some(h)));
+                    }
+                }
+            }
+            continue;
+        }
+        header = None;
+        if headings.contains(trimmed) || is_label(line) {
+            term = Some(trimmed);
+            continue;
+        }
+        for (start, end) in sentence_spans(line) {
+            let text = &line[start..end];
+            if standalone_words(text).is_some() {
+                out.push((line_start + start, text, term.filter(|t| !t.is_empty())));
+            }
+        }
+    }
+    out
 }

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use indexer::{sentence_spans, LexicalIndex, SearchHit};
 
-use super::intent::{holds_value, Intent, VALUE_BONUS};
+use super::intent::{holds_value, states_quantity, value_terms, Intent, VALUE_BONUS};
 use super::semantic::MEANING_WEIGHT;
 use super::Candidate;
 use crate::retrieve::snippet::lines;
@@ -24,7 +24,7 @@ const LABEL_WORDS: usize = 10;
 
 /// Returns true if `line` reads as a label for the lines after it: short, and not a sentence (a
 /// definition-list term like `SIGTERM` or `work_mem (integer)`, a table row's first cell).
-fn is_label(line: &str) -> bool {
+pub(super) fn is_label(line: &str) -> bool {
     // An indented line is code.
     if line.starts_with([' ', '\t']) {
         return false;
@@ -207,6 +207,11 @@ pub(super) fn candidates(
         .fold(f32::MIN, f32::max)
         .max(f32::EPSILON);
     let mut out = Vec::new();
+    let answered_by_value = if intent.wants_value {
+        value_terms(index, query)
+    } else {
+        vec![false; query.terms.len()]
+    };
     for (rank, hit) in hits.iter().enumerate() {
         let title_terms: HashSet<String> = index.analyze(&hit.title).into_iter().collect();
         let in_title = query.found_among(&title_terms);
@@ -300,8 +305,14 @@ pub(super) fn candidates(
                 {
                     continue;
                 }
-                let in_sentence = query.found_in(text);
+                let mut in_sentence = query.found_in(text);
                 at.holds(&in_sentence);
+                // A value stated answers the words that ask for one ("maximum size").
+                if states_quantity(text) {
+                    for (found, by_value) in in_sentence.iter_mut().zip(&answered_by_value) {
+                        *found |= by_value;
+                    }
+                }
                 let (label, heading) = (&at.label, &at.heading);
                 let direct = query.weight(&in_sentence, &[]);
                 // What the sentence stands under counts for the terms it does not repeat: its
@@ -467,6 +478,11 @@ fn refers_back(sentence: &str) -> bool {
                 "this" | "these" | "that" | "those" | "such"
             )
         })
+        // A pronoun after an opening phrase: "In the default configuration it must be …".
+        || sentence
+            .split_whitespace()
+            .take(5)
+            .any(|w| matches!(w.trim_end_matches(','), "it" | "its" | "they" | "their"))
 }
 
 /// Longest line quoted after a sentence that introduces it with a colon, in words.
@@ -489,7 +505,7 @@ fn introduced_line(text: &str, end: usize) -> Option<usize> {
 }
 
 /// Returns the word count of a table row that can be quoted as a statement, or `None`.
-fn row_words(text: &str) -> Option<usize> {
+pub(super) fn row_words(text: &str) -> Option<usize> {
     let words = text.split_whitespace().count();
     (3..=70).contains(&words).then_some(words)
 }

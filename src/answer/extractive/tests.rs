@@ -112,3 +112,72 @@ fn a_table_row_is_read_whole_and_a_term_is_quoted_with_its_definition() {
     );
     assert_eq!(answer.sentences[0].text, text);
 }
+
+/// A question that asks for a value in words ("maximum size") is answered by the sentence that
+/// states one without repeating them, under its term, and that sentence comes first.
+#[test]
+fn a_stated_value_answers_the_words_asking_for_it() {
+    let text = "payload\nThe payload string to be communicated along with the notification. This must be specified as a simple string literal. In the default configuration it must be shorter than 8000 bytes.";
+    let hits = [hit(&["NOTIFY", "payload"], text)];
+    let answer = ask("What is the maximum size of a NOTIFY payload?", &hits);
+    assert!(
+        answer.sentences[0].text.contains("8000 bytes"),
+        "{}",
+        answer.text()
+    );
+    assert!(intent::states_quantity(
+        "It must be shorter than 8000 bytes."
+    ));
+    assert!(intent::states_quantity("The default is five minutes."));
+    assert!(!intent::states_quantity(
+        "Refer to Section 30.5 for more details about checkpoints."
+    ));
+    assert!(!intent::states_quantity(
+        "Changed in version 3.8: it was renamed."
+    ));
+}
+
+/// Sentences are embedded as they are read: under their definition term or heading, a table row
+/// under its header row.
+#[test]
+fn sentences_are_embedded_under_their_term() {
+    let text = "void Py_INCREF(PyObject *o)\nIncrement the reference count for object o.\nName | Storage Size | Range\nbigint | 8 bytes | -9223372036854775808 to +9223372036854775807";
+    // The page's entry terms are among the passage's headings (the crawler keeps them so).
+    let mut passage = hit(&["Reference Counting", "void Py_INCREF(PyObject *o)"], text);
+    passage.heading_path.pop();
+    let read = semantic::readable_sentences(&passage);
+    assert_eq!(
+        read,
+        vec![
+            (
+                28,
+                "Increment the reference count for object o.",
+                Some("void Py_INCREF(PyObject *o)")
+            ),
+            (
+                100,
+                "bigint | 8 bytes | -9223372036854775808 to +9223372036854775807",
+                Some("Name | Storage Size | Range")
+            ),
+        ]
+    );
+    assert_eq!(&text[read[1].0..read[1].0 + 6], "bigint");
+}
+
+/// Of two change notes of one entry, the later says what holds now.
+#[test]
+fn a_later_change_note_supersedes_an_earlier_one() {
+    let text = "class concurrent.futures.ThreadPoolExecutor(max_workers=None)\nAn Executor subclass that uses a pool of at most max_workers threads to execute calls asynchronously.\nChanged in version 3.5: If max_workers is None or not given, it will default to the number of processors on the machine, multiplied by 5.\nChanged in version 3.8: Default value of max_workers is changed to min(32, os.cpu_count() + 4).";
+    let answer = ask(
+        "default number of max_workers threads of ThreadPoolExecutor",
+        &[hit(&["ThreadPoolExecutor"], text)],
+    );
+    let said = answer.text();
+    assert!(said.contains("Changed in version 3.8"), "{said}");
+    assert!(!said.contains("Changed in version 3.5"), "{said}");
+    assert_eq!(
+        changed_in("Changed in version 3.5.3: no longer"),
+        Some(vec![3, 5, 3])
+    );
+    assert_eq!(changed_in("New in version 3.6."), None);
+}
