@@ -96,10 +96,11 @@ pub(super) fn holds_value(text: &str) -> bool {
 }
 
 /// Words of a question that name the kind of value asked for ("the *maximum size* of a payload",
-/// "the *default* port"): a sentence that states a value answers them without repeating them ("it
-/// must be shorter than 8000 bytes").
-const VALUE_WORDS: &str =
-    "default maximum minimum max min limit size number count port version timeout long big large";
+/// "*how long*"): a sentence that states a quantity answers them without repeating them ("it must be
+/// shorter than 8000 bytes"). Not "default", "port" or "version": a sentence that states one says
+/// so ("The default is five minutes"), and any quantity answering them would tie "The valid range is
+/// between 30 seconds and one day" with the default.
+const VALUE_WORDS: &str = "maximum minimum max min limit size number count long big large";
 
 /// Marks the question's terms that a stated value answers (see [`VALUE_WORDS`]), by position in
 /// the question's term list.
