@@ -70,6 +70,8 @@ pub(super) struct Candidate {
     /// The span of the term the sentence stands under, when it is quoted before it with an
     /// ellipsis (not right above it).
     pub(super) lead_in: Option<(usize, usize)>,
+    /// The span of the term right above the sentence, when the quote opens with it.
+    pub(super) term_above: Option<(usize, usize)>,
     pub(super) words: usize,
     /// The sentence's terms, analysed when the selection compares it with chosen sentences.
     pub(super) terms: std::cell::OnceCell<HashSet<String>>,
@@ -207,8 +209,15 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draf
     let mut sentences = Vec::new();
     for c in ordered {
         let hit = &hits[c.hit];
-        let quoted = &hit.text[c.quote.0..c.quote.1];
-        // A term is quoted once per answer: before its first sentence, not again.
+        // A term is quoted once per answer: with or before its first sentence, not again.
+        let mut from = c.quote.0;
+        if let Some((a, b)) = c.term_above {
+            if !shown.insert((hit.url.as_str(), &hit.text[a..b])) {
+                let rest = &hit.text[b..];
+                from = b + (rest.len() - rest.trim_start().len());
+            }
+        }
+        let quoted = &hit.text[from..c.quote.1];
         let lead_in = c
             .lead_in
             .filter(|(a, b)| shown.insert((hit.url.as_str(), &hit.text[*a..*b])));

@@ -359,6 +359,7 @@ pub(super) fn candidates(
                 // its colon introduces.
                 let mut quote = (start, end);
                 let mut lead_in = None;
+                let mut term_above = None;
                 if let Some((from, _)) = joined {
                     quote.0 = from;
                 }
@@ -376,6 +377,7 @@ pub(super) fn candidates(
                         // megabytes (4MB).").
                         if hit.text[term_end..quote.0].trim().is_empty() {
                             quote.0 = term_start;
+                            term_above = Some((term_start, term_end));
                         } else if names_a_thing(name) {
                             lead_in = Some((term_start, term_end));
                         }
@@ -401,6 +403,7 @@ pub(super) fn candidates(
                     end,
                     quote,
                     lead_in,
+                    term_above,
                     words,
                     terms: std::cell::OnceCell::new(),
                     support,

@@ -181,3 +181,25 @@ fn a_later_change_note_supersedes_an_earlier_one() {
     );
     assert_eq!(changed_in("New in version 3.6."), None);
 }
+
+/// A term is quoted once per answer: the sentence after it in the page does not repeat it when an
+/// earlier one of the answer showed it.
+#[test]
+fn a_term_is_quoted_once_per_answer() {
+    let text = "work_mem (integer)\nSets the base maximum amount of memory used by a query operation. The default value of work_mem memory is four megabytes (4MB).";
+    let answer = ask(
+        "default value of work_mem memory for a query operation",
+        &[hit(
+            &["20.4. Resource Consumption", "work_mem (integer)"],
+            text,
+        )],
+    );
+    let said = answer.text();
+    assert_eq!(answer.sentences.len(), 2, "{said}");
+    assert_eq!(said.matches("work_mem (integer)").count(), 1, "{said}");
+    for s in &answer.sentences {
+        for piece in s.text.split(QUOTE_GAP) {
+            assert!(text.contains(piece), "quotes are verbatim: {piece}");
+        }
+    }
+}
