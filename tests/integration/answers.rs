@@ -53,9 +53,10 @@ fn python_docs_answers_hold_their_floor() {
     assert_eq!(report.questions, 60);
     assert!(report.supported >= 38, "supported {}", report.supported);
     assert!(report.cited >= 42, "cited {}", report.cited);
-    // Nothing found is said only when retrieval found nothing.
-    assert!(report.abstained <= 5, "abstained {}", report.abstained);
-    assert!(report.abstained_gold_top3 <= 2);
+    // Nothing found is said only when retrieval found nothing (2 abstentions, none with a gold
+    // page in the top 3, when set).
+    assert!(report.abstained <= 4, "abstained {}", report.abstained);
+    assert!(report.abstained_gold_top3 <= 1);
     assert!(report.results_top3 >= 46, "top 3 {}", report.results_top3);
 }
 

@@ -124,15 +124,28 @@ pub fn answer(
     }
     // Nothing found is said when retrieval found nothing about the question, not when the best
     // sentence words it differently: a sentence is used if its passage holds most of what the
-    // question asks about (or means it, with a model), or if it states most of it itself.
-    // (Each passage is measured once, and only if one of its sentences needs it.)
+    // question asks about (or means it, with a model), or if it states most of it itself. When no
+    // passage does, a page whose passages together hold most of it still answers: a long question's
+    // words spread over its sections ("type hint", "method", "subclasses" on the typing page).
+    // (Each passage and page is measured once, and only if one of its sentences needs it.)
     let strength: Vec<std::cell::OnceCell<f32>> = hits.iter().map(|_| Default::default()).collect();
-    candidates.retain(|c| {
+    let strong = |c: &Candidate| {
         c.support >= SELF_SUPPORTED
             || c.meaning >= MIN_PASSAGE_STRENGTH
-            || *strength[c.hit].get_or_init(|| retrieval_strength(&query, &hits[c.hit]))
+            || *strength[c.hit].get_or_init(|| retrieval_strength(&query, [&hits[c.hit]]))
                 >= MIN_PASSAGE_STRENGTH
-    });
+    };
+    if candidates.iter().any(strong) {
+        candidates.retain(strong);
+    } else {
+        let page: Vec<std::cell::OnceCell<f32>> = hits.iter().map(|_| Default::default()).collect();
+        candidates.retain(|c| {
+            *page[c.hit].get_or_init(|| {
+                let url = &hits[c.hit].url;
+                retrieval_strength(&query, hits.iter().filter(|h| h.url == *url))
+            }) >= MIN_PASSAGE_STRENGTH
+        });
+    }
     drop_superseded_notes(&mut candidates, hits);
     let Some(best) = candidates.first() else {
         return empty;
@@ -261,21 +274,27 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draf
     }
 }
 
-/// How much of the question a passage speaks to: the share of the question's terms (weighted as
-/// in [`QueryTerms::strength_weights`]) found in its text, headings and title. Low when retrieval
+/// How much of the question passages speak to (one passage, or the retrieved passages of one page):
+/// the share of the question's terms (weighted as in [`QueryTerms::strength_weights`]) found in
+/// their text, headings and titles. Low when retrieval
 /// found nothing about the question there, whatever the wording of its sentences.
-fn retrieval_strength(query: &QueryTerms, hit: &SearchHit) -> f32 {
+fn retrieval_strength<'a>(
+    query: &QueryTerms,
+    hits: impl IntoIterator<Item = &'a SearchHit>,
+) -> f32 {
     let total: f32 = query.strength_weights.iter().sum();
     if total <= 0.0 {
         return 0.0;
     }
     let mut found = vec![false; query.terms.len()];
-    for part in [hit.text.as_str(), hit.title.as_str(), hit.headings.as_str()] {
-        indexer::lexical::analyze_each(part, |t| {
-            if let Some(i) = query.terms.iter().position(|(q, _)| q == t) {
-                found[i] = true;
-            }
-        });
+    for hit in hits {
+        for part in [hit.text.as_str(), hit.title.as_str(), hit.headings.as_str()] {
+            indexer::lexical::analyze_each(part, |t| {
+                if let Some(i) = query.terms.iter().position(|(q, _)| q == t) {
+                    found[i] = true;
+                }
+            });
+        }
     }
     let held: f32 = query
         .strength_weights

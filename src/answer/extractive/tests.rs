@@ -203,3 +203,32 @@ fn a_term_is_quoted_once_per_answer() {
         }
     }
 }
+
+/// When no passage holds enough of the question, a page whose passages together do still answers;
+/// a question about something else is still declined.
+#[test]
+fn a_page_whose_sections_together_hold_the_question_answers() {
+    let page = |ordinal: u32, text: &str| SearchHit {
+        ordinal,
+        url: "http://docs.example/ferrets.html".into(),
+        title: "Care".into(),
+        ..hit(&["Care"], text)
+    };
+    let hits = [
+        page(0, "Ferrets sleep a great deal."),
+        page(1, "In winter they stay in burrows."),
+    ];
+    let question = "where do ferrets sleep in cold winter burrows underground";
+    assert!(
+        ask(question, &hits).found(),
+        "{}",
+        ask(question, &hits).text()
+    );
+    // Split over two pages, the same words are not enough.
+    let other = SearchHit {
+        url: "http://docs.example/other.html".into(),
+        ..hits[1].clone()
+    };
+    assert!(!ask(question, &[hits[0].clone(), other]).found());
+    assert!(!ask("capital of France", &hits).found());
+}
