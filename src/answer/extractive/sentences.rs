@@ -207,11 +207,11 @@ pub(super) fn candidates(
         .fold(f32::MIN, f32::max)
         .max(f32::EPSILON);
     let mut out = Vec::new();
-    let answered_by_value = if intent.wants_value {
-        value_terms(index, query)
-    } else {
-        vec![false; query.terms.len()]
-    };
+    // The question's terms a stated quantity answers (none unless it asks for a value).
+    let answered_by_value = intent
+        .wants_value
+        .then(|| value_terms(index, query))
+        .filter(|terms| terms.contains(&true));
     for (rank, hit) in hits.iter().enumerate() {
         let title_terms: HashSet<String> = index.analyze(&hit.title).into_iter().collect();
         let in_title = query.found_among(&title_terms);
@@ -308,8 +308,9 @@ pub(super) fn candidates(
                 let mut in_sentence = query.found_in(text);
                 at.holds(&in_sentence);
                 // A value stated answers the words that ask for one ("maximum size").
-                if states_quantity(text) {
-                    for (found, by_value) in in_sentence.iter_mut().zip(&answered_by_value) {
+                if let Some(by_value) = answered_by_value.as_ref().filter(|_| states_quantity(text))
+                {
+                    for (found, by_value) in in_sentence.iter_mut().zip(by_value) {
                         *found |= by_value;
                     }
                 }
