@@ -12,11 +12,15 @@
 //! short term it defines, the sentence its "This" points back to, the line its colon introduces —
 //! always as a verbatim span of the page.
 //!
-//! The answer says nothing was found when retrieval found nothing about the question (no passage
-//! holds enough of it, [`MIN_PASSAGE_STRENGTH`]), not when the best sentence words it differently.
+//! Of two "Changed in version" notes of one passage only the later is used, and the answer opens
+//! with its best sentence, then follows page by page, in page order.
+//!
+//! The answer says nothing was found when retrieval found nothing about the question (no passage,
+//! nor the retrieved passages of any one page, holds enough of it, [`MIN_PASSAGE_STRENGTH`]), not
+//! when the best sentence words it differently.
 //!
 //! With an embedding model (dense and hybrid modes), the sentences of the top passages are also
-//! compared with the question by cosine, and a sentence's support is the larger of its lexical and
+//! compared with the question by cosine, each read under its term or heading, and a sentence's support is the larger of its lexical and
 //! its semantic score, so a paraphrase of the question counts as relevant.
 
 use std::collections::{HashMap, HashSet};
@@ -276,8 +280,8 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draf
 
 /// How much of the question passages speak to (one passage, or the retrieved passages of one page):
 /// the share of the question's terms (weighted as in [`QueryTerms::strength_weights`]) found in
-/// their text, headings and titles. Low when retrieval
-/// found nothing about the question there, whatever the wording of its sentences.
+/// their text, headings and titles. Low when retrieval found nothing about the question there,
+/// whatever the wording of its sentences.
 fn retrieval_strength<'a>(
     query: &QueryTerms,
     hits: impl IntoIterator<Item = &'a SearchHit>,
