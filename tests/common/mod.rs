@@ -90,6 +90,27 @@ pub fn cited_command(data: &Path) -> Command {
     command
 }
 
+/// Runs `cited --data-dir DATA ARGS…` (a `chat`), typing `input` into it, and returns what it
+/// printed (asserting that it exited cleanly).
+pub fn chat(data: &Path, args: &[&str], input: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = cited_command(data)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("chat");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write");
+    let out = child.wait_with_output().expect("chat output");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Runs `cited --data-dir DATA ARGS…` to completion.
 pub fn cited(data: &Path, args: &[&str]) -> Output {
     cited_command(data).args(args).output().expect("run cited")

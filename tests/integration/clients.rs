@@ -56,22 +56,11 @@ fn the_official_openai_client_gets_cited_answers_with_their_citations() {
 #[test]
 fn follow_up_questions_are_answered_about_the_conversation() {
     let (data, _) = crawled();
-    let mut child = crate::common::cited_command(data)
-        .args(["chat", "--mode", "lexical"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("chat");
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().expect("stdin");
-        stdin
-            .write_all(b"What is the global interpreter lock?\nand what are its drawbacks?\n")
-            .expect("write");
-    }
-    let out = child.wait_with_output().expect("chat output");
-    assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = crate::common::chat(
+        data,
+        &["chat", "--mode", "lexical"],
+        b"What is the global interpreter lock?\nand what are its drawbacks?\n",
+    );
     let (first, second) = text
         .split_once("(asked as: and what are its drawbacks? (")
         .unwrap_or_else(|| panic!("no rewrite shown: {text}"));

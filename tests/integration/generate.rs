@@ -407,24 +407,11 @@ async fn the_stream_carries_tokens_then_checked_sentences() {
 #[test]
 fn the_model_rewrites_follow_ups() {
     let chat = |model_name: &str| {
-        let mut child = cited_command(site())
-            .args(["--llm-url", &model().0, "--llm-model", model_name, "chat"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("chat");
-        {
-            use std::io::Write;
-            let mut stdin = child.stdin.take().expect("stdin");
-            stdin
-                .write_all(
-                    b"What port does the server listen on by default?\nand where are its files?\n",
-                )
-                .expect("write");
-        }
-        let out = child.wait_with_output().expect("output");
-        assert!(out.status.success());
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        crate::common::chat(
+            site(),
+            &["--llm-url", &model().0, "--llm-model", model_name, "chat"],
+            b"What port does the server listen on by default?\nand where are its files?\n",
+        )
     };
     let text = chat("good");
     assert!(text.contains(&format!("(asked as: {REWRITTEN})")), "{text}");

@@ -40,15 +40,20 @@ fn job<'a>(jobs: &'a [Value], kind: &str) -> Option<&'a Value> {
     jobs.iter().find(|j| j["kind"] == kind)
 }
 
+/// `GET /api/jobs`, without the admin token.
+async fn list_jobs(base: &str) -> Vec<Value> {
+    reqwest::get(format!("{base}/api/jobs"))
+        .await
+        .expect("jobs")
+        .json()
+        .await
+        .expect("json")
+}
+
 async fn wait_for_job(base: &str, kind: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let jobs: Vec<Value> = reqwest::get(format!("{base}/api/jobs"))
-            .await
-            .expect("jobs")
-            .json()
-            .await
-            .expect("json");
+        let jobs = list_jobs(base).await;
         if let Some(j) = job(&jobs, kind).filter(|j| j["state"] != "running") {
             return j.clone();
         }
@@ -200,12 +205,7 @@ async fn an_allowed_crawl_request_runs_and_its_pages_are_answered() {
         .expect("post");
     assert_eq!(r.status(), 202);
     // From the 202 on, the jobs list shows this crawl, not the one that filled the store.
-    let jobs: Vec<Value> = reqwest::get(format!("{}/api/jobs", server.base))
-        .await
-        .expect("jobs")
-        .json()
-        .await
-        .expect("json");
+    let jobs = list_jobs(&server.base).await;
     let listed = job(&jobs, "crawl").expect("a crawl job");
     let started: chrono::DateTime<chrono::Utc> =
         serde_json::from_value(listed["started_at"].clone()).expect("started_at");
@@ -254,12 +254,7 @@ async fn the_recrawl_schedule_runs_and_revisits_only_what_is_due() {
     let server = Server::start_with(data, &["--recrawl-every", "1s"]);
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let jobs: Vec<Value> = reqwest::get(format!("{}/api/jobs", server.base))
-            .await
-            .expect("jobs")
-            .json()
-            .await
-            .expect("json");
+        let jobs = list_jobs(&server.base).await;
         let crawl = job(&jobs, "crawl").expect("crawl").clone();
         if crawl["started_at"] != first_started && crawl["state"] == "done" {
             assert_eq!(crawl["result"]["fetched"], 0, "{crawl}");

@@ -129,8 +129,11 @@ pub(super) fn states_quantity(text: &str) -> bool {
             && !REFERENCE_WORDS
                 .iter()
                 .any(|r| r.eq_ignore_ascii_case(previous))
-            && !bare.to_ascii_lowercase().starts_with("bpo")
-            && !bare.to_ascii_lowercase().starts_with("gh")
+            // An issue number: "bpo-36465", "gh-94603".
+            && !["bpo", "gh"].iter().any(|p| {
+                bare.get(..p.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(p))
+            })
         {
             return true;
         }

@@ -325,22 +325,18 @@ fn changed_in(sentence: &str) -> Option<Vec<u32>> {
 /// same passage is also a candidate ("Changed in version 3.8: Default value of max_workers is
 /// changed to …"): the later note says what holds now.
 fn drop_superseded_notes(candidates: &mut Vec<Candidate>, hits: &[SearchHit]) {
-    let notes: Vec<Option<Vec<u32>>> = candidates
-        .iter()
-        .map(|c| changed_in(&hits[c.hit].text[c.start..c.end]))
-        .collect();
-    let keep: Vec<bool> = notes
-        .iter()
-        .zip(candidates.iter())
-        .map(|(note, c)| {
-            let Some(version) = note else { return true };
-            !candidates.iter().zip(&notes).any(|(other, later)| {
-                other.hit == c.hit && later.as_ref().is_some_and(|l| l > version)
-            })
-        })
-        .collect();
-    let mut keep = keep.into_iter();
-    candidates.retain(|_| keep.next().unwrap_or(true));
+    let note = |c: &Candidate| changed_in(&hits[c.hit].text[c.start..c.end]);
+    // The latest note of each passage.
+    let mut latest: HashMap<usize, Vec<u32>> = HashMap::new();
+    for c in candidates.iter() {
+        if let Some(version) = note(c) {
+            let l = latest.entry(c.hit).or_default();
+            if version > *l {
+                *l = version;
+            }
+        }
+    }
+    candidates.retain(|c| note(c).is_none_or(|version| latest[&c.hit] == version));
 }
 
 fn overlap(a: &HashSet<String>, b: &HashSet<String>) -> f32 {

@@ -2,12 +2,12 @@
 //! its definition term or heading (a table row under its header row), compared with the question by
 //! cosine.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use indexer::embed::Embedder;
 use indexer::{sentence_spans, SearchHit};
 
-use super::sentences::{is_label, row_words, standalone_words};
+use super::sentences::{heading_lines, is_label, row_words, standalone_words};
 use crate::retrieve::snippet::lines;
 
 /// Passages whose sentences are compared with the question by embedding.
@@ -68,11 +68,7 @@ pub(super) fn semantic_support(
 /// row). A sentence is embedded in that context, as it is read: "Increment the reference count for
 /// object o." means something only under `void Py_INCREF(PyObject *o)`.
 pub(super) fn readable_sentences(hit: &SearchHit) -> Vec<(usize, &str, Option<&str>)> {
-    let headings: HashSet<&str> = hit
-        .headings
-        .split(indexer::lexical::HEADING_SEPARATOR)
-        .map(str::trim)
-        .collect();
+    let headings = heading_lines(hit);
     let mut term = hit.heading_path.last().map(String::as_str);
     let mut header: Option<&str> = None;
     let mut out = Vec::new();

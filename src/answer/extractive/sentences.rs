@@ -216,11 +216,7 @@ pub(super) fn candidates(
         let title_terms: HashSet<String> = index.analyze(&hit.title).into_iter().collect();
         let in_title = query.found_among(&title_terms);
         let prior = 0.2 * (hit.score / top_score) + 0.1 / (1.0 + rank as f32);
-        let headings: HashSet<&str> = hit
-            .headings
-            .split(indexer::lexical::HEADING_SEPARATOR)
-            .map(str::trim)
-            .collect();
+        let headings = heading_lines(hit);
         let mut at = Surroundings::new(index, query, hit);
         let rank_has_meaning = semantic.keys().any(|(r, _)| *r == rank);
         for (line_start, line) in lines(&hit.text) {
@@ -415,6 +411,15 @@ pub(super) fn candidates(
         }
     }
     out
+}
+
+/// The passage's headings (its path and those of the sections merged into it), as the lines of its
+/// text that are headings.
+pub(super) fn heading_lines(hit: &SearchHit) -> HashSet<&str> {
+    hit.headings
+        .split(indexer::lexical::HEADING_SEPARATOR)
+        .map(str::trim)
+        .collect()
 }
 
 /// Returns true if a heading or term reads as the name of a thing (an API entry, a setting, a
