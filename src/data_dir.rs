@@ -87,6 +87,11 @@ impl GenerationDir {
         self.root().join("vectors")
     }
 
+    /// The sentence vectors made with the passage vectors (see [`indexer::vector::SentenceVectors`]).
+    pub fn sentences_path(&self) -> PathBuf {
+        self.root().join("sentences.sqlite")
+    }
+
     /// The tantivy index directory.
     pub fn index_path(&self) -> PathBuf {
         self.root().join("index")

@@ -194,14 +194,20 @@ impl Engine {
         if cancelled() {
             return Ok(None);
         }
-        let embedder = match mode {
+        let meaning = match mode {
             Mode::Lexical => None,
-            _ => self.sentences.as_deref(),
+            _ => self
+                .sentences
+                .as_deref()
+                .map(|embedder| extractive::Meaning {
+                    embedder,
+                    sentences: self.retriever.dense().map(|d| d.sentences.as_ref()),
+                }),
         };
         let index = self.retriever.index();
         // The question's words, without its operators (`site:`, `after:`, …), choose the sentences.
         let words = indexer::SearchQuery::parse(question).text;
-        let extractive = || extractive::answer(index, &words, &hits, embedder);
+        let extractive = || extractive::answer(index, &words, &hits, meaning);
         let mut draft = match &self.llm {
             None => extractive(),
             Some(model) => match llm::answer(model, &words, &hits, &mut *on, cancelled) {

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::chunk::chunk_page;
 use crate::embed::Embedder;
 use crate::lexical::{hash64, LexicalIndex, PageInfo};
-use crate::vector::{StoredModel, VectorStore};
+use crate::vector::{sentence_units, SentenceVector, SentenceVectors, StoredModel, VectorStore};
 use crate::IndexError;
 use store::PageStore;
 
@@ -21,6 +21,8 @@ use store::PageStore;
 pub struct Dense<'a> {
     pub embedder: &'a dyn Embedder,
     pub vectors: &'a dyn VectorStore,
+    /// Where the passages' sentence vectors go, made in the same forward pass (none: passages only).
+    pub sentences: Option<&'a SentenceVectors>,
 }
 
 /// What one sync did.
@@ -65,8 +67,17 @@ fn embed_pending(
         .iter()
         .flat_map(|p| p.texts.iter().map(String::as_str))
         .collect();
-    let mut vectors = d.embedder.embed_passages(&texts)?.into_iter();
-    for page in pending.drain(..) {
+    let (passage_vectors, sentence_vectors) = match d.sentences {
+        None => (d.embedder.embed_passages(&texts)?, None),
+        Some(_) => {
+            let (passages, sentences) = embed_with_sentences(d.embedder, &texts)?;
+            (passages, Some(sentences))
+        }
+    };
+    let mut vectors = passage_vectors.into_iter();
+    let mut sentences = sentence_vectors.map(Vec::into_iter);
+    let mut sentence_pages = Vec::new();
+    for page in pending.iter() {
         let page_vectors: Vec<Vec<f32>> = vectors.by_ref().take(page.texts.len()).collect();
         if page.replaces {
             d.vectors
@@ -75,10 +86,109 @@ fn embed_pending(
             d.vectors
                 .insert_page(page.id, page.hash, &page.url, &page_vectors)?;
         }
+        if let Some(sentences) = sentences.as_mut() {
+            let passages = page
+                .texts
+                .iter()
+                .map(String::as_str)
+                .zip(sentences.by_ref().take(page.texts.len()))
+                .collect();
+            sentence_pages.push((page.id, passages));
+        }
         stats.chunks_embedded += page_vectors.len() as u64;
     }
+    if let Some(store) = d.sentences {
+        store.put_pages(d.embedder.model_id(), &sentence_pages)?;
+    }
+    pending.clear();
     stats.embed_ms += started.elapsed().as_millis() as u64;
     Ok(())
+}
+
+/// Times a passage too long for the model is read again from its first unread sentence.
+const MAX_WINDOWS: usize = 4;
+
+/// Passage vectors, and each passage's sentence vectors.
+type WithSentences = (Vec<Vec<f32>>, Vec<Vec<SentenceVector>>);
+
+/// Sentences of passage `passage` that a window starting at byte `at` is to read.
+struct Unread {
+    passage: usize,
+    at: usize,
+    spans: Vec<(usize, usize)>,
+}
+
+/// Embeds passages and their sentences (see [`sentence_units`]) in one forward pass each. A passage
+/// longer than the model reads (256 tokens for all-MiniLM-L6-v2) leaves its last sentences without
+/// vectors: those are read again as a window that starts at the first of them, up to
+/// [`MAX_WINDOWS`] times.
+fn embed_with_sentences(
+    embedder: &dyn Embedder,
+    texts: &[&str],
+) -> Result<WithSentences, IndexError> {
+    let units: Vec<Vec<(usize, usize)>> = texts.iter().map(|t| sentence_units(t)).collect();
+    let first = embedder.embed_passage_spans(texts, &units)?;
+    let mut sentences: Vec<Vec<SentenceVector>> = vec![Vec::new(); texts.len()];
+    let mut passages = Vec::with_capacity(texts.len());
+    let mut unread: Vec<Unread> = Vec::new();
+    for (i, (embedded, spans)) in first.into_iter().zip(&units).enumerate() {
+        passages.push(embedded.passage);
+        collect_spans(&mut sentences[i], &mut unread, i, spans, embedded.spans);
+    }
+    for _ in 0..MAX_WINDOWS {
+        if unread.is_empty() {
+            break;
+        }
+        let windows: Vec<&str> = unread.iter().map(|u| &texts[u.passage][u.at..]).collect();
+        let spans: Vec<Vec<(usize, usize)>> = unread
+            .iter()
+            .map(|u| u.spans.iter().map(|&(s, e)| (s - u.at, e - u.at)).collect())
+            .collect();
+        let embedded = embedder.embed_passage_spans(&windows, &spans)?;
+        let mut next = Vec::new();
+        for (u, e) in unread.iter().zip(embedded) {
+            collect_spans(
+                &mut sentences[u.passage],
+                &mut next,
+                u.passage,
+                &u.spans,
+                e.spans,
+            );
+        }
+        unread = next;
+    }
+    for s in &mut sentences {
+        s.sort_by_key(|v| v.start);
+    }
+    Ok((passages, sentences))
+}
+
+/// Keeps the vectors a window gave `spans` (byte spans of passage `i`), and queues the spans it did
+/// not reach as the next window of the passage (when it read at least one: else the first sentence
+/// alone is longer than the model reads).
+fn collect_spans(
+    out: &mut Vec<SentenceVector>,
+    unread: &mut Vec<Unread>,
+    i: usize,
+    spans: &[(usize, usize)],
+    vectors: Vec<Option<Vec<f32>>>,
+) {
+    let mut missing = Vec::new();
+    for (&(start, end), vector) in spans.iter().zip(vectors) {
+        match vector {
+            Some(vector) => out.push(SentenceVector { start, end, vector }),
+            None => missing.push((start, end)),
+        }
+    }
+    if let Some(&(at, _)) = missing.first() {
+        if missing.len() < spans.len() {
+            unread.push(Unread {
+                passage: i,
+                at,
+                spans: missing,
+            });
+        }
+    }
 }
 
 /// What a sync is doing, for progress reports.
@@ -123,10 +233,18 @@ pub fn sync(
             };
             if d.vectors.model()?.as_ref() != Some(&model) {
                 d.vectors.reset(&model)?;
+                if let Some(sentences) = d.sentences {
+                    sentences.clear()?;
+                }
             }
             d.vectors.page_hashes()?
         }
         None => Default::default(),
+    };
+    // Pages embedded before sentence vectors existed are embedded again, once, to get them.
+    let with_sentences = match dense.and_then(|d| d.sentences) {
+        Some(sentences) => Some(sentences.pages()?),
+        None => None,
     };
     let stored = store.hashes()?;
     let mut batch = index.batch()?;
@@ -137,7 +255,9 @@ pub fn sync(
         let previous = indexed.remove(&id);
         let lexical_fresh = previous == Some(current);
         let embedded_hash = embedded.remove(&id);
-        let vectors_fresh = dense.is_none() || embedded_hash == Some(current);
+        let vectors_fresh = dense.is_none()
+            || (embedded_hash == Some(current)
+                && with_sentences.as_ref().is_none_or(|s| s.contains(&id)));
         if !vectors_fresh {
             to_embed.push((id, current, embedded_hash.is_some()));
         }
@@ -201,6 +321,9 @@ pub fn sync(
         embed_pending(d, &mut pending, &mut stats)?;
         for gone in embedded.into_keys() {
             d.vectors.delete_page(gone)?;
+            if let Some(sentences) = d.sentences {
+                sentences.delete_page(gone)?;
+            }
         }
         d.vectors.commit()?;
         progress(Stage::Embedding, total, total);
@@ -208,4 +331,82 @@ pub fn sync(
     store.set_meta("last_index", &chrono::Utc::now().to_rfc3339())?;
     stats.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embed::PassageVectors;
+
+    /// Reads only the first `READS` bytes of a text, as a model reads only its first tokens; a span
+    /// it reads gets (its first byte, its length) as vector.
+    struct ShortSighted;
+    const READS: usize = 40;
+
+    impl Embedder for ShortSighted {
+        fn model_id(&self) -> &str {
+            "short-sighted"
+        }
+        fn dim(&self) -> usize {
+            2
+        }
+        fn embed_query(&self, text: &str) -> Result<Vec<f32>, IndexError> {
+            Ok(vec![text.len() as f32, 1.0])
+        }
+        fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, IndexError> {
+            texts.iter().map(|t| self.embed_query(t)).collect()
+        }
+        fn embed_passage_spans(
+            &self,
+            texts: &[&str],
+            spans: &[Vec<(usize, usize)>],
+        ) -> Result<Vec<PassageVectors>, IndexError> {
+            Ok(texts
+                .iter()
+                .zip(spans)
+                .map(|(text, spans)| PassageVectors {
+                    passage: vec![text.len() as f32, 1.0],
+                    spans: spans
+                        .iter()
+                        .map(|&(s, e)| {
+                            (e <= READS)
+                                .then(|| vec![f32::from(text.as_bytes()[s]), (e - s) as f32])
+                        })
+                        .collect(),
+                })
+                .collect())
+        }
+    }
+
+    #[test]
+    fn a_passage_longer_than_the_model_reads_is_read_again_from_its_first_unread_sentence() {
+        let text = "Alpha is first. Bravo comes next.\nCharlie | row\nDelta is here. Echo ends it.";
+        let (passages, sentences) = embed_with_sentences(&ShortSighted, &[text]).expect("embed");
+        assert_eq!(passages, vec![vec![text.len() as f32, 1.0]]);
+        let units = sentence_units(text);
+        assert_eq!(units.len(), 5);
+        let got: Vec<(usize, usize)> = sentences[0].iter().map(|s| (s.start, s.end)).collect();
+        assert_eq!(got, units, "every sentence has a vector, in order");
+        for s in &sentences[0] {
+            assert_eq!(
+                s.vector,
+                vec![
+                    f32::from(text.as_bytes()[s.start]),
+                    (s.end - s.start) as f32
+                ],
+                "the vector of the text at {}..{}",
+                s.start,
+                s.end
+            );
+        }
+    }
+
+    #[test]
+    fn a_sentence_longer_than_the_model_reads_gets_no_vector() {
+        let long = format!("Then {} end.", "x".repeat(60));
+        let text = format!("Short one. {long}");
+        let (_, sentences) = embed_with_sentences(&ShortSighted, &[&text]).expect("embed");
+        let got: Vec<&str> = sentences[0].iter().map(|s| &text[s.start..s.end]).collect();
+        assert_eq!(got, vec!["Short one."]);
+    }
 }

@@ -88,8 +88,7 @@ fn minilm_matches_the_independent_reference() {
 /// The ONNX Runtime path (fastembed), with the `libonnxruntime` file in `CITED_TEST_ORT_LIB` or
 /// target/onnxruntime, and the model directory's `model.onnx` (`scripts/fetch-model --onnx` sets both
 /// up from PyPI; `.ci/run` runs it).
-#[test]
-fn onnx_runtime_matches_the_reference_and_the_built_in_runtime() {
+fn ort_lib() -> PathBuf {
     let lib = std::env::var_os("CITED_TEST_ORT_LIB")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -101,8 +100,13 @@ fn onnx_runtime_matches_the_reference_and_the_built_in_runtime() {
         "no ONNX Runtime in {}: run scripts/fetch-model --onnx (.ci/run does)",
         lib.display()
     );
+    lib
+}
+
+#[test]
+fn onnx_runtime_matches_the_reference_and_the_built_in_runtime() {
     let dir = model_dir();
-    let onnx = OnnxModel::load(&dir, &lib).expect("load model.onnx");
+    let onnx = OnnxModel::load(&dir, &ort_lib()).expect("load model.onnx");
     matches_reference(&onnx);
     let candle = LocalModel::load(&dir).expect("load model");
     assert_eq!(
@@ -142,4 +146,53 @@ fn a_directory_without_a_model_is_a_clear_error() {
         err.contains("config.json") && err.contains("missing"),
         "{err}"
     );
+}
+
+/// Sentence vectors pooled from the passage's forward pass: the passage vector is the usual one,
+/// each sentence is nearest the question it answers, both runtimes agree, and a sentence past the
+/// model's 256 tokens gets no vector.
+#[test]
+fn sentences_get_vectors_from_their_passage_pass() {
+    let dir = model_dir();
+    let candle = LocalModel::load(&dir).expect("load model");
+    let onnx = OnnxModel::load(&dir, &ort_lib()).expect("load model.onnx");
+    let text = "The pass statement is a null operation: nothing happens when it is executed.\n\
+                The tomllib module parses TOML documents into dictionaries.";
+    let second = text.find("The tomllib").expect("second sentence");
+    let spans = vec![(0, second - 1), (second, text.len())];
+    let long = "word ".repeat(300) + "The last sentence.";
+    let long_spans = vec![(0, 4), (long.len() - 18, long.len())];
+    let mut by_runtime = Vec::new();
+    for model in [&candle as &dyn Embedder, &onnx] {
+        let out = model
+            .embed_passage_spans(&[text, &long], &[spans.clone(), long_spans.clone()])
+            .expect("embed");
+        let plain = model.embed_passages(&[text]).expect("embed");
+        assert!(
+            dot(&out[0].passage, &plain[0]) > 0.9999,
+            "the usual passage vector"
+        );
+        let sentences: Vec<Vec<f32>> = out[0]
+            .spans
+            .iter()
+            .map(|s| s.clone().expect("read"))
+            .collect();
+        let null = model
+            .embed_query("Which statement does nothing?")
+            .expect("embed");
+        let toml = model
+            .embed_query("How do I parse a TOML file?")
+            .expect("embed");
+        assert!(dot(&null, &sentences[0]) > dot(&null, &sentences[1]));
+        assert!(dot(&toml, &sentences[1]) > dot(&toml, &sentences[0]));
+        assert!(
+            out[1].spans[0].is_some(),
+            "the start of a long passage is read"
+        );
+        assert_eq!(out[1].spans[1], None, "past the model's token limit");
+        by_runtime.push(sentences);
+    }
+    for (a, b) in by_runtime[0].iter().zip(&by_runtime[1]) {
+        assert!(dot(a, b) > 0.9999, "candle and ONNX Runtime agree");
+    }
 }

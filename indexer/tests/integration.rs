@@ -225,6 +225,7 @@ fn sync_deletes_old_vectors_only_for_pages_that_have_them() {
     let dense = || indexer::sync::Dense {
         embedder: &LengthEmbedder,
         vectors: &vectors,
+        sentences: None,
     };
     let mut ids = Vec::new();
     for (url, body) in [
@@ -256,6 +257,64 @@ fn sync_deletes_old_vectors_only_for_pages_that_have_them() {
     sync(&store, &index, Some(dense()), &|_, _, _| {}).expect("sync");
     assert_eq!(vectors.take(), vec![("upsert", ids[0]), ("delete", ids[2])]);
     assert_eq!(vectors.len().expect("len"), 2);
+}
+
+#[test]
+fn sync_stores_sentence_vectors_and_fills_them_in_for_pages_embedded_without() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = PageStore::open(&dir.path().join("store.sqlite")).expect("store");
+    let index = LexicalIndex::open(&dir.path().join("index")).expect("index");
+    let vectors = indexer::vector::EdgeStore::writer(&dir.path().join("vectors")).expect("vectors");
+    let sentences = indexer::vector::SentenceVectors::writer(&dir.path().join("sentences.sqlite"))
+        .expect("open");
+    let dense = |with_sentences: bool| indexer::sync::Dense {
+        embedder: &LengthEmbedder,
+        vectors: &vectors,
+        sentences: with_sentences.then_some(&sentences),
+    };
+    let Upsert::Inserted(a) = store
+        .upsert(&page(
+            "http://h.example/a",
+            "Alpha",
+            "First sentence here. Second one.",
+        ))
+        .expect("upsert")
+    else {
+        panic!("inserted")
+    };
+    // Embedded before sentence vectors existed: the next sync embeds the page again to get them.
+    let stats = sync(&store, &index, Some(dense(false)), &|_, _, _| {}).expect("sync");
+    assert_eq!(stats.chunks_embedded, 1);
+    let stats = sync(&store, &index, Some(dense(true)), &|_, _, _| {}).expect("sync");
+    assert_eq!(stats.chunks_embedded, 1, "filled in");
+    let stats = sync(&store, &index, Some(dense(true)), &|_, _, _| {}).expect("sync");
+    assert_eq!(stats.chunks_embedded, 0, "nothing to do");
+
+    let hit = index
+        .search(&SearchQuery::parse("second"), 1)
+        .expect("search")
+        .remove(0);
+    let got = sentences
+        .get(a, hit.ordinal, &hit.text, "length")
+        .expect("get")
+        .expect("stored for the passage's text");
+    let texts: Vec<&str> = got.iter().map(|s| &hit.text[s.start..s.end]).collect();
+    assert!(texts.contains(&"Second one."), "{texts:?}");
+    for s in &got {
+        let expected = [(s.end - s.start) as f32, 1.0];
+        let norm = expected.iter().map(|x| x * x).sum::<f32>().sqrt();
+        let cosine = (s.vector[0] * expected[0] + s.vector[1] * expected[1]) / norm;
+        assert!(cosine > 0.999, "each sentence's own vector");
+    }
+
+    store.remove(a).expect("remove");
+    sync(&store, &index, Some(dense(true)), &|_, _, _| {}).expect("sync");
+    assert_eq!(
+        sentences
+            .get(a, hit.ordinal, &hit.text, "length")
+            .expect("get"),
+        None
+    );
 }
 
 #[test]

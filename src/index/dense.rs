@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use indexer::embed::find_model_dir;
-use indexer::vector::{EdgeStore, QdrantServer, VectorStore};
+use indexer::vector::{EdgeStore, QdrantServer, SentenceVectors, VectorStore};
 
 use crate::config::Settings;
 use crate::data_dir::GenerationDir;
@@ -81,9 +81,17 @@ pub fn load_dense(
         }
     }
     .with_context(|| format!("cannot load the embedding model in {}", dir.display()))?;
+    let sentences_path = generation.sentences_path();
+    let sentences = match access {
+        Access::Read => SentenceVectors::reader(&sentences_path),
+        Access::Write => {
+            SentenceVectors::writer(&sentences_path).context("cannot open the sentence vectors")?
+        }
+    };
     Ok(Some(DenseIndex {
         embedder: Arc::from(model),
         vectors: open_vectors(generation, settings, access)?,
+        sentences: Arc::new(sentences),
     }))
 }
 

@@ -122,6 +122,7 @@ pub fn rebuild(
         dense.as_ref().map(|d| indexer::sync::Dense {
             embedder: d.embedder.as_ref(),
             vectors: d.vectors.as_ref(),
+            sentences: Some(d.sentences.as_ref()),
         }),
         progress,
     )?;

@@ -50,6 +50,7 @@ pub fn update(
     let dense = dense.as_ref().map(|d| indexer::sync::Dense {
         embedder: d.embedder.as_ref(),
         vectors: d.vectors.as_ref(),
+        sentences: Some(d.sentences.as_ref()),
     });
     Ok(indexer::sync::sync(&store, &index, dense, progress)?)
 }

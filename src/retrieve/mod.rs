@@ -13,7 +13,7 @@ pub mod terms;
 use std::sync::Arc;
 
 use indexer::embed::Embedder;
-use indexer::vector::VectorStore;
+use indexer::vector::{SentenceVectors, VectorStore};
 use indexer::{IndexError, LexicalIndex, SearchHit, SearchQuery};
 
 /// How much deeper a filtered search looks, so that enough passages pass the filters.
@@ -70,6 +70,8 @@ impl std::str::FromStr for Fusion {
 pub struct DenseIndex {
     pub embedder: Arc<dyn Embedder>,
     pub vectors: Arc<dyn VectorStore>,
+    /// The sentences' vectors, made at index time, that answers read.
+    pub sentences: Arc<SentenceVectors>,
 }
 
 /// Finds passages for queries.

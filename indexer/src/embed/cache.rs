@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use quick_cache::sync::Cache;
 
-use super::Embedder;
+use super::{Embedder, PassageVectors};
 use crate::IndexError;
 
 /// Query vectors kept (about 1.5 KB each at 384 dimensions: 1.5 MB in all).
@@ -48,6 +48,14 @@ impl Embedder for CachedQueries {
     fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, IndexError> {
         self.inner.embed_passages(texts)
     }
+
+    fn embed_passage_spans(
+        &self,
+        texts: &[&str],
+        spans: &[Vec<(usize, usize)>],
+    ) -> Result<Vec<PassageVectors>, IndexError> {
+        self.inner.embed_passage_spans(texts, spans)
+    }
 }
 
 /// Sentence vectors kept for answers: about 1.5 KB each at 384 dimensions (24 MB in all).
@@ -82,6 +90,14 @@ impl Embedder for CachedSentences {
 
     fn embed_query(&self, text: &str) -> Result<Vec<f32>, IndexError> {
         self.inner.embed_query(text)
+    }
+
+    fn embed_passage_spans(
+        &self,
+        texts: &[&str],
+        spans: &[Vec<(usize, usize)>],
+    ) -> Result<Vec<PassageVectors>, IndexError> {
+        self.inner.embed_passage_spans(texts, spans)
     }
 
     fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, IndexError> {

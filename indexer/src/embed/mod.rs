@@ -17,8 +17,10 @@ use crate::IndexError;
 
 mod cache;
 mod onnx;
+mod spans;
 pub use cache::{CachedQueries, CachedSentences, QUERY_CACHE, SENTENCE_CACHE};
 pub use onnx::OnnxModel;
+pub use spans::PassageVectors;
 
 /// Turns text into vectors. Implemented by [`LocalModel`]; tests may use a fake.
 pub trait Embedder: Send + Sync {
@@ -29,6 +31,28 @@ pub trait Embedder: Send + Sync {
     fn embed_query(&self, text: &str) -> Result<Vec<f32>, IndexError>;
     /// Embeds passages for the index (with the model's passage prefix, if any).
     fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, IndexError>;
+    /// Embeds passages as [`Embedder::embed_passages`] does, and gives each byte span in `spans` (one
+    /// list per text: its sentences) a vector of its own, read in its passage. The models pool the
+    /// span's tokens from the passage's forward pass; this default embeds each span on its own.
+    fn embed_passage_spans(
+        &self,
+        texts: &[&str],
+        spans: &[Vec<(usize, usize)>],
+    ) -> Result<Vec<PassageVectors>, IndexError> {
+        let passages = self.embed_passages(texts)?;
+        passages
+            .into_iter()
+            .zip(texts.iter().zip(spans))
+            .map(|(passage, (text, spans))| {
+                let pieces: Vec<&str> = spans.iter().map(|&(s, e)| &text[s..e]).collect();
+                let vectors = self.embed_passages(&pieces)?;
+                Ok(PassageVectors {
+                    passage,
+                    spans: vectors.into_iter().map(Some).collect(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// How token vectors become one sentence vector.
@@ -151,21 +175,22 @@ impl ModelSpec {
 }
 
 /// Embeds `texts` in batches of [`BATCH`], longest first so that a batch pads little, and returns
-/// the vectors in the order of `texts`. `prefix` goes before every text.
-fn embed_sorted(
+/// what `run` gives for each text in the order of `texts`. `prefix` goes before every text; `run`
+/// also gets the indices of its batch's texts.
+fn embed_sorted<T>(
     texts: &[&str],
     prefix: &str,
-    mut run: impl FnMut(Vec<String>) -> Result<Vec<Vec<f32>>, IndexError>,
-) -> Result<Vec<Vec<f32>>, IndexError> {
+    mut run: impl FnMut(&[usize], Vec<String>) -> Result<Vec<T>, IndexError>,
+) -> Result<Vec<T>, IndexError> {
     let mut order: Vec<usize> = (0..texts.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(texts[i].len()));
-    let mut out = vec![Vec::new(); texts.len()];
+    let mut out: Vec<Option<T>> = std::iter::repeat_with(|| None).take(texts.len()).collect();
     for batch in order.chunks(BATCH) {
         let inputs = batch
             .iter()
             .map(|&i| format!("{prefix}{}", texts[i]))
             .collect();
-        let vectors = run(inputs)?;
+        let vectors = run(batch, inputs)?;
         if vectors.len() != batch.len() {
             return Err(IndexError::Model(format!(
                 "{} vectors for {} texts",
@@ -174,10 +199,10 @@ fn embed_sorted(
             )));
         }
         for (&i, v) in batch.iter().zip(vectors) {
-            out[i] = v;
+            out[i] = Some(v);
         }
     }
-    Ok(out)
+    Ok(out.into_iter().flatten().collect())
 }
 
 /// Scales `v` to unit length, so that a dot product is the cosine.
@@ -243,7 +268,12 @@ impl LocalModel {
         self.spec.pooling
     }
 
-    fn embed_batch(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, IndexError> {
+    /// Tokenizes `texts` (padded to the longest) and runs the model: the encodings, the token
+    /// vectors (rows × tokens × dim, flat) and the attention mask.
+    fn hidden(
+        &self,
+        texts: &[String],
+    ) -> Result<(Vec<tokenizers::Encoding>, Tensor, Tensor), IndexError> {
         let encodings = self
             .tokenizer
             .encode_batch(texts.to_vec(), true)
@@ -258,11 +288,32 @@ impl LocalModel {
             .iter()
             .flat_map(|e| e.get_attention_mask().to_vec())
             .collect();
-        let run = || -> candle_core::Result<Vec<Vec<f32>>> {
+        let run = || -> candle_core::Result<(Tensor, Tensor)> {
             let ids = Tensor::from_vec(ids, (rows, len), &self.device)?;
             let mask = Tensor::from_vec(mask, (rows, len), &self.device)?;
             let types = ids.zeros_like()?;
-            let hidden = self.model.forward(&ids, &types, Some(&mask))?; // (rows, len, dim)
+            Ok((self.model.forward(&ids, &types, Some(&mask))?, mask))
+        };
+        let (hidden, mask) = run().map_err(|e| model_error("forward pass", e))?;
+        Ok((encodings, hidden, mask))
+    }
+
+    /// The token vectors of `texts`, flat, with their encodings.
+    fn forward(
+        &self,
+        texts: &[String],
+    ) -> Result<(Vec<tokenizers::Encoding>, Vec<f32>), IndexError> {
+        let (encodings, hidden, _) = self.hidden(texts)?;
+        let flat = hidden
+            .flatten_all()
+            .and_then(|t| t.to_vec1::<f32>())
+            .map_err(|e| model_error("forward pass", e))?;
+        Ok((encodings, flat))
+    }
+
+    fn embed_batch(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, IndexError> {
+        let (_, hidden, mask) = self.hidden(texts)?;
+        let run = || -> candle_core::Result<Vec<Vec<f32>>> {
             let pooled = match self.spec.pooling {
                 Pooling::Cls => hidden.narrow(1, 0, 1)?.squeeze(1)?,
                 Pooling::Mean => {
@@ -279,7 +330,7 @@ impl LocalModel {
                 .clamp(1e-12, f64::MAX)?;
             pooled.broadcast_div(&norms)?.to_vec2::<f32>()
         };
-        run().map_err(|e| model_error("forward pass", e))
+        run().map_err(|e| model_error("pooling", e))
     }
 }
 
@@ -335,8 +386,21 @@ impl Embedder for LocalModel {
     }
 
     fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, IndexError> {
-        embed_sorted(texts, &self.spec.passage_prefix, |batch| {
+        embed_sorted(texts, &self.spec.passage_prefix, |_, batch| {
             self.embed_batch(&batch)
+        })
+    }
+
+    fn embed_passage_spans(
+        &self,
+        texts: &[&str],
+        spans: &[Vec<(usize, usize)>],
+    ) -> Result<Vec<PassageVectors>, IndexError> {
+        embed_sorted(texts, &self.spec.passage_prefix, |indices, batch| {
+            let (encodings, hidden) = self.forward(&batch)?;
+            Ok(spans::pool_batch(
+                &self.spec, &encodings, &hidden, indices, spans,
+            ))
         })
     }
 }

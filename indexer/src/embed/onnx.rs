@@ -15,12 +15,24 @@ use std::path::Path;
 use std::sync::{Mutex, OnceLock, RwLock};
 
 use fastembed::{
-    InitOptionsUserDefined, Pooling as FastPooling, TextEmbedding, TokenizerFiles,
+    InitOptionsUserDefined, OutputKey, Pooling as FastPooling, TextEmbedding, TokenizerFiles,
     UserDefinedEmbeddingModel,
 };
 
-use super::{embed_sorted, model_error, model_file, normalize, Embedder, ModelSpec, Pooling};
+use tokenizers::Encoding;
+
+use super::{
+    embed_sorted, model_error, model_file, normalize, spans, Embedder, ModelSpec, PassageVectors,
+    Pooling,
+};
 use crate::IndexError;
+
+/// The model outputs that hold one vector per token, by the names exports give them.
+const TOKEN_OUTPUTS: &[OutputKey] = &[
+    OutputKey::ByName("last_hidden_state"),
+    OutputKey::ByName("token_embeddings"),
+    OutputKey::OnlyOne,
+];
 
 /// A sentence-transformers model run by ONNX Runtime.
 pub struct OnnxModel {
@@ -131,6 +143,40 @@ impl OnnxModel {
     }
 }
 
+impl OnnxModel {
+    /// Runs `texts` (padded to the longest) through the model as one batch: their encodings and
+    /// the token vectors (rows × tokens × dim, flat).
+    fn forward(&self, texts: Vec<String>) -> Result<(Vec<Encoding>, Vec<f32>), IndexError> {
+        let session = self.session()?;
+        let mut model = session
+            .lock()
+            .expect("embedding model lock is never poisoned");
+        let encodings = model
+            .tokenizer
+            .encode_batch(texts.clone(), true)
+            .map_err(|e| model_error("tokenizing", e))?;
+        let rows = texts.len().max(1);
+        let outputs = model
+            .transform(texts, Some(rows))
+            .map_err(|e| model_error("ONNX Runtime", e))?
+            .into_raw();
+        let mut flat = Vec::new();
+        for output in &outputs {
+            let hidden = output
+                .select_output(&TOKEN_OUTPUTS)
+                .map_err(|e| model_error("ONNX Runtime", e))?;
+            if hidden.ndim() != 3 {
+                return Err(IndexError::Model(format!(
+                    "model.onnx gives no token vectors (output shape {:?})",
+                    hidden.shape()
+                )));
+            }
+            flat.extend(hidden.iter().copied());
+        }
+        Ok((encodings, flat))
+    }
+}
+
 /// Returns true if another call holds `session` now.
 fn is_busy(session: &Mutex<TextEmbedding>) -> bool {
     matches!(session.try_lock(), Err(std::sync::TryLockError::WouldBlock))
@@ -152,6 +198,19 @@ impl Embedder for OnnxModel {
     }
 
     fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, IndexError> {
-        embed_sorted(texts, &self.spec.passage_prefix, |batch| self.run(batch))
+        embed_sorted(texts, &self.spec.passage_prefix, |_, batch| self.run(batch))
+    }
+
+    fn embed_passage_spans(
+        &self,
+        texts: &[&str],
+        spans: &[Vec<(usize, usize)>],
+    ) -> Result<Vec<PassageVectors>, IndexError> {
+        embed_sorted(texts, &self.spec.passage_prefix, |indices, batch| {
+            let (encodings, hidden) = self.forward(batch)?;
+            Ok(spans::pool_batch(
+                &self.spec, &encodings, &hidden, indices, spans,
+            ))
+        })
     }
 }

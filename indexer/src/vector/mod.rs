@@ -7,11 +7,13 @@
 //! the page's host with every parent domain (for `site:` filters).
 
 mod edge;
+pub mod sentences;
 mod server;
 
 use std::collections::HashMap;
 
 pub use edge::EdgeStore;
+pub use sentences::{sentence_units, SentenceVector, SentenceVectors};
 pub use server::QdrantServer;
 
 use crate::IndexError;

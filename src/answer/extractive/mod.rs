@@ -25,7 +25,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use indexer::embed::Embedder;
 use indexer::{LexicalIndex, SearchHit};
 
 use super::{link::deep_link, Draft, DraftSentence, Source, Writer};
@@ -40,6 +39,7 @@ mod tests;
 use intent::asks_default_implicitly;
 pub use intent::Intent;
 use semantic::semantic_support;
+pub use semantic::Meaning;
 use sentences::candidates;
 
 pub const MAX_SENTENCES: usize = 5;
@@ -100,7 +100,7 @@ pub fn answer(
     index: &LexicalIndex,
     question: &str,
     hits: &[SearchHit],
-    embedder: Option<&dyn Embedder>,
+    meaning: Option<Meaning<'_>>,
 ) -> Draft {
     let empty = Draft::empty(question, Writer::Extractive);
     let mut query = QueryTerms::new(index, question);
@@ -111,8 +111,8 @@ pub fn answer(
         query.add(index, "default");
     }
     let intent = Intent::of(question);
-    let semantic = embedder
-        .map(|e| semantic_support(e, question, hits))
+    let semantic = meaning
+        .map(|m| semantic_support(m, question, hits))
         .unwrap_or_default();
     let mut candidates = candidates(index, &query, intent, hits, &semantic);
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));

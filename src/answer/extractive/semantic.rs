@@ -5,12 +5,13 @@
 use std::collections::HashMap;
 
 use indexer::embed::Embedder;
+use indexer::vector::{SentenceVector, SentenceVectors};
 use indexer::{sentence_spans, SearchHit};
 
 use super::sentences::{heading_lines, is_label, row_words, standalone_words};
 use crate::retrieve::snippet::lines;
 
-/// Passages whose sentences are compared with the question by embedding.
+/// Passages whose sentences are embedded at answer time when the index holds no vectors for them.
 const SEMANTIC_PASSAGES: usize = 4;
 /// Cosine at or below which a sentence says nothing about the question, and at or above which it
 /// fully answers it. On the all-MiniLM-L6-v2 scale a sentence on the same topic but not answering
@@ -24,43 +25,100 @@ const COSINE_FLOOR: f32 = 0.45;
 pub(super) const MEANING_WEIGHT: f32 = 0.6;
 const COSINE_FULL: f32 = 0.75;
 
-/// Scores the sentences of the top passages by their embedding's cosine with the question's, so that
-/// a sentence that paraphrases the question counts even when it shares no word with it. Keyed by
-/// (hit, sentence start); values in 0..1. A model failure leaves the answer lexical.
+/// The embedding model as an answer uses it, with the sentence vectors made at index time.
+#[derive(Clone, Copy)]
+pub struct Meaning<'a> {
+    pub embedder: &'a dyn Embedder,
+    pub sentences: Option<&'a SentenceVectors>,
+}
+
+/// Scores the sentences of the passages by their embedding's cosine with the question's, so that a
+/// sentence that paraphrases the question counts even when it shares no word with it. A sentence's
+/// vector is the one made at index time when there is one (every passage's sentences are then
+/// compared); else the sentences of the first [`SEMANTIC_PASSAGES`] passages are embedded now.
+/// Keyed by (hit, sentence start); values in 0..1. A model failure leaves the answer lexical.
 pub(super) fn semantic_support(
-    embedder: &dyn Embedder,
+    meaning: Meaning<'_>,
     question: &str,
     hits: &[SearchHit],
 ) -> HashMap<(usize, usize), f32> {
-    let mut keys = Vec::new();
-    let mut texts: Vec<String> = Vec::new();
-    for (rank, hit) in hits.iter().enumerate().take(SEMANTIC_PASSAGES) {
-        for (start, text, context) in readable_sentences(hit) {
-            keys.push((rank, start));
-            texts.push(match context {
-                Some(c) => format!("{c}: {text}"),
-                None => text.to_string(),
-            });
-        }
-    }
-    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let embedded = embedder
-        .embed_query(question)
-        .and_then(|q| Ok((q, embedder.embed_passages(&texts)?)));
-    let Ok((q, vectors)) = embedded else {
-        tracing::warn!("embedding answer sentences failed; answering lexically");
+    let Ok(q) = meaning.embedder.embed_query(question) else {
+        tracing::warn!("embedding the question failed; answering lexically");
         return HashMap::new();
     };
-    keys.into_iter()
-        .zip(vectors)
-        .map(|(key, v)| {
-            let cosine: f32 = q.iter().zip(&v).map(|(a, b)| a * b).sum();
-            (
-                key,
-                ((cosine - COSINE_FLOOR) / (COSINE_FULL - COSINE_FLOOR)).clamp(0.0, 1.0),
-            )
+    let cosine = |v: &[f32]| -> f32 { q.iter().zip(v).map(|(a, b)| a * b).sum() };
+    let mut cosines = HashMap::new();
+    let mut keys = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
+    for (rank, hit) in hits.iter().enumerate() {
+        let stored: HashMap<usize, (usize, Vec<f32>)> = stored_vectors(meaning, hit)
+            .into_iter()
+            .map(|s| (s.start, (s.end, s.vector)))
+            .collect();
+        if stored.is_empty() && rank >= SEMANTIC_PASSAGES {
+            continue;
+        }
+        for (start, text, context) in readable_sentences(hit) {
+            match stored
+                .get(&start)
+                .filter(|(end, _)| *end == start + text.len())
+            {
+                Some((_, v)) => {
+                    cosines.insert((rank, start), cosine(v));
+                }
+                None if rank < SEMANTIC_PASSAGES => {
+                    keys.push((rank, start));
+                    texts.push(match context {
+                        Some(c) => format!("{c}: {text}"),
+                        None => text.to_string(),
+                    });
+                }
+                None => {}
+            }
+        }
+    }
+    tracing::debug!(
+        from_index = cosines.len(),
+        embedded_now = texts.len(),
+        "sentence vectors"
+    );
+    if !texts.is_empty() {
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        match meaning.embedder.embed_passages(&texts) {
+            Ok(vectors) => {
+                for (key, v) in keys.into_iter().zip(vectors) {
+                    cosines.insert(key, cosine(&v));
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "embedding answer sentences failed"),
+        }
+    }
+    cosines
+        .into_iter()
+        .map(|(key, c)| {
+            let scaled = (c - COSINE_FLOOR) / (COSINE_FULL - COSINE_FLOOR);
+            (key, scaled.clamp(0.0, 1.0))
         })
         .collect()
+}
+
+/// The sentence vectors made for `hit` at index time, if any (a lookup failure counts as none).
+fn stored_vectors(meaning: Meaning<'_>, hit: &SearchHit) -> Vec<SentenceVector> {
+    let Some(store) = meaning.sentences else {
+        return Vec::new();
+    };
+    store
+        .get(
+            hit.doc_id,
+            hit.ordinal,
+            &hit.text,
+            meaning.embedder.model_id(),
+        )
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "reading sentence vectors failed");
+            None
+        })
+        .unwrap_or_default()
 }
 
 /// The sentences of a passage that can stand in an answer, each with its start and what it stands

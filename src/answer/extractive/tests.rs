@@ -162,6 +162,86 @@ fn sentences_are_embedded_under_their_term() {
         ]
     );
     assert_eq!(&text[read[1].0..read[1].0 + 6], "bigint");
+    // The index embeds sentences in the same units, so the answer finds their vectors.
+    assert_eq!(
+        crawler::extract::CELL_SEPARATOR,
+        indexer::vector::sentences::TABLE_CELL
+    );
+    let units = indexer::vector::sentence_units(text);
+    for (start, sentence, _) in &read {
+        assert!(
+            units.contains(&(*start, start + sentence.len())),
+            "{sentence}"
+        );
+    }
+}
+
+/// Answers the question with [1, 0] and embeds every passage sentence as [0, 1], counting the
+/// sentences it embeds.
+struct Counting(std::sync::atomic::AtomicUsize);
+
+impl indexer::embed::Embedder for Counting {
+    fn model_id(&self) -> &str {
+        "counting"
+    }
+    fn dim(&self) -> usize {
+        2
+    }
+    fn embed_query(&self, _: &str) -> Result<Vec<f32>, indexer::IndexError> {
+        Ok(vec![1.0, 0.0])
+    }
+    fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, indexer::IndexError> {
+        self.0
+            .fetch_add(texts.len(), std::sync::atomic::Ordering::SeqCst);
+        Ok(texts.iter().map(|_| vec![0.0, 1.0]).collect())
+    }
+}
+
+#[test]
+fn sentence_vectors_from_the_index_spare_embedding_at_answer_time() {
+    let text = "The default is four megabytes (4MB). Other settings are elsewhere.";
+    let passage = hit(&["work_mem (integer)"], text);
+    let model = Counting(Default::default());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store =
+        indexer::vector::SentenceVectors::writer(&dir.path().join("s.sqlite")).expect("open");
+    let meaning = |sentences| Meaning {
+        embedder: &model,
+        sentences,
+    };
+    let without = semantic::semantic_support(
+        meaning(None),
+        "default work_mem",
+        std::slice::from_ref(&passage),
+    );
+    assert_eq!(model.0.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert!(without.values().all(|&m| m == 0.0));
+
+    // The index holds the first sentence as the question's own meaning.
+    let stored = indexer::vector::sentence_units(text)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (start, end))| indexer::vector::SentenceVector {
+            start,
+            end,
+            vector: if i == 0 {
+                vec![1.0, 0.0]
+            } else {
+                vec![0.0, 1.0]
+            },
+        })
+        .collect();
+    store
+        .put_pages("counting", &[(passage.doc_id, vec![(text, stored)])])
+        .expect("put");
+    let with = semantic::semantic_support(meaning(Some(&store)), "default work_mem", &[passage]);
+    assert_eq!(
+        model.0.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "nothing embedded at answer time"
+    );
+    assert_eq!(with.get(&(0, 0)), Some(&1.0));
+    assert_eq!(with.get(&(0, 37)), Some(&0.0));
 }
 
 /// Of two change notes of one entry, the later says what holds now.

@@ -1,0 +1,333 @@
+//! Sentence vectors, made at index time so that an answer embeds only its question.
+//!
+//! When a passage is embedded, each of its sentences (a table row: the whole row) gets a vector of
+//! its own from the same forward pass ([`crate::embed::Embedder::embed_passage_spans`]). They are
+//! kept here, in a SQLite file beside the generation's vector store, one row per passage, 8-bit
+//! quantised (384 dimensions: 396 bytes a sentence). A row names the model and a hash of the passage
+//! text it was made from: a lookup for other text or another model finds nothing, and the answer
+//! then embeds those sentences itself, as it did before.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+
+use crate::{sentence_spans, DocId, IndexError};
+
+/// Separates table cells in page text: the crawler's `extract::CELL_SEPARATOR`. A table row is
+/// one unit, read whole.
+pub const TABLE_CELL: &str = " | ";
+
+/// One sentence's vector: its byte span in the passage text and the unit vector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentenceVector {
+    pub start: usize,
+    pub end: usize,
+    pub vector: Vec<f32>,
+}
+
+/// A passage's text and its sentences' vectors.
+pub type PassageSentences<'a> = (&'a str, Vec<SentenceVector>);
+
+/// The units of `text` that get vectors, as byte spans: its sentences, and each table row whole.
+/// The answer reads passages in the same units.
+pub fn sentence_units(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in text.split('\n') {
+        let trimmed = line.trim_end();
+        if line.contains(TABLE_CELL) {
+            if !trimmed.trim_start().is_empty() {
+                out.push((offset, offset + trimmed.len()));
+            }
+        } else {
+            out.extend(
+                sentence_spans(line)
+                    .into_iter()
+                    .map(|(s, e)| (offset + s, offset + e)),
+            );
+        }
+        offset += line.len() + 1;
+    }
+    out
+}
+
+/// The sentence vectors of one index generation.
+pub struct SentenceVectors {
+    path: PathBuf,
+    writable: bool,
+    conn: Mutex<Option<Connection>>,
+}
+
+fn sql_err(e: rusqlite::Error) -> IndexError {
+    IndexError::Vector(format!("sentence vectors: {e}"))
+}
+
+/// FNV-1a of the passage text: which text a row's spans belong to.
+fn text_hash(text: &str) -> i64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    }) as i64
+}
+
+impl SentenceVectors {
+    /// Opens (creating it) the file at `path` for writing.
+    pub fn writer(path: &Path) -> Result<Self, IndexError> {
+        let conn = Connection::open(path).map_err(sql_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(sql_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sql_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(sql_err)?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS sentences (
+                doc_id INTEGER NOT NULL,
+                ordinal INTEGER NOT NULL,
+                text_hash INTEGER NOT NULL,
+                model TEXT NOT NULL,
+                vectors BLOB NOT NULL,
+                PRIMARY KEY (doc_id, ordinal)
+            ) WITHOUT ROWID;",
+        )
+        .map_err(sql_err)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            writable: true,
+            conn: Mutex::new(Some(conn)),
+        })
+    }
+
+    /// The file at `path` for lookups; opened on the first lookup that finds it, so an index
+    /// embedded before sentence vectors existed (or not yet) simply has none.
+    pub fn reader(path: &Path) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            writable: false,
+            conn: Mutex::new(None),
+        }
+    }
+
+    fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>, IndexError> {
+        let mut conn = self.conn.lock().expect("sentence vectors lock");
+        if conn.is_none() && !self.writable && self.path.exists() {
+            let opened = Connection::open_with_flags(
+                &self.path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .and_then(|c| {
+                c.busy_timeout(std::time::Duration::from_secs(5))
+                    .map(|()| c)
+            })
+            .map_err(sql_err)?;
+            *conn = Some(opened);
+        }
+        match conn.as_ref() {
+            Some(c) => f(c).map(Some).map_err(sql_err),
+            None => Ok(None),
+        }
+    }
+
+    /// Stores the sentence vectors of passages, replacing what their pages had: `pages` are
+    /// (page, its passages as (text, sentence vectors)), all from `model`. One transaction.
+    pub fn put_pages(
+        &self,
+        model: &str,
+        pages: &[(DocId, Vec<PassageSentences<'_>>)],
+    ) -> Result<(), IndexError> {
+        self.with_conn(|c| {
+            let tx = c.unchecked_transaction()?;
+            for (doc_id, passages) in pages {
+                tx.execute("DELETE FROM sentences WHERE doc_id = ?1", [*doc_id as i64])?;
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO sentences (doc_id, ordinal, text_hash, model, vectors)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                for (ordinal, (text, sentences)) in passages.iter().enumerate() {
+                    insert.execute(params![
+                        *doc_id as i64,
+                        ordinal as i64,
+                        text_hash(text),
+                        model,
+                        encode(sentences)
+                    ])?;
+                }
+            }
+            tx.commit()
+        })?;
+        Ok(())
+    }
+
+    /// The pages that have sentence vectors.
+    pub fn pages(&self) -> Result<std::collections::HashSet<DocId>, IndexError> {
+        let pages = self.with_conn(|c| {
+            c.prepare("SELECT DISTINCT doc_id FROM sentences")?
+                .query_map([], |r| r.get::<_, i64>(0))?
+                .map(|id| id.map(|id| id as DocId))
+                .collect::<rusqlite::Result<_>>()
+        })?;
+        Ok(pages.unwrap_or_default())
+    }
+
+    /// Forgets the sentence vectors of page `doc_id`.
+    pub fn delete_page(&self, doc_id: DocId) -> Result<(), IndexError> {
+        self.with_conn(|c| c.execute("DELETE FROM sentences WHERE doc_id = ?1", [doc_id as i64]))?;
+        Ok(())
+    }
+
+    /// Forgets every sentence vector (the model changed).
+    pub fn clear(&self) -> Result<(), IndexError> {
+        self.with_conn(|c| c.execute("DELETE FROM sentences", []))?;
+        Ok(())
+    }
+
+    /// The sentence vectors of passage `ordinal` of page `doc_id`, if they were made by `model`
+    /// from exactly `text`.
+    pub fn get(
+        &self,
+        doc_id: DocId,
+        ordinal: u32,
+        text: &str,
+        model: &str,
+    ) -> Result<Option<Vec<SentenceVector>>, IndexError> {
+        let blob: Option<Option<Vec<u8>>> = self.with_conn(|c| {
+            c.prepare_cached(
+                "SELECT vectors FROM sentences
+                 WHERE doc_id = ?1 AND ordinal = ?2 AND text_hash = ?3 AND model = ?4",
+            )?
+            .query_row(
+                params![doc_id as i64, ordinal, text_hash(text), model],
+                |r| r.get(0),
+            )
+            .optional()
+        })?;
+        Ok(blob.flatten().and_then(|b| decode(&b)))
+    }
+}
+
+/// The dimension (u32 little-endian), then per sentence: start and end (u32), the scale (f32), and
+/// one signed byte per dimension (value = byte × scale; the vector is renormalised on reading).
+fn encode(sentences: &[SentenceVector]) -> Vec<u8> {
+    let dim = sentences.first().map_or(0, |s| s.vector.len());
+    let mut out = (dim as u32).to_le_bytes().to_vec();
+    for s in sentences {
+        out.extend((s.start as u32).to_le_bytes());
+        out.extend((s.end as u32).to_le_bytes());
+        let scale = s.vector.iter().fold(0.0f32, |m, x| m.max(x.abs())) / 127.0;
+        let scale = if scale > 0.0 { scale } else { 1.0 };
+        out.extend(scale.to_le_bytes());
+        out.extend(
+            s.vector
+                .iter()
+                .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8 as u8),
+        );
+    }
+    out
+}
+
+/// Reads what [`encode`] wrote; `None` if the blob is malformed.
+fn decode(blob: &[u8]) -> Option<Vec<SentenceVector>> {
+    let word = |bytes: &[u8], i: usize| -> Option<[u8; 4]> { bytes.get(i..i + 4)?.try_into().ok() };
+    let dim = u32::from_le_bytes(word(blob, 0)?) as usize;
+    let mut out = Vec::new();
+    for record in blob[4..].chunks(12 + dim) {
+        let start = u32::from_le_bytes(word(record, 0)?) as usize;
+        let end = u32::from_le_bytes(word(record, 4)?) as usize;
+        let scale = f32::from_le_bytes(word(record, 8)?);
+        let bytes = record.get(12..12 + dim)?;
+        let vector: Vec<f32> = bytes.iter().map(|&b| f32::from(b as i8) * scale).collect();
+        let norm = vector.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+        out.push(SentenceVector {
+            start,
+            end,
+            vector: vector.into_iter().map(|x| x / norm).collect(),
+        });
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(values: &[f32]) -> Vec<f32> {
+        let n = values.iter().map(|x| x * x).sum::<f32>().sqrt();
+        values.iter().map(|x| x / n).collect()
+    }
+
+    #[test]
+    fn units_are_sentences_and_whole_table_rows() {
+        let text = "Intro line. Second sentence.\nName | Value\nwork_mem | 4MB\n";
+        let units: Vec<&str> = sentence_units(text)
+            .into_iter()
+            .map(|(s, e)| &text[s..e])
+            .collect();
+        assert_eq!(
+            units,
+            vec![
+                "Intro line.",
+                "Second sentence.",
+                "Name | Value",
+                "work_mem | 4MB"
+            ]
+        );
+    }
+
+    #[test]
+    fn vectors_round_trip_for_the_same_text_and_model_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("sentences.sqlite");
+        let writer = SentenceVectors::writer(&path).expect("open");
+        let v: Vec<f32> = unit(
+            &(0..384)
+                .map(|i| (i as f32 - 190.0) / 7.0)
+                .collect::<Vec<_>>(),
+        );
+        let w: Vec<f32> = unit(
+            &(0..384)
+                .map(|i| ((i * 7) % 13) as f32 - 6.0)
+                .collect::<Vec<_>>(),
+        );
+        let sentences = vec![
+            SentenceVector {
+                start: 0,
+                end: 11,
+                vector: v.clone(),
+            },
+            SentenceVector {
+                start: 12,
+                end: 28,
+                vector: w.clone(),
+            },
+        ];
+        let text = "Intro line. Second sentence.";
+        writer
+            .put_pages("m1", &[(7, vec![(text, sentences)])])
+            .expect("put");
+        let reader = SentenceVectors::reader(&path);
+        let got = reader.get(7, 0, text, "m1").expect("get").expect("stored");
+        assert_eq!(got.len(), 2);
+        assert_eq!((got[1].start, got[1].end), (12, 28));
+        for (stored, original) in got.iter().zip([&v, &w]) {
+            let cosine: f32 = stored.vector.iter().zip(original).map(|(a, b)| a * b).sum();
+            assert!(
+                cosine > 0.999,
+                "8-bit vectors keep their direction: {cosine}"
+            );
+        }
+        assert_eq!(reader.get(7, 0, "Other text.", "m1").expect("get"), None);
+        assert_eq!(reader.get(7, 0, text, "m2").expect("get"), None);
+        writer.delete_page(7).expect("delete");
+        assert_eq!(reader.get(7, 0, text, "m1").expect("get"), None);
+    }
+
+    #[test]
+    fn a_missing_file_has_no_vectors() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let reader = SentenceVectors::reader(&dir.path().join("none.sqlite"));
+        assert_eq!(reader.get(1, 0, "text", "m").expect("get"), None);
+    }
+}
