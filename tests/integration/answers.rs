@@ -118,8 +118,9 @@ fn squad_answers_hold_the_span_as_often_as_the_first_passage() {
 }
 
 /// The same in hybrid mode (the real all-MiniLM-L6-v2 weights run by ONNX Runtime, both fetched by
-/// `scripts/fetch-model --onnx`), on the first five articles so that embedding stays short: 124 of
-/// 150 when set, against 120 for the first passage.
+/// `scripts/fetch-model --onnx`), on the first five articles so that embedding stays short: 135 of
+/// 150 (124 before sentence vectors came from the index and meaning added to words), against 120
+/// for the first passage.
 #[test]
 fn hybrid_squad_answers_hold_the_span_as_often_as_the_first_passage() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -159,5 +160,5 @@ fn hybrid_squad_answers_hold_the_span_as_often_as_the_first_passage() {
         report.answer_span_cited >= report.first_passage_span,
         "{report:?}"
     );
-    assert!(report.answer_span_cited >= 115, "{report:?}");
+    assert!(report.answer_span_cited >= 128, "{report:?}");
 }

@@ -19,9 +19,10 @@
 //! nor the retrieved passages of any one page, holds enough of it, [`MIN_PASSAGE_STRENGTH`]), not
 //! when the best sentence words it differently.
 //!
-//! With an embedding model (dense and hybrid modes), the sentences of the top passages are also
-//! compared with the question by cosine, each read under its term or heading, and a sentence's support is the larger of its lexical and
-//! its semantic score, so a paraphrase of the question counts as relevant.
+//! With an embedding model (dense and hybrid modes), the sentences of the passages are also compared
+//! with the question by cosine, each read in its passage (vectors made at index time) or under its
+//! term or heading (embedded now, when the index has none), and what a sentence's meaning shows adds
+//! to what its words show, so a paraphrase of the question counts as relevant.
 
 use std::collections::{HashMap, HashSet};
 

@@ -335,7 +335,9 @@ pub(super) fn candidates(
                     }
                     + TITLE_WEIGHT * from_title;
                 let meaning = semantic.get(&(rank, start)).copied().unwrap_or(0.0);
-                let support = lexical.max(MEANING_WEIGHT * meaning).min(1.0);
+                // Words and meaning are two kinds of evidence: each adds to the other.
+                let lexical = lexical.min(1.0);
+                let support = lexical + (1.0 - lexical) * MEANING_WEIGHT * meaning;
                 if support == 0.0 || (direct + from_heading + from_label == 0.0 && meaning == 0.0) {
                     continue;
                 }
