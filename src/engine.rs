@@ -202,6 +202,10 @@ impl Engine {
                 .map(|embedder| extractive::Meaning {
                     embedder,
                     sentences: self.retriever.dense().map(|d| d.sentences.as_ref()),
+                    nearest: self.retriever.nearest(question).unwrap_or_else(|e| {
+                        tracing::warn!(error = %e, "vector search failed");
+                        None
+                    }),
                 }),
         };
         let index = self.retriever.index();

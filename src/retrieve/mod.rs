@@ -181,6 +181,24 @@ impl Retriever {
             .collect())
     }
 
+    /// The cosine between the query and the passage nearest it by meaning (`None` without a model
+    /// or vectors): how close vector search came to the question at all.
+    pub fn nearest(&self, raw: &str) -> Result<Option<f32>, IndexError> {
+        let query = SearchQuery::parse(raw);
+        let Some(dense) = &self.dense else {
+            return Ok(None);
+        };
+        if query.text.trim().is_empty() {
+            return Ok(None);
+        }
+        let vector = dense.embedder.embed_query(&query.text)?;
+        Ok(dense
+            .vectors
+            .search(&vector, 1, &query.sites)?
+            .first()
+            .map(|v| v.score))
+    }
+
     fn dense_search(
         &self,
         query: &SearchQuery,

@@ -37,6 +37,8 @@ pub(super) const MEANING_WEIGHT: f32 = 0.6;
 pub struct Meaning<'a> {
     pub embedder: &'a dyn Embedder,
     pub sentences: Option<&'a SentenceVectors>,
+    /// The cosine of the passage nearest the question by vector search, when known.
+    pub nearest: Option<f32>,
 }
 
 /// Scores the sentences of the passages by their embedding's cosine with the question's, so that a

@@ -208,6 +208,7 @@ fn sentence_vectors_from_the_index_spare_embedding_at_answer_time() {
     let meaning = |sentences| Meaning {
         embedder: &model,
         sentences,
+        nearest: None,
     };
     let without = semantic::semantic_support(
         meaning(None),
@@ -311,4 +312,34 @@ fn a_page_whose_sections_together_hold_the_question_answers() {
     };
     assert!(!ask(question, &[hits[0].clone(), other]).found());
     assert!(!ask("capital of France", &hits).found());
+}
+
+/// A question worded unlike every passage is still answered when vector search found a passage
+/// close to it: the site is about it. Without that, too little of it is in the passages.
+#[test]
+fn a_passage_near_in_meaning_means_something_was_found() {
+    let hits = [hit(
+        &["Time zones"],
+        "The capital city keeps one time zone all year round.",
+    )];
+    let question = "Which river crosses the French capital?";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = LexicalIndex::open(dir.path()).expect("index");
+    let model = Counting(Default::default());
+    let with = |nearest| {
+        answer(
+            &index,
+            question,
+            &hits,
+            Some(Meaning {
+                embedder: &model,
+                sentences: None,
+                nearest,
+            }),
+        )
+    };
+    assert!(!ask(question, &hits).found(), "lexically: not enough of it");
+    assert!(!with(None).found());
+    assert!(!with(Some(0.3)).found(), "the nearest passage is far");
+    assert!(with(Some(0.6)).found());
 }
