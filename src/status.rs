@@ -10,6 +10,14 @@ use crate::config::Settings;
 use crate::data_dir::{DataDir, GenerationDir};
 use crate::index::dense::Access;
 
+/// What the index holds, as counted by whoever has it open.
+pub struct IndexCounts {
+    pub chunks: u64,
+    pub vectors: u64,
+    pub sentence_vectors: u64,
+    pub model: Option<String>,
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Status {
     pub data_dir: String,
@@ -20,6 +28,9 @@ pub struct Status {
     pub chunks: u64,
     /// Passage vectors stored, and the model they come from.
     pub vectors: u64,
+    /// Passages whose sentences have vectors made at index time (answers then embed only the
+    /// question).
+    pub sentence_vectors: u64,
     pub model: Option<String>,
     pub frontier_queued: u64,
     pub frontier_done: u64,
@@ -39,17 +50,25 @@ impl Status {
             .context("cannot open the index")?
             .num_chunks();
         let store = crate::index::dense::open_vectors(&serving, settings, Access::Read)?;
-        Self::with_index(&serving, chunks, store.len()?, store.model()?.map(|m| m.id))
+        let sentences = indexer::vector::SentenceVectors::reader(&serving.sentences_path());
+        let counts = IndexCounts {
+            chunks,
+            vectors: store.len()?,
+            sentence_vectors: sentences.passages()?,
+            model: store.model()?.map(|m| m.id),
+        };
+        Self::with_index(&serving, counts)
     }
 
     /// Reads the page store and the frontier; the index figures come from the caller, which has the
     /// index open already (a server).
-    pub fn with_index(
-        generation: &GenerationDir,
-        chunks: u64,
-        vectors: u64,
-        model: Option<String>,
-    ) -> Result<Self> {
+    pub fn with_index(generation: &GenerationDir, counts: IndexCounts) -> Result<Self> {
+        let IndexCounts {
+            chunks,
+            vectors,
+            sentence_vectors,
+            model,
+        } = counts;
         let data = generation.data();
         let store = PageStore::open(&data.store_path())
             .context("cannot open the page store")?
@@ -64,6 +83,7 @@ impl Status {
             text_bytes: store.text_bytes,
             chunks,
             vectors,
+            sentence_vectors,
             model,
             frontier_queued: frontier.queued,
             frontier_done: frontier.done,
@@ -85,7 +105,7 @@ impl Status {
 
     pub fn text(&self) -> String {
         format!(
-            "data directory  {}\nindex generation {}\npages stored    {} ({:.1} MiB of text)\nchunks indexed  {}\nvectors         {} ({})\nfrontier        {} queued, {} done, {} failed\nlast fetch      {}\nlast index      {}\n",
+            "data directory  {}\nindex generation {}\npages stored    {} ({:.1} MiB of text)\nchunks indexed  {}\nvectors         {} ({})\nsentence vectors {} passages\nfrontier        {} queued, {} done, {} failed\nlast fetch      {}\nlast index      {}\n",
             self.data_dir,
             self.generation,
             self.pages,
@@ -93,6 +113,7 @@ impl Status {
             self.chunks,
             self.vectors,
             self.model.as_deref().unwrap_or("no model"),
+            self.sentence_vectors,
             self.frontier_queued,
             self.frontier_done,
             self.frontier_failed,

@@ -293,17 +293,17 @@ pub(super) async fn status(state: &AppState) -> Result<Option<Status>, ApiError>
     };
     let engine = state.engine();
     tokio::task::spawn_blocking(move || -> anyhow::Result<Status> {
-        let chunks = engine.index().num_chunks();
-        let (vectors, model) = match engine.retriever().dense() {
-            Some(d) => (d.vectors.len()?, Some(d.embedder.model_id().to_string())),
-            None => (0, None),
+        let dense = engine.retriever().dense();
+        let counts = crate::status::IndexCounts {
+            chunks: engine.index().num_chunks(),
+            vectors: dense.map(|d| d.vectors.len()).transpose()?.unwrap_or(0),
+            sentence_vectors: dense
+                .map(|d| d.sentences.passages())
+                .transpose()?
+                .unwrap_or(0),
+            model: dense.map(|d| d.embedder.model_id().to_string()),
         };
-        Status::with_index(
-            &data.generation(engine.generation()),
-            chunks,
-            vectors,
-            model,
-        )
+        Status::with_index(&data.generation(engine.generation()), counts)
     })
     .await
     .map_err(|e| anyhow::anyhow!("status task failed: {e}"))

@@ -231,6 +231,7 @@ struct Stats {
     generation: u64,
     chunks: u64,
     vectors: u64,
+    sentence_vectors: u64,
     model: Option<String>,
 }
 
@@ -271,6 +272,10 @@ fn a_model_change_builds_a_new_generation() {
     let first: Stats = cited_json(data, &["--model-dir", a, "stats", "--json"]);
     assert_eq!(first.generation, 0);
     assert_eq!(first.vectors, first.chunks);
+    assert_eq!(
+        first.sentence_vectors, first.chunks,
+        "every passage's sentences too"
+    );
     let out = cited_command(data)
         .args(["--model-dir", b, "index"])
         .output()
@@ -290,6 +295,10 @@ fn a_model_change_builds_a_new_generation() {
     assert_eq!(
         second.vectors, second.chunks,
         "every passage embedded by the new model"
+    );
+    assert_eq!(
+        second.sentence_vectors, second.chunks,
+        "the new generation has its own sentence vectors"
     );
     let model = second.model.expect("model");
     assert!(model.starts_with("minilm-renamed/"), "{model}");

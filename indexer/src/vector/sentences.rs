@@ -161,6 +161,14 @@ impl SentenceVectors {
         Ok(())
     }
 
+    /// The passages whose sentences have vectors.
+    pub fn passages(&self) -> Result<u64, IndexError> {
+        let n = self.with_conn(|c| {
+            c.query_row("SELECT COUNT(*) FROM sentences", [], |r| r.get::<_, i64>(0))
+        })?;
+        Ok(n.unwrap_or(0) as u64)
+    }
+
     /// The pages that have sentence vectors.
     pub fn pages(&self) -> Result<std::collections::HashSet<DocId>, IndexError> {
         let pages = self.with_conn(|c| {
