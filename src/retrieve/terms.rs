@@ -88,6 +88,17 @@ impl QueryTerms {
         self.prefixes.iter().any(|p| lower.contains(p.as_str()))
     }
 
+    /// The heaviest (rarest) of the question's terms among those of `words`, by position.
+    pub(crate) fn heaviest_of(&self, index: &LexicalIndex, words: &str) -> Option<usize> {
+        let terms = index.analyze(words);
+        self.terms
+            .iter()
+            .enumerate()
+            .filter(|(_, (t, _))| terms.contains(t))
+            .max_by(|a, b| a.1 .1.total_cmp(&b.1 .1))
+            .map(|(i, _)| i)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
     }

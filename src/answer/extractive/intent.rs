@@ -1,10 +1,14 @@
-//! What a question asks for beyond its words: a value (a default, a limit, a count, a port).
+//! What a question asks for beyond its words: a value (a default, a limit, a count, a port), or
+//! the definition of a thing.
 
 /// What the question asks for beyond its words: a value (a default, a limit, a count, a size, a
 /// port, a version) is stated by a sentence that holds one.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
 pub struct Intent {
     pub wants_value: bool,
+    /// The question's term (by position in its term list) naming what a definition question asks
+    /// about: its rarest word ([`defined_subject`]).
+    pub defines: Option<usize>,
 }
 
 /// Phrases of a question that ask for a value.
@@ -49,6 +53,7 @@ impl Intent {
         Self {
             wants_value: VALUE_CUES.iter().any(|c| q.contains(c))
                 || DEFAULT_CUES.iter().any(|c| q.contains(c)),
+            defines: None,
         }
     }
 }
@@ -147,3 +152,46 @@ pub(super) fn states_quantity(text: &str) -> bool {
 
 /// Score added to a sentence that holds a value when the question asks for one.
 pub(super) const VALUE_BONUS: f32 = 0.15;
+
+/// Longest subject, in words (articles aside), of a question read as asking for a definition.
+const SUBJECT_WORDS: usize = 4;
+
+/// The thing a question asks to have defined or explained, when it is short: "What is the GIL?",
+/// "What are descriptors?", "What does the Py_INCREF macro do in the C API?", "What does SIGTERM
+/// mean?". Reference documentation answers such a question with the first sentence of the entry
+/// that names the thing. `None` for other questions, and for long "what is …" questions ("What is
+/// the largest n I can use when declaring a varchar(n) column?"), which ask for a fact.
+pub(super) fn defined_subject(question: &str) -> Option<&str> {
+    let q = question.trim().trim_end_matches(['?', '.', '!']).trim();
+    let lower = q.to_lowercase().replace('’', "'");
+    // Byte length of the cue at the start (the lowercase form keeps ASCII cue lengths).
+    let (cue, verb) = [
+        ("what is ", false),
+        ("what are ", false),
+        ("what's ", false),
+        ("define ", false),
+        ("what does ", true),
+        ("what do ", true),
+    ]
+    .into_iter()
+    .find(|(c, _)| lower.starts_with(c))?;
+    let rest = q.get(cue.len()..)?;
+    // "What does X do / mean …": X is what comes before the verb.
+    let subject = if verb {
+        let verb_word = rest
+            .split_whitespace()
+            .rfind(|w| matches!(*w, "do" | "mean"))?;
+        rest[..verb_word.as_ptr() as usize - rest.as_ptr() as usize].trim()
+    } else {
+        rest
+    };
+    let words = subject
+        .split_whitespace()
+        .filter(|w| !matches!(w.to_lowercase().as_str(), "a" | "an" | "the"))
+        .count();
+    (1..=SUBJECT_WORDS).contains(&words).then_some(subject)
+}
+
+/// Score added to the first sentence under a term or heading that names what a definition question
+/// asks about ([`defined_subject`]).
+pub(super) const DEFINITION_BONUS: f32 = 0.3;

@@ -5,8 +5,9 @@
 //! term of its definition-list entry (`work_mem (integer)`), its heading, the sentence before it and
 //! the page title, each counted by how close and how much about the question it is. So "The default
 //! value is four megabytes (4MB)." answers "default value of work_mem". A question that asks for a
-//! value (a default, a limit, a count, a port) prefers sentences that hold one ([`Intent`]), and a
-//! small prior favours the passage's retrieval rank. Sentences that cannot stand alone (code,
+//! value (a default, a limit, a count, a port) prefers sentences that hold one, a question that asks
+//! what a thing is or does prefers the first sentence of the entry that names it ([`Intent`]), and a
+//! small prior favours the retrieval rank of the passage's page. Sentences that cannot stand alone (code,
 //! fragments) are skipped. The best are taken greedily, skipping near-duplicates, up to
 //! [`MAX_SENTENCES`] and [`MAX_WORDS`]. Each is quoted with what it needs to be read alone — the
 //! short term it defines, the sentence its "This" points back to, the line its colon introduces —
@@ -37,8 +38,8 @@ mod sentences;
 #[cfg(test)]
 mod tests;
 
-use intent::asks_default_implicitly;
 pub use intent::Intent;
+use intent::{asks_default_implicitly, defined_subject};
 use semantic::semantic_support;
 pub use semantic::Meaning;
 use sentences::candidates;
@@ -117,15 +118,23 @@ pub fn answer(
     if asks_default_implicitly(question) {
         query.add(index, "default");
     }
-    let intent = Intent::of(question);
+    let mut intent = Intent::of(question);
+    if !intent.wants_value {
+        intent.defines = defined_subject(question).and_then(|s| query.heaviest_of(index, s));
+    }
+    for (rank, hit) in hits.iter().enumerate() {
+        tracing::trace!(passage = rank, url = %hit.url, text = %hit.text, "passage");
+    }
     let semantic = meaning
         .map(|m| semantic_support(m, question, hits))
         .unwrap_or_default();
     let mut candidates = candidates(index, &query, intent, hits, &semantic);
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
-    for c in candidates.iter().take(12) {
+    for c in &candidates {
         tracing::trace!(
             passage = c.hit,
+            url = %hits[c.hit].url,
+            quote = &hits[c.hit].text[c.quote.0..c.quote.1],
             score = c.score,
             support = c.support,
             meaning = c.meaning,

@@ -5,7 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use indexer::{sentence_spans, LexicalIndex, SearchHit};
 
-use super::intent::{holds_value, states_quantity, value_terms, Intent, VALUE_BONUS};
+use super::intent::{
+    holds_value, states_quantity, value_terms, Intent, DEFINITION_BONUS, VALUE_BONUS,
+};
 use super::semantic::MEANING_WEIGHT;
 use super::Candidate;
 use crate::retrieve::snippet::lines;
@@ -31,18 +33,22 @@ pub(super) fn is_label(line: &str) -> bool {
     }
     let line = line.trim();
     let words = line.split_whitespace().count();
+    // Syntax is named by its symbols (`*+, ++, ?+`, `{m,n}+`): short, no digits, no assignment.
+    let syntax = line.len() <= 20 && !line.contains(|c: char| c.is_ascii_digit() || c == '=');
     (1..=LABEL_WORDS).contains(&words)
         && !line.ends_with([
             '.', '!', '?', ':', ';', ',', '{', '}', ')', '(', '[', '=', '\\',
         ])
-        && !line.starts_with([' ', '>', '#', '$', '.', '}', '{', '(', '"', '\''])
-        && line.chars().any(char::is_alphabetic)
+        && !line.starts_with([' ', '>', '#', '$', '.', '}', '(', '"', '\''])
+        && (line.chars().any(char::is_alphabetic) || syntax)
 }
 
 /// The words a sentence stands under: its heading or definition term, with how much of it is about
 /// the question.
 struct Context {
     found: Vec<bool>,
+    /// The question's terms in what the context names (a signature's name, not its parameters).
+    named: Vec<bool>,
     /// Square root of the share of the context's terms that are the question's: "global
     /// interpreter lock" is about the question, an API signature with ten parameters barely.
     focus: f32,
@@ -60,6 +66,7 @@ impl Context {
         };
         Self {
             found: query.found_among(&terms),
+            named: query.found_among(&named),
             focus: query.share_of(&named).max(query.share_of(&terms)).sqrt(),
         }
     }
@@ -67,6 +74,7 @@ impl Context {
     fn none(query: &QueryTerms) -> Self {
         Self {
             found: vec![false; query.terms.len()],
+            named: vec![false; query.terms.len()],
             focus: 0.0,
         }
     }
@@ -75,6 +83,7 @@ impl Context {
     fn none_like(other: &Self) -> Self {
         Self {
             found: vec![false; other.found.len()],
+            named: vec![false; other.found.len()],
             focus: 0.0,
         }
     }
@@ -212,10 +221,20 @@ pub(super) fn candidates(
         .wants_value
         .then(|| value_terms(index, query))
         .filter(|terms| terms.contains(&true));
+    // Each page's rank among the pages retrieved and its best passage's score.
+    let mut pages: HashMap<&str, (usize, f32)> = HashMap::new();
+    for hit in hits {
+        let next = pages.len();
+        let page = pages.entry(hit.url.as_str()).or_insert((next, hit.score));
+        page.1 = page.1.max(hit.score);
+    }
     for (rank, hit) in hits.iter().enumerate() {
         let title_terms: HashSet<String> = index.analyze(&hit.title).into_iter().collect();
         let in_title = query.found_among(&title_terms);
-        let prior = 0.2 * (hit.score / top_score) + 0.1 / (1.0 + rank as f32);
+        // The prior is the page's: which passage of a page retrieval ranked first says little
+        // about which of its sentences answers.
+        let (page_rank, page_score) = pages[hit.url.as_str()];
+        let prior = 0.2 * (page_score / top_score) + 0.1 / (1.0 + page_rank as f32);
         let headings = heading_lines(hit);
         let mut at = Surroundings::new(index, query, hit);
         let rank_has_meaning = semantic.keys().any(|(r, _)| *r == rank);
@@ -346,6 +365,16 @@ pub(super) fn candidates(
                 } else {
                     0.0
                 };
+                // The first sentence under the entry naming what a definition question asks
+                // about defines it.
+                let definition_bonus = match intent.defines {
+                    Some(k)
+                        if is_lead && (label.named[k] || (!label.any() && heading.named[k])) =>
+                    {
+                        DEFINITION_BONUS
+                    }
+                    _ => 0.0,
+                };
                 let value_bonus = if intent.wants_value && holds_value(text) {
                     VALUE_BONUS
                 } else {
@@ -395,7 +424,8 @@ pub(super) fn candidates(
                         .split_whitespace()
                         .count()
                         .max(words);
-                let score = support + prior + lead_bonus + value_bonus - incomplete;
+                let score =
+                    support + prior + lead_bonus + value_bonus + definition_bonus - incomplete;
                 out.push(Candidate {
                     hit: rank,
                     start,
@@ -449,10 +479,20 @@ pub(super) fn names_a_thing(term: &str) -> bool {
         })
 }
 
-/// Returns true if every term of `name` is in `sentence`: quoting the name would add nothing.
+/// Returns true if `sentence` already says `name`, so quoting the name would add nothing: verbatim,
+/// or, for a name made of words, every one of its terms. A name with symbols is said only verbatim:
+/// "from m to n repetitions" does not say `{m,n}+`.
 fn index_terms_within(index: &LexicalIndex, name: &str, sentence: &str) -> bool {
+    let name = name.trim();
+    if sentence.contains(name) {
+        return true;
+    }
+    let words_only = name
+        .chars()
+        .all(|c| c.is_alphanumeric() || c.is_whitespace() || matches!(c, '_' | '.' | '-' | ':'));
+    let terms = index.analyze(name);
     let said: HashSet<String> = index.analyze(sentence).into_iter().collect();
-    index.analyze(name).iter().all(|t| said.contains(t))
+    words_only && !terms.is_empty() && terms.iter().all(|t| said.contains(t))
 }
 
 /// Words that open a sentence which points back at the one before ("These are known as possessive

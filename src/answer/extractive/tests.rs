@@ -343,3 +343,61 @@ fn a_passage_near_in_meaning_means_something_was_found() {
     assert!(!with(Some(0.3)).found(), "the nearest passage is far");
     assert!(with(Some(0.6)).found());
 }
+
+#[test]
+fn definition_questions_name_their_subject() {
+    use super::intent::defined_subject;
+    assert_eq!(defined_subject("What is the GIL?"), Some("the GIL"));
+    assert_eq!(defined_subject("what are descriptors"), Some("descriptors"));
+    assert_eq!(
+        defined_subject("What does the Py_INCREF macro do in the C API?"),
+        Some("the Py_INCREF macro")
+    );
+    assert_eq!(defined_subject("What does SIGTERM mean?"), Some("SIGTERM"));
+    // Long "what is" questions ask for a fact, other questions for something else.
+    assert_eq!(
+        defined_subject("What is the largest n I can use when declaring a varchar(n) column?"),
+        None
+    );
+    assert_eq!(defined_subject("How do I read a file?"), None);
+    assert_eq!(defined_subject("What does it take?"), None);
+}
+
+/// A definition question is answered by the first sentence of the entry that names its subject,
+/// before a sentence elsewhere that only mentions it (Python's glossary against the asyncio pages).
+#[test]
+fn the_entry_naming_the_subject_defines_it() {
+    let mut mention = hit(
+        &[],
+        "Coroutines declared with the async/await syntax are the preferred way of writing asyncio applications.",
+    );
+    mention.url = "http://docs.example/asyncio-task.html".into();
+    let mut glossary = hit(
+        &["Glossary", "coroutine"],
+        "coroutine\nCoroutines are a more generalized form of subroutines. Subroutines are entered at one point and exited at another point.",
+    );
+    glossary.url = "http://docs.example/glossary.html".into();
+    // Retrieval ranks the mention well above the entry: the entry leads on its own merit.
+    glossary.score = 0.5;
+    let answer = ask("What is a coroutine?", &[mention, glossary]);
+    assert_eq!(
+        answer.sentences[0].text,
+        "Coroutines are a more generalized form of subroutines."
+    );
+}
+
+/// Syntax is named by its symbols: the term `{m,n}+` is quoted with the sentence it stands over,
+/// which says "from m to n" but not the syntax.
+#[test]
+fn a_term_made_of_symbols_is_quoted() {
+    let text = "{m,n}?\nCauses the resulting RE to match from m to n repetitions of the preceding RE, attempting to match as few repetitions as possible. This is the non-greedy version of the previous quantifier.\n{m,n}+\nCauses the resulting RE to match from m to n repetitions of the preceding RE, attempting to match as many repetitions as possible without establishing any backtracking points. This is the possessive version of the quantifier above.";
+    let answer = ask(
+        "What syntax do possessive quantifiers use?",
+        &[hit(&["Regular Expression Syntax"], text)],
+    );
+    assert!(
+        answer.sentences[0].text.starts_with("{m,n}+\nCauses"),
+        "{:?}",
+        answer.sentences
+    );
+}
