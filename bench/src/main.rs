@@ -174,16 +174,18 @@ fn run_all(args: &[String]) -> Result<()> {
     if embedded.exists() && ort_lib().is_some() {
         // The same vectors, the query embedded by ONNX Runtime instead of candle.
         let server = Server::start(&cited, &embedded, Runtime::Onnx)?;
-        let row = load::closed(
-            &server.url("/api/search?mode=hybrid&q="),
-            32,
-            options.query_seconds,
-        )?;
-        report.push_query("search hybrid (ONNX Runtime)", "small crawl, embedded", row);
+        // An answer reads its sentences' vectors from the index and embeds only the question: the
+        // same load as a search.
+        for (endpoint, path) in [
+            ("search hybrid (ONNX Runtime)", "/api/search?mode=hybrid&q="),
+            ("answer hybrid (ONNX Runtime)", "/api/answer?mode=hybrid&q="),
+        ] {
+            let row = load::closed(&server.url(path), 32, options.query_seconds)?;
+            report.push_query(endpoint, "small crawl, embedded", row);
+        }
     }
     if embedded.exists() {
         let server = Server::start(&cited, &embedded, Runtime::Candle)?;
-        // A hybrid answer embeds the sentences of its top passages too: fewer clients, longer.
         for (endpoint, path, clients, seconds) in [
             (
                 "search hybrid",
@@ -200,8 +202,8 @@ fn run_all(args: &[String]) -> Result<()> {
             (
                 "answer hybrid",
                 "/api/answer?mode=hybrid&q=",
-                4,
-                3 * options.query_seconds,
+                32,
+                options.query_seconds,
             ),
         ] {
             let row = load::closed(&server.url(path), clients, seconds)?;

@@ -51,7 +51,7 @@ fn python_docs_answers_hold_their_floor() {
     let (data, _) = crate::python_docs::crawled();
     let report = eval_answers(data, &shared("docs-qa/python-3.11.jsonl"));
     assert_eq!(report.questions, 60);
-    assert!(report.supported >= 38, "supported {}", report.supported);
+    assert!(report.supported >= 40, "supported {}", report.supported);
     assert!(report.cited >= 42, "cited {}", report.cited);
     // Nothing found is said only when retrieval found nothing (2 abstentions, none with a gold
     // page in the top 3, when set).
