@@ -21,6 +21,8 @@ const TITLE_WEIGHT: f32 = 0.2;
 /// How much the heading (or the term of a definition list) counts for the sentences after the
 /// first under it, relative to the first.
 const LATER_HEADING_WEIGHT: f32 = 0.8;
+/// Fewest words of the sentence an entry opens with; a shorter one is a note.
+const LEAD_WORDS: usize = 6;
 /// Longest line read as the term of a definition list or a table row label, in words.
 const LABEL_WORDS: usize = 10;
 
@@ -310,6 +312,14 @@ pub(super) fn candidates(
                     joined,
                     earlier,
                 } = at.next_sentence(start, refers_back(text));
+                // A short note right under a term ("Part of the Stable ABI.", "New in version
+                // 3.2.") is not what the entry opens with: the lead passes to the next sentence.
+                let is_lead = if is_lead && words < LEAD_WORDS {
+                    at.lead = true;
+                    false
+                } else {
+                    is_lead
+                };
                 // A sentence holding no query term's first letters holds no query term; unless its
                 // heading, its term or its meaning speaks for it, it scores nothing: skip the
                 // analysis.

@@ -401,3 +401,24 @@ fn a_term_made_of_symbols_is_quoted() {
         answer.sentences
     );
 }
+
+/// A short note right under an entry's term ("Part of the Stable ABI.") is not what the entry says
+/// the thing is: the sentence after it is.
+#[test]
+fn a_note_under_a_term_does_not_define_it() {
+    let text = "void Py_IncRef(PyObject *o)\nPart of the Stable ABI.\nIndicate taking a new strong reference to object o.";
+    let answer = ask(
+        "What does Py_IncRef do?",
+        &[hit(
+            &["Reference Counting", "void Py_IncRef(PyObject *o)"],
+            text,
+        )],
+    );
+    assert!(
+        answer.sentences[0]
+            .text
+            .ends_with("Indicate taking a new strong reference to object o."),
+        "{:?}",
+        answer.sentences
+    );
+}
