@@ -26,6 +26,15 @@ const LEAD_WORDS: usize = 6;
 /// Longest line read as the term of a definition list or a table row label, in words.
 const LABEL_WORDS: usize = 10;
 
+/// The words of a label, not counting its punctuation: PostgreSQL writes a signature with spaces
+/// around it (`lpad ( string text, length integer [, fill text ] ) → text` is eight words).
+fn label_words(label: &str) -> usize {
+    label
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count()
+}
+
 /// Returns true if `line` reads as a label for the lines after it: short, and not a sentence (a
 /// definition-list term like `SIGTERM` or `work_mem (integer)`, a table row's first cell).
 pub(super) fn is_label(line: &str) -> bool {
@@ -34,10 +43,10 @@ pub(super) fn is_label(line: &str) -> bool {
         return false;
     }
     let line = line.trim();
-    let words = line.split_whitespace().count();
+    let words = label_words(line);
     // Syntax is named by its symbols (`*+, ++, ?+`, `{m,n}+`): short, no digits, no assignment.
     let syntax = line.len() <= 20 && !line.contains(|c: char| c.is_ascii_digit() || c == '=');
-    (1..=LABEL_WORDS).contains(&words)
+    ((1..=LABEL_WORDS).contains(&words) || (syntax && !line.is_empty()))
         && !line.ends_with([
             '.', '!', '?', ':', ';', ',', '{', '}', ')', '(', '[', '=', '\\',
         ])
@@ -124,7 +133,7 @@ impl Surroundings {
             heading: own.map_or_else(|| Context::none(query), |h| Context::of(index, query, h)),
             label: Context::none(query),
             term: own
-                .filter(|h| lead && h.split_whitespace().count() <= LABEL_WORDS)
+                .filter(|h| lead && label_words(h) <= LABEL_WORDS)
                 .map(|h| (0, h.len())),
             lead,
             previous: vec![false; query.terms.len()],
@@ -154,7 +163,7 @@ impl Surroundings {
     }
 
     fn open_term(&mut self, text: &str, span: (usize, usize)) {
-        self.term = (text.split_whitespace().count() <= LABEL_WORDS).then_some(span);
+        self.term = (label_words(text) <= LABEL_WORDS).then_some(span);
         self.lead = true;
         self.break_flow();
     }

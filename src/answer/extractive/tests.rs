@@ -422,3 +422,17 @@ fn a_note_under_a_term_does_not_define_it() {
         answer.sentences
     );
 }
+
+#[test]
+fn labels_are_counted_in_words_not_punctuation() {
+    // PostgreSQL's function tables space out a signature's punctuation.
+    assert!(is_label(
+        "lpad ( string text, length integer [, fill text ] ) → text"
+    ));
+    assert!(is_label("{m,n}+"));
+    assert!(is_label("*+, ++, ?+"));
+    assert!(!is_label(
+        "The types smallint, integer, and bigint store whole numbers, that is, numbers without fractional components"
+    ));
+    assert!(!is_label("    x = f(a, b)"));
+}
