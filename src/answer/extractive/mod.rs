@@ -7,7 +7,7 @@
 //! value is four megabytes (4MB)." answers "default value of work_mem". A question that asks for a
 //! value (a default, a limit, a count, a port) prefers sentences that hold one, a question that asks
 //! what a thing is or does prefers the first sentence of the entry that names it ([`Intent`]), and a
-//! small prior favours the retrieval rank of the passage's page. Sentences that cannot stand alone (code,
+//! small prior favours the passage's retrieval rank. Sentences that cannot stand alone (code,
 //! fragments) are skipped. The best are taken greedily, skipping near-duplicates, up to
 //! [`MAX_SENTENCES`] and [`MAX_WORDS`]. Each is quoted with what it needs to be read alone — the
 //! short term it defines, the sentence its "This" points back to, the line its colon introduces —

@@ -232,20 +232,10 @@ pub(super) fn candidates(
         .wants_value
         .then(|| value_terms(index, query))
         .filter(|terms| terms.contains(&true));
-    // Each page's rank among the pages retrieved and its best passage's score.
-    let mut pages: HashMap<&str, (usize, f32)> = HashMap::new();
-    for hit in hits {
-        let next = pages.len();
-        let page = pages.entry(hit.url.as_str()).or_insert((next, hit.score));
-        page.1 = page.1.max(hit.score);
-    }
     for (rank, hit) in hits.iter().enumerate() {
         let title_terms: HashSet<String> = index.analyze(&hit.title).into_iter().collect();
         let in_title = query.found_among(&title_terms);
-        // The prior is the page's: which passage of a page retrieval ranked first says little
-        // about which of its sentences answers.
-        let (page_rank, page_score) = pages[hit.url.as_str()];
-        let prior = 0.2 * (page_score / top_score) + 0.1 / (1.0 + page_rank as f32);
+        let prior = 0.2 * (hit.score / top_score) + 0.1 / (1.0 + rank as f32);
         let headings = heading_lines(hit);
         let mut at = Surroundings::new(index, query, hit);
         let rank_has_meaning = semantic.keys().any(|(r, _)| *r == rank);
