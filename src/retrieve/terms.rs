@@ -14,6 +14,9 @@ pub struct QueryTerms {
     pub(crate) strength_weights: Vec<f32>,
     /// The first four letters of each term: a text without any of them holds none of the terms.
     pub(crate) prefixes: Vec<String>,
+    /// The share of [`Self::strength_weights`] that falls on words no passage holds: what the index
+    /// has nothing on at all.
+    pub(crate) unknown_share: f32,
 }
 
 impl QueryTerms {
@@ -40,10 +43,17 @@ impl QueryTerms {
         };
         let rarest = index.num_chunks() as f32;
         let rarest = (1.0 + (rarest - 0.5) / 1.5).ln().max(1.0);
-        let strength_weights = terms
+        let strength_weights: Vec<f32> = terms
             .iter()
             .map(|(_, w)| w.unwrap_or(rarest).max(0.05))
             .collect();
+        let unknown: f32 = terms
+            .iter()
+            .zip(&strength_weights)
+            .filter(|((_, w), _)| w.is_none())
+            .map(|(_, s)| s)
+            .sum();
+        let unknown_share = unknown / strength_weights.iter().sum::<f32>().max(f32::EPSILON);
         let terms: Vec<(String, f32)> = terms
             .drain(..)
             .map(|(t, w)| (t, w.unwrap_or(mean).max(0.05)))
@@ -58,6 +68,7 @@ impl QueryTerms {
             total,
             strength_weights,
             prefixes,
+            unknown_share,
         }
     }
 

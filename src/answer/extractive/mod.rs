@@ -157,9 +157,13 @@ pub fn answer(
     };
     // With a model, vector search says whether anything indexed is about the question at all: a
     // passage this close means the question is on the site's topic, worded otherwise.
-    let found_by_meaning = meaning
-        .and_then(|m| m.nearest)
-        .is_some_and(|c| c >= NEAREST_FOUND);
+    // Not when most of what the question asks about is in no passage at all: a passage on the
+    // site's topic is near any question about it ("how fast can a ferret run" on a site about
+    // ferrets that never mentions speed).
+    let found_by_meaning = query.unknown_share < 0.5
+        && meaning
+            .and_then(|m| m.nearest)
+            .is_some_and(|c| c >= NEAREST_FOUND);
     if candidates.iter().any(strong) {
         candidates.retain(strong);
     } else if !found_by_meaning {
