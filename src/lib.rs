@@ -19,3 +19,5 @@ pub mod models;
 pub mod retrieve;
 pub mod serve;
 pub mod status;
+#[cfg(test)]
+mod test_support;
