@@ -17,6 +17,9 @@ pub struct QueryTerms {
     /// The share of [`Self::strength_weights`] that falls on words no passage holds: what the index
     /// has nothing on at all.
     pub(crate) unknown_share: f32,
+    /// The names the question spells with underscores (`work_mem`), lowercased, each with the
+    /// positions of its parts among the terms (`work`, `mem`).
+    pub(crate) names: Vec<(String, Vec<usize>)>,
 }
 
 impl QueryTerms {
@@ -69,7 +72,9 @@ impl QueryTerms {
             strength_weights,
             prefixes,
             unknown_share,
+            names: Vec::new(),
         }
+        .with_names(index, question)
     }
 
     /// Adds the terms of `words` the question implies but does not say, each weighted as the
@@ -108,6 +113,44 @@ impl QueryTerms {
             .filter(|(_, (t, _))| terms.contains(t))
             .max_by(|a, b| a.1 .1.total_cmp(&b.1 .1))
             .map(|(i, _)| i)
+    }
+
+    fn with_names(mut self, index: &LexicalIndex, question: &str) -> Self {
+        self.names = underscored(question)
+            .map(|name| {
+                let parts = index
+                    .analyze(&name)
+                    .iter()
+                    .filter_map(|p| self.terms.iter().position(|(t, _)| t == p))
+                    .collect();
+                (name, parts)
+            })
+            .collect();
+        self
+    }
+
+    /// Unmarks in `found` the parts of a name of the question that `text` holds only inside longer
+    /// names: `maintenance_work_mem` holds `work` and `mem` but is not `work_mem`.
+    pub(crate) fn drop_partial_names(&self, text: &str, found: &mut [bool]) {
+        for (name, parts) in &self.names {
+            if parts.iter().all(|p| !found[*p]) {
+                continue;
+            }
+            let mut whole = false;
+            let mut inside = false;
+            for word in underscored(text) {
+                if word == *name {
+                    whole = true;
+                } else if word.contains(name.as_str()) {
+                    inside = true;
+                }
+            }
+            if inside && !whole {
+                for p in parts {
+                    found[*p] = false;
+                }
+            }
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -167,5 +210,36 @@ impl QueryTerms {
             .map(|(_, w)| w)
             .sum();
         found / self.total
+    }
+}
+
+/// The words of `text` written with an underscore (`work_mem`, `maintenance_work_mem`), lowercased.
+fn underscored(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| w.contains('_') && w.chars().any(char::is_alphanumeric))
+        .map(|w| w.trim_matches('_').to_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::QueryTerms;
+
+    #[test]
+    fn a_longer_name_does_not_hold_the_name() {
+        let (_dir, index) = crate::test_support::index_of(&[
+            ("work_mem", "Sets the memory of a sort."),
+            ("maintenance_work_mem", "Sets the memory of maintenance."),
+        ]);
+        let query = QueryTerms::new(&index, "default value of work_mem");
+        let longer = "It defaults to the value of maintenance_work_mem.";
+        let mut found = query.found_in(longer);
+        let parts = found.iter().filter(|f| **f).count();
+        query.drop_partial_names(longer, &mut found);
+        assert_eq!(found.iter().filter(|f| **f).count(), parts - 2, "work, mem");
+        let exact = "The default value of work_mem is four megabytes.";
+        let mut found = query.found_in(exact);
+        let before = found.clone();
+        query.drop_partial_names(exact, &mut found);
+        assert_eq!(found, before);
     }
 }

@@ -75,8 +75,10 @@ impl Context {
             Some(n) if n.len() < text.len() => index.analyze(n).into_iter().collect(),
             _ => terms.clone(),
         };
+        let mut found = query.found_among(&terms);
+        query.drop_partial_names(text, &mut found);
         Self {
-            found: query.found_among(&terms),
+            found,
             named: query.found_among(&named),
             focus: query.share_of(&named).max(query.share_of(&terms)).sqrt(),
         }
@@ -330,6 +332,7 @@ pub(super) fn candidates(
                     continue;
                 }
                 let mut in_sentence = query.found_in(text);
+                query.drop_partial_names(text, &mut in_sentence);
                 at.holds(&in_sentence);
                 // A value stated answers the words that ask for one ("maximum size").
                 if let Some(by_value) = answered_by_value.as_ref().filter(|_| states_quantity(text))
