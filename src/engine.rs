@@ -15,10 +15,13 @@ use crate::answer::verify::{verify, Verifier};
 pub use crate::answer::Progress;
 use crate::answer::{extractive, llm, Answer, Draft, Source, Writer};
 use crate::data_dir::DataDir;
-use crate::retrieve::{Mode, Retriever, MAX_QUERY_BYTES};
+use crate::retrieve::{Mode, Reading, Retriever, MAX_QUERY_BYTES};
 
 /// Passages an answer is chosen from.
 const ANSWER_PASSAGES: usize = 12;
+/// Further passages of the first result's page an answer reads: the page retrieval ranks first
+/// most often holds the answer, in a passage the question does not word like.
+const TOP_PAGE_PASSAGES: usize = 8;
 /// Passages fetched per result shown, so that one page's passages fold into one result.
 const OVERFETCH: usize = 4;
 pub const MAX_LIMIT: usize = 100;
@@ -189,7 +192,11 @@ impl Engine {
         let started = Instant::now();
         let question = validate(question)?;
         let mode = self.mode(mode)?;
-        let hits = self.read_passages(question, mode)?;
+        let Reading {
+            hits,
+            retrieved,
+            nearest,
+        } = self.read_passages(question, mode)?;
         let retrieve_ms = started.elapsed().as_millis() as u64;
         if cancelled() {
             return Ok(None);
@@ -202,16 +209,13 @@ impl Engine {
                 .map(|embedder| extractive::Meaning {
                     embedder,
                     sentences: self.retriever.dense().map(|d| d.sentences.as_ref()),
-                    nearest: self.retriever.nearest(question).unwrap_or_else(|e| {
-                        tracing::warn!(error = %e, "vector search failed");
-                        None
-                    }),
+                    nearest,
                 }),
         };
         let index = self.retriever.index();
         // The question's words, without its operators (`site:`, `after:`, …), choose the sentences.
         let words = indexer::SearchQuery::parse(question).text;
-        let extractive = || extractive::answer(index, &words, &hits, meaning);
+        let extractive = || extractive::answer(index, &words, &hits, retrieved, meaning);
         let mut draft = match &self.llm {
             None => extractive(),
             Some(model) => match llm::answer(model, &words, &hits, &mut *on, cancelled) {
@@ -261,17 +265,13 @@ impl Engine {
         mode: Option<Mode>,
     ) -> Result<Vec<indexer::SearchHit>, QueryError> {
         let mode = self.mode(mode)?;
-        self.read_passages(validate(question)?, mode)
+        Ok(self.read_passages(validate(question)?, mode)?.hits)
     }
 
-    fn read_passages(
-        &self,
-        question: &str,
-        mode: Mode,
-    ) -> Result<Vec<indexer::SearchHit>, QueryError> {
+    fn read_passages(&self, question: &str, mode: Mode) -> Result<Reading, QueryError> {
         Ok(self
             .retriever
-            .search(question, ANSWER_PASSAGES, mode)
+            .read(question, ANSWER_PASSAGES, TOP_PAGE_PASSAGES, mode)
             .map_err(anyhow::Error::from)?)
     }
 

@@ -10,6 +10,7 @@ pub mod fusion;
 pub mod snippet;
 pub mod terms;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use indexer::embed::Embedder;
@@ -72,6 +73,30 @@ pub struct DenseIndex {
     pub vectors: Arc<dyn VectorStore>,
     /// The sentences' vectors, made at index time, that answers read.
     pub sentences: Arc<SentenceVectors>,
+}
+
+/// What an answer reads (see [`Retriever::read`]).
+pub struct Reading {
+    /// The passages retrieved, best first, then more of the first one's page.
+    pub hits: Vec<SearchHit>,
+    /// How many of `hits` retrieval ranked (the rest are more of the first one's page).
+    pub retrieved: usize,
+    /// The cosine of the passage nearest the query by vector search (`None` without a model).
+    pub nearest: Option<f32>,
+}
+
+impl Reading {
+    fn new(mut hits: Vec<SearchHit>, more: Vec<SearchHit>, nearest: Option<f32>) -> Self {
+        let retrieved = hits.len();
+        // Read after the passages retrieval ranked, and scored as the last of them.
+        let last = hits.last().map_or(0.0, |h| h.score);
+        hits.extend(more.into_iter().map(|h| SearchHit { score: last, ..h }));
+        Self {
+            hits,
+            retrieved,
+            nearest,
+        }
+    }
 }
 
 /// Finds passages for queries.
@@ -151,11 +176,15 @@ impl Retriever {
                 let depth = (limit * 2).max(50);
                 let lexical = self.index.search(query, depth)?;
                 let dense = self.dense_search(query, depth)?;
-                Ok(match self.fusion {
-                    Fusion::Rrf => fusion::reciprocal_rank(&[lexical, dense], limit),
-                    Fusion::MinMax => fusion::normalized_score(&[lexical, dense], limit),
-                })
+                Ok(self.fuse(&[lexical, dense], limit))
             }
+        }
+    }
+
+    fn fuse(&self, rankings: &[Vec<SearchHit>], limit: usize) -> Vec<SearchHit> {
+        match self.fusion {
+            Fusion::Rrf => fusion::reciprocal_rank(rankings, limit),
+            Fusion::MinMax => fusion::normalized_score(rankings, limit),
         }
     }
 
@@ -179,6 +208,65 @@ impl Retriever {
             .filter(|hit| seen.insert(hit.doc_id))
             .take(pages)
             .collect())
+    }
+
+    /// The passages an answer to the raw query reads: the top `limit` passages, then up to `more`
+    /// further passages of the first one's page from deeper in the same rankings (the page ranked
+    /// first most often holds the answer, in a passage worded unlike the question). With a model,
+    /// also the cosine of the passage nearest the query, from the same vector search.
+    pub fn read(
+        &self,
+        raw: &str,
+        limit: usize,
+        more: usize,
+        mode: Mode,
+    ) -> Result<Reading, IndexError> {
+        let query = SearchQuery::parse(raw);
+        if query.filters_hits() {
+            let hits = self.search(raw, limit, mode)?;
+            let nearest = match mode {
+                Mode::Lexical => None,
+                _ => self.nearest(raw)?,
+            };
+            return Ok(Reading::new(hits, Vec::new(), nearest));
+        }
+        let depth = (limit * 2).max(50);
+        let (hits, deeper, nearest) = match mode {
+            Mode::Lexical => {
+                let mut hits = self
+                    .index
+                    .search_with_first_page(&query, limit, more, depth)?;
+                let more = hits.split_off(limit.min(hits.len()));
+                return Ok(Reading::new(hits, more, None));
+            }
+            Mode::Dense => {
+                let mut dense = self.dense_search(&query, depth)?;
+                let nearest = dense.first().map(|h| h.score);
+                let deeper = dense.split_off(limit.min(dense.len()));
+                (dense, deeper, nearest)
+            }
+            Mode::Hybrid => {
+                let lexical = self.index.search(&query, depth)?;
+                let dense = self.dense_search(&query, depth)?;
+                let nearest = dense.first().map(|h| h.score);
+                let lists = [lexical, dense];
+                let hits = self.fuse(&lists, limit);
+                (hits, lists.concat(), nearest)
+            }
+        };
+        let more = match hits.first() {
+            Some(first) => {
+                let mut seen: HashSet<(u64, u32)> =
+                    hits.iter().map(|h| (h.doc_id, h.ordinal)).collect();
+                deeper
+                    .into_iter()
+                    .filter(|h| h.doc_id == first.doc_id && seen.insert((h.doc_id, h.ordinal)))
+                    .take(more)
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        Ok(Reading::new(hits, more, nearest))
     }
 
     /// The cosine between the query and the passage nearest it by meaning (`None` without a model
@@ -223,5 +311,48 @@ impl Retriever {
             }
         }
         Ok(hits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_reads_more_of_the_first_page() {
+        // A long page on lighthouses (several passages, each naming them) and a short one.
+        let paragraph = |i: usize| {
+            let filler: Vec<String> = (0..150).map(|w| format!("word{i}x{w}")).collect();
+            format!("The lighthouse part {i}. {}.\n\n", filler.join(" "))
+        };
+        let long: String = (0..5).map(paragraph).collect();
+        let (_dir, index) = crate::test_support::index_of(&[
+            ("Lighthouse keeping", &long),
+            ("Harbours", "A harbour may have a lighthouse."),
+        ]);
+        let retriever = Retriever::new(Arc::new(index), None);
+        let reading = retriever
+            .read("lighthouse", 1, 2, Mode::Lexical)
+            .expect("read");
+        assert_eq!(reading.retrieved, 1);
+        assert_eq!(
+            reading.hits.len(),
+            3,
+            "the first passage and two more of its page"
+        );
+        let first = &reading.hits[0];
+        assert_eq!(first.title, "Lighthouse keeping");
+        let mut ordinals = HashSet::new();
+        for hit in &reading.hits {
+            assert_eq!(hit.doc_id, first.doc_id);
+            assert!(ordinals.insert(hit.ordinal), "each passage once");
+        }
+        assert!(reading.hits[1..].iter().all(|h| h.score == first.score));
+        assert_eq!(reading.nearest, None, "no model");
+        // Nothing more when the first page has nothing more on the question.
+        let only = retriever
+            .read("harbour", 1, 2, Mode::Lexical)
+            .expect("read");
+        assert_eq!((only.hits.len(), only.retrieved), (1, 1));
     }
 }

@@ -91,6 +91,29 @@ impl QueryTerms {
         }
     }
 
+    /// Finds where the first letters of the question's terms occur in a text, in one pass, so
+    /// that each line and sentence of a passage is checked without reading it again.
+    pub(crate) fn prefix_finder(&self) -> PrefixFinder {
+        let patterns: Vec<&str> = self
+            .prefixes
+            .iter()
+            .map(String::as_str)
+            .filter(|p| !p.is_empty())
+            .collect();
+        // Case is folded for ASCII only: a non-ASCII prefix ("élan") is not looked for, and every
+        // span may then hold a term.
+        if patterns.iter().any(|p| !p.is_ascii()) {
+            return PrefixFinder(None);
+        }
+        PrefixFinder(
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .build(&patterns)
+                .ok(),
+        )
+    }
+
     /// Returns true if `text` holds the first letters of a term (cheap; false means no term).
     pub(crate) fn prefixes_in(&self, text: &str) -> bool {
         if text.is_ascii() {
@@ -213,6 +236,42 @@ impl QueryTerms {
     }
 }
 
+/// Finds the first letters of a query's terms (see [`QueryTerms::prefix_finder`]).
+pub(crate) struct PrefixFinder(Option<aho_corasick::AhoCorasick>);
+
+impl PrefixFinder {
+    /// Where the first letters of the query's terms occur in `text`.
+    pub(crate) fn spans(&self, text: &str) -> PrefixSpans {
+        let Some(matcher) = &self.0 else {
+            return PrefixSpans(None);
+        };
+        let mut spans: Vec<(usize, usize)> = matcher
+            .find_overlapping_iter(text)
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        spans.sort_unstable();
+        PrefixSpans(Some(spans))
+    }
+}
+
+/// The places in a text where the first letters of a query's terms occur, sorted by start
+/// (`None`: not known, any span may hold one).
+pub(crate) struct PrefixSpans(Option<Vec<(usize, usize)>>);
+
+impl PrefixSpans {
+    /// Returns true if the byte range `start..end` of the text may hold a term (false means none).
+    pub(crate) fn within(&self, start: usize, end: usize) -> bool {
+        let Some(spans) = &self.0 else {
+            return true;
+        };
+        let from = spans.partition_point(|(s, _)| *s < start);
+        spans[from..]
+            .iter()
+            .take_while(|(s, _)| *s < end)
+            .any(|(_, e)| *e <= end)
+    }
+}
+
 /// The words of `text` written with an underscore (`work_mem`, `maintenance_work_mem`), lowercased.
 fn underscored(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
@@ -241,5 +300,27 @@ mod tests {
         let before = found.clone();
         query.drop_partial_names(exact, &mut found);
         assert_eq!(found, before);
+    }
+
+    #[test]
+    fn prefix_spans_find_terms_case_insensitively_within_a_range() {
+        let (_dir, index) = crate::test_support::index_of(&[("Pages", "Crawling pages politely.")]);
+        let query = QueryTerms::new(&index, "crawler politeness");
+        let text = "Nothing here. The CRAWLER waits. Be polite.";
+        let spans = query.prefix_finder().spans(text);
+        let at = |s: &str| text.find(s).expect("in text");
+        assert!(!spans.within(0, at("The")), "no term's first letters");
+        assert!(spans.within(at("The"), at(" Be")), "CRAWLER");
+        assert!(spans.within(at("Be"), text.len()), "polite");
+        assert!(
+            !spans.within(at("CRAWLER") + 1, at(" Be")),
+            "a prefix cut off"
+        );
+        for (start, end) in [(0, 13), (14, 32), (33, text.len())] {
+            assert_eq!(
+                spans.within(start, end),
+                query.prefixes_in(&text[start..end])
+            );
+        }
     }
 }

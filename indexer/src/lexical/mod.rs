@@ -301,6 +301,40 @@ impl LexicalIndex {
             .collect()
     }
 
+    /// Returns the top `limit` passages for `query` by BM25, then up to `more` further passages of
+    /// the first one's page from the top `depth` (an answer reads more of the page ranked first);
+    /// only the passages returned are read from the document store.
+    pub fn search_with_first_page(
+        &self,
+        query: &SearchQuery,
+        limit: usize,
+        more: usize,
+        depth: usize,
+    ) -> Result<Vec<SearchHit>, IndexError> {
+        let searcher = self.reader.searcher();
+        let top = self.top(&searcher, query, depth.max(limit))?;
+        let (first, rest) = top.split_at(limit.min(top.len()));
+        let mut hits = first
+            .iter()
+            .map(|(score, address)| self.load(&searcher, *score, *address))
+            .collect::<Result<Vec<_>, _>>()?;
+        let Some(page) = hits.first().map(|h| h.doc_id) else {
+            return Ok(hits);
+        };
+        let mut ids = PageIds::new(&searcher);
+        let mut added = 0;
+        for (score, address) in rest {
+            if added == more {
+                break;
+            }
+            if ids.of(*address)? == Some(page) {
+                hits.push(self.load(&searcher, *score, *address)?);
+                added += 1;
+            }
+        }
+        Ok(hits)
+    }
+
     /// Returns the best passage of each of the top `pages` pages for `query`, looking at the top
     /// `depth` passages; only the passages returned are read from the document store.
     pub fn search_pages(

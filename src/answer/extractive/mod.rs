@@ -103,11 +103,13 @@ impl Candidate {
     }
 }
 
-/// Builds the extractive answer to `question` from `hits` (best first).
+/// Builds the extractive answer to `question` from `hits`: the first `retrieved` as retrieval
+/// ranked them (best first), then any further passages of the first one's page.
 pub fn answer(
     index: &LexicalIndex,
     question: &str,
     hits: &[SearchHit],
+    retrieved: usize,
     meaning: Option<Meaning<'_>>,
 ) -> Draft {
     let empty = Draft::empty(question, Writer::Extractive);
@@ -128,7 +130,7 @@ pub fn answer(
     let semantic = meaning
         .map(|m| semantic_support(m, question, hits))
         .unwrap_or_default();
-    let mut candidates = candidates(index, &query, intent, hits, &semantic);
+    let (mut candidates, held) = candidates(index, &query, intent, hits, &semantic);
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
     for c in &candidates {
         tracing::trace!(
@@ -147,13 +149,12 @@ pub fn answer(
     // question asks about (or means it, with a model), or if it states most of it itself. When no
     // passage does, a page whose passages together hold most of it still answers: a long question's
     // words spread over its sections ("type hint", "method", "subclasses" on the typing page).
-    // (Each passage and page is measured once, and only if one of its sentences needs it.)
-    let strength: Vec<std::cell::OnceCell<f32>> = hits.iter().map(|_| Default::default()).collect();
+    // Only what retrieval ranked counts for a page: more of a page read whole holds more words of
+    // any question.
     let strong = |c: &Candidate| {
         c.support >= SELF_SUPPORTED
             || c.meaning >= MIN_PASSAGE_STRENGTH
-            || *strength[c.hit].get_or_init(|| retrieval_strength(&query, [&hits[c.hit]]))
-                >= MIN_PASSAGE_STRENGTH
+            || retrieval_strength(&query, &held[c.hit]) >= MIN_PASSAGE_STRENGTH
     };
     // With a model, vector search says whether anything indexed is about the question at all: a
     // passage this close means the question is on the site's topic, worded otherwise.
@@ -171,7 +172,15 @@ pub fn answer(
         candidates.retain(|c| {
             *page[c.hit].get_or_init(|| {
                 let url = &hits[c.hit].url;
-                retrieval_strength(&query, hits.iter().filter(|h| h.url == *url))
+                let mut together = vec![false; query.terms.len()];
+                for (h, holds) in hits[..retrieved].iter().zip(&held) {
+                    if h.url == *url {
+                        for (t, f) in together.iter_mut().zip(holds) {
+                            *t |= f;
+                        }
+                    }
+                }
+                retrieval_strength(&query, &together)
             }) >= MIN_PASSAGE_STRENGTH
         });
     }
@@ -303,32 +312,19 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draf
     }
 }
 
-/// How much of the question passages speak to (one passage, or the retrieved passages of one page):
-/// the share of the question's terms (weighted as in [`QueryTerms::strength_weights`]) found in
-/// their text, headings and titles. Low when retrieval found nothing about the question there,
-/// whatever the wording of its sentences.
-fn retrieval_strength<'a>(
-    query: &QueryTerms,
-    hits: impl IntoIterator<Item = &'a SearchHit>,
-) -> f32 {
+/// How much of the question passages speak to (one passage, or the retrieved passages of one page),
+/// given the question's terms they hold (`found`, in their text, headings and titles): their share,
+/// weighted as in [`QueryTerms::strength_weights`]. Low when retrieval found nothing about the
+/// question there, whatever the wording of its sentences.
+fn retrieval_strength(query: &QueryTerms, found: &[bool]) -> f32 {
     let total: f32 = query.strength_weights.iter().sum();
     if total <= 0.0 {
         return 0.0;
     }
-    let mut found = vec![false; query.terms.len()];
-    for hit in hits {
-        for part in [hit.text.as_str(), hit.title.as_str(), hit.headings.as_str()] {
-            indexer::lexical::analyze_each(part, |t| {
-                if let Some(i) = query.terms.iter().position(|(q, _)| q == t) {
-                    found[i] = true;
-                }
-            });
-        }
-    }
     let held: f32 = query
         .strength_weights
         .iter()
-        .zip(&found)
+        .zip(found)
         .filter(|(_, f)| **f)
         .map(|(w, _)| w)
         .sum();

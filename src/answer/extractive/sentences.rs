@@ -43,14 +43,16 @@ pub(super) fn is_label(line: &str) -> bool {
         return false;
     }
     let line = line.trim();
+    if line.ends_with([
+        '.', '!', '?', ':', ';', ',', '{', '}', ')', '(', '[', '=', '\\',
+    ]) || line.starts_with([' ', '>', '#', '$', '.', '}', '(', '"', '\''])
+    {
+        return false;
+    }
     let words = label_words(line);
     // Syntax is named by its symbols (`*+, ++, ?+`, `{m,n}+`): short, no digits, no assignment.
     let syntax = line.len() <= 20 && !line.contains(|c: char| c.is_ascii_digit() || c == '=');
     ((1..=LABEL_WORDS).contains(&words) || (syntax && !line.is_empty()))
-        && !line.ends_with([
-            '.', '!', '?', ':', ';', ',', '{', '}', ')', '(', '[', '=', '\\',
-        ])
-        && !line.starts_with([' ', '>', '#', '$', '.', '}', '(', '"', '\''])
         && (line.chars().any(char::is_alphabetic) || syntax)
 }
 
@@ -82,6 +84,13 @@ impl Context {
             named: query.found_among(&named),
             focus: query.share_of(&named).max(query.share_of(&terms)).sqrt(),
         }
+    }
+
+    /// The context of `text`, its terms marked in `holds`.
+    fn held(index: &LexicalIndex, query: &QueryTerms, text: &str, holds: &mut [bool]) -> Self {
+        let context = Self::of(index, query, text);
+        mark(holds, &context.found);
+        context
     }
 
     fn none(query: &QueryTerms) -> Self {
@@ -216,19 +225,30 @@ struct NextSentence {
     earlier: Vec<bool>,
 }
 
+/// Marks in `into` the terms marked in `found`.
+fn mark(into: &mut [bool], found: &[bool]) {
+    for (i, f) in into.iter_mut().zip(found) {
+        *i |= f;
+    }
+}
+
+/// The sentences of `hits` scored against the question, and for each hit the question's terms it
+/// holds (in its text, headings or title).
 pub(super) fn candidates(
     index: &LexicalIndex,
     query: &QueryTerms,
     intent: Intent,
     hits: &[SearchHit],
     semantic: &HashMap<(usize, usize), f32>,
-) -> Vec<Candidate> {
+) -> (Vec<Candidate>, Vec<Vec<bool>>) {
     let top_score = hits
         .iter()
         .map(|h| h.score)
         .fold(f32::MIN, f32::max)
         .max(f32::EPSILON);
     let mut out = Vec::new();
+    let mut held = Vec::with_capacity(hits.len());
+    let finder = query.prefix_finder();
     // The question's terms a stated quantity answers (none unless it asks for a value).
     let answered_by_value = intent
         .wants_value
@@ -237,10 +257,15 @@ pub(super) fn candidates(
     for (rank, hit) in hits.iter().enumerate() {
         let title_terms: HashSet<String> = index.analyze(&hit.title).into_iter().collect();
         let in_title = query.found_among(&title_terms);
+        // Every piece of the passage that may hold a term is analysed below, except lines and
+        // sentences without a term's first letters, which hold none.
+        let mut holds = in_title.clone();
+        mark(&mut holds, &query.found_in(&hit.headings));
         let prior = 0.2 * (hit.score / top_score) + 0.1 / (1.0 + rank as f32);
         let headings = heading_lines(hit);
         let mut at = Surroundings::new(index, query, hit);
         let rank_has_meaning = semantic.keys().any(|(r, _)| *r == rank);
+        let prefixes = finder.spans(&hit.text);
         for (line_start, line) in lines(&hit.text) {
             if line.trim().is_empty() {
                 continue;
@@ -249,19 +274,19 @@ pub(super) fn candidates(
             let row = line.contains(crawler::extract::CELL_SEPARATOR);
             if row && !at.in_table {
                 at.in_table = true;
-                at.open_table(Context::of(index, query, line));
+                at.open_table(Context::held(index, query, line, &mut holds));
                 continue;
             }
             at.in_table = row;
             // A heading line opens its section whole ("19.5. Shutting Down the Server" is not two
             // sentences).
             if headings.contains(line.trim()) {
-                at.open_heading(Context::of(index, query, line), line, span);
+                at.open_heading(Context::held(index, query, line, &mut holds), line, span);
                 continue;
             }
             if !row && is_label(line) {
-                let label = if query.prefixes_in(line) {
-                    Context::of(index, query, line)
+                let label = if prefixes.within(span.0, span.1) {
+                    Context::held(index, query, line, &mut holds)
                 } else {
                     Context::none(query)
                 };
@@ -274,7 +299,7 @@ pub(super) fn candidates(
             if !rank_has_meaning
                 && !at.heading.any()
                 && !at.label.any()
-                && !query.prefixes_in(line)
+                && !prefixes.within(span.0, span.1)
                 && !headings.iter().any(|h| !h.is_empty() && line.contains(h))
             {
                 at.lead = false;
@@ -291,7 +316,11 @@ pub(super) fn candidates(
                 let (start, end) = (line_start + start, line_start + end);
                 let text = &hit.text[start..end];
                 if headings.contains(text) {
-                    at.open_heading(Context::of(index, query, text), text, (start, end));
+                    at.open_heading(
+                        Context::held(index, query, text, &mut holds),
+                        text,
+                        (start, end),
+                    );
                     continue;
                 }
                 let words = if row {
@@ -300,6 +329,9 @@ pub(super) fn candidates(
                     standalone_words(text)
                 };
                 let Some(words) = words else {
+                    if prefixes.within(start, end) {
+                        mark(&mut holds, &query.found_in(text));
+                    }
                     at.lead = false;
                     at.previous.fill(false);
                     at.run = None;
@@ -327,11 +359,12 @@ pub(super) fn candidates(
                 if !at.heading.any()
                     && !at.label.any()
                     && !semantic.contains_key(&(rank, start))
-                    && !query.prefixes_in(text)
+                    && !prefixes.within(start, end)
                 {
                     continue;
                 }
                 let mut in_sentence = query.found_in(text);
+                mark(&mut holds, &in_sentence);
                 query.drop_partial_names(text, &mut in_sentence);
                 at.holds(&in_sentence);
                 // A value stated answers the words that ask for one ("maximum size").
@@ -453,8 +486,9 @@ pub(super) fn candidates(
                 });
             }
         }
+        held.push(holds);
     }
-    out
+    (out, held)
 }
 
 /// The passage's headings (its path and those of the sections merged into it), as the lines of its
@@ -579,14 +613,6 @@ pub(super) fn standalone_words(text: &str) -> Option<usize> {
     if !(4..=70).contains(&words) {
         return None;
     }
-    let (mut visible, mut letters) = (0usize, 0usize);
-    for c in text.chars().filter(|c| !c.is_whitespace()) {
-        visible += 1;
-        letters += usize::from(c.is_alphabetic());
-    }
-    if (letters as f32) < 0.65 * visible as f32 {
-        return None;
-    }
     // A sentence starts with a capital, a number, a quote or an identifier (`f.read()`, `sys.path`):
     // a lowercase word is the tail of a sentence the splitter cut wrongly.
     let first_word = text.split_whitespace().next()?;
@@ -604,6 +630,14 @@ pub(super) fn standalone_words(text: &str) -> Option<usize> {
     }
     // A cross-reference ("See global interpreter lock.") says nothing by itself.
     if words <= 8 && (first_word == "See" || text.starts_with("See also")) {
+        return None;
+    }
+    let (mut visible, mut letters) = (0usize, 0usize);
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        visible += 1;
+        letters += usize::from(c.is_alphabetic());
+    }
+    if (letters as f32) < 0.65 * visible as f32 {
         return None;
     }
     Some(words)

@@ -59,7 +59,7 @@ fn hit(headings: &[&str], text: &str) -> SearchHit {
 fn ask(question: &str, hits: &[SearchHit]) -> Draft {
     let dir = tempfile::tempdir().expect("tempdir");
     let index = LexicalIndex::open(dir.path()).expect("index");
-    answer(&index, question, hits, None)
+    answer(&index, question, hits, hits.len(), None)
 }
 
 /// The PostgreSQL manual states the default two sentences under the entry's term, without
@@ -338,6 +338,7 @@ fn a_passage_near_in_meaning_means_something_was_found() {
             &index,
             question,
             &hits,
+            hits.len(),
             Some(Meaning {
                 embedder: &model,
                 sentences: None,
@@ -355,6 +356,7 @@ fn a_passage_near_in_meaning_means_something_was_found() {
         &index,
         unknown,
         &hits,
+        hits.len(),
         Some(Meaning {
             embedder: &model,
             sentences: None,
@@ -455,4 +457,26 @@ fn labels_are_counted_in_words_not_punctuation() {
         "The types smallint, integer, and bigint store whole numbers, that is, numbers without fractional components"
     ));
     assert!(!is_label("    x = f(a, b)"));
+}
+
+/// More of the first page is read to find a sentence worded unlike the question, but only what
+/// retrieval ranked says whether the page is about the question: any page read whole holds more of
+/// a question's words.
+#[test]
+fn more_of_a_page_does_not_make_it_about_the_question() {
+    let question = "Which harbour pilots guide tankers through winter fog?";
+    let hits = [
+        hit(&[], "Harbour pilots board every ship at the outer buoy."),
+        hit(&[], "Tankers wait at anchor while winter storms pass."),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = LexicalIndex::open(dir.path()).expect("index");
+    assert!(
+        answer(&index, question, &hits, 2, None).found(),
+        "both passages retrieved: together they hold most of the question"
+    );
+    assert!(
+        !answer(&index, question, &hits, 1, None).found(),
+        "the second only read as more of the page"
+    );
 }
