@@ -188,6 +188,7 @@ pub fn docs_qa_text(r: &crate::eval::answers::QaReport) -> String {
     format!(
         "{} answers to {q} questions\n\
          supported   {}   a sentence states the answer and cites a gold page\n\
+         first       {}   the first sentence does (what a reader reads first)\n\
          answered    {}\n\
          cited       {}\n\
          abstained   {}   of them with a gold page in the top 3: {}, top 10: {}\n\
@@ -196,6 +197,7 @@ pub fn docs_qa_text(r: &crate::eval::answers::QaReport) -> String {
          latency     answer p50 {:.1} ms, p95 {:.1} ms; search p50 {:.1} ms, p95 {:.1} ms\n",
         r.mode,
         share(r.supported, q),
+        share(r.first_supported, q),
         share(r.answered, q),
         share(r.cited, q),
         share(r.abstained, q),

@@ -46,6 +46,8 @@ pub struct QaRow {
     pub question: String,
     pub difficulty: String,
     pub supported: bool,
+    /// The answer's first sentence is supported.
+    pub first_supported: bool,
     pub answered: bool,
     pub cited: bool,
     pub abstained: bool,
@@ -65,6 +67,8 @@ pub struct QaReport {
     pub mode: String,
     pub questions: usize,
     pub supported: usize,
+    /// Answers whose first sentence is supported: what a reader who stops there gets right.
+    pub first_supported: usize,
     pub answered: usize,
     pub cited: usize,
     pub abstained: usize,
@@ -118,8 +122,16 @@ pub fn is_gold(url: &str, gold: &str) -> bool {
         .is_some_and(|head| head.is_empty() || head.ends_with('/'))
 }
 
+/// How one answer grades.
+struct Grade {
+    supported: bool,
+    first_supported: bool,
+    answered: bool,
+    cited: bool,
+}
+
 /// Grades one answer against one item's patterns and gold pages.
-fn grade(answer: &Answer, patterns: &Patterns, gold: &[String]) -> (bool, bool, bool) {
+fn grade(answer: &Answer, patterns: &Patterns, gold: &[String]) -> Grade {
     let gold_source = |id: &u32| {
         answer
             .sources
@@ -133,11 +145,15 @@ fn grade(answer: &Answer, patterns: &Patterns, gold: &[String]) -> (bool, bool, 
         .sources
         .iter()
         .any(|s| gold.iter().any(|g| is_gold(&s.url, g)));
-    let supported = answer
-        .sentences
-        .iter()
-        .any(|s| patterns.matches(&s.text) && s.citations.iter().any(gold_source));
-    (supported, answered, cited)
+    let supports = |s: &crate::answer::AnswerSentence| {
+        patterns.matches(&s.text) && s.citations.iter().any(gold_source)
+    };
+    Grade {
+        supported: answer.sentences.iter().any(supports),
+        first_supported: answer.sentences.first().is_some_and(supports),
+        answered,
+        cited,
+    }
 }
 
 /// Asks every question of `file` of the index in `data` and grades the answers.
@@ -166,6 +182,7 @@ pub fn run_docs_qa(
         mode: mode_name(mode),
         questions: items.len(),
         supported: 0,
+        first_supported: 0,
         answered: 0,
         cited: 0,
         abstained: 0,
@@ -210,9 +227,15 @@ pub fn run_docs_qa(
             })
             .map(|i| i + 1);
         report.passages_hold_answer += usize::from(passage_rank.is_some());
-        let (supported, answered, cited) = grade(&answer, patterns, &item.gold_pages);
+        let Grade {
+            supported,
+            first_supported,
+            answered,
+            cited,
+        } = grade(&answer, patterns, &item.gold_pages);
         let abstained = !answer.found();
         report.supported += usize::from(supported);
+        report.first_supported += usize::from(first_supported);
         report.answered += usize::from(answered);
         report.cited += usize::from(cited);
         report.abstained += usize::from(abstained);
@@ -228,6 +251,7 @@ pub fn run_docs_qa(
             question: item.question.clone(),
             difficulty: item.difficulty.clone(),
             supported,
+            first_supported,
             answered,
             cited,
             abstained,

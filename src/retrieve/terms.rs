@@ -180,6 +180,18 @@ impl QueryTerms {
         self.terms.is_empty()
     }
 
+    /// Returns true if `entry` (a definition-list term or heading) names something other than what
+    /// the question names with underscores: `hash_mem_multiplier (floating point)` for "default
+    /// value of work_mem". False when the question names nothing so, or the entry names no such
+    /// thing.
+    pub(crate) fn names_another(&self, entry: &str) -> bool {
+        let name = entry.split('(').next().unwrap_or(entry);
+        let mut names = underscored(name).peekable();
+        !self.names.is_empty()
+            && names.peek().is_some()
+            && names.all(|n| self.names.iter().all(|(q, _)| *q != n))
+    }
+
     /// Which of the question's terms `text` holds (by position in the question's term list),
     /// analysing it without allocating its terms.
     pub(crate) fn found_in(&self, text: &str) -> Vec<bool> {

@@ -21,6 +21,9 @@ const TITLE_WEIGHT: f32 = 0.2;
 /// How much the heading (or the term of a definition list) counts for the sentences after the
 /// first under it, relative to the first.
 const LATER_HEADING_WEIGHT: f32 = 0.8;
+/// Taken from a sentence that stands under an entry naming something other than what the question
+/// names (see [`QueryTerms::names_another`]).
+const OTHER_ENTRY: f32 = 0.15;
 /// Fewest words of the sentence an entry opens with; a shorter one is a note.
 const LEAD_WORDS: usize = 6;
 /// Longest line read as the term of a definition list or a table row label, in words.
@@ -420,6 +423,14 @@ pub(super) fn candidates(
                     }
                     _ => 0.0,
                 };
+                // A sentence of another entry than the one the question names speaks of that
+                // entry, mentioning the question's in passing ("The default value is 2.0, which
+                // makes hash-based operations use twice the usual work_mem base amount." under
+                // `hash_mem_multiplier`).
+                let other_entry = match at.term {
+                    Some((a, b)) if query.names_another(&hit.text[a..b]) => OTHER_ENTRY,
+                    _ => 0.0,
+                };
                 let value_bonus = if intent.wants_value && holds_value(text) {
                     VALUE_BONUS
                 } else {
@@ -469,8 +480,9 @@ pub(super) fn candidates(
                         .split_whitespace()
                         .count()
                         .max(words);
-                let score =
-                    support + prior + lead_bonus + value_bonus + definition_bonus - incomplete;
+                let score = support + prior + lead_bonus + value_bonus + definition_bonus
+                    - incomplete
+                    - other_entry;
                 out.push(Candidate {
                     hit: rank,
                     start,

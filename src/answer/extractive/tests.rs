@@ -480,3 +480,34 @@ fn more_of_a_page_does_not_make_it_about_the_question() {
         "the second only read as more of the page"
     );
 }
+
+/// A sentence of another parameter's entry that mentions the one asked about in passing does not
+/// open the answer ahead of that parameter's own entry.
+#[test]
+fn the_entry_the_question_names_comes_before_another_that_mentions_it() {
+    let text = "hash_mem_multiplier (floating point)\nUsed to compute the maximum amount of memory that hash-based operations can use. The default value is 2.0, which makes hash-based operations use twice the usual work_mem base amount.\nwork_mem (integer)\nSets the base maximum amount of memory to be used by a query operation before writing to temporary disk files. The default value is four megabytes (4MB).";
+    // An index where defaults are common and work_mem is not, as in the manual.
+    let mut pages = vec![("20.4. Resource Consumption", text)];
+    pages.extend(std::iter::repeat_n(
+        ("Settings", "The default value of this setting is zero."),
+        8,
+    ));
+    let (_dir, index) = crate::test_support::index_of(&pages);
+    // The manual's parameter entries are sections.
+    let hits = [hit(
+        &[
+            "20.4. Resource Consumption",
+            "hash_mem_multiplier (floating point)",
+            "work_mem (integer)",
+        ],
+        text,
+    )];
+    let answer = answer(&index, "default value of work_mem", &hits, 1, None);
+    let first = &answer.sentences.first().expect("an answer").text;
+    assert!(
+        first.starts_with("work_mem (integer)"),
+        "{:?}",
+        answer.text()
+    );
+    assert!(answer.text().contains("(4MB)"));
+}
