@@ -6,6 +6,8 @@
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
 pub struct Intent {
     pub wants_value: bool,
+    /// The value asked for is a version ("which version added …"): a version number states it.
+    pub wants_version: bool,
     /// The question's term (by position in its term list) naming what a definition question asks
     /// about: its rarest word ([`defined_subject`]).
     pub defines: Option<usize>,
@@ -53,6 +55,7 @@ impl Intent {
         Self {
             wants_value: VALUE_CUES.iter().any(|c| q.contains(c))
                 || DEFAULT_CUES.iter().any(|c| q.contains(c)),
+            wants_version: q.contains("version"),
             defines: None,
         }
     }
@@ -91,6 +94,18 @@ const NUMBER_WORDS: &[&str] = &[
     "false",
     "null",
 ];
+
+/// Returns true if `text` states a value that answers a question asking for one: a quantity
+/// ([`states_quantity`]: not "Prior to PostgreSQL version 9.1" for "the default isolation
+/// level"), or any number when the question asks for a version.
+pub(super) fn answers_value(intent: Intent, text: &str) -> bool {
+    intent.wants_value
+        && if intent.wants_version {
+            holds_value(text)
+        } else {
+            states_quantity(text)
+        }
+}
 
 /// Returns true if `text` states a value: a number, a number word, or a literal.
 pub(super) fn holds_value(text: &str) -> bool {

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use indexer::{sentence_spans, LexicalIndex, SearchHit};
 
 use super::intent::{
-    holds_value, states_quantity, value_terms, Intent, DEFINITION_BONUS, VALUE_BONUS,
+    answers_value, states_quantity, value_terms, Intent, DEFINITION_BONUS, VALUE_BONUS,
 };
 use super::semantic::MEANING_WEIGHT;
 use super::Candidate;
@@ -431,7 +431,7 @@ pub(super) fn candidates(
                     Some((a, b)) if query.names_another(&hit.text[a..b]) => OTHER_ENTRY,
                     _ => 0.0,
                 };
-                let value_bonus = if intent.wants_value && holds_value(text) {
+                let value_bonus = if answers_value(intent, text) {
                     VALUE_BONUS
                 } else {
                     0.0

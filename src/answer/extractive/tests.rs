@@ -137,6 +137,20 @@ fn a_stated_value_answers_the_words_asking_for_it() {
     ));
 }
 
+/// A version number answers a question that asks for a version, not one that asks for a default.
+#[test]
+fn a_version_number_is_not_a_default_value() {
+    let prior = "Prior to PostgreSQL version 9.1, a request for the Serializable transaction isolation level provided exactly the same behavior described here.";
+    let default = Intent::of("What is the default transaction isolation level in PostgreSQL?");
+    assert!(!intent::answers_value(default, prior));
+    assert!(intent::answers_value(
+        default,
+        "The default is typically 100 connections."
+    ));
+    let version = Intent::of("Which version added the Serializable level's new behaviour?");
+    assert!(intent::answers_value(version, prior));
+}
+
 /// Sentences are embedded as they are read: under their definition term or heading, a table row
 /// under its header row.
 #[test]
