@@ -11,6 +11,7 @@ use crate::common::{cited_json, crawl_fast, postgres_docs, serve_dir};
 struct QaReport {
     questions: usize,
     supported: usize,
+    first_supported: usize,
     cited: usize,
     abstained: usize,
     abstained_gold_top3: usize,
