@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use indexer::embed::Embedder;
-use indexer::vector::{SentenceVectors, VectorStore};
+use indexer::vector::{SentenceVectors, VectorHit, VectorStore};
 use indexer::{IndexError, LexicalIndex, SearchHit, SearchQuery};
 
 /// How much deeper a filtered search looks, so that enough passages pass the filters.
@@ -240,10 +240,22 @@ impl Retriever {
                 return Ok(Reading::new(hits, more, None));
             }
             Mode::Dense => {
-                let mut dense = self.dense_search(&query, depth)?;
-                let nearest = dense.first().map(|h| h.score);
-                let deeper = dense.split_off(limit.min(dense.len()));
-                (dense, deeper, nearest)
+                // Only the passages read are loaded from the lexical index.
+                let vectors = self.dense_vectors(&query, depth)?;
+                let nearest = vectors.first().map(|v| v.score);
+                let (top, deeper) = vectors.split_at(limit.min(vectors.len()));
+                let hits = self.load_vectors(top)?;
+                let page = hits.first().map(|h| h.doc_id);
+                let mut seen: HashSet<(u64, u32)> =
+                    hits.iter().map(|h| (h.doc_id, h.ordinal)).collect();
+                let of_page: Vec<VectorHit> = deeper
+                    .iter()
+                    .filter(|v| Some(v.doc_id) == page && seen.insert((v.doc_id, v.ordinal)))
+                    .take(more)
+                    .cloned()
+                    .collect();
+                let more = self.load_vectors(&of_page)?;
+                return Ok(Reading::new(hits, more, nearest));
             }
             Mode::Hybrid => {
                 let lexical = self.index.search(&query, depth)?;
@@ -272,17 +284,11 @@ impl Retriever {
     /// The cosine between the query and the passage nearest it by meaning (`None` without a model
     /// or vectors): how close vector search came to the question at all.
     pub fn nearest(&self, raw: &str) -> Result<Option<f32>, IndexError> {
-        let query = SearchQuery::parse(raw);
-        let Some(dense) = &self.dense else {
-            return Ok(None);
-        };
-        if query.text.trim().is_empty() {
+        if self.dense.is_none() {
             return Ok(None);
         }
-        let vector = dense.embedder.embed_query(&query.text)?;
-        Ok(dense
-            .vectors
-            .search(&vector, 1, &query.sites)?
+        Ok(self
+            .dense_vectors(&SearchQuery::parse(raw), 1)?
             .first()
             .map(|v| v.score))
     }
@@ -292,6 +298,16 @@ impl Retriever {
         query: &SearchQuery,
         limit: usize,
     ) -> Result<Vec<SearchHit>, IndexError> {
+        let vectors = self.dense_vectors(query, limit)?;
+        self.load_vectors(&vectors)
+    }
+
+    /// The `limit` passages nearest the query by vector search, not yet loaded.
+    fn dense_vectors(
+        &self,
+        query: &SearchQuery,
+        limit: usize,
+    ) -> Result<Vec<VectorHit>, IndexError> {
         let Some(dense) = &self.dense else {
             return Err(IndexError::Model(
                 "dense retrieval needs an embedding model (--model-dir)".into(),
@@ -301,8 +317,13 @@ impl Retriever {
             return Ok(Vec::new());
         }
         let vector = dense.embedder.embed_query(&query.text)?;
-        let mut hits = Vec::new();
-        for v in dense.vectors.search(&vector, limit, &query.sites)? {
+        dense.vectors.search(&vector, limit, &query.sites)
+    }
+
+    /// The passages of vector hits, scored by their cosine.
+    fn load_vectors(&self, vectors: &[VectorHit]) -> Result<Vec<SearchHit>, IndexError> {
+        let mut hits = Vec::with_capacity(vectors.len());
+        for v in vectors {
             // A vector whose passage is not in the lexical index yet (an index run in progress) is
             // skipped rather than shown without text.
             if let Some(mut hit) = self.index.chunk(v.doc_id, v.ordinal)? {

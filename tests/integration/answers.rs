@@ -53,7 +53,11 @@ fn python_docs_answers_hold_their_floor() {
     let report = eval_answers(data, &shared("docs-qa/python-3.11.jsonl"));
     assert_eq!(report.questions, 60);
     assert!(report.supported >= 40, "supported {}", report.supported);
-    assert!(report.first_supported >= 32, "first {}", report.first_supported);
+    assert!(
+        report.first_supported >= 32,
+        "first {}",
+        report.first_supported
+    );
     assert!(report.cited >= 42, "cited {}", report.cited);
     // Nothing found is said only when retrieval found nothing (2 abstentions, none with a gold
     // page in the top 3, when set).
@@ -78,7 +82,11 @@ fn postgres_docs_answers_hold_their_floor() {
     let report = eval_answers(data.path(), &questions);
     assert_eq!(report.questions, 40);
     assert!(report.supported >= 26, "supported {}", report.supported);
-    assert!(report.first_supported >= 16, "first {}", report.first_supported);
+    assert!(
+        report.first_supported >= 16,
+        "first {}",
+        report.first_supported
+    );
     assert!(report.abstained <= 4, "abstained {}", report.abstained);
 }
 
