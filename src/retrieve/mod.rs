@@ -99,6 +99,28 @@ impl Reading {
     }
 }
 
+/// Up to `more` of `deeper` (passages at `at`: page and ordinal) on the page of `hits[0]` that
+/// `hits` lacks, in order, each once.
+fn of_first_page<T>(
+    hits: &[SearchHit],
+    deeper: impl IntoIterator<Item = T>,
+    more: usize,
+    at: impl Fn(&T) -> (u64, u32),
+) -> Vec<T> {
+    let Some(page) = hits.first().map(|h| h.doc_id) else {
+        return Vec::new();
+    };
+    let mut seen: HashSet<(u64, u32)> = hits.iter().map(|h| (h.doc_id, h.ordinal)).collect();
+    deeper
+        .into_iter()
+        .filter(|p| {
+            let (doc, ordinal) = at(p);
+            doc == page && seen.insert((doc, ordinal))
+        })
+        .take(more)
+        .collect()
+}
+
 /// Finds passages for queries.
 #[derive(Clone)]
 pub struct Retriever {
@@ -231,13 +253,13 @@ impl Retriever {
             return Ok(Reading::new(hits, Vec::new(), nearest));
         }
         let depth = (limit * 2).max(50);
-        let (hits, deeper, nearest) = match mode {
+        match mode {
             Mode::Lexical => {
                 let mut hits = self
                     .index
                     .search_with_first_page(&query, limit, more, depth)?;
                 let more = hits.split_off(limit.min(hits.len()));
-                return Ok(Reading::new(hits, more, None));
+                Ok(Reading::new(hits, more, None))
             }
             Mode::Dense => {
                 // Only the passages read are loaded from the lexical index.
@@ -245,17 +267,11 @@ impl Retriever {
                 let nearest = vectors.first().map(|v| v.score);
                 let (top, deeper) = vectors.split_at(limit.min(vectors.len()));
                 let hits = self.load_vectors(top)?;
-                let page = hits.first().map(|h| h.doc_id);
-                let mut seen: HashSet<(u64, u32)> =
-                    hits.iter().map(|h| (h.doc_id, h.ordinal)).collect();
-                let of_page: Vec<VectorHit> = deeper
-                    .iter()
-                    .filter(|v| Some(v.doc_id) == page && seen.insert((v.doc_id, v.ordinal)))
-                    .take(more)
-                    .cloned()
-                    .collect();
+                let of_page = of_first_page(&hits, deeper.iter().cloned(), more, |v| {
+                    (v.doc_id, v.ordinal)
+                });
                 let more = self.load_vectors(&of_page)?;
-                return Ok(Reading::new(hits, more, nearest));
+                Ok(Reading::new(hits, more, nearest))
             }
             Mode::Hybrid => {
                 let lexical = self.index.search(&query, depth)?;
@@ -263,22 +279,13 @@ impl Retriever {
                 let nearest = dense.first().map(|h| h.score);
                 let lists = [lexical, dense];
                 let hits = self.fuse(&lists, limit);
-                (hits, lists.concat(), nearest)
+                let [lexical, dense] = lists;
+                let more = of_first_page(&hits, lexical.into_iter().chain(dense), more, |h| {
+                    (h.doc_id, h.ordinal)
+                });
+                Ok(Reading::new(hits, more, nearest))
             }
-        };
-        let more = match hits.first() {
-            Some(first) => {
-                let mut seen: HashSet<(u64, u32)> =
-                    hits.iter().map(|h| (h.doc_id, h.ordinal)).collect();
-                deeper
-                    .into_iter()
-                    .filter(|h| h.doc_id == first.doc_id && seen.insert((h.doc_id, h.ordinal)))
-                    .take(more)
-                    .collect()
-            }
-            None => Vec::new(),
-        };
-        Ok(Reading::new(hits, more, nearest))
+        }
     }
 
     /// The cosine between the query and the passage nearest it by meaning (`None` without a model
