@@ -42,7 +42,7 @@ pub use intent::Intent;
 use intent::{asks_default_implicitly, defined_subject};
 use semantic::semantic_support;
 pub use semantic::Meaning;
-use sentences::candidates;
+use sentences::{candidates, mark};
 
 pub const MAX_SENTENCES: usize = 5;
 /// Between quoted pieces of one page that are not contiguous in it.
@@ -175,9 +175,7 @@ pub fn answer(
                 let mut together = vec![false; query.terms.len()];
                 for (h, holds) in hits[..retrieved].iter().zip(&held) {
                     if h.url == *url {
-                        for (t, f) in together.iter_mut().zip(holds) {
-                            *t |= f;
-                        }
+                        mark(&mut together, holds);
                     }
                 }
                 retrieval_strength(&query, &together)

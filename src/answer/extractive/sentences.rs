@@ -229,7 +229,7 @@ struct NextSentence {
 }
 
 /// Marks in `into` the terms marked in `found`.
-fn mark(into: &mut [bool], found: &[bool]) {
+pub(super) fn mark(into: &mut [bool], found: &[bool]) {
     for (i, f) in into.iter_mut().zip(found) {
         *i |= f;
     }
