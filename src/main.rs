@@ -3,6 +3,7 @@
 use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
+    one_malloc_arena_per_core();
     let cli = match cited::cli::parse_args() {
         Ok(cli) => cli,
         Err(e) => match e.downcast::<clap::Error>() {
@@ -47,3 +48,19 @@ fn main() -> std::process::ExitCode {
         }
     }
 }
+
+/// glibc gives each thread that allocates its own arena, up to eight per core, and every arena keeps
+/// what it freed. Crawling the Rust docs (large pages parsed on blocking threads) held 266 MB resident
+/// for 41 MB of live heap; with one arena per core it holds about 100 MB at the same speed.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn one_malloc_arena_per_core() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let arenas = i32::try_from(cores).unwrap_or(i32::MAX);
+    // SAFETY: mallopt only sets a tuning value; called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, arenas);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn one_malloc_arena_per_core() {}

@@ -27,7 +27,8 @@ fn main() -> Result<()> {
         None => run_all(&[]),
         Some(a) if a.starts_with("--") => run_all(&args),
         Some("all") => run_all(&args[1..]),
-        Some(other) => bail!("unknown command {other}: use `all` (default)"),
+        Some("crawl") => run_crawls(&args[1..]),
+        Some(other) => bail!("unknown command {other}: use `all` (default) or `crawl`"),
     }
 }
 
@@ -147,6 +148,25 @@ pub fn median(mut v: Vec<f64>) -> f64 {
     } else {
         v[v.len() / 2]
     }
+}
+
+/// Only the crawl benchmarks, their table printed (`results/` is left as it is): for checking a crawler
+/// change without the hour a full run takes.
+fn run_crawls(args: &[String]) -> Result<()> {
+    let options = options(args);
+    let cited = cited_bin()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    let scratch = std::env::temp_dir().join(format!("cited-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch)?;
+    let mut report = Report::new(cores());
+    let ran = crawl::run(&runtime, &options, &cited, &scratch, &mut report);
+    std::fs::remove_dir_all(&scratch)?;
+    ran?;
+    print!("{}", report.crawl_markdown());
+    Ok(())
 }
 
 fn run_all(args: &[String]) -> Result<()> {

@@ -98,11 +98,9 @@ impl Report {
         });
     }
 
-    pub fn markdown(&self) -> String {
-        let mut md = format!(
-            "# cited benchmarks\n\n{} cores; medians of alternating runs; pages counted by the test servers (lognormal latency, median 50 ms, on 127.0.0.x); crawlers pinned to another core than the sites.\n\n",
-            self.cores
-        );
+    /// The crawl section: one row per site and crawler.
+    pub fn crawl_markdown(&self) -> String {
+        let mut md = String::new();
         md.push_str("## Crawl\n\n");
         md.push_str("| site | crawler | concurrency | runs | pages fetched | set differs from cited's by | disallowed fetched | min gap per host ms | pages/s | × cited | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
         for r in &self.crawl {
@@ -127,6 +125,15 @@ impl Report {
                 r.peak_rss_mb
             ));
         }
+        md
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut md = format!(
+            "# cited benchmarks\n\n{} cores; medians of alternating runs; pages counted by the test servers (lognormal latency, median 50 ms, on 127.0.0.x); crawlers pinned to another core than the sites.\n\n",
+            self.cores
+        );
+        md.push_str(&self.crawl_markdown());
         md.push_str("\n## Index (page store to searchable)\n\n| what | pages | chunks | seconds | chunks/s | chunks/s per core | peak RSS MB |\n|---|---|---|---|---|---|---|\n");
         for r in &self.index {
             let rate = r.chunks as f64 / r.seconds.max(1e-9);
