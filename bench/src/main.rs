@@ -6,6 +6,7 @@
 
 mod corpus;
 mod crawl;
+mod embed;
 mod load;
 mod report;
 mod site;
@@ -28,7 +29,8 @@ fn main() -> Result<()> {
         Some(a) if a.starts_with("--") => run_all(&args),
         Some("all") => run_all(&args[1..]),
         Some("crawl") => run_crawls(&args[1..]),
-        Some(other) => bail!("unknown command {other}: use `all` (default) or `crawl`"),
+        Some("embed") => run_embed(&args[1..]),
+        Some(other) => bail!("unknown command {other}: use `all` (default), `crawl` or `embed DATA_DIR`"),
     }
 }
 
@@ -166,6 +168,26 @@ fn run_crawls(args: &[String]) -> Result<()> {
     std::fs::remove_dir_all(&scratch)?;
     ran?;
     print!("{}", report.crawl_markdown());
+    Ok(())
+}
+
+/// Only the embedding rows, on the pages of a data directory (`embed DATA_DIR`), their table printed.
+fn run_embed(args: &[String]) -> Result<()> {
+    let [data] = args else {
+        bail!("embed DATA_DIR: a data directory whose pages to embed");
+    };
+    let cited = cited_bin()?;
+    let scratch = std::env::temp_dir().join(format!("cited-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch)?;
+    let mut report = Report::new(cores());
+    let ran = embed::run(&cited, Path::new(data), &scratch, &mut report);
+    if std::env::var_os("CITED_BENCH_KEEP").is_some() {
+        eprintln!("scratch kept in {}", scratch.display());
+    } else {
+        std::fs::remove_dir_all(&scratch)?;
+    }
+    ran?;
+    print!("{}", report.embed_markdown());
     Ok(())
 }
 
@@ -385,7 +407,7 @@ fn index_crawled(
         seconds: took.as_secs_f64(),
         peak_rss_mb: rss,
     });
-    Ok(())
+    embed::run(cited, small, scratch, report)
 }
 
 fn chunks_written(output: &str) -> u64 {

@@ -34,6 +34,18 @@ pub struct IndexRow {
     pub peak_rss_mb: f64,
 }
 
+/// Passages embedded by one runtime and precision (see `embed.rs`).
+#[derive(Debug, Serialize)]
+pub struct EmbedRow {
+    pub runtime: String,
+    pub precision: String,
+    pub passages: u64,
+    /// Embedding alone: cited's own figure, or Python's best of two runs.
+    pub seconds: f64,
+    /// Of the whole `cited index` run (0 for Python: not measured).
+    pub peak_rss_mb: f64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct QueryRow {
     pub endpoint: String,
@@ -73,6 +85,7 @@ pub struct Report {
     pub cores: usize,
     pub crawl: Vec<CrawlRow>,
     pub index: Vec<IndexRow>,
+    pub embed: Vec<EmbedRow>,
     pub floor: Option<FloorRow>,
     pub query: Vec<QueryRow>,
     pub scale: Vec<ScaleRow>,
@@ -84,6 +97,7 @@ impl Report {
             cores,
             crawl: Vec::new(),
             index: Vec::new(),
+            embed: Vec::new(),
             floor: None,
             query: Vec::new(),
             scale: Vec::new(),
@@ -128,6 +142,36 @@ impl Report {
         md
     }
 
+    /// The embedding section: passages/s next to Python onnxruntime's fp32 on the same passages.
+    pub fn embed_markdown(&self) -> String {
+        let mut md = String::from("\n## Embedding (all-MiniLM-L6-v2, the same passages)\n\n| runtime | precision | passages | seconds | passages/s | × Python fp32 | peak RSS MB |\n|---|---|---|---|---|---|---|\n");
+        let rate = |r: &EmbedRow| r.passages as f64 / r.seconds.max(1e-9);
+        let python = self
+            .embed
+            .iter()
+            .find(|r| r.runtime.starts_with("Python") && r.precision == "fp32")
+            .map(rate);
+        for r in &self.embed {
+            let ratio = python.map_or("–".into(), |p| format!("{:.2}", rate(r) / p));
+            let rss = if r.peak_rss_mb > 0.0 {
+                format!("{:.0}", r.peak_rss_mb)
+            } else {
+                "–".into()
+            };
+            md.push_str(&format!(
+                "| {} | {} | {} | {:.1} | {:.1} | {} | {} |\n",
+                r.runtime,
+                r.precision,
+                r.passages,
+                r.seconds,
+                rate(r),
+                ratio,
+                rss
+            ));
+        }
+        md
+    }
+
     pub fn markdown(&self) -> String {
         let mut md = format!(
             "# cited benchmarks\n\n{} cores; medians of alternating runs; pages counted by the test servers (lognormal latency, median 50 ms, on 127.0.0.x); crawlers pinned to another core than the sites.\n\n",
@@ -148,6 +192,7 @@ impl Report {
                 r.peak_rss_mb
             ));
         }
+        md.push_str(&self.embed_markdown());
         md.push_str("\n## Query (load from a separate process)\n\n");
         if let Some(f) = &self.floor {
             md.push_str(&format!(
