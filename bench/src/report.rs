@@ -80,6 +80,9 @@ pub struct ScaleRow {
     pub search_p99_ms: f64,
 }
 
+/// A line of the scaling chart: its label, the figure it plots and its colour.
+type Series = (&'static str, fn(&ScaleRow) -> f64, RGBColor);
+
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub cores: usize,
@@ -314,7 +317,7 @@ impl Report {
             .x_desc("chunks")
             .y_desc("ms")
             .draw()?;
-        let series: [(&str, fn(&ScaleRow) -> f64, RGBColor); 3] = [
+        let series: [Series; 3] = [
             (
                 "/api/search p50 (32 clients)",
                 |r| r.search_p50_ms,
