@@ -50,6 +50,8 @@ pub struct OnnxModel {
     options: InitOptionsUserDefined,
     sessions: RwLock<Vec<std::sync::Arc<Mutex<TextEmbedding>>>>,
     max_sessions: usize,
+    /// Held while a session is added to the pool.
+    growing: Mutex<()>,
     /// The session indexing embeds passages on, made on first use.
     bulk: Mutex<Option<TextEmbedding>>,
 }
@@ -107,6 +109,7 @@ impl OnnxModel {
             options,
             sessions: RwLock::new(vec![std::sync::Arc::new(Mutex::new(first))]),
             max_sessions: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            growing: Mutex::new(()),
             bulk: Mutex::new(None),
         })
     }
@@ -142,6 +145,11 @@ impl OnnxModel {
         if full {
             return Ok(first);
         }
+        // One session is added at a time: a burst of queries on a cold server used to start one
+        // each (32 at once on two cores, p99 of seconds), to keep one and drop the rest.
+        let Ok(_growing) = self.growing.try_lock() else {
+            return Ok(first);
+        };
         let session = std::sync::Arc::new(Mutex::new(
             TextEmbedding::try_new_from_user_defined(self.model.clone(), self.options.clone())
                 .map_err(|e| model_error("model.onnx", e))?,
