@@ -22,7 +22,10 @@ fn variants() -> Vec<(&'static str, PathBuf)> {
     if int8.join("model.onnx").exists() {
         out.push(("int8", int8));
     } else {
-        eprintln!("no {} (scripts/quantize-model): int8 rows skipped", int8.display());
+        eprintln!(
+            "no {} (scripts/quantize-model): int8 rows skipped",
+            int8.display()
+        );
     }
     out
 }

@@ -30,7 +30,9 @@ fn main() -> Result<()> {
         Some("all") => run_all(&args[1..]),
         Some("crawl") => run_crawls(&args[1..]),
         Some("embed") => run_embed(&args[1..]),
-        Some(other) => bail!("unknown command {other}: use `all` (default), `crawl` or `embed DATA_DIR`"),
+        Some(other) => {
+            bail!("unknown command {other}: use `all` (default), `crawl` or `embed DATA_DIR`")
+        }
     }
 }
 
@@ -157,16 +159,9 @@ pub fn median(mut v: Vec<f64>) -> f64 {
 fn run_crawls(args: &[String]) -> Result<()> {
     let options = options(args);
     let cited = cited_bin()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()?;
-    let scratch = std::env::temp_dir().join(format!("cited-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&scratch)?;
-    let mut report = Report::new(cores());
-    let ran = crawl::run(&runtime, &options, &cited, &scratch, &mut report);
-    std::fs::remove_dir_all(&scratch)?;
-    ran?;
+    let runtime = bench_runtime()?;
+    let report =
+        part(|scratch, report| crawl::run(&runtime, &options, &cited, scratch, report).map(drop))?;
     print!("{}", report.crawl_markdown());
     Ok(())
 }
@@ -177,29 +172,45 @@ fn run_embed(args: &[String]) -> Result<()> {
         bail!("embed DATA_DIR: a data directory whose pages to embed");
     };
     let cited = cited_bin()?;
-    let scratch = std::env::temp_dir().join(format!("cited-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&scratch)?;
+    let report = part(|scratch, report| embed::run(&cited, Path::new(data), scratch, report))?;
+    print!("{}", report.embed_markdown());
+    Ok(())
+}
+
+/// Runs one part of the benchmarks in a scratch directory of its own, removed afterwards (kept when
+/// `CITED_BENCH_KEEP` is set, to look at what it wrote); returns the rows it measured.
+fn part(run: impl FnOnce(&Path, &mut Report) -> Result<()>) -> Result<Report> {
+    let scratch = scratch_dir()?;
     let mut report = Report::new(cores());
-    let ran = embed::run(&cited, Path::new(data), &scratch, &mut report);
+    let ran = run(&scratch, &mut report);
     if std::env::var_os("CITED_BENCH_KEEP").is_some() {
         eprintln!("scratch kept in {}", scratch.display());
     } else {
         std::fs::remove_dir_all(&scratch)?;
     }
-    ran?;
-    print!("{}", report.embed_markdown());
-    Ok(())
+    ran.map(|()| report)
+}
+
+/// The harness's own runtime: one worker, so that the servers it runs take little of the cores.
+fn bench_runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?)
+}
+
+/// A new scratch directory for this run.
+fn scratch_dir() -> Result<PathBuf> {
+    let scratch = std::env::temp_dir().join(format!("cited-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch)?;
+    Ok(scratch)
 }
 
 fn run_all(args: &[String]) -> Result<()> {
     let options = options(args);
     let cited = cited_bin()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()?;
-    let scratch = std::env::temp_dir().join(format!("cited-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&scratch)?;
+    let runtime = bench_runtime()?;
+    let scratch = scratch_dir()?;
     let mut report = Report::new(cores());
     let started = Instant::now();
 
