@@ -11,6 +11,9 @@ pub struct Intent {
     /// The question's term (by position in its term list) naming what a definition question asks
     /// about: its rarest word ([`defined_subject`]).
     pub defines: Option<usize>,
+    /// The question asks how to do something ("how do I …", "how to …"): a sentence that shows
+    /// what to write or run (the lines it introduces with a colon) answers it.
+    pub wants_steps: bool,
 }
 
 /// Phrases of a question that ask for a value.
@@ -35,6 +38,16 @@ const VALUE_CUES: &[&str] = &[
     "timeout",
     "out of the box",
 ];
+/// Phrases that ask how to do something.
+const STEPS_CUES: &[&str] = &[
+    "how do i ",
+    "how can i ",
+    "how should i ",
+    "how would i ",
+    "how do you ",
+    "how can you ",
+    "how to ",
+];
 /// Phrases that ask for what happens when nothing is said: a default.
 const DEFAULT_CUES: &[&str] = &[
     "out of the box",
@@ -57,6 +70,9 @@ impl Intent {
                 || DEFAULT_CUES.iter().any(|c| q.contains(c)),
             wants_version: q.contains("version"),
             defines: None,
+            wants_steps: STEPS_CUES
+                .iter()
+                .any(|c| q.starts_with(c) || q.contains(&format!(" {c}"))),
         }
     }
 }
@@ -164,6 +180,10 @@ pub(super) fn states_quantity(text: &str) -> bool {
     }
     false
 }
+
+/// Score added to a sentence that shows what to write or run when the question asks how to do
+/// something.
+pub(super) const STEPS_BONUS: f32 = 0.15;
 
 /// Score added to a sentence that holds a value when the question asks for one.
 pub(super) const VALUE_BONUS: f32 = 0.15;

@@ -165,6 +165,12 @@ pub fn answer(
         && meaning
             .and_then(|m| m.nearest)
             .is_some_and(|c| c >= NEAREST_FOUND);
+    tracing::debug!(
+        unknown_share = query.unknown_share,
+        nearest = meaning.and_then(|m| m.nearest),
+        found_by_meaning,
+        "retrieval found"
+    );
     if candidates.iter().any(strong) {
         candidates.retain(strong);
     } else if !found_by_meaning {
@@ -247,16 +253,30 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draf
             hits[c.hit].start + c.quote.0,
         )
     });
-    // The best sentence leads: a reader gets the answer first, then what surrounds it.
-    if let Some(best) = first.and_then(|f| ordered.iter().position(|c| std::ptr::eq(*c, f))) {
-        let c = ordered.remove(best);
-        ordered.insert(0, c);
+    // Sentences that follow one another on the page are quoted as one run: the fact with what
+    // introduces it ("A reasonable starting value … is 25%. The default is typically 128MB.").
+    let mut runs: Vec<Vec<&Candidate>> = Vec::new();
+    for c in ordered {
+        match runs.last_mut() {
+            Some(run) if follows(hits, run[run.len() - 1], c) => run.push(c),
+            _ => runs.push(vec![c]),
+        }
+    }
+    // The run with the best sentence leads: a reader gets the answer first, then what surrounds
+    // it.
+    if let Some(best) = first.and_then(|f| {
+        runs.iter()
+            .position(|r| r.iter().any(|c| std::ptr::eq(*c, f)))
+    }) {
+        let run = runs.remove(best);
+        runs.insert(0, run);
     }
     let mut source_of_page: HashMap<&str, usize> = HashMap::new();
     let mut shown: HashSet<(&str, &str)> = HashSet::new();
     let mut sources: Vec<Source> = Vec::new();
     let mut sentences = Vec::new();
-    for c in ordered {
+    for run in runs {
+        let (c, last) = (run[0], run[run.len() - 1]);
         let hit = &hits[c.hit];
         // A term is quoted once per answer: with or before its first sentence, not again.
         let mut from = c.quote.0;
@@ -266,7 +286,7 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draf
                 from = b + (rest.len() - rest.trim_start().len());
             }
         }
-        let quoted = &hit.text[from..c.quote.1];
+        let quoted = &hit.text[from..last.quote.1];
         let lead_in = c
             .lead_in
             .filter(|(a, b)| shown.insert((hit.url.as_str(), &hit.text[*a..*b])));
@@ -308,6 +328,21 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draf
         sources,
         ..Draft::empty(question, Writer::Extractive)
     }
+}
+
+/// Returns true if `next` is quoted right after `c` on the same passage, with nothing between them
+/// but white space, and both are sentences of one entry: not table rows, and `next` does not open
+/// with a term of its own.
+fn follows(hits: &[SearchHit], c: &Candidate, next: &Candidate) -> bool {
+    let text = &hits[c.hit].text;
+    let row = |c: &Candidate| text[c.quote.0..c.quote.1].contains(crawler::extract::CELL_SEPARATOR);
+    c.hit == next.hit
+        && next.lead_in.is_none()
+        && next.term_above.is_none()
+        && c.quote.1 <= next.quote.0
+        && text[c.quote.1..next.quote.0].trim().is_empty()
+        && !row(c)
+        && !row(next)
 }
 
 /// How much of the question passages speak to (one passage, or the retrieved passages of one page),

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use indexer::{sentence_spans, LexicalIndex, SearchHit};
 
 use super::intent::{
-    answers_value, states_quantity, value_terms, Intent, DEFINITION_BONUS, VALUE_BONUS,
+    answers_value, states_quantity, value_terms, Intent, DEFINITION_BONUS, STEPS_BONUS, VALUE_BONUS,
 };
 use super::semantic::MEANING_WEIGHT;
 use super::Candidate;
@@ -16,6 +16,9 @@ use crate::retrieve::terms::QueryTerms;
 /// How much the words of the sentence before count for a sentence ("The default is 128MB" after
 /// "shared_buffers sets the amount of memory…").
 const PREVIOUS_WEIGHT: f32 = 0.3;
+/// How much the words of the lines a sentence introduces with a colon count (the setting or
+/// command it shows): an example stated less directly than the sentence's own words.
+const BLOCK_WEIGHT: f32 = 0.5;
 /// How much the words of the page title count.
 const TITLE_WEIGHT: f32 = 0.2;
 /// How much the heading (or the term of a definition list) counts for the sentences after the
@@ -359,19 +362,31 @@ pub(super) fn candidates(
                 // A sentence holding no query term's first letters holds no query term; unless its
                 // heading, its term or its meaning speaks for it, it scores nothing: skip the
                 // analysis.
+                // A sentence that introduces lines with a colon ("This can be expressed like
+                // this:") says what they say: the setting, command or value they show.
+                let block = text
+                    .ends_with(':')
+                    .then(|| introduced_block(&hit.text, end, &headings))
+                    .flatten();
+                let said_to = block.unwrap_or(end);
                 if !at.heading.any()
                     && !at.label.any()
                     && !semantic.contains_key(&(rank, start))
-                    && !prefixes.within(start, end)
+                    && !prefixes.within(start, said_to)
                 {
                     continue;
                 }
                 let mut in_sentence = query.found_in(text);
+                let in_block = block.map(|block_end| query.found_in(&hit.text[end..block_end]));
+                let says = &hit.text[start..said_to];
                 mark(&mut holds, &in_sentence);
-                query.drop_partial_names(text, &mut in_sentence);
+                if let Some(in_block) = &in_block {
+                    mark(&mut holds, in_block);
+                }
+                query.drop_partial_names(says, &mut in_sentence);
                 at.holds(&in_sentence);
                 // A value stated answers the words that ask for one ("maximum size").
-                if let Some(by_value) = answered_by_value.as_ref().filter(|_| states_quantity(text))
+                if let Some(by_value) = answered_by_value.as_ref().filter(|_| states_quantity(says))
                 {
                     for (found, by_value) in in_sentence.iter_mut().zip(by_value) {
                         *found |= by_value;
@@ -400,7 +415,11 @@ pub(super) fn candidates(
                     } else {
                         PREVIOUS_WEIGHT * from_previous
                     }
-                    + TITLE_WEIGHT * from_title;
+                    + TITLE_WEIGHT * from_title
+                    + in_block.as_ref().map_or(0.0, |b| {
+                        BLOCK_WEIGHT
+                            * query.weight(b, &[&in_sentence, &label.found, &heading.found])
+                    });
                 let meaning = semantic.get(&(rank, start)).copied().unwrap_or(0.0);
                 // Words and meaning are two kinds of evidence: each adds to the other.
                 let lexical = lexical.min(1.0);
@@ -431,7 +450,7 @@ pub(super) fn candidates(
                     Some((a, b)) if query.names_another(&hit.text[a..b]) => OTHER_ENTRY,
                     _ => 0.0,
                 };
-                let value_bonus = if answers_value(intent, text) {
+                let value_bonus = if answers_value(intent, says) {
                     VALUE_BONUS
                 } else {
                     0.0
@@ -469,8 +488,8 @@ pub(super) fn candidates(
                 }
                 let mut incomplete = 0.0;
                 if text.ends_with(':') {
-                    match introduced_line(&hit.text, end) {
-                        Some(line_end) => quote.1 = line_end,
+                    match block {
+                        Some(block_end) => quote.1 = block_end,
                         // A sentence that introduces a listing reads incomplete on its own.
                         None => incomplete = 0.1,
                     }
@@ -480,9 +499,15 @@ pub(super) fn candidates(
                         .split_whitespace()
                         .count()
                         .max(words);
-                let score = support + prior + lead_bonus + value_bonus + definition_bonus
-                    - incomplete
-                    - other_entry;
+                let steps_bonus = if intent.wants_steps && block.is_some() {
+                    STEPS_BONUS
+                } else {
+                    0.0
+                };
+                let score =
+                    support + prior + lead_bonus + value_bonus + definition_bonus + steps_bonus
+                        - incomplete
+                        - other_entry;
                 out.push(Candidate {
                     hit: rank,
                     start,
@@ -538,16 +563,19 @@ pub(super) fn names_a_thing(term: &str) -> bool {
 }
 
 /// Returns true if `sentence` already says `name`, so quoting the name would add nothing: verbatim,
-/// or, for a name made of words, every one of its terms. A name with symbols is said only verbatim:
-/// "from m to n repetitions" does not say `{m,n}+`.
+/// or, for a name made of words, every one of its terms. A name with symbols or an option's dashes
+/// is said only verbatim: "from m to n repetitions" does not say `{m,n}+`.
 fn index_terms_within(index: &LexicalIndex, name: &str, sentence: &str) -> bool {
     let name = name.trim();
     if sentence.contains(name) {
         return true;
     }
-    let words_only = name
-        .chars()
-        .all(|c| c.is_alphanumeric() || c.is_whitespace() || matches!(c, '_' | '.' | '-' | ':'));
+    // A command-line option (`--open`, `-P`) is a symbol too: "Open the docs in a browser" does
+    // not say `--open`.
+    let words_only = !name.starts_with('-')
+        && name.chars().all(|c| {
+            c.is_alphanumeric() || c.is_whitespace() || matches!(c, '_' | '.' | '-' | ':')
+        });
     let terms = index.analyze(name);
     let said: HashSet<String> = index.analyze(sentence).into_iter().collect();
     words_only && !terms.is_empty() && terms.iter().all(|t| said.contains(t))
@@ -594,23 +622,51 @@ fn refers_back(sentence: &str) -> bool {
             .any(|w| matches!(w.trim_end_matches(','), "it" | "its" | "they" | "their"))
 }
 
-/// Longest line quoted after a sentence that introduces it with a colon, in words.
-const INTRODUCED_WORDS: usize = 25;
+/// Most lines quoted after a sentence that introduces them with a colon.
+const INTRODUCED_LINES: usize = 3;
+/// Most words of those lines.
+const INTRODUCED_WORDS: usize = 30;
 
-/// Returns the end of the line after `end` (the end of a sentence ending with a colon) when that
-/// line is short enough to quote with it: the command or value the sentence introduces.
-fn introduced_line(text: &str, end: usize) -> Option<usize> {
+/// Returns the end of the lines after `end` (the end of a sentence ending with a colon) that the
+/// sentence introduces, when they are short enough to quote with it: the command, setting or value
+/// it shows (`[dependencies]` and `gif = { version = "0.11.1", optional = true }` after "This can
+/// be expressed like this:"). The first line is always one of them; a line that reads as prose or
+/// is a heading ends them.
+fn introduced_block(text: &str, end: usize, headings: &HashSet<&str>) -> Option<usize> {
     let rest = &text[end..];
     let skip = rest.len() - rest.trim_start().len();
     if skip == 0 || !rest[..skip].contains('\n') {
         return None;
     }
-    let from = end + skip;
-    let line_end = text[from..].find('\n').map_or(text.len(), |i| from + i);
-    let words = text[from..line_end].split_whitespace().count();
-    (1..=INTRODUCED_WORDS)
-        .contains(&words)
-        .then(|| from + text[from..line_end].trim_end().len())
+    let mut from = end + skip;
+    let (mut block_end, mut words) = (None, 0);
+    for _ in 0..INTRODUCED_LINES {
+        let line_end = text[from..].find('\n').map_or(text.len(), |i| from + i);
+        let line = text[from..line_end].trim_end();
+        if line.trim().is_empty()
+            || (block_end.is_some() && (reads_as_prose(line) || headings.contains(line.trim())))
+        {
+            break;
+        }
+        words += line.split_whitespace().count();
+        if words > INTRODUCED_WORDS {
+            break;
+        }
+        block_end = Some(from + line.len());
+        if line_end >= text.len() {
+            break;
+        }
+        from = line_end + 1;
+    }
+    block_end
+}
+
+/// Returns true if `line` reads as prose (sentences), not as code or a listing.
+fn reads_as_prose(line: &str) -> bool {
+    line.trim_end().ends_with(['.', ':', '!', '?'])
+        && sentence_spans(line)
+            .first()
+            .is_some_and(|&(a, b)| standalone_words(&line[a..b]).is_some())
 }
 
 /// Returns the word count of a table row that can be quoted as a statement, or `None`.

@@ -525,3 +525,60 @@ fn the_entry_the_question_names_comes_before_another_that_mentions_it() {
     );
     assert!(answer.text().contains("(4MB)"));
 }
+
+/// A sentence that introduces lines with a colon says what they show: the setting is quoted with
+/// it, up to the prose that follows, and its words count for the sentence.
+#[test]
+fn the_lines_a_colon_introduces_are_quoted_with_it() {
+    let text = "Dependencies can be marked “optional”, which means they will not be compiled by default. This can be expressed like this:\n[dependencies]\ngif = { version = \"0.11.1\", optional = true }\nBy default, this optional dependency implicitly defines a feature of the same name.";
+    let answer = ask(
+        "How do I mark a dependency as optional in the manifest?",
+        &[hit(&["Optional dependencies"], text)],
+    );
+    let all = answer.text();
+    assert!(
+        all.contains("This can be expressed like this:\n[dependencies]\ngif = { version = \"0.11.1\", optional = true }"),
+        "{all:?}"
+    );
+    assert!(
+        !all.contains("optional = true }\nBy default"),
+        "the prose after the lines is not part of them: {all:?}"
+    );
+}
+
+/// A command-line option is a symbol: "Open the docs in a browser" does not say `--open`, so the
+/// option is quoted with it.
+#[test]
+fn an_option_is_quoted_with_its_description() {
+    let text = "--open\nOpen the docs in a browser after building them.\n--no-deps\nDo not build documentation for dependencies.";
+    let answer = ask(
+        "open the built docs in a browser",
+        &[hit(&["Documentation Options"], text)],
+    );
+    assert!(
+        answer.sentences[0]
+            .text
+            .starts_with("--open\nOpen the docs in a browser"),
+        "{:?}",
+        answer.text()
+    );
+}
+
+/// Chosen sentences that follow one another on the page are one quote, led by the best one's run:
+/// the reader gets the fact with what introduces it.
+#[test]
+fn consecutive_sentences_are_quoted_as_one_run() {
+    let text = "shared_buffers (integer)\nSets the amount of memory the database server uses for shared memory buffers. The default is typically 128 megabytes (128MB), but might be less if your kernel settings will not support it.";
+    let answer = ask(
+        "default shared_buffers memory",
+        &[hit(&["20.4. Resource Consumption"], text)],
+    );
+    assert_eq!(answer.sentences.len(), 1, "{:?}", answer.text());
+    assert!(
+        answer.sentences[0].text.contains(
+            "Sets the amount of memory the database server uses for shared memory buffers. The default is typically 128 megabytes"
+        ),
+        "{:?}",
+        answer.text()
+    );
+}
