@@ -62,10 +62,7 @@ impl QueryTerms {
             .map(|(t, w)| (t, w.unwrap_or(mean).max(0.05)))
             .collect();
         let total = terms.iter().map(|(_, w)| w).sum();
-        let prefixes = terms
-            .iter()
-            .map(|(t, _)| t.chars().take(4).collect())
-            .collect();
+        let prefixes = terms.iter().map(|(t, _)| first_letters(t)).collect();
         Self {
             terms,
             total,
@@ -83,7 +80,7 @@ impl QueryTerms {
         let mean = self.total / self.terms.len().max(1) as f32;
         for term in index.analyze(words) {
             if self.terms.iter().all(|(t, _)| *t != term) {
-                self.prefixes.push(term.chars().take(4).collect());
+                self.prefixes.push(first_letters(&term));
                 self.terms.push((term, mean));
                 self.strength_weights.push(mean);
                 self.total += mean;
@@ -248,6 +245,17 @@ impl QueryTerms {
     }
 }
 
+/// The first letters every word that analyses to `term` starts with: its first four, less a final
+/// letter the stemmer may have made when the term is that short: an `i` from a `y` ("only" is
+/// `onli`), an `e` it added ("using" is `use`).
+fn first_letters(term: &str) -> String {
+    let prefix: String = term.chars().take(4).collect();
+    match prefix.strip_suffix(['i', 'e']) {
+        Some(shorter) if prefix.len() == term.len() && shorter.len() >= 2 => shorter.to_string(),
+        _ => prefix,
+    }
+}
+
 /// Finds the first letters of a query's terms (see [`QueryTerms::prefix_finder`]).
 pub(crate) struct PrefixFinder(Option<aho_corasick::AhoCorasick>);
 
@@ -284,6 +292,53 @@ impl PrefixSpans {
     }
 }
 
+impl PrefixSpans {
+    /// The question's terms in the byte range `start..end` of `text` (the text these spans were
+    /// found in), as [`QueryTerms::found_in`] finds them, analysing only the words where a term's
+    /// first letters occur.
+    pub(crate) fn found_in(
+        &self,
+        query: &QueryTerms,
+        text: &str,
+        start: usize,
+        end: usize,
+    ) -> Vec<bool> {
+        let Some(spans) = &self.0 else {
+            return query.found_in(&text[start..end]);
+        };
+        let mut found = vec![false; query.terms.len()];
+        let bytes = text.as_bytes();
+        let mut last_word = usize::MAX;
+        let from = spans.partition_point(|(s, _)| *s < start);
+        for &(s, e) in spans[from..].iter().take_while(|(s, _)| *s < end) {
+            if e > end {
+                continue;
+            }
+            // The word the first letters are in: the prefixes are ASCII, so the word's bounds
+            // are found byte by byte (a non-ASCII letter is part of the word too).
+            let word_char = |b: u8| b.is_ascii_alphanumeric() || b >= 0x80;
+            let mut a = s;
+            while a > start && word_char(bytes[a - 1]) {
+                a -= 1;
+            }
+            if a == last_word {
+                continue;
+            }
+            last_word = a;
+            let mut b = e;
+            while b < end && word_char(bytes[b]) {
+                b += 1;
+            }
+            indexer::lexical::analyze_each(&text[a..b], |term| {
+                if let Some(i) = query.terms.iter().position(|(t, _)| t == term) {
+                    found[i] = true;
+                }
+            });
+        }
+        found
+    }
+}
+
 /// The words of `text` written with an underscore (`work_mem`, `maintenance_work_mem`), lowercased.
 fn underscored(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
@@ -312,6 +367,34 @@ mod tests {
         let before = found.clone();
         query.drop_partial_names(exact, &mut found);
         assert_eq!(found, before);
+    }
+
+    /// The terms found where their first letters are are the terms of the whole text, also for
+    /// words the stemmer shortened or changed at the end ("only" is `onli`, "using" is `use`).
+    #[test]
+    fn terms_are_found_where_their_first_letters_are() {
+        let (_dir, index) = crate::test_support::index_of(&[(
+            "Tests",
+            "Run only the documentation tests using cargo test.",
+        )]);
+        let query = QueryTerms::new(&index, "only using documentation tests, running copies");
+        let finder = query.prefix_finder();
+        for text in [
+            "Run only the documentation tests using cargo test.",
+            "You can copy it; the only way is to run it.",
+            "Nothing about it here.",
+            "Documentation: see the uncopied tests",
+        ] {
+            let spans = finder.spans(text);
+            for (start, end) in [(0, text.len()), (4, text.len() - 3)] {
+                assert_eq!(
+                    spans.found_in(&query, text, start, end),
+                    query.found_in(&text[start..end]),
+                    "{:?}",
+                    &text[start..end]
+                );
+            }
+        }
     }
 
     #[test]

@@ -336,7 +336,7 @@ pub(super) fn candidates(
                 };
                 let Some(words) = words else {
                     if prefixes.within(start, end) {
-                        mark(&mut holds, &query.found_in(text));
+                        mark(&mut holds, &prefixes.found_in(query, &hit.text, start, end));
                     }
                     at.lead = false;
                     at.previous.fill(false);
@@ -376,8 +376,9 @@ pub(super) fn candidates(
                 {
                     continue;
                 }
-                let mut in_sentence = query.found_in(text);
-                let in_block = block.map(|block_end| query.found_in(&hit.text[end..block_end]));
+                let mut in_sentence = prefixes.found_in(query, &hit.text, start, end);
+                let in_block =
+                    block.map(|block_end| prefixes.found_in(query, &hit.text, end, block_end));
                 let says = &hit.text[start..said_to];
                 mark(&mut holds, &in_sentence);
                 if let Some(in_block) = &in_block {
