@@ -31,6 +31,22 @@ pub fn postgres_docs() -> PathBuf {
     dir
 }
 
+/// The Cargo Book shipped with the toolchain that runs the tests (its `rust-docs` component).
+pub fn cargo_book() -> PathBuf {
+    let out = std::process::Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .expect("run rustc --print sysroot");
+    let sysroot = String::from_utf8(out.stdout).expect("utf-8 sysroot");
+    let dir = PathBuf::from(sysroot.trim()).join("share/doc/rust/html/cargo");
+    assert!(
+        dir.join("index.html").exists(),
+        "{} is missing: the toolchain's rust-docs component (`rustup component add rust-docs`)",
+        dir.display()
+    );
+    dir
+}
+
 /// Serves `router` on 127.0.0.1 from a background thread for the rest of the process.
 pub fn serve_router(router: Router) -> SocketAddr {
     serve_router_at("127.0.0.1", router)
