@@ -135,6 +135,32 @@ fn onnx_runtime_matches_the_reference_and_the_built_in_runtime() {
     }
 }
 
+/// A burst of queries on a fresh model adds sessions one at a time, up to one per core: it used to
+/// start one per waiting query (32 at once on two cores on a cold server, p99 of seconds) and keep
+/// one of them.
+#[test]
+fn a_burst_of_queries_adds_sessions_one_at_a_time() {
+    let onnx = OnnxModel::load(&model_dir(), &ort_lib()).expect("load model.onnx");
+    let burst = 16;
+    let start = std::sync::Barrier::new(burst);
+    std::thread::scope(|s| {
+        for i in 0..burst {
+            let (onnx, start) = (&onnx, &start);
+            s.spawn(move || {
+                start.wait();
+                onnx.embed_query(&format!("question number {i}"))
+                    .expect("embed")
+            });
+        }
+    });
+    assert!(
+        (1..=onnx.max_sessions()).contains(&onnx.sessions_made()),
+        "{} sessions made for {burst} queries, pool of {}",
+        onnx.sessions_made(),
+        onnx.max_sessions()
+    );
+}
+
 #[test]
 fn a_directory_without_a_model_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("tempdir");

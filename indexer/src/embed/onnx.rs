@@ -52,6 +52,8 @@ pub struct OnnxModel {
     max_sessions: usize,
     /// Held while a session is added to the pool.
     growing: Mutex<()>,
+    /// Query sessions made so far, the first included.
+    made: std::sync::atomic::AtomicUsize,
     /// The session indexing embeds passages on, made on first use.
     bulk: Mutex<Option<TextEmbedding>>,
 }
@@ -110,8 +112,20 @@ impl OnnxModel {
             sessions: RwLock::new(vec![std::sync::Arc::new(Mutex::new(first))]),
             max_sessions: std::thread::available_parallelism().map_or(1, |n| n.get()),
             growing: Mutex::new(()),
+            made: std::sync::atomic::AtomicUsize::new(1),
             bulk: Mutex::new(None),
         })
+    }
+
+    /// How many query sessions have been made, the first included: never more than the pool holds
+    /// (one per core), however many queries arrive at once.
+    pub fn sessions_made(&self) -> usize {
+        self.made.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The most query sessions the pool holds.
+    pub fn max_sessions(&self) -> usize {
+        self.max_sessions
     }
 
     /// The indexing session, made (spinning) on first use.
@@ -150,6 +164,11 @@ impl OnnxModel {
         let Ok(_growing) = self.growing.try_lock() else {
             return Ok(first);
         };
+        // Another query may have filled the pool since it was looked at.
+        if self.sessions.read().expect("session pool lock").len() >= self.max_sessions {
+            return Ok(first);
+        }
+        self.made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let session = std::sync::Arc::new(Mutex::new(
             TextEmbedding::try_new_from_user_defined(self.model.clone(), self.options.clone())
                 .map_err(|e| model_error("model.onnx", e))?,
