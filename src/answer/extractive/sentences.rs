@@ -260,9 +260,13 @@ pub(super) fn candidates(
         .wants_value
         .then(|| value_terms(index, query))
         .filter(|terms| terms.contains(&true));
+    let mut titles: HashMap<&str, Vec<bool>> = HashMap::new();
     for (rank, hit) in hits.iter().enumerate() {
-        let title_terms: HashSet<String> = index.analyze(&hit.title).into_iter().collect();
-        let in_title = query.found_among(&title_terms);
+        // The passages of one page share its title: analysed once.
+        let in_title = titles
+            .entry(hit.title.as_str())
+            .or_insert_with(|| query.found_in(&hit.title))
+            .clone();
         // Every piece of the passage that may hold a term is analysed below, except lines and
         // sentences without a term's first letters, which hold none.
         let mut holds = in_title.clone();
