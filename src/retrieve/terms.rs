@@ -177,6 +177,13 @@ impl QueryTerms {
         self.terms.is_empty()
     }
 
+    /// Returns true if `entry` (a definition-list term or heading) names what the question names
+    /// with underscores: `max_connections (integer)` for "default value of max_connections".
+    pub(crate) fn names_same(&self, entry: &str) -> bool {
+        let name = entry.split('(').next().unwrap_or(entry);
+        underscored(name).any(|n| self.names.iter().any(|(q, _)| *q == n))
+    }
+
     /// Returns true if `entry` (a definition-list term or heading) names something other than what
     /// the question names with underscores: `hash_mem_multiplier (floating point)` for "default
     /// value of work_mem". False when the question names nothing so, or the entry names no such

@@ -451,8 +451,10 @@ pub(super) fn candidates(
                 // entry, mentioning the question's in passing ("The default value is 2.0, which
                 // makes hash-based operations use twice the usual work_mem base amount." under
                 // `hash_mem_multiplier`).
+                // And one under the entry the question names speaks of it.
                 let other_entry = match at.term {
                     Some((a, b)) if query.names_another(&hit.text[a..b]) => OTHER_ENTRY,
+                    Some((a, b)) if query.names_same(&hit.text[a..b]) => -OTHER_ENTRY,
                     _ => 0.0,
                 };
                 let value_bonus = if answers_value(intent, says) {

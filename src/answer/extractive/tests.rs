@@ -582,3 +582,35 @@ fn consecutive_sentences_are_quoted_as_one_run() {
         answer.text()
     );
 }
+
+/// A sentence under the entry the question names outranks one under another entry that states the
+/// same kind of fact in more of the question's words ("The default value is three connections."
+/// under `superuser_reserved_connections` for "default value of max_connections").
+#[test]
+fn the_named_entry_leads_over_another_with_more_of_the_words() {
+    let named = "max_connections (integer)\nDetermines the maximum number of concurrent connections to the database server. The default is typically 100 connections, but might be less if your kernel settings will not support it.";
+    let other = "superuser_reserved_connections (integer)\nDetermines the number of connection slots that are reserved for connections by PostgreSQL superusers. It must be less than max_connections. Its default value is three connections.";
+    let mut pages = vec![
+        ("20.3. Connections and Authentication", named),
+        ("20.3. Connections and Authentication", other),
+    ];
+    pages.extend(std::iter::repeat_n(
+        ("Settings", "The default value of this setting is zero."),
+        8,
+    ));
+    let (_dir, index) = crate::test_support::index_of(&pages);
+    // Retrieval ranks the other entry first, as on the manual.
+    let hits = [
+        hit(&["superuser_reserved_connections (integer)"], other),
+        hit(&["max_connections (integer)"], named),
+    ];
+    let answer = answer(
+        &index,
+        "What is the default value of max_connections?",
+        &hits,
+        2,
+        None,
+    );
+    let first = &answer.sentences.first().expect("an answer").text;
+    assert!(first.contains("100 connections"), "{:?}", answer.text());
+}
