@@ -10,8 +10,9 @@
 //! small prior favours the passage's retrieval rank. Sentences that cannot stand alone (code,
 //! fragments) are skipped. The best are taken greedily, skipping near-duplicates, up to
 //! [`MAX_SENTENCES`] and [`MAX_WORDS`]. Each is quoted with what it needs to be read alone — the
-//! short term it defines, the sentence its "This" points back to, the line its colon introduces —
-//! always as a verbatim span of the page.
+//! short term it defines, the sentence its "This" points back to, the lines its colon introduces
+//! (a setting or command, whose words count for it) — always as a verbatim span of the page.
+//! Chosen sentences that follow one another on the page are quoted as one run.
 //!
 //! Of two "Changed in version" notes of one passage only the later is used, and the answer opens
 //! with its best sentence, then follows page by page, in page order.

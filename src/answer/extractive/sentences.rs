@@ -363,9 +363,6 @@ pub(super) fn candidates(
                 } else {
                     is_lead
                 };
-                // A sentence holding no query term's first letters holds no query term; unless its
-                // heading, its term or its meaning speaks for it, it scores nothing: skip the
-                // analysis.
                 // A sentence that introduces lines with a colon ("This can be expressed like
                 // this:") says what they say: the setting, command or value they show.
                 let block = text
@@ -373,6 +370,9 @@ pub(super) fn candidates(
                     .then(|| introduced_block(&hit.text, end, &headings))
                     .flatten();
                 let said_to = block.unwrap_or(end);
+                // A sentence holding no query term's first letters (nor do its lines) holds no
+                // query term; unless its heading, its term or its meaning speaks for it, it scores
+                // nothing: skip the analysis.
                 if !at.heading.any()
                     && !at.label.any()
                     && !semantic.contains_key(&(rank, start))
@@ -450,8 +450,7 @@ pub(super) fn candidates(
                 // A sentence of another entry than the one the question names speaks of that
                 // entry, mentioning the question's in passing ("The default value is 2.0, which
                 // makes hash-based operations use twice the usual work_mem base amount." under
-                // `hash_mem_multiplier`).
-                // And one under the entry the question names speaks of it.
+                // `hash_mem_multiplier`); one under the entry the question names speaks of it.
                 let other_entry = match at.term {
                     Some((a, b)) if query.names_another(&hit.text[a..b]) => OTHER_ENTRY,
                     Some((a, b)) if query.names_same(&hit.text[a..b]) => -OTHER_ENTRY,
