@@ -200,12 +200,15 @@ impl QueryTerms {
     /// analysing it without allocating its terms.
     pub(crate) fn found_in(&self, text: &str) -> Vec<bool> {
         let mut found = vec![false; self.terms.len()];
-        indexer::lexical::analyze_each(text, |term| {
-            if let Some(i) = self.terms.iter().position(|(t, _)| t == term) {
-                found[i] = true;
-            }
-        });
+        indexer::lexical::analyze_each(text, |term| self.mark_term(&mut found, term));
         found
+    }
+
+    /// Marks `term` in `found` if it is one of the question's.
+    fn mark_term(&self, found: &mut [bool], term: &str) {
+        if let Some(i) = self.terms.iter().position(|(t, _)| t == term) {
+            found[i] = true;
+        }
     }
 
     /// Which of the question's terms are in `terms`.
@@ -336,11 +339,7 @@ impl PrefixSpans {
             while b < end && word_char(bytes[b]) {
                 b += 1;
             }
-            indexer::lexical::analyze_each(&text[a..b], |term| {
-                if let Some(i) = query.terms.iter().position(|(t, _)| t == term) {
-                    found[i] = true;
-                }
-            });
+            indexer::lexical::analyze_each(&text[a..b], |term| query.mark_term(&mut found, term));
         }
         found
     }

@@ -46,6 +46,22 @@ fn eval_answers(data: &Path, questions: &Path) -> QaReport {
     report
 }
 
+/// Serves the site in `root` on 127.0.0.1, crawls and indexes up to `pages` of it into a fresh data
+/// directory, and grades the answers to `questions` (a path in this repository) there.
+fn crawl_and_eval(root: &Path, pages: &str, questions: &str) -> QaReport {
+    let addr = serve_dir(root);
+    let data = tempfile::tempdir().expect("tempdir");
+    let out = crawl_fast(
+        data.path(),
+        &format!("http://{addr}/index.html"),
+        pages,
+        &[],
+    );
+    assert!(out.contains("indexed in"), "crawl did not index: {out}");
+    let questions = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(questions);
+    eval_answers(data.path(), &questions)
+}
+
 /// Python 3.11 docs-qa: 40 of 60 supported when set (13 before answers were scored in context).
 #[test]
 fn python_docs_answers_hold_their_floor() {
@@ -69,17 +85,7 @@ fn python_docs_answers_hold_their_floor() {
 /// The PostgreSQL 15 manual (eval/postgresql-15.jsonl): 26 of 40 supported when set (13 before).
 #[test]
 fn postgres_docs_answers_hold_their_floor() {
-    let addr = serve_dir(&postgres_docs());
-    let data = tempfile::tempdir().expect("tempdir");
-    let out = crawl_fast(
-        data.path(),
-        &format!("http://{addr}/index.html"),
-        "2000",
-        &[],
-    );
-    assert!(out.contains("indexed in"), "crawl did not index: {out}");
-    let questions = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("eval/postgresql-15.jsonl");
-    let report = eval_answers(data.path(), &questions);
+    let report = crawl_and_eval(&postgres_docs(), "2000", "eval/postgresql-15.jsonl");
     assert_eq!(report.questions, 40);
     assert!(report.supported >= 26, "supported {}", report.supported);
     assert!(
@@ -95,17 +101,7 @@ fn postgres_docs_answers_hold_their_floor() {
 /// consecutive sentences).
 #[test]
 fn cargo_book_answers_hold_their_floor() {
-    let addr = serve_dir(&cargo_book());
-    let data = tempfile::tempdir().expect("tempdir");
-    let out = crawl_fast(
-        data.path(),
-        &format!("http://{addr}/index.html"),
-        "500",
-        &[],
-    );
-    assert!(out.contains("indexed in"), "crawl did not index: {out}");
-    let questions = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("eval/cargo-book.jsonl");
-    let report = eval_answers(data.path(), &questions);
+    let report = crawl_and_eval(&cargo_book(), "500", "eval/cargo-book.jsonl");
     assert_eq!(report.questions, 35);
     assert!(report.supported >= 17, "supported {}", report.supported);
     assert!(
