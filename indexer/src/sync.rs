@@ -41,8 +41,10 @@ pub struct SyncStats {
 }
 
 /// Passages embedded together: pages are batched so that the model sees full batches even when
-/// pages are short.
-const EMBED_BATCH: usize = 64;
+/// pages are short, and so that batches of passages of about the same length (which pad little)
+/// can be formed: on the Cargo Book, batches formed from 512 passages hold 15% fewer tokens than
+/// from 64, and 2% more than from all of them.
+const EMBED_BATCH: usize = 512;
 
 struct PendingPage {
     id: store::DocId,
@@ -127,10 +129,13 @@ fn embed_with_sentences(
     texts: &[&str],
 ) -> Result<WithSentences, IndexError> {
     let units: Vec<Vec<(usize, usize)>> = texts.iter().map(|t| sentence_units(t)).collect();
+    let started = Instant::now();
     let first = embedder.embed_passage_spans(texts, &units)?;
+    let first_ms = started.elapsed().as_millis();
     let mut sentences: Vec<Vec<SentenceVector>> = vec![Vec::new(); texts.len()];
     let mut passages = Vec::with_capacity(texts.len());
     let mut unread: Vec<Unread> = Vec::new();
+    let mut windows_read = 0;
     for (i, (embedded, spans)) in first.into_iter().zip(&units).enumerate() {
         passages.push(embedded.passage);
         collect_spans(&mut sentences[i], &mut unread, i, spans, embedded.spans);
@@ -140,6 +145,7 @@ fn embed_with_sentences(
             break;
         }
         let windows: Vec<&str> = unread.iter().map(|u| &texts[u.passage][u.at..]).collect();
+        windows_read += windows.len();
         let spans: Vec<Vec<(usize, usize)>> = unread
             .iter()
             .map(|u| u.spans.iter().map(|&(s, e)| (s - u.at, e - u.at)).collect())
@@ -157,6 +163,13 @@ fn embed_with_sentences(
         }
         unread = next;
     }
+    tracing::debug!(
+        passages = texts.len(),
+        first_ms,
+        windows = windows_read,
+        windows_ms = started.elapsed().as_millis() - first_ms,
+        "embedded passages and sentences"
+    );
     for s in &mut sentences {
         s.sort_by_key(|v| v.start);
     }

