@@ -230,3 +230,41 @@ pub(super) fn defined_subject(question: &str) -> Option<&str> {
 /// Score added to the first sentence under a term or heading that names what a definition question
 /// asks about ([`defined_subject`]).
 pub(super) const DEFINITION_BONUS: f32 = 0.3;
+
+/// A question's literal: a token whose symbols are what it means (`^1.2.3`, `~1.2`, `-O`, `*.txt`,
+/// `check=True`), which the word analysis reads without them (`^1.2.3` and `~1.2.3` are both
+/// `1.2.3` to it). A passage states it only verbatim.
+pub(super) fn literals(question: &str) -> Vec<String> {
+    question
+        .split_whitespace()
+        .map(|t| t.trim_end_matches(['?', '.', ',', ';', ':', '!', ')', '"', '\'']))
+        .map(|t| t.trim_start_matches(['(', '"', '\'']))
+        .filter(|t| {
+            t.len() >= 2
+                && (t.starts_with(['^', '~', '-', '*', '+', '=', '<', '>'])
+                    || t.contains(['=', '*']))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// Returns true if `text` states one of `literals` as a whole token: `~1.2` in "~1.2    := >=1.2.0"
+/// but not in "~1.2.3".
+pub(super) fn says_literal(literals: &[String], text: &str) -> bool {
+    let bounded = |c: Option<char>| {
+        c.is_none_or(|c| c.is_whitespace() || matches!(c, '`' | '"' | '\'' | '(' | ')' | ',' | ';'))
+    };
+    literals.iter().any(|literal| {
+        text.match_indices(literal.as_str()).any(|(at, _)| {
+            let mut after = text[at + literal.len()..].chars();
+            let next = after.next();
+            // A full stop ends the token only when nothing follows it: "-O." but not "~1.2.3".
+            let next = if next == Some('.') {
+                after.next()
+            } else {
+                next
+            };
+            bounded(text[..at].chars().next_back()) && bounded(next)
+        })
+    })
+}

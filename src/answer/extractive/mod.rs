@@ -11,7 +11,8 @@
 //! fragments) are skipped. The best are taken greedily, skipping near-duplicates, up to
 //! [`MAX_SENTENCES`] and [`MAX_WORDS`]. Each is quoted with what it needs to be read alone — the
 //! short term it defines, the sentence its "This" points back to, the lines its colon introduces
-//! (a setting or command, whose words count for it) — always as a verbatim span of the page.
+//! (a setting or command, whose words count for it), the example lines after it that state a
+//! literal of the question (`~1.2`) — always as a verbatim span of the page.
 //! Chosen sentences that follow one another on the page are quoted as one run.
 //!
 //! Of two "Changed in version" notes of one passage only the later is used, and the answer opens
@@ -40,7 +41,7 @@ mod sentences;
 mod tests;
 
 pub use intent::Intent;
-use intent::{asks_default_implicitly, defined_subject};
+use intent::{asks_default_implicitly, defined_subject, literals};
 use semantic::semantic_support;
 pub use semantic::Meaning;
 use sentences::{candidates, mark};
@@ -131,7 +132,8 @@ pub fn answer(
     let semantic = meaning
         .map(|m| semantic_support(m, question, hits))
         .unwrap_or_default();
-    let (mut candidates, held) = candidates(index, &query, intent, hits, &semantic);
+    let literals = literals(question);
+    let (mut candidates, held) = candidates(index, &query, intent, &literals, hits, &semantic);
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
     for c in &candidates {
         tracing::trace!(

@@ -6,7 +6,8 @@ use std::collections::{HashMap, HashSet};
 use indexer::{sentence_spans, LexicalIndex, SearchHit};
 
 use super::intent::{
-    answers_value, states_quantity, value_terms, Intent, DEFINITION_BONUS, STEPS_BONUS, VALUE_BONUS,
+    answers_value, says_literal, states_quantity, value_terms, Intent, DEFINITION_BONUS,
+    STEPS_BONUS, VALUE_BONUS,
 };
 use super::semantic::MEANING_WEIGHT;
 use super::Candidate;
@@ -244,6 +245,7 @@ pub(super) fn candidates(
     index: &LexicalIndex,
     query: &QueryTerms,
     intent: Intent,
+    literals: &[String],
     hits: &[SearchHit],
     semantic: &HashMap<(usize, usize), f32>,
 ) -> (Vec<Candidate>, Vec<Vec<bool>>) {
@@ -365,10 +367,16 @@ pub(super) fn candidates(
                 };
                 // A sentence that introduces lines with a colon ("This can be expressed like
                 // this:") says what they say: the setting, command or value they show.
-                let block = text
-                    .ends_with(':')
-                    .then(|| introduced_block(&hit.text, end, &headings))
-                    .flatten();
+                // So does a sentence followed by examples one of which states a literal of the
+                // question ("~1.2"): "~1.2.3 is an example of a tilde requirement." with the
+                // lines down to "~1.2    := >=1.2.0, <1.3.0".
+                let block = if text.ends_with(':') {
+                    introduced_block(&hit.text, end, &headings)
+                } else if literals.is_empty() {
+                    None
+                } else {
+                    listing_stating(&hit.text, end, &headings, literals)
+                };
                 let said_to = block.unwrap_or(end);
                 // A sentence holding no query term's first letters (nor do its lines) holds no
                 // query term; unless its heading, its term or its meaning speaks for it, it scores
@@ -493,12 +501,11 @@ pub(super) fn candidates(
                     }
                 }
                 let mut incomplete = 0.0;
-                if text.ends_with(':') {
-                    match block {
-                        Some(block_end) => quote.1 = block_end,
-                        // A sentence that introduces a listing reads incomplete on its own.
-                        None => incomplete = 0.1,
-                    }
+                match block {
+                    Some(block_end) => quote.1 = block_end,
+                    // A sentence that introduces a listing reads incomplete on its own.
+                    None if text.ends_with(':') => incomplete = 0.1,
+                    None => {}
                 }
                 let words = lead_in.map_or(0, |(a, b)| hit.text[a..b].split_whitespace().count())
                     + hit.text[quote.0..quote.1]
@@ -665,6 +672,32 @@ fn introduced_block(text: &str, end: usize, headings: &HashSet<&str>) -> Option<
         from = line_end + 1;
     }
     block_end
+}
+
+/// Returns the end of the listing right after `end` (the end of a sentence that ends its line), up to
+/// its last line that states one of `literals` (see [`super::intent::literals`]), within what [`introduced_block`] would quote; `None`
+/// when the next line is prose or no line states a literal.
+fn listing_stating(
+    text: &str,
+    end: usize,
+    headings: &HashSet<&str>,
+    literals: &[String],
+) -> Option<usize> {
+    let block_end = introduced_block(text, end, headings)?;
+    let first = block_end - text[end..block_end].trim_start().len();
+    let mut stated = None;
+    let mut from = first;
+    for line in text[first..block_end].split_inclusive('\n') {
+        let line_end = from + line.trim_end().len();
+        if from == first && reads_as_prose(line) {
+            return None;
+        }
+        if says_literal(literals, line) {
+            stated = Some(line_end);
+        }
+        from += line.len();
+    }
+    stated
 }
 
 /// Returns true if `line` reads as prose (sentences), not as code or a listing.

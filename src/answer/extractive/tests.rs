@@ -614,3 +614,51 @@ fn the_named_entry_leads_over_another_with_more_of_the_words() {
     let first = &answer.sentences.first().expect("an answer").text;
     assert!(first.contains("100 connections"), "{:?}", answer.text());
 }
+
+/// A question's symbols are part of what it asks: `~1.2` is a literal, stated only verbatim.
+#[test]
+fn literals_are_the_question_tokens_whose_symbols_matter() {
+    use super::intent::{literals, says_literal};
+    assert_eq!(literals("tilde requirement ~1.2 meaning"), ["~1.2"]);
+    assert_eq!(
+        literals("What happens with the -O flag, and check=True?"),
+        ["-O", "check=True"]
+    );
+    assert!(literals("What is sys.maxsize on a 64-bit build?").is_empty());
+    let tilde = ["~1.2".to_string()];
+    assert!(says_literal(&tilde, "~1.2    := >=1.2.0, <1.3.0"));
+    assert!(says_literal(&tilde, "Write `~1.2`."));
+    assert!(says_literal(&tilde, "It is ~1.2."));
+    assert!(!says_literal(
+        &tilde,
+        "~1.2.3 is an example of a tilde requirement."
+    ));
+    assert!(!says_literal(&tilde, "^~1.2"));
+}
+
+/// Examples listed right after a sentence are quoted with it, up to the one stating the
+/// question's literal.
+#[test]
+fn the_example_stating_a_literal_is_quoted() {
+    let tilde = "Tilde requirements specify a minimal version with some ability to update.\n~1.2.3 is an example of a tilde requirement.\n~1.2.3  := >=1.2.3, <1.3.0\n~1.2    := >=1.2.0, <1.3.0\n~1      := >=1.0.0, <2.0.0";
+    let caret = "Caret requirements allow SemVer compatible updates to a specified version.\n^1.2.3 is an example of a caret requirement.\n^1.2.3  :=  >=1.2.3, <2.0.0\n^1.2    :=  >=1.2.0, <2.0.0";
+    let answer = ask(
+        "tilde requirement ~1.2 meaning",
+        &[
+            hit(&["Caret requirements"], caret),
+            hit(&["Tilde requirements"], tilde),
+        ],
+    );
+    assert!(
+        answer.sentences[0]
+            .text
+            .contains("~1.2.3  := >=1.2.3, <1.3.0\n~1.2    := >=1.2.0, <1.3.0"),
+        "{:?}",
+        answer.text()
+    );
+    assert!(
+        !answer.text().contains("~1      :="),
+        "lines after the literal's are not quoted: {:?}",
+        answer.text()
+    );
+}
