@@ -30,8 +30,9 @@ fn main() -> Result<()> {
         Some("all") => run_all(&args[1..]),
         Some("crawl") => run_crawls(&args[1..]),
         Some("embed") => run_embed(&args[1..]),
+        Some("hybrid-scale") => run_hybrid_scale(&args[1..]),
         Some(other) => {
-            bail!("unknown command {other}: use `all` (default), `crawl` or `embed DATA_DIR`")
+            bail!("unknown command {other}: use `all` (default), `crawl`, `embed DATA_DIR` or `hybrid-scale [CHUNKS]`")
         }
     }
 }
@@ -174,6 +175,81 @@ fn run_embed(args: &[String]) -> Result<()> {
     let cited = cited_bin()?;
     let report = part(|scratch, report| embed::run(&cited, Path::new(data), scratch, report))?;
     print!("{}", report.embed_markdown());
+    Ok(())
+}
+
+/// Hybrid queries at scale (`hybrid-scale [CHUNKS]`, default 100,000): the generated corpus indexed
+/// with embeddings by ONNX Runtime (the int8 model when `scripts/quantize-model` made one: fp32 takes
+/// about twice as long to embed), then hybrid search and hybrid answers under 32 clients, next to
+/// lexical search on the same index. Writes `bench/results/hybrid-scale.md`.
+fn run_hybrid_scale(args: &[String]) -> Result<()> {
+    let chunks: usize = match args.first() {
+        Some(n) => n.parse().context("hybrid-scale CHUNKS: a number of chunks")?,
+        None => 100_000,
+    };
+    let (Some(fp32), Some(lib)) = (model_dir(), ort_lib()) else {
+        bail!("hybrid-scale needs the model and ONNX Runtime: scripts/fetch-model --onnx");
+    };
+    let int8 = fp32.with_file_name("all-MiniLM-L6-v2-int8");
+    let (model, precision) = if int8.join("model.onnx").exists() {
+        (int8, "int8")
+    } else {
+        (fp32, "fp32")
+    };
+    let cited = cited_bin()?;
+    let scratch = scratch_dir()?;
+    let data = scratch.join("corpus");
+    let pages = corpus::write(&data, chunks)?;
+    let mut c = Command::new(&cited);
+    c.env("CITED_OFFLINE", "1")
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("--model-dir")
+        .arg(&model)
+        .arg("--ort-lib")
+        .arg(&lib)
+        .arg("index");
+    let (took, rss, output) = measured(c, None)?;
+    let written = chunks_written(&output);
+    let embedded = output
+        .lines()
+        .find(|l| l.starts_with("embedded "))
+        .unwrap_or("embedded: no figures")
+        .to_string();
+    eprintln!(
+        "{pages} pages, {written} chunks indexed in {:.0} s ({embedded}), peak RSS {rss:.0} MB",
+        took.as_secs_f64()
+    );
+    let server = Server::start_with(&cited, &data, Some((&model, Some(&lib))))?;
+    let seconds = options(&[]).query_seconds;
+    let mut rows = Vec::new();
+    for (endpoint, path) in [
+        ("search hybrid", "/api/search?mode=hybrid&q="),
+        ("answer hybrid", "/api/answer?mode=hybrid&q="),
+        ("search lexical", "/api/search?mode=lexical&q="),
+    ] {
+        rows.push((endpoint, load::closed(&server.url(path), 32, seconds)?));
+    }
+    drop(server);
+    let mut md = format!(
+        "# Hybrid queries at scale ({} cores)\n\nGenerated corpus: {pages} pages, {written} chunks, \
+         indexed with all-MiniLM-L6-v2 {precision} on ONNX Runtime in {:.0} s (peak RSS {rss:.0} \
+         MB; {embedded}). Queries: 256 generated ones, repeated (recent query vectors are \
+         cached). The server runs the same model.\n\n\
+         | endpoint | clients | requests | errors | req/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|---|\n",
+        cores(),
+        took.as_secs_f64()
+    );
+    for (endpoint, row) in &rows {
+        md.push_str(&format!(
+            "| {endpoint} | {} | {} | {} | {:.0} | {:.2} | {:.2} |\n",
+            row.clients, row.requests, row.errors, row.rps, row.p50_ms, row.p99_ms
+        ));
+    }
+    let out = repo_root().join("bench/results/hybrid-scale.md");
+    std::fs::write(&out, &md)?;
+    print!("{md}");
+    let _ = std::fs::remove_dir_all(&scratch);
     Ok(())
 }
 
@@ -473,18 +549,25 @@ pub struct Server {
 
 impl Server {
     fn start(cited: &Path, data: &Path, runtime: Runtime) -> Result<Self> {
+        let model = model_dir().filter(|_| runtime != Runtime::None);
+        let lib = ort_lib().filter(|_| runtime == Runtime::Onnx);
+        Self::start_with(
+            cited,
+            data,
+            model.as_deref().map(|m| (m, lib.as_deref())),
+        )
+    }
+
+    /// `cited serve` with a model directory, run by ONNX Runtime when its library is given.
+    fn start_with(cited: &Path, data: &Path, model: Option<(&Path, Option<&Path>)>) -> Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
         let mut c = Command::new(cited);
         c.env("CITED_OFFLINE", "1").arg("--data-dir").arg(data);
-        if runtime != Runtime::None {
-            if let Some(model) = model_dir() {
-                c.arg("--model-dir").arg(model);
-            }
-        }
-        if runtime == Runtime::Onnx {
-            if let Some(lib) = ort_lib() {
+        if let Some((model, lib)) = model {
+            c.arg("--model-dir").arg(model);
+            if let Some(lib) = lib {
                 c.arg("--ort-lib").arg(lib);
             }
         }
