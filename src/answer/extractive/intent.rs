@@ -14,6 +14,8 @@ pub struct Intent {
     /// The question asks how to do something ("how do I …", "how to …"): a sentence that shows
     /// what to write or run (the lines it introduces with a colon) answers it.
     pub wants_steps: bool,
+    /// The value asked for is a default ("default value of work_mem", "out of the box").
+    pub wants_default: bool,
 }
 
 /// Phrases of a question that ask for a value.
@@ -65,14 +67,20 @@ const DEFAULT_CUES: &[&str] = &[
 impl Intent {
     pub fn of(question: &str) -> Self {
         let q = question.to_lowercase().replace('’', "'");
+        // "Why …" asks for a reason, never a value: "Why does a list I use as a default argument
+        // keep accumulating items?" does not ask for a default.
+        let reason = q.starts_with("why ");
         Self {
-            wants_value: VALUE_CUES.iter().any(|c| q.contains(c))
-                || DEFAULT_CUES.iter().any(|c| q.contains(c)),
+            wants_value: !reason
+                && (VALUE_CUES.iter().any(|c| q.contains(c))
+                    || DEFAULT_CUES.iter().any(|c| q.contains(c))),
             wants_version: q.contains("version"),
             defines: None,
             wants_steps: STEPS_CUES
                 .iter()
                 .any(|c| q.starts_with(c) || q.contains(&format!(" {c}"))),
+            wants_default: !reason
+                && (q.contains("default") || DEFAULT_CUES.iter().any(|c| q.contains(c))),
         }
     }
 }
@@ -187,6 +195,21 @@ pub(super) const STEPS_BONUS: f32 = 0.15;
 
 /// Score added to a sentence that holds a value when the question asks for one.
 pub(super) const VALUE_BONUS: f32 = 0.15;
+
+/// Added to a sentence that states a value as the default when the question asks for a default:
+/// "The default is typically 128 megabytes (128MB)" over "a reasonable starting value for
+/// shared_buffers is 25% of the memory", both values under the same entry.
+pub(super) const DEFAULT_BONUS: f32 = 0.1;
+
+/// Returns true if `text` states a value as a default ("The default is four megabytes", "5432 by
+/// default", "Defaults to 100").
+pub(super) fn states_default(intent: Intent, text: &str) -> bool {
+    intent.wants_default
+        && text
+            .split_whitespace()
+            .any(|w| w.to_ascii_lowercase().starts_with("default"))
+        && states_quantity(text)
+}
 
 /// Longest subject, in words (articles aside), of a question read as asking for a definition.
 const SUBJECT_WORDS: usize = 4;

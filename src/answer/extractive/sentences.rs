@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use indexer::{sentence_spans, LexicalIndex, SearchHit};
 
 use super::intent::{
-    answers_value, says_literal, states_quantity, value_terms, Intent, DEFINITION_BONUS,
-    STEPS_BONUS, VALUE_BONUS,
+    answers_value, says_literal, states_default, states_quantity, value_terms, Intent,
+    DEFAULT_BONUS, DEFINITION_BONUS, STEPS_BONUS, VALUE_BONUS,
 };
 use super::semantic::MEANING_WEIGHT;
 use super::Candidate;
@@ -466,6 +466,10 @@ pub(super) fn candidates(
                 };
                 let value_bonus = if answers_value(intent, says) {
                     VALUE_BONUS
+                } else {
+                    0.0
+                } + if states_default(intent, says) {
+                    DEFAULT_BONUS
                 } else {
                     0.0
                 };

@@ -662,3 +662,29 @@ fn the_example_stating_a_literal_is_quoted() {
         answer.text()
     );
 }
+
+/// Of two values under the entry the question names, the one stated as the default answers a
+/// question asking for the default, in whatever words it asks.
+#[test]
+fn the_value_stated_as_the_default_answers_a_default_question() {
+    let text = "shared_buffers (integer)\nSets the amount of memory the database server uses for shared memory buffers. The default is typically 128 megabytes (128MB), but might be less if your kernel settings will not support it (as determined during initdb). This setting must be at least 128 kilobytes. However, settings significantly higher than the minimum are usually needed for good performance.\nIf you have a dedicated database server with 1GB or more of RAM, a reasonable starting value for shared_buffers is 25% of the memory in your system.";
+    let answer = ask(
+        "How much memory does PostgreSQL use for shared_buffers out of the box?",
+        &[hit(&["Memory"], text)],
+    );
+    assert!(
+        answer.sentences[0].text.contains("128MB"),
+        "{:?}",
+        answer.text()
+    );
+}
+
+/// "Why" asks for a reason: a question that mentions a default argument does not ask for a value.
+#[test]
+fn why_questions_ask_for_no_value() {
+    let why = Intent::of("Why does a list I use as a default argument keep accumulating items?");
+    assert!(!why.wants_value && !why.wants_default);
+    let default = Intent::of("What is the default value of max_connections?");
+    assert!(default.wants_value && default.wants_default);
+    assert!(Intent::of("postgresql port out of the box").wants_default);
+}
