@@ -9,21 +9,23 @@
 
 use std::collections::HashMap;
 
-use indexer::SearchHit;
+use indexer::lexical::DocAddress;
+use indexer::Ranked;
 
 /// RRF's k.
 pub const K: f32 = 60.0;
 
-/// Fuses `rankings` (each best first) and returns the top `limit`, best first. A passage is
-/// identified by page and ordinal; duplicates within one ranking count once, at their best rank.
-pub fn reciprocal_rank(rankings: &[Vec<SearchHit>], limit: usize) -> Vec<SearchHit> {
+/// Fuses `rankings` (each best first, passages not yet read) and returns the top `limit`, best
+/// first. A passage is identified by page and place in the index; duplicates within one ranking
+/// count once, at their best rank.
+pub fn reciprocal_rank(rankings: &[Vec<Ranked>], limit: usize) -> Vec<Ranked> {
     fuse(rankings, limit, |_, rank, _| 1.0 / (K + rank as f32 + 1.0))
 }
 
 /// Min-max normalised score fusion: each ranking's scores are scaled to 0..1 and summed (a passage
 /// missing from a ranking gets 0 there). Each list must be deep enough that its minimum is a
 /// meaningful floor; the retriever asks each side for at least 50.
-pub fn normalized_score(rankings: &[Vec<SearchHit>], limit: usize) -> Vec<SearchHit> {
+pub fn normalized_score(rankings: &[Vec<Ranked>], limit: usize) -> Vec<Ranked> {
     fuse(rankings, limit, |ranking, _, hit| {
         let (min, max) = ranking.iter().fold((f32::MAX, f32::MIN), |(lo, hi), h| {
             (lo.min(h.score), hi.max(h.score))
@@ -33,65 +35,54 @@ pub fn normalized_score(rankings: &[Vec<SearchHit>], limit: usize) -> Vec<Search
 }
 
 /// Sums `contribution(ranking, rank, hit)` per passage over the rankings (a passage counts once per
-/// ranking, at its best rank) and returns the top `limit`, ties broken by page and ordinal so the
-/// result does not depend on hash order.
+/// ranking, at its best rank) and returns the top `limit`, ties broken by page and passage order so
+/// the result does not depend on hash order.
 fn fuse(
-    rankings: &[Vec<SearchHit>],
+    rankings: &[Vec<Ranked>],
     limit: usize,
-    contribution: impl Fn(&[SearchHit], usize, &SearchHit) -> f32,
-) -> Vec<SearchHit> {
-    let mut fused: HashMap<(u64, u32), (f32, SearchHit)> = HashMap::new();
+    contribution: impl Fn(&[Ranked], usize, &Ranked) -> f32,
+) -> Vec<Ranked> {
+    let mut fused: HashMap<(u64, DocAddress), Ranked> = HashMap::new();
     for ranking in rankings {
         let mut seen = std::collections::HashSet::new();
         for (rank, hit) in ranking.iter().enumerate() {
-            let key = (hit.doc_id, hit.ordinal);
+            let key = (hit.doc_id, hit.address);
             if !seen.insert(key) {
                 continue;
             }
             let c = contribution(ranking, rank, hit);
             fused
                 .entry(key)
-                .and_modify(|(score, _)| *score += c)
-                .or_insert((c, hit.clone()));
+                .and_modify(|fused| fused.score += c)
+                .or_insert(Ranked { score: c, ..*hit });
         }
     }
-    let mut out: Vec<(f32, SearchHit)> = fused.into_values().collect();
+    let mut out: Vec<Ranked> = fused.into_values().collect();
     out.sort_by(|a, b| {
-        b.0.total_cmp(&a.0)
-            .then(a.1.doc_id.cmp(&b.1.doc_id))
-            .then(a.1.ordinal.cmp(&b.1.ordinal))
+        b.score
+            .total_cmp(&a.score)
+            .then(a.doc_id.cmp(&b.doc_id))
+            .then(a.address.cmp(&b.address))
     });
     out.truncate(limit);
-    out.into_iter()
-        .map(|(score, mut hit)| {
-            hit.score = score;
-            hit
-        })
-        .collect()
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn hit(doc_id: u64, ordinal: u32) -> SearchHit {
-        SearchHit {
+    /// Passage `ordinal` of page `doc_id`, each page in a segment of its own.
+    fn hit(doc_id: u64, ordinal: u32) -> Ranked {
+        Ranked {
             score: 0.0,
             doc_id,
-            ordinal,
-            url: format!("http://h/{doc_id}"),
-            title: String::new(),
-            heading_path: Vec::new(),
-            headings: String::new(),
-            text: String::new(),
-            start: 0,
-            end: 0,
-            fetched_at: chrono::DateTime::default(),
+            address: DocAddress::new(doc_id as u32, ordinal),
         }
     }
 
-    fn keys(hits: &[SearchHit]) -> Vec<(u64, u32)> {
-        hits.iter().map(|h| (h.doc_id, h.ordinal)).collect()
+    fn keys(hits: &[Ranked]) -> Vec<(u64, u32)> {
+        hits.iter().map(|h| (h.doc_id, h.address.doc_id)).collect()
     }
 
     #[test]

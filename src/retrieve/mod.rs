@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use indexer::embed::Embedder;
 use indexer::vector::{SentenceVectors, VectorHit, VectorStore};
-use indexer::{IndexError, LexicalIndex, SearchHit, SearchQuery};
+use indexer::{IndexError, LexicalIndex, Ranked, SearchHit, SearchQuery, Snapshot};
 
 /// How much deeper a filtered search looks, so that enough passages pass the filters.
 const FILTER_DEPTH: usize = 4;
@@ -99,23 +99,23 @@ impl Reading {
     }
 }
 
-/// Up to `more` of `deeper` (passages at `at`: page and ordinal) on the page of `hits[0]` that
-/// `hits` lacks, in order, each once.
-fn of_first_page<T>(
-    hits: &[SearchHit],
+/// Up to `more` of `deeper` (passages at `at`: page and place) on the page of the first of `taken`
+/// that `taken` lacks, in order, each once.
+fn of_first_page<T, K: std::hash::Hash + Eq>(
+    taken: Vec<(u64, K)>,
     deeper: impl IntoIterator<Item = T>,
     more: usize,
-    at: impl Fn(&T) -> (u64, u32),
+    at: impl Fn(&T) -> (u64, K),
 ) -> Vec<T> {
-    let Some(page) = hits.first().map(|h| h.doc_id) else {
+    let Some(page) = taken.first().map(|(doc, _)| *doc) else {
         return Vec::new();
     };
-    let mut seen: HashSet<(u64, u32)> = hits.iter().map(|h| (h.doc_id, h.ordinal)).collect();
+    let mut seen: HashSet<(u64, K)> = taken.into_iter().collect();
     deeper
         .into_iter()
         .filter(|p| {
-            let (doc, ordinal) = at(p);
-            doc == page && seen.insert((doc, ordinal))
+            let (doc, place) = at(p);
+            doc == page && seen.insert((doc, place))
         })
         .take(more)
         .collect()
@@ -194,16 +194,17 @@ impl Retriever {
             Mode::Dense => self.dense_search(query, limit),
             Mode::Hybrid => {
                 // Each side contributes a deeper list than asked for, so fusion can promote a
-                // passage that one side ranks low.
+                // passage that one side ranks low; only the passages kept are read.
                 let depth = (limit * 2).max(50);
-                let lexical = self.index.search(query, depth)?;
-                let dense = self.dense_search(query, depth)?;
-                Ok(self.fuse(&[lexical, dense], limit))
+                let snapshot = self.index.snapshot();
+                let lexical = snapshot.top(query, depth)?;
+                let dense = located(&snapshot, &self.dense_vectors(query, depth)?)?;
+                read_all(&snapshot, &self.fuse(&[lexical, dense], limit))
             }
         }
     }
 
-    fn fuse(&self, rankings: &[Vec<SearchHit>], limit: usize) -> Vec<SearchHit> {
+    fn fuse(&self, rankings: &[Vec<Ranked>], limit: usize) -> Vec<Ranked> {
         match self.fusion {
             Fusion::Rrf => fusion::reciprocal_rank(rankings, limit),
             Fusion::MinMax => fusion::normalized_score(rankings, limit),
@@ -267,23 +268,30 @@ impl Retriever {
                 let nearest = vectors.first().map(|v| v.score);
                 let (top, deeper) = vectors.split_at(limit.min(vectors.len()));
                 let hits = self.load_vectors(top)?;
-                let of_page = of_first_page(&hits, deeper.iter().cloned(), more, |v| {
+                let taken = hits.iter().map(|h| (h.doc_id, h.ordinal)).collect();
+                let of_page = of_first_page(taken, deeper.iter().cloned(), more, |v| {
                     (v.doc_id, v.ordinal)
                 });
                 let more = self.load_vectors(&of_page)?;
                 Ok(Reading::new(hits, more, nearest))
             }
             Mode::Hybrid => {
-                let lexical = self.index.search(&query, depth)?;
-                let dense = self.dense_search(&query, depth)?;
+                let snapshot = self.index.snapshot();
+                let lexical = snapshot.top(&query, depth)?;
+                let dense = located(&snapshot, &self.dense_vectors(&query, depth)?)?;
                 let nearest = dense.first().map(|h| h.score);
                 let lists = [lexical, dense];
-                let hits = self.fuse(&lists, limit);
+                let top = self.fuse(&lists, limit);
                 let [lexical, dense] = lists;
-                let more = of_first_page(&hits, lexical.into_iter().chain(dense), more, |h| {
-                    (h.doc_id, h.ordinal)
+                let taken = top.iter().map(|r| (r.doc_id, r.address)).collect();
+                let more = of_first_page(taken, lexical.into_iter().chain(dense), more, |r| {
+                    (r.doc_id, r.address)
                 });
-                Ok(Reading::new(hits, more, nearest))
+                Ok(Reading::new(
+                    read_all(&snapshot, &top)?,
+                    read_all(&snapshot, &more)?,
+                    nearest,
+                ))
             }
         }
     }
@@ -342,22 +350,42 @@ impl Retriever {
     }
 }
 
+/// Vector hits located in `snapshot`, scored by their cosine, unread. A vector whose passage is not
+/// in the lexical index yet (an index run in progress) is skipped rather than shown without text.
+fn located(snapshot: &Snapshot<'_>, vectors: &[VectorHit]) -> Result<Vec<Ranked>, IndexError> {
+    let mut out = Vec::with_capacity(vectors.len());
+    for v in vectors {
+        out.extend(snapshot.locate(v.doc_id, v.ordinal, v.score)?);
+    }
+    Ok(out)
+}
+
+/// Reads ranked passages, scored as ranked.
+fn read_all(snapshot: &Snapshot<'_>, ranked: &[Ranked]) -> Result<Vec<SearchHit>, IndexError> {
+    ranked.iter().map(|r| snapshot.read(r)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn an_answer_reads_more_of_the_first_page() {
-        // A long page on lighthouses (several passages, each naming them) and a short one.
+    /// A long page on lighthouses (`parts` passages, each naming them, part `i` holding the words
+    /// `word{i}x0` to `word{i}x149`) and a short one.
+    fn lighthouses(parts: usize) -> (tempfile::TempDir, LexicalIndex) {
         let paragraph = |i: usize| {
             let filler: Vec<String> = (0..150).map(|w| format!("word{i}x{w}")).collect();
             format!("The lighthouse part {i}. {}.\n\n", filler.join(" "))
         };
-        let long: String = (0..5).map(paragraph).collect();
-        let (_dir, index) = crate::test_support::index_of(&[
+        let long: String = (0..parts).map(paragraph).collect();
+        crate::test_support::index_of(&[
             ("Lighthouse keeping", &long),
             ("Harbours", "A harbour may have a lighthouse."),
-        ]);
+        ])
+    }
+
+    #[test]
+    fn an_answer_reads_more_of_the_first_page() {
+        let (_dir, index) = lighthouses(5);
         let retriever = Retriever::new(Arc::new(index), None);
         let reading = retriever
             .read("lighthouse", 1, 2, Mode::Lexical)
@@ -382,5 +410,29 @@ mod tests {
             .read("harbour", 1, 2, Mode::Lexical)
             .expect("read");
         assert_eq!((only.hits.len(), only.retrieved), (1, 1));
+    }
+
+    /// Hybrid ranks passages unread and reads those it keeps: a passage located from its page and
+    /// ordinal is the one BM25 ranked, and reads as the passage the index holds there.
+    #[test]
+    fn ranked_passages_are_located_and_read_from_one_snapshot() {
+        let (_dir, index) = lighthouses(3);
+        let snapshot = index.snapshot();
+        let top = snapshot
+            .top(&SearchQuery::parse("word1x3"), 5)
+            .expect("top");
+        assert_eq!(top.len(), 1, "{top:?}");
+        let hit = snapshot.read(&top[0]).expect("read");
+        assert!(hit.text.contains("word1x3"));
+        assert_eq!(hit.doc_id, top[0].doc_id);
+        let located = snapshot
+            .locate(hit.doc_id, hit.ordinal, 0.5)
+            .expect("locate")
+            .expect("indexed");
+        assert_eq!(located.address, top[0].address);
+        assert_eq!(snapshot.read(&located).expect("read").score, 0.5);
+        assert_eq!(snapshot.locate(hit.doc_id, 99, 0.5).expect("locate"), None);
+        let fused = fusion::normalized_score(&[top.clone(), vec![located]], 5);
+        assert_eq!(fused.len(), 1, "one passage however many rankings hold it");
     }
 }

@@ -444,6 +444,20 @@ impl LexicalIndex {
 
     /// Returns passage `ordinal` of page `doc_id`, if indexed (to turn a vector hit into a passage).
     pub fn chunk(&self, doc_id: DocId, ordinal: u32) -> Result<Option<SearchHit>, IndexError> {
+        let searcher = self.reader.searcher();
+        match self.locate(&searcher, doc_id, ordinal)? {
+            Some(address) => Ok(Some(self.load(&searcher, 0.0, address)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Where `searcher` holds passage `ordinal` of page `doc_id`, if indexed; nothing is read.
+    fn locate(
+        &self,
+        searcher: &tantivy::Searcher,
+        doc_id: DocId,
+        ordinal: u32,
+    ) -> Result<Option<tantivy::DocAddress>, IndexError> {
         let f = self.fields;
         let query = BooleanQuery::new(vec![
             (
@@ -461,14 +475,15 @@ impl LexicalIndex {
                 )),
             ),
         ]);
-        let searcher = self.reader.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(1))?;
-        match top.first() {
-            Some((_, address)) => {
-                let doc: TantivyDocument = searcher.doc(*address)?;
-                Ok(Some(self.to_hit(0.0, &doc)))
-            }
-            None => Ok(None),
+        Ok(top.first().map(|(_, address)| *address))
+    }
+
+    /// One view of the index for a query that ranks passages first and reads only those it keeps.
+    pub fn snapshot(&self) -> Snapshot<'_> {
+        Snapshot {
+            index: self,
+            searcher: self.reader.searcher(),
         }
     }
 
@@ -508,6 +523,67 @@ impl LexicalIndex {
             end: num(f.end) as usize,
             fetched_at: DateTime::from_timestamp(fetched, 0).unwrap_or_default(),
         }
+    }
+}
+
+/// A passage ranked for a query and not yet read from the document store: its page, and where the
+/// [`Snapshot`] that ranked it holds it. Within a page, addresses follow passage order (a page's
+/// passages are always written together).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ranked {
+    pub score: f32,
+    pub doc_id: DocId,
+    pub address: DocAddress,
+}
+
+pub use tantivy::DocAddress;
+
+/// One consistent view of the index: passages are ranked and located in it, and only those a query
+/// keeps are read (hybrid search keeps 10 of the 100 its two rankings hold, and reading a passage,
+/// which decompresses a block of the document store, is what costs).
+pub struct Snapshot<'a> {
+    index: &'a LexicalIndex,
+    searcher: tantivy::Searcher,
+}
+
+impl Snapshot<'_> {
+    /// The top `limit` passages for `query` by BM25, unread.
+    pub fn top(&self, query: &SearchQuery, limit: usize) -> Result<Vec<Ranked>, IndexError> {
+        let mut ids = PageIds::new(&self.searcher);
+        self.index
+            .top(&self.searcher, query, limit)?
+            .into_iter()
+            .map(|(score, address)| {
+                Ok(Ranked {
+                    score,
+                    doc_id: ids.of(address)?.unwrap_or(0),
+                    address,
+                })
+            })
+            .collect()
+    }
+
+    /// Passage `ordinal` of page `doc_id`, scored `score`, unread; `None` when it is not indexed.
+    pub fn locate(
+        &self,
+        doc_id: DocId,
+        ordinal: u32,
+        score: f32,
+    ) -> Result<Option<Ranked>, IndexError> {
+        Ok(self
+            .index
+            .locate(&self.searcher, doc_id, ordinal)?
+            .map(|address| Ranked {
+                score,
+                doc_id,
+                address,
+            }))
+    }
+
+    /// Reads a ranked passage.
+    pub fn read(&self, ranked: &Ranked) -> Result<SearchHit, IndexError> {
+        self.index
+            .load(&self.searcher, ranked.score, ranked.address)
     }
 }
 
