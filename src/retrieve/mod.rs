@@ -335,18 +335,10 @@ impl Retriever {
         dense.vectors.search(&vector, limit, &query.sites)
     }
 
-    /// The passages of vector hits, scored by their cosine.
+    /// The passages of vector hits, scored by their cosine, read from one snapshot.
     fn load_vectors(&self, vectors: &[VectorHit]) -> Result<Vec<SearchHit>, IndexError> {
-        let mut hits = Vec::with_capacity(vectors.len());
-        for v in vectors {
-            // A vector whose passage is not in the lexical index yet (an index run in progress) is
-            // skipped rather than shown without text.
-            if let Some(mut hit) = self.index.chunk(v.doc_id, v.ordinal)? {
-                hit.score = v.score;
-                hits.push(hit);
-            }
-        }
-        Ok(hits)
+        let snapshot = self.index.snapshot();
+        read_all(&snapshot, &located(&snapshot, vectors)?)
     }
 }
 

@@ -442,15 +442,6 @@ impl LexicalIndex {
         Ok(top)
     }
 
-    /// Returns passage `ordinal` of page `doc_id`, if indexed (to turn a vector hit into a passage).
-    pub fn chunk(&self, doc_id: DocId, ordinal: u32) -> Result<Option<SearchHit>, IndexError> {
-        let searcher = self.reader.searcher();
-        match self.locate(&searcher, doc_id, ordinal)? {
-            Some(address) => Ok(Some(self.load(&searcher, 0.0, address)?)),
-            None => Ok(None),
-        }
-    }
-
     /// Where `searcher` holds passage `ordinal` of page `doc_id`, if indexed; nothing is read.
     fn locate(
         &self,
