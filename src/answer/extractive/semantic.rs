@@ -8,7 +8,7 @@ use indexer::embed::Embedder;
 use indexer::vector::{SentenceVector, SentenceVectors};
 use indexer::{sentence_spans, SearchHit};
 
-use super::sentences::{heading_lines, is_label, row_words, standalone_words};
+use super::sentences::{heading_lines, is_field, is_label, row_words, standalone_words};
 use crate::retrieve::snippet::lines;
 
 /// Passages whose sentences are embedded at answer time when the index holds no vectors for them.
@@ -157,7 +157,10 @@ pub(super) fn readable_sentences(hit: &SearchHit) -> Vec<(usize, &str, Option<&s
         }
         header = None;
         if headings.contains(trimmed) || is_label(line) {
-            term = Some(trimmed);
+            // A field line (`Default: 30`) is a property of the entry, not a term of its own.
+            if !is_field(line) {
+                term = Some(trimmed);
+            }
             continue;
         }
         for (start, end) in sentence_spans(line) {

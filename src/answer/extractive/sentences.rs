@@ -63,6 +63,19 @@ pub(super) fn is_label(line: &str) -> bool {
         && (line.chars().any(char::is_alphabetic) || syntax)
 }
 
+/// Returns true if `line` (a label, see [`is_label`]) states one property of the entry it follows
+/// rather than opening an entry of its own: `Default: 30`, `Type: string or array of strings`,
+/// `Environment: CARGO_HTTP_TIMEOUT` under `http.timeout`.
+pub(super) fn is_field(line: &str) -> bool {
+    let Some((key, value)) = line.trim().split_once(": ") else {
+        return false;
+    };
+    (1..=3).contains(&key.split_whitespace().count())
+        && key.starts_with(char::is_uppercase)
+        && key.chars().all(|c| c.is_alphabetic() || c == ' ')
+        && !value.trim().is_empty()
+}
+
 /// The words a sentence stands under: its heading or definition term, with how much of it is about
 /// the question.
 struct Context {
@@ -141,6 +154,9 @@ struct Surroundings {
     run_terms: Vec<bool>,
     /// The line before was a table row.
     in_table: bool,
+    /// The field lines between the term and the next sentence (`Default: 30`): their span and the
+    /// question's terms they hold.
+    fields: Option<((usize, usize), Vec<bool>)>,
 }
 
 impl Surroundings {
@@ -158,6 +174,7 @@ impl Surroundings {
             run: None,
             run_terms: vec![false; query.terms.len()],
             in_table: false,
+            fields: None,
         }
     }
 
@@ -165,6 +182,19 @@ impl Surroundings {
     fn break_flow(&mut self) {
         self.previous.fill(false);
         self.run = None;
+        self.fields = None;
+    }
+
+    /// A field line (`span` in the passage, holding `found` of the question's terms) states a
+    /// property of the entry: it joins the fields the entry's first sentence is read with.
+    fn add_field(&mut self, span: (usize, usize), found: Vec<bool>) {
+        match &mut self.fields {
+            Some((fields, held)) => {
+                fields.1 = span.1;
+                mark(held, &found);
+            }
+            None => self.fields = Some((span, found)),
+        }
     }
 
     /// A heading line (`span` in the passage) opens a section.
@@ -198,6 +228,7 @@ impl Surroundings {
     /// refers back.
     fn next_sentence(&mut self, start: usize, refers_back: bool) -> NextSentence {
         let lead = std::mem::take(&mut self.lead);
+        let fields = self.fields.take();
         let before = std::mem::replace(&mut self.previous, vec![false; self.run_terms.len()]);
         let joined = self
             .run
@@ -212,6 +243,7 @@ impl Surroundings {
             before,
             joined,
             earlier: self.run_terms.clone(),
+            fields,
         }
     }
 
@@ -230,6 +262,8 @@ struct NextSentence {
     before: Vec<bool>,
     joined: Option<(usize, usize)>,
     earlier: Vec<bool>,
+    /// The field lines right before the sentence (see [`Surroundings::fields`]).
+    fields: Option<((usize, usize), Vec<bool>)>,
 }
 
 /// Marks in `into` the terms marked in `found`.
@@ -296,6 +330,15 @@ pub(super) fn candidates(
                 at.open_heading(Context::held(index, query, line, &mut holds), line, span);
                 continue;
             }
+            if !row && is_label(line) && is_field(line) {
+                let found = if prefixes.within(span.0, span.1) {
+                    Context::held(index, query, line, &mut holds).found
+                } else {
+                    vec![false; query.terms.len()]
+                };
+                at.add_field(span, found);
+                continue;
+            }
             if !row && is_label(line) {
                 let label = if prefixes.within(span.0, span.1) {
                     Context::held(index, query, line, &mut holds)
@@ -356,6 +399,7 @@ pub(super) fn candidates(
                     before,
                     joined,
                     earlier,
+                    fields,
                 } = at.next_sentence(start, refers_back(text));
                 // A short note right under a term ("Part of the Stable ABI.", "New in version
                 // 3.2.") is not what the entry opens with: the lead passes to the next sentence.
@@ -378,11 +422,18 @@ pub(super) fn candidates(
                     listing_stating(&hit.text, end, &headings, literals)
                 };
                 let said_to = block.unwrap_or(end);
+                // The field lines right above the entry's first sentence (`Default: 30`, `Source
+                // code: Lib/fnmatch.py`) are the rest of the entry's head: read and quoted with
+                // it.
+                let fields = fields.filter(|((_, to), _)| hit.text[*to..start].trim().is_empty());
                 // A sentence holding no query term's first letters (nor do its lines) holds no
                 // query term; unless its heading, its term or its meaning speaks for it, it scores
                 // nothing: skip the analysis.
                 if !at.heading.any()
                     && !at.label.any()
+                    && !fields
+                        .as_ref()
+                        .is_some_and(|(_, found)| found.contains(&true))
                     && !semantic.contains_key(&(rank, start))
                     && !prefixes.within(start, said_to)
                 {
@@ -391,7 +442,8 @@ pub(super) fn candidates(
                 let mut in_sentence = prefixes.found_in(query, &hit.text, start, end);
                 let in_block =
                     block.map(|block_end| prefixes.found_in(query, &hit.text, end, block_end));
-                let says = &hit.text[start..said_to];
+                let says =
+                    &hit.text[fields.as_ref().map_or(start, |((from, _), _)| *from)..said_to];
                 mark(&mut holds, &in_sentence);
                 if let Some(in_block) = &in_block {
                     mark(&mut holds, in_block);
@@ -429,10 +481,14 @@ pub(super) fn candidates(
                         PREVIOUS_WEIGHT * from_previous
                     }
                     + TITLE_WEIGHT * from_title
-                    + in_block.as_ref().map_or(0.0, |b| {
-                        BLOCK_WEIGHT
-                            * query.weight(b, &[&in_sentence, &label.found, &heading.found])
-                    });
+                    + [in_block.as_ref(), fields.as_ref().map(|(_, found)| found)]
+                        .into_iter()
+                        .flatten()
+                        .map(|b| {
+                            BLOCK_WEIGHT
+                                * query.weight(b, &[&in_sentence, &label.found, &heading.found])
+                        })
+                        .sum::<f32>();
                 let meaning = semantic.get(&(rank, start)).copied().unwrap_or(0.0);
                 // Words and meaning are two kinds of evidence: each adds to the other.
                 let lexical = lexical.min(1.0);
@@ -483,6 +539,9 @@ pub(super) fn candidates(
                 let mut term_above = None;
                 if let Some((from, _)) = joined {
                     quote.0 = from;
+                }
+                if let Some(((from, _), _)) = fields {
+                    quote.0 = quote.0.min(from);
                 }
                 if let Some((term_start, term_end)) = at.term.filter(|(_, e)| *e <= quote.0) {
                     let name = &hit.text[term_start..term_end];

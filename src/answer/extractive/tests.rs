@@ -688,3 +688,36 @@ fn why_questions_ask_for_no_value() {
     assert!(default.wants_value && default.wants_default);
     assert!(Intent::of("postgresql port out of the box").wants_default);
 }
+
+/// The Cargo Book lists an entry's type, default and environment variable as field lines between
+/// its name and its description: they belong to the entry and do not replace its name.
+#[test]
+fn field_lines_belong_to_the_entry_above_them() {
+    assert!(is_field("Default: 30"));
+    assert!(is_field("Environment: CARGO_HTTP_TIMEOUT or HTTP_TIMEOUT"));
+    assert!(!is_field("work_mem (integer)"));
+    assert!(!is_field("cargo::rustc-cfg=KEY[=\"VALUE\"]"));
+    let text = "build.rustflags\nType: string or array of strings\nDefault: none\nEnvironment: CARGO_BUILD_RUSTFLAGS\nExtra command-line flags to pass to rustc. The value may be an array of strings or a space-separated string.";
+    let answer = ask(
+        "How do I pass extra flags to rustc for every build in the config file?",
+        &[hit(&["Configuration", "build.rustflags"], text)],
+    );
+    // The entry's name, which holds the question's "build", is quoted with its head and
+    // description: the environment line does not replace it.
+    assert!(
+        answer.sentences[0].text.starts_with("build.rustflags"),
+        "{:?}",
+        answer.text()
+    );
+    // A field holding the value asked for is quoted with the sentence it heads.
+    let text = "http.timeout\nType: integer\nDefault: 30\nEnvironment: CARGO_HTTP_TIMEOUT\nSets the timeout for each HTTP request, in seconds.";
+    let answer = ask(
+        "default value of http.timeout",
+        &[hit(&["Configuration", "http.timeout"], text)],
+    );
+    assert!(
+        answer.sentences[0].text.contains("Default: 30"),
+        "{:?}",
+        answer.text()
+    );
+}
