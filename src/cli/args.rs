@@ -139,9 +139,10 @@ pub enum Command {
     Serve {
         #[arg(long, default_value = "127.0.0.1:7878")]
         addr: SocketAddr,
-        /// Questions evaluated at once; beyond it a request waits up to 2 s, then gets 503.
-        #[arg(long, default_value_t = 8)]
-        max_concurrent: usize,
+        /// Questions evaluated at once (default: 4 per CPU core, 8 on two cores); beyond it a
+        /// request waits up to 2 s, then gets 503.
+        #[arg(long)]
+        max_concurrent: Option<usize>,
         /// Longest time to answer one request, in seconds (503 beyond it).
         #[arg(long, default_value_t = 30)]
         timeout_secs: u64,

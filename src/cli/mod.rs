@@ -158,7 +158,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                     }
                 },
                 recrawl_every,
-                max_concurrent,
+                max_concurrent: max_concurrent.unwrap_or_else(crate::serve::default_max_concurrent),
                 timeout: Duration::from_secs(timeout_secs),
                 header_timeout: Duration::from_secs(header_timeout_secs.max(1)),
                 write_timeout: Duration::from_secs(write_timeout_secs.max(1)),
