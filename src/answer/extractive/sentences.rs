@@ -330,22 +330,17 @@ pub(super) fn candidates(
                 at.open_heading(Context::held(index, query, line, &mut holds), line, span);
                 continue;
             }
-            if !row && is_label(line) && is_field(line) {
-                let found = if prefixes.within(span.0, span.1) {
-                    Context::held(index, query, line, &mut holds).found
-                } else {
-                    vec![false; query.terms.len()]
-                };
-                at.add_field(span, found);
-                continue;
-            }
             if !row && is_label(line) {
-                let label = if prefixes.within(span.0, span.1) {
+                let context = if prefixes.within(span.0, span.1) {
                     Context::held(index, query, line, &mut holds)
                 } else {
                     Context::none(query)
                 };
-                at.open_label(label, line, span);
+                if is_field(line) {
+                    at.add_field(span, context.found);
+                } else {
+                    at.open_label(context, line, span);
+                }
                 continue;
             }
             // A line with no query term's first letters, no heading in it, under a heading or
