@@ -5,6 +5,7 @@
 //! A query's weighted terms ([`terms::QueryTerms`]) measure sentences for answers and snippets
 //! ([`snippet`]) for search results.
 
+pub mod english;
 pub mod followup;
 pub mod fusion;
 pub mod snippet;

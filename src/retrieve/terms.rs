@@ -1,9 +1,11 @@
 //! A query's terms as the index analyses them, with their weights (idf): what answers and snippets
 //! measure sentences by.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use indexer::LexicalIndex;
+
+use super::english;
 
 /// The question's terms with their weights.
 pub struct QueryTerms {
@@ -34,6 +36,12 @@ impl QueryTerms {
                 (t, idf)
             })
             .collect();
+        // A word weighs no more than it would in English at large: "asks", "everywhere" or "made"
+        // are rare in a manual only because manuals seldom phrase things so, and would otherwise
+        // outweigh the question's topic ("dependency", "optional"), which the site uses everywhere.
+        // What the site names and English does not (`work_mem`, "rustflags") keeps the site's idf.
+        // Whether retrieval found anything is still judged by the site's idf alone.
+        let english = english_idf(question);
         // A word no passage contains gets the mean weight of the words that some passage does
         // contain: enough to keep "capital of France" from being answered by "capitalize" alone,
         // without letting one unknown word (whose idf is the highest possible) outweigh the whole
@@ -59,7 +67,13 @@ impl QueryTerms {
         let unknown_share = unknown / strength_weights.iter().sum::<f32>().max(f32::EPSILON);
         let terms: Vec<(String, f32)> = terms
             .drain(..)
-            .map(|(t, w)| (t, w.unwrap_or(mean).max(0.05)))
+            .map(|(t, w)| {
+                let w = match english.get(&t) {
+                    Some(&Some(english)) => w.unwrap_or(mean).min(english),
+                    _ => w.unwrap_or(mean),
+                };
+                (t, w.max(0.05))
+            })
             .collect();
         let total = terms.iter().map(|(_, w)| w).sum();
         let prefixes = terms.iter().map(|(t, _)| first_letters(t)).collect();
@@ -255,6 +269,22 @@ impl QueryTerms {
     }
 }
 
+/// Each term of `question` with the idf the question's words for it have in English text cut into
+/// passages as long as the index's: `None` when one of those words is not common in English (a
+/// name, a term of art), which English then says nothing about.
+fn english_idf(question: &str) -> HashMap<String, Option<f32>> {
+    let mut idf: HashMap<String, Option<f32>> = HashMap::new();
+    for word in question.split(|c: char| !c.is_alphanumeric()) {
+        let word = word.to_lowercase();
+        let english = english::idf(&word, indexer::chunk::TARGET_WORDS as f32);
+        for term in indexer::lexical::analyze(&word) {
+            let known = idf.entry(term).or_insert(english);
+            *known = known.zip(english).map(|(a, b)| a.max(b));
+        }
+    }
+    idf
+}
+
 /// The first letters every word that analyses to `term` starts with: its first four, less a final
 /// letter the stemmer may have made when the term is that short: an `i` from a `y` ("only" is
 /// `onli`), an `e` it added ("using" is `use`).
@@ -355,6 +385,37 @@ fn underscored(text: &str) -> impl Iterator<Item = String> + '_ {
 #[cfg(test)]
 mod tests {
     use super::QueryTerms;
+
+    /// On a manual that says "dependency" on every page and "made" on one, the question's "made"
+    /// weighs no more than it does in English, while a name English does not know keeps the
+    /// site's weight.
+    #[test]
+    fn everyday_words_weigh_no_more_than_in_english() {
+        let mut pages = vec![(
+            "Features",
+            "A feature made an optional dependency; set rustflags there.",
+        )];
+        pages.extend(std::iter::repeat_n(
+            ("Dependencies", "Each dependency is built once."),
+            300,
+        ));
+        let (_dir, index) = crate::test_support::index_of(&pages);
+        let query = QueryTerms::new(&index, "what made the rustflags dependency");
+        let weight = |term: &str| {
+            let (_, w) = query.terms.iter().find(|(t, _)| t == term).expect(term);
+            *w
+        };
+        let english = super::english::idf("made", indexer::chunk::TARGET_WORDS as f32);
+        let english = english.expect("a common English word");
+        assert!(index.idf("made").expect("on the site") > english);
+        assert_eq!(weight("made"), english);
+        assert_eq!(
+            weight("rustflag"),
+            index.idf("rustflag").expect("on the site")
+        );
+        assert!(super::english::idf("rustflags", 180.0).is_none());
+        assert!(weight("depend") < weight("made"), "the site's common word");
+    }
 
     #[test]
     fn a_longer_name_does_not_hold_the_name() {
