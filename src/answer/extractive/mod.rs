@@ -224,13 +224,25 @@ pub fn answer(
             }
             continue;
         }
-        if words + c.words > MAX_WORDS
-            || (new_page && pages == MAX_SOURCES)
-            || chosen.iter().any(|s| {
-                (same_hit(s) && s.quote.0 < c.quote.1 && c.quote.0 < s.quote.1)
-                    || overlap(s.terms(hits), c.terms(hits)) > REDUNDANT
-            })
-        {
+        let skipped = if words + c.words > MAX_WORDS {
+            Some("over the word budget")
+        } else if new_page && pages == MAX_SOURCES {
+            Some("a page over the limit")
+        } else if chosen.iter().any(|s| {
+            (same_hit(s) && s.quote.0 < c.quote.1 && c.quote.0 < s.quote.1)
+                || overlap(s.terms(hits), c.terms(hits)) > REDUNDANT
+        }) {
+            Some("repeats a chosen sentence")
+        } else {
+            None
+        };
+        if let Some(reason) = skipped {
+            tracing::trace!(
+                sentence = &hits[c.hit].text[c.start..c.end],
+                score = c.score,
+                reason,
+                "skipped"
+            );
             continue;
         }
         words += c.words;
