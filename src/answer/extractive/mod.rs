@@ -347,12 +347,15 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draf
 
 /// Returns true if `next` is quoted right after `c` on the same passage, with nothing between them
 /// but white space, and both are sentences of one entry: not table rows, and `next` does not open
-/// with a term of its own.
+/// with a term of its own. The term `next` would be quoted under when alone is no term of its own
+/// when it is the one `c` stands under ("Pairs are returned in LIFO order." after `popitem()`'s
+/// "Remove and return a (key, value) pair from the dictionary.").
 fn follows(hits: &[SearchHit], c: &Candidate, next: &Candidate) -> bool {
     let text = &hits[c.hit].text;
     let row = |c: &Candidate| text[c.quote.0..c.quote.1].contains(crawler::extract::CELL_SEPARATOR);
+    let term_of_c = c.term_above.or(c.lead_in);
     c.hit == next.hit
-        && next.lead_in.is_none()
+        && (next.lead_in.is_none() || next.lead_in == term_of_c)
         && next.term_above.is_none()
         && c.quote.1 <= next.quote.0
         && text[c.quote.1..next.quote.0].trim().is_empty()

@@ -281,7 +281,7 @@ fn a_later_change_note_supersedes_an_earlier_one() {
 /// earlier one of the answer showed it.
 #[test]
 fn a_term_is_quoted_once_per_answer() {
-    let text = "work_mem (integer)\nSets the base maximum amount of memory used by a query operation. The default value of work_mem memory is four megabytes (4MB).";
+    let text = "work_mem (integer)\nSets the base maximum amount of memory used by a query operation. Hash tables are used in hash joins. The default value of work_mem memory is four megabytes (4MB).";
     let answer = ask(
         "default value of work_mem memory for a query operation",
         &[hit(
@@ -581,6 +581,24 @@ fn consecutive_sentences_are_quoted_as_one_run() {
         "{:?}",
         answer.text()
     );
+}
+
+/// A sentence that would be quoted under its entry's term when alone ("work_mem (integer) … The
+/// default value …") joins the run of the chosen sentence right before it, which already stands
+/// under that term: one quote, as the page reads, not two ("Remove and return a (key, value) pair
+/// from the dictionary." and "Pairs are returned in LIFO order." under `popitem()`).
+#[test]
+fn a_sentence_under_the_same_term_joins_the_run_before_it() {
+    let text = "work_mem (integer)\nSets the base maximum amount of memory used by a query operation. The default value of work_mem memory is four megabytes (4MB).";
+    let answer = ask(
+        "default value of work_mem memory for a query operation",
+        &[hit(
+            &["20.4. Resource Consumption", "work_mem (integer)"],
+            text,
+        )],
+    );
+    assert_eq!(answer.sentences.len(), 1, "{}", answer.text());
+    assert_eq!(answer.sentences[0].text, text);
 }
 
 /// A sentence under the entry the question names outranks one under another entry that states the
