@@ -404,6 +404,11 @@ pub(super) fn candidates(
                 } else {
                     is_lead
                 };
+                // "New in version 3.11." says when, nothing else: it answers only a question about
+                // versions, however many of the question's words its entry holds.
+                if !intent.wants_version && is_version_note(text) {
+                    continue;
+                }
                 // A sentence that introduces lines with a colon ("This can be expressed like
                 // this:") says what they say: the setting, command or value they show.
                 // So does a sentence followed by examples one of which states a literal of the
@@ -650,6 +655,18 @@ fn index_terms_within(index: &LexicalIndex, name: &str, sentence: &str) -> bool 
     let terms = index.analyze(name);
     let said: HashSet<String> = index.analyze(sentence).into_iter().collect();
     words_only && !terms.is_empty() && terms.iter().all(|t| said.contains(t))
+}
+
+/// Returns true if `sentence` only says in which version its entry appeared ("New in version
+/// 3.11.", "Added in version 1.2").
+fn is_version_note(sentence: &str) -> bool {
+    let words: Vec<&str> = sentence.trim_end_matches('.').split_whitespace().collect();
+    matches!(
+        words.as_slice(),
+        [first, "in", "version", number]
+            if matches!(*first, "New" | "Added")
+                && number.chars().all(|c| c.is_ascii_digit() || c == '.')
+    )
 }
 
 /// Words that open a sentence which points back at the one before ("These are known as possessive

@@ -739,3 +739,23 @@ fn field_lines_belong_to_the_entry_above_them() {
         answer.text()
     );
 }
+
+/// "New in version 3.11." says when its entry appeared, nothing else: it answers a question about
+/// versions, not one that only mentions the version ("What is datetime.UTC, new in 3.11?").
+#[test]
+fn a_version_note_answers_only_a_version_question() {
+    let text = "datetime.UTC\nAlias for the UTC timezone singleton datetime.timezone.utc.\nNew in version 3.11.";
+    let hits = [hit(&["datetime — Basic date and time types"], text)];
+    let answer = ask("What is datetime.UTC, new in Python 3.11?", &hits);
+    assert!(
+        !answer.text().contains("New in version"),
+        "{}",
+        answer.text()
+    );
+    let answer = ask("In which version is datetime.UTC new?", &hits);
+    assert!(
+        answer.text().contains("New in version 3.11."),
+        "{}",
+        answer.text()
+    );
+}
