@@ -157,6 +157,10 @@ struct Surroundings {
     /// The field lines between the term and the next sentence (`Default: 30`): their span and the
     /// question's terms they hold.
     fields: Option<((usize, usize), Vec<bool>)>,
+    /// The heading is a manual page's "Description": what it describes is the page's subject,
+    /// named by its title (`cargo-vendor(1)` … "DESCRIPTION" … "This cargo subcommand will vendor
+    /// all crates.io and git dependencies …").
+    describes_page: bool,
 }
 
 impl Surroundings {
@@ -175,6 +179,7 @@ impl Surroundings {
             run_terms: vec![false; query.terms.len()],
             in_table: false,
             fields: None,
+            describes_page: own.is_some_and(|h| is_description(h)),
         }
     }
 
@@ -200,6 +205,7 @@ impl Surroundings {
     /// A heading line (`span` in the passage) opens a section.
     fn open_heading(&mut self, heading: Context, text: &str, span: (usize, usize)) {
         self.heading = heading;
+        self.describes_page = is_description(text);
         self.label = Context::none_like(&self.label);
         self.open_term(text, span);
     }
@@ -505,7 +511,11 @@ pub(super) fn candidates(
                 // about defines it.
                 let definition_bonus = match intent.defines {
                     Some(k)
-                        if is_lead && (label.named[k] || (!label.any() && heading.named[k])) =>
+                        if is_lead
+                            && (label.named[k]
+                                || (!label.any()
+                                    && (heading.named[k]
+                                        || (at.describes_page && in_title[k])))) =>
                     {
                         DEFINITION_BONUS
                     }
@@ -655,6 +665,11 @@ fn index_terms_within(index: &LexicalIndex, name: &str, sentence: &str) -> bool 
     let terms = index.analyze(name);
     let said: HashSet<String> = index.analyze(sentence).into_iter().collect();
     words_only && !terms.is_empty() && terms.iter().all(|t| said.contains(t))
+}
+
+/// Returns true if `heading` is a manual page's "Description" section.
+fn is_description(heading: &str) -> bool {
+    heading.trim().eq_ignore_ascii_case("description")
 }
 
 /// Returns true if `sentence` only says in which version its entry appeared ("New in version

@@ -759,3 +759,20 @@ fn a_version_note_answers_only_a_version_question() {
         answer.text()
     );
 }
+
+/// A manual page's "Description" describes the page's subject, named by its title: its first
+/// sentence defines the command, ahead of an example entry named by a command line.
+#[test]
+fn a_manual_page_description_defines_what_the_page_names() {
+    let text = "DESCRIPTION\nThis cargo subcommand will vendor all crates.io and git dependencies for a project into the specified directory.\nEXAMPLES\ncargo vendor -s ../path/to/Cargo.toml\nVendor and redirect the necessary vendor configs to a config file.";
+    let mut page = hit(&["cargo-vendor(1)", "DESCRIPTION"], text);
+    page.title = "cargo vendor - The Cargo Book".into();
+    let answer = ask("What does cargo vendor do?", &[page]);
+    assert!(
+        answer.sentences[0]
+            .text
+            .contains("This cargo subcommand will vendor"),
+        "{}",
+        answer.text()
+    );
+}
