@@ -674,14 +674,16 @@ fn is_description(heading: &str) -> bool {
 
 /// Returns true if `sentence` only says in which version its entry appeared ("New in version
 /// 3.11.", "Added in version 1.2").
+/// Called for every sentence read, so it looks at the words without collecting them.
 fn is_version_note(sentence: &str) -> bool {
-    let words: Vec<&str> = sentence.trim_end_matches('.').split_whitespace().collect();
-    matches!(
-        words.as_slice(),
-        [first, "in", "version", number]
-            if matches!(*first, "New" | "Added")
-                && number.chars().all(|c| c.is_ascii_digit() || c == '.')
-    )
+    let mut words = sentence.trim_end_matches('.').split_whitespace();
+    matches!(words.next(), Some("New" | "Added"))
+        && words.next() == Some("in")
+        && words.next() == Some("version")
+        && words
+            .next()
+            .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        && words.next().is_none()
 }
 
 /// Words that open a sentence which points back at the one before ("These are known as possessive
