@@ -32,7 +32,7 @@ fn main() -> Result<()> {
         Some("embed") => run_embed(&args[1..]),
         Some("hybrid-scale") => run_hybrid_scale(&args[1..]),
         Some(other) => {
-            bail!("unknown command {other}: use `all` (default), `crawl`, `embed DATA_DIR` or `hybrid-scale [CHUNKS]`")
+            bail!("unknown command {other}: use `all` (default), `crawl`, `embed DATA_DIR` or `hybrid-scale [CHUNKS] [--keep DIR]`")
         }
     }
 }
@@ -178,17 +178,27 @@ fn run_embed(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Hybrid queries at scale (`hybrid-scale [CHUNKS]`, default 100,000): the generated corpus indexed
+/// Hybrid queries at scale (`hybrid-scale [CHUNKS] [--keep DIR]`, default 100,000): the generated corpus indexed
 /// with embeddings by ONNX Runtime (the int8 model when `scripts/quantize-model` made one: fp32 takes
 /// about twice as long to embed), then hybrid search and hybrid answers under 32 clients, next to
-/// lexical search on the same index. Writes `bench/results/hybrid-scale.md`.
+/// lexical search on the same index. Writes `bench/results/hybrid-scale.md`. With `--keep DIR` the
+/// corpus and its index stay in DIR, and a later run with the same DIR measures the queries again
+/// without indexing.
 fn run_hybrid_scale(args: &[String]) -> Result<()> {
-    let chunks: usize = match args.first() {
-        Some(n) => n
-            .parse()
-            .context("hybrid-scale CHUNKS: a number of chunks")?,
-        None => 100_000,
-    };
+    let (mut chunks, mut keep) = (100_000, None);
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        if arg == "--keep" {
+            keep = Some(PathBuf::from(
+                args.next()
+                    .context("hybrid-scale --keep DIR: a directory")?,
+            ));
+        } else {
+            chunks = arg
+                .parse()
+                .context("hybrid-scale CHUNKS: a number of chunks")?;
+        }
+    }
     let (Some(fp32), Some(lib)) = (model_dir(), ort_lib()) else {
         bail!("hybrid-scale needs the model and ONNX Runtime: scripts/fetch-model --onnx");
     };
@@ -199,29 +209,51 @@ fn run_hybrid_scale(args: &[String]) -> Result<()> {
         (fp32, "fp32")
     };
     let cited = cited_bin()?;
-    let scratch = scratch_dir()?;
+    let scratch = match &keep {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            dir.clone()
+        }
+        None => scratch_dir()?,
+    };
     let data = scratch.join("corpus");
-    let pages = corpus::write(&data, chunks)?;
-    let mut c = Command::new(&cited);
-    c.env("CITED_OFFLINE", "1")
-        .arg("--data-dir")
-        .arg(&data)
-        .arg("--model-dir")
-        .arg(&model)
-        .arg("--ort-lib")
-        .arg(&lib)
-        .arg("index");
-    let (took, rss, output) = measured(c, None)?;
-    let written = chunks_written(&output);
-    let embedded = output
-        .lines()
-        .find(|l| l.starts_with("embedded "))
-        .unwrap_or("embedded: no figures")
-        .to_string();
-    eprintln!(
-        "{pages} pages, {written} chunks indexed in {:.0} s ({embedded}), peak RSS {rss:.0} MB",
-        took.as_secs_f64()
-    );
+    // What indexing measured, kept beside a kept index: a later run with the same `--keep DIR`
+    // loads that index again instead of spending ~40 minutes embedding it.
+    let indexed = scratch.join(format!("indexed-{chunks}-{precision}.txt"));
+    let summary = match std::fs::read_to_string(&indexed) {
+        Ok(summary) if keep.is_some() => {
+            let summary = summary.trim().to_string();
+            eprintln!("reusing the index in {} ({summary})", data.display());
+            summary
+        }
+        _ => {
+            let pages = corpus::write(&data, chunks)?;
+            let mut c = Command::new(&cited);
+            c.env("CITED_OFFLINE", "1")
+                .arg("--data-dir")
+                .arg(&data)
+                .arg("--model-dir")
+                .arg(&model)
+                .arg("--ort-lib")
+                .arg(&lib)
+                .arg("index");
+            let (took, rss, output) = measured(c, None)?;
+            let written = chunks_written(&output);
+            let embedded = output
+                .lines()
+                .find(|l| l.starts_with("embedded "))
+                .unwrap_or("embedded: no figures")
+                .to_string();
+            let summary = format!(
+                "{pages} pages, {written} chunks, indexed with all-MiniLM-L6-v2 {precision} on ONNX \
+                 Runtime in {:.0} s (peak RSS {rss:.0} MB; {embedded})",
+                took.as_secs_f64()
+            );
+            std::fs::write(&indexed, &summary)?;
+            eprintln!("{summary}");
+            summary
+        }
+    };
     // The server admits what `cited serve` admits by default (4 per core): admitting all 32
     // clients at once makes each request share the cores with all the others (on the Python docs,
     // 2 cores, hybrid search p99 235-246 ms admitting 64 against 91-98 ms at the default 8, at the
@@ -238,14 +270,12 @@ fn run_hybrid_scale(args: &[String]) -> Result<()> {
     }
     drop(server);
     let mut md = format!(
-        "# Hybrid queries at scale ({} cores)\n\nGenerated corpus: {pages} pages, {written} chunks, \
-         indexed with all-MiniLM-L6-v2 {precision} on ONNX Runtime in {:.0} s (peak RSS {rss:.0} \
-         MB; {embedded}). Queries: 256 generated ones, repeated (recent query vectors are \
-         cached). The server runs the same model, admitting as many requests at once as `cited \
-         serve` does by default (4 per core).\n\n\
+        "# Hybrid queries at scale ({} cores)\n\nGenerated corpus: {summary}. Queries: 256 \
+         generated ones, repeated (recent query vectors are cached). The server runs the same \
+         model, admitting as many requests at once as `cited serve` does by default (4 per \
+         core).\n\n\
          | endpoint | clients | requests | errors | req/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|---|\n",
         cores(),
-        took.as_secs_f64()
     );
     for (endpoint, row) in &rows {
         md.push_str(&format!(
@@ -256,7 +286,9 @@ fn run_hybrid_scale(args: &[String]) -> Result<()> {
     let out = repo_root().join("bench/results/hybrid-scale.md");
     std::fs::write(&out, &md)?;
     print!("{md}");
-    let _ = std::fs::remove_dir_all(&scratch);
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
     Ok(())
 }
 
