@@ -86,26 +86,51 @@ pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
 }
 
 /// The sentence pieces of one line, exactly as `split_sentence_bound_indices` (UAX #29) gives them,
-/// faster for ASCII. Searches split every line they show, and the Unicode splitter costs a table
-/// lookup per character. A break can only follow a terminator (`.`, `!`, `?`) or a paragraph
-/// separator (CR, in ASCII), and the rules decide it from the character before the terminator to the
-/// first letter after it; so only those windows go through the Unicode splitter.
+/// faster. Searches and answers split every line they read, and the Unicode splitter costs a table
+/// lookup per character. A break can only follow a terminator (`.`, `!`, `?`, or a non-ASCII one
+/// such as `。`) or a paragraph separator, and the rules decide it from the character before the
+/// terminator to the first letter after it; so only those windows go through the Unicode splitter.
+/// Every non-ASCII character that is not a letter is treated as a possible terminator (closing
+/// quotes and `¶` are not, but a window around them finds no break), and a window reaches back to an
+/// ASCII character (combining marks take the class of what they follow) and forward to an ASCII
+/// letter. A line with a paragraph separator, or where a window would grow past [`MAX_WINDOW`]
+/// bytes (text with few ASCII letters), goes through the Unicode splitter whole.
 fn line_sentences(line: &str) -> Vec<(usize, &str)> {
-    if !line.is_ascii() || line.contains('\r') {
-        return line.split_sentence_bound_indices().collect();
+    let whole = || line.split_sentence_bound_indices().collect();
+    if line.contains(['\r', '\u{85}', '\u{2028}', '\u{2029}']) {
+        return whole();
     }
     let bytes = line.as_bytes();
     let mut starts = vec![0];
     let mut i = 0;
     while i < bytes.len() {
-        if !matches!(bytes[i], b'.' | b'!' | b'?') {
+        let b = bytes[i];
+        let terminator = match b {
+            b'.' | b'!' | b'?' => true,
+            _ if b.is_ascii() || !line.is_char_boundary(i) => false,
+            _ => line[i..].chars().next().is_some_and(|c| !c.is_alphabetic()),
+        };
+        if !terminator {
             i += 1;
             continue;
         }
-        let from = i.saturating_sub(1);
+        // Back to the character before, and on to an ASCII one.
+        let mut from = i;
+        loop {
+            from = match line[..from].char_indices().next_back() {
+                Some((at, _)) => at,
+                None => break,
+            };
+            if bytes[from].is_ascii() {
+                break;
+            }
+        }
         let mut letter = i + 1;
         while letter < bytes.len() && !bytes[letter].is_ascii_alphabetic() {
             letter += 1;
+        }
+        if i - from > MAX_WINDOW || letter - i > MAX_WINDOW {
+            return whole();
         }
         let to = (letter + 1).min(bytes.len());
         starts.extend(
@@ -114,8 +139,10 @@ fn line_sentences(line: &str) -> Vec<(usize, &str)> {
                 .skip(1)
                 .map(|(offset, _)| from + offset),
         );
-        i = letter;
+        // The next window opens at the next terminator after this one (a letter is none).
+        i = letter.max(i + 1);
     }
+    starts.sort_unstable();
     starts.dedup();
     starts
         .iter()
@@ -127,6 +154,9 @@ fn line_sentences(line: &str) -> Vec<(usize, &str)> {
         .filter(|(_, piece)| !piece.is_empty())
         .collect()
 }
+
+/// The most bytes a window of [`line_sentences`] reaches from its terminator.
+const MAX_WINDOW: usize = 64;
 
 fn word_count(s: &str) -> usize {
     s.split_whitespace().count()
@@ -431,6 +461,21 @@ mod proptests {
                 "[ -~\t]{0,120}",
                 "([A-Za-z0-9]{0,6}[.!?\"')(\\] ,;:-]{0,3} ?){0,25}",
                 "([A-Z][a-z]{0,8}( [a-z]{1,8}){0,6}(\\.|\\?|!|\\.\\.\\.|\\.\\)|\\.\"|e\\.g\\.|[0-9]\\.[0-9]) ?){0,8}",
+            ]
+        ) {
+            let expected: Vec<(usize, &str)> = line.split_sentence_bound_indices().collect();
+            prop_assert_eq!(line_sentences(&line), expected);
+        }
+
+        /// So do lines with non-ASCII text: letters, combining marks, no-break spaces, curly
+        /// quotes, `¶`, ellipses and the terminators of other scripts.
+        #[test]
+        fn unicode_lines_split_as_unicode_does(
+            line in prop_oneof![
+                "[ -~éÉßΩ中文\u{301}\u{200d}\u{a0}’“”«»¶…。！？\u{ff0e}\u{2024}\u{5f3}—•]{0,120}",
+                "([A-Za-zéÉ中\u{301}]{0,6}[.!?\"')( ,;:’”»¶…。\u{a0}\u{ff0e}]{0,3} ?){0,25}",
+                "([A-ZÉ][a-zé]{0,8}( [a-zé中]{1,8}){0,6}(\\.|\\?|!|…|。|\\.”|\\.’|\\. ¶|e\\.g\\.) ?){0,8}",
+                "[中文。！？，的 ]{0,200}",
             ]
         ) {
             let expected: Vec<(usize, &str)> = line.split_sentence_bound_indices().collect();
