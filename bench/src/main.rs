@@ -221,7 +221,7 @@ fn run_hybrid_scale(args: &[String]) -> Result<()> {
     // loads that index again instead of spending ~40 minutes embedding it.
     let indexed = scratch.join(format!("indexed-{chunks}-{precision}.txt"));
     let summary = match std::fs::read_to_string(&indexed) {
-        Ok(summary) if keep.is_some() => {
+        Ok(summary) => {
             let summary = summary.trim().to_string();
             eprintln!("reusing the index in {} ({summary})", data.display());
             summary

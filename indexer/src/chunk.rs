@@ -114,17 +114,12 @@ fn line_sentences(line: &str) -> Vec<(usize, &str)> {
             i += 1;
             continue;
         }
-        // Back to the character before, and on to an ASCII one.
-        let mut from = i;
-        loop {
-            from = match line[..from].char_indices().next_back() {
-                Some((at, _)) => at,
-                None => break,
-            };
-            if bytes[from].is_ascii() {
-                break;
-            }
-        }
+        // Back to the nearest ASCII character before it.
+        let from = line[..i]
+            .char_indices()
+            .rev()
+            .find(|(_, c)| c.is_ascii())
+            .map_or(0, |(at, _)| at);
         let mut letter = i + 1;
         while letter < bytes.len() && !bytes[letter].is_ascii_alphabetic() {
             letter += 1;
@@ -139,10 +134,8 @@ fn line_sentences(line: &str) -> Vec<(usize, &str)> {
                 .skip(1)
                 .map(|(offset, _)| from + offset),
         );
-        // The next window opens at the next terminator after this one (a letter is none).
-        i = letter.max(i + 1);
+        i = letter;
     }
-    starts.sort_unstable();
     starts.dedup();
     starts
         .iter()
