@@ -40,6 +40,32 @@ const VALUE_CUES: &[&str] = &[
     "timeout",
     "out of the box",
 ];
+/// Superlatives of magnitude: with a quantity after them they ask for a limit ("the biggest
+/// number a bigint holds"), with a thing after them for that thing ("the largest city").
+const SUPERLATIVES: &[&str] = &[
+    "biggest", "largest", "smallest", "highest", "lowest", "longest", "shortest", "greatest",
+];
+/// Nouns that name a quantity.
+const QUANTITY_NOUNS: &[&str] = &[
+    "number", "value", "amount", "size", "length", "count", "integer", "n",
+];
+
+/// Returns true if a superlative of magnitude in `q` (lower case) bounds a quantity: "the
+/// biggest whole number", "the largest n", not "the largest medical school".
+fn superlative_of_quantity(q: &str) -> bool {
+    let words: Vec<&str> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().enumerate().any(|(i, w)| {
+        SUPERLATIVES.contains(w)
+            && words[i + 1..].iter().take(3).any(|n| {
+                QUANTITY_NOUNS.contains(n)
+                    || n.strip_suffix('s')
+                        .is_some_and(|n| QUANTITY_NOUNS.contains(&n))
+            })
+    })
+}
 /// Phrases that ask how to do something.
 const STEPS_CUES: &[&str] = &[
     "how do i ",
@@ -73,7 +99,8 @@ impl Intent {
         Self {
             wants_value: !reason
                 && (VALUE_CUES.iter().any(|c| q.contains(c))
-                    || DEFAULT_CUES.iter().any(|c| q.contains(c))),
+                    || DEFAULT_CUES.iter().any(|c| q.contains(c))
+                    || superlative_of_quantity(&q)),
             wants_version: q.contains("version"),
             defines: None,
             wants_steps: STEPS_CUES
@@ -144,7 +171,8 @@ pub(super) fn holds_value(text: &str) -> bool {
 /// shorter than 8000 bytes"). Not "default", "port" or "version": a sentence that states one says
 /// so ("The default is five minutes"), and any quantity answering them would tie "The valid range is
 /// between 30 seconds and one day" with the default.
-const VALUE_WORDS: &str = "maximum minimum max min limit size number count long big large";
+const VALUE_WORDS: &str = "maximum minimum max min limit size number count long big large biggest \
+     largest smallest highest lowest longest shortest";
 
 /// Marks the question's terms that a stated value answers (see [`VALUE_WORDS`]), by position in
 /// the question's term list.

@@ -697,6 +697,24 @@ fn the_value_stated_as_the_default_answers_a_default_question() {
     );
 }
 
+/// A superlative of magnitude ("the biggest number") asks for a limit: the table row that states
+/// it comes before the sentence that repeats the question's words without a value.
+#[test]
+fn a_superlative_asks_for_the_value_that_bounds_it() {
+    assert!(Intent::of("What's the largest n I can use in varchar(n)?").wants_value);
+    assert!(!Intent::of("What is the largest medical school in Poland?").wants_value);
+    let text = "The types smallint, integer, and bigint store whole numbers, that is, numbers without fractional components, of various ranges.\nName | Storage Size | Description | Range\nbigint | 8 bytes | large-range integer | -9223372036854775808 to +9223372036854775807";
+    let answer = ask(
+        "What's the biggest whole number I can store in an 8-byte integer column?",
+        &[hit(&["8.1.1. Integer Types"], text)],
+    );
+    assert!(
+        answer.sentences[0].text.contains("+9223372036854775807"),
+        "{}",
+        answer.text()
+    );
+}
+
 /// "Why" asks for a reason: a question that mentions a default argument does not ask for a value.
 #[test]
 fn why_questions_ask_for_no_value() {
