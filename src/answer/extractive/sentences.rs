@@ -420,7 +420,13 @@ pub(super) fn candidates(
                 // So does a sentence followed by examples one of which states a literal of the
                 // question ("~1.2"): "~1.2.3 is an example of a tilde requirement." with the
                 // lines down to "~1.2    := >=1.2.0, <1.3.0".
-                let block = if text.ends_with(':') {
+                // For a question on how to do something, a sentence that ends its line above a
+                // command ("Then run the cargo login command." over `$ cargo login`) shows it too.
+                let introduces = text.ends_with(':')
+                    || (intent.wants_steps
+                        && text.ends_with('.')
+                        && code_follows(&hit.text, end, &headings));
+                let block = if introduces {
                     introduced_block(&hit.text, end, &headings)
                 } else if literals.is_empty() {
                     None
@@ -790,6 +796,25 @@ fn listing_stating(
         from += line.len();
     }
     stated
+}
+
+/// Returns true if the line right after `end` (the end of a sentence) is code: a shell or
+/// interpreter prompt (`$ cargo login`, `>>> import os`) or a line of code that does not read as
+/// prose (`lto = false`, `[profile.release]`), not a heading. Not a signature (`make_time(8, 15,
+/// 23.5) → 08:15:23.5` in a list of functions).
+fn code_follows(text: &str, end: usize, headings: &HashSet<&str>) -> bool {
+    let rest = &text[end..];
+    let Some(newline) = rest.find('\n').filter(|&i| rest[..i].trim().is_empty()) else {
+        return false;
+    };
+    let line = rest[newline + 1..].lines().next().unwrap_or("").trim();
+    if line.is_empty() || headings.contains(line) || reads_as_prose(line) {
+        return false;
+    }
+    ["$ ", "> ", ">>> ", "% ", "# "]
+        .iter()
+        .any(|p| line.starts_with(p))
+        || line.contains(['=', '{', '[', ';'])
 }
 
 /// Returns true if `line` reads as prose (sentences), not as code or a listing.

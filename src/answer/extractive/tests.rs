@@ -715,6 +715,24 @@ fn a_superlative_asks_for_the_value_that_bounds_it() {
     );
 }
 
+/// For a question on how to do something, a sentence over a command it tells the reader to run is
+/// quoted with the command, as one that introduces it with a colon is.
+#[test]
+fn a_step_is_quoted_with_the_command_under_it() {
+    let text = "Before your first publish\nFirst you need an account on the registry to get an API token. Then run the login command.\n$ cargo login\nThen paste the token at the prompt.";
+    let answer = ask(
+        "How do I authenticate with the registry before I publish?",
+        &[hit(&["Before your first publish"], text)],
+    );
+    assert!(
+        answer.sentences[0]
+            .text
+            .ends_with("Then run the login command.\n$ cargo login"),
+        "{}",
+        answer.text()
+    );
+}
+
 /// "Why" asks for a reason: a question that mentions a default argument does not ask for a value.
 #[test]
 fn why_questions_ask_for_no_value() {
