@@ -224,6 +224,12 @@ pub(super) const STEPS_BONUS: f32 = 0.15;
 /// Score added to a sentence that holds a value when the question asks for one.
 pub(super) const VALUE_BONUS: f32 = 0.15;
 
+/// Added to a sentence that states a literal of the question as a whole token, or stands under an
+/// entry whose term does (`-O` above "Remove assert statements…"): "^1.2.3 is an example of a
+/// caret requirement." for "What does ^1.2.3 accept?", not "~1.2.3 is an example of a tilde
+/// requirement.", which holds its digits too.
+pub(super) const LITERAL_BONUS: f32 = 0.1;
+
 /// Added to a sentence that states a value as the default when the question asks for a default:
 /// "The default is typically 128 megabytes (128MB)" over "a reasonable starting value for
 /// shared_buffers is 25% of the memory", both values under the same entry.

@@ -7,7 +7,7 @@ use indexer::{sentence_spans, LexicalIndex, SearchHit};
 
 use super::intent::{
     answers_value, says_literal, states_default, states_quantity, value_terms, Intent,
-    DEFAULT_BONUS, DEFINITION_BONUS, STEPS_BONUS, VALUE_BONUS,
+    DEFAULT_BONUS, DEFINITION_BONUS, LITERAL_BONUS, STEPS_BONUS, VALUE_BONUS,
 };
 use super::semantic::MEANING_WEIGHT;
 use super::Candidate;
@@ -542,6 +542,14 @@ pub(super) fn candidates(
                     0.0
                 } + if states_default(intent, says) {
                     DEFAULT_BONUS
+                } else {
+                    0.0
+                } + if says_literal(literals, says)
+                    || at
+                        .term
+                        .is_some_and(|(a, b)| says_literal(literals, &hit.text[a..b]))
+                {
+                    LITERAL_BONUS
                 } else {
                     0.0
                 };

@@ -733,6 +733,30 @@ fn a_step_is_quoted_with_the_command_under_it() {
     );
 }
 
+/// A sentence that states the question's literal as written comes before one that holds only its
+/// digits under another operator.
+#[test]
+fn the_literal_as_written_comes_first() {
+    let tilde = hit(
+        &["Tilde requirements"],
+        "Tilde requirements\n~1.2.3 is an example of a tilde requirement.",
+    );
+    let mut caret = hit(
+        &["Caret requirements"],
+        "Caret requirements\n^1.2.3 is an example of a caret requirement.",
+    );
+    caret.score = 0.9;
+    let answer = ask(
+        "What versions does the requirement ^1.2.3 accept?",
+        &[tilde, caret],
+    );
+    assert!(
+        answer.sentences[0].text.contains("^1.2.3 is an example"),
+        "{}",
+        answer.text()
+    );
+}
+
 /// "Why" asks for a reason: a question that mentions a default argument does not ask for a value.
 #[test]
 fn why_questions_ask_for_no_value() {
