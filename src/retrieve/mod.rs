@@ -194,13 +194,9 @@ impl Retriever {
             Mode::Lexical => self.index.search(query, limit),
             Mode::Dense => self.dense_search(query, limit),
             Mode::Hybrid => {
-                // Each side contributes a deeper list than asked for, so fusion can promote a
-                // passage that one side ranks low; only the passages kept are read.
-                let depth = (limit * 2).max(50);
+                // Only the passages kept are read.
                 let snapshot = self.index.snapshot();
-                let lexical = snapshot.top(query, depth)?;
-                let dense = located(&snapshot, &self.dense_vectors(query, depth)?)?;
-                read_all(&snapshot, &self.fuse(&[lexical, dense], limit))
+                read_all(&snapshot, &self.hybrid_ranking(&snapshot, query, limit)?)
             }
         }
     }
@@ -226,12 +222,38 @@ impl Retriever {
             return self.index.search_pages(&query, pages, depth);
         }
         let mut seen = std::collections::HashSet::new();
+        if mode == Mode::Hybrid && !query.filters_hits() {
+            // Only the first passage of each page shown is read from the document store.
+            let snapshot = self.index.snapshot();
+            let ranked = self.hybrid_ranking(&snapshot, &query, depth)?;
+            let kept: Vec<Ranked> = ranked
+                .into_iter()
+                .filter(|r| seen.insert(r.doc_id))
+                .take(pages)
+                .collect();
+            return read_all(&snapshot, &kept);
+        }
         Ok(self
             .search(raw, depth, mode)?
             .into_iter()
             .filter(|hit| seen.insert(hit.doc_id))
             .take(pages)
             .collect())
+    }
+
+    /// The top `limit` passages of the lexical and the dense ranking fused, not yet read. Each side
+    /// contributes a deeper list than asked for, so fusion can promote a passage that one side
+    /// ranks low.
+    fn hybrid_ranking(
+        &self,
+        snapshot: &Snapshot<'_>,
+        query: &SearchQuery,
+        limit: usize,
+    ) -> Result<Vec<Ranked>, IndexError> {
+        let depth = (limit * 2).max(50);
+        let lexical = snapshot.top(query, depth)?;
+        let dense = located(snapshot, &self.dense_vectors(query, depth)?)?;
+        Ok(self.fuse(&[lexical, dense], limit))
     }
 
     /// The passages an answer to the raw query reads: the top `limit` passages, then up to `more`

@@ -466,8 +466,10 @@ impl LexicalIndex {
                 )),
             ),
         ]);
-        let top = searcher.search(&query, &TopDocs::with_limit(1))?;
-        Ok(top.first().map(|(_, address)| *address))
+        // Matched, not scored: a passage's address needs no BM25 over the ordinal's long posting
+        // list (every page has a passage 0).
+        let found = searcher.search(&query, &tantivy::collector::DocSetCollector)?;
+        Ok(found.into_iter().min())
     }
 
     /// One view of the index for a query that ranks passages first and reads only those it keeps.
