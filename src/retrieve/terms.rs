@@ -64,12 +64,7 @@ impl QueryTerms {
             .filter(|((_, w), _)| w.is_none())
             .map(|(_, s)| s)
             .sum();
-        // An empty index says nothing about which words its passages lack.
-        let unknown_share = if index.num_chunks() == 0 {
-            0.0
-        } else {
-            unknown / strength_weights.iter().sum::<f32>().max(f32::EPSILON)
-        };
+        let unknown_share = unknown / strength_weights.iter().sum::<f32>().max(f32::EPSILON);
         let terms: Vec<(String, f32)> = terms
             .drain(..)
             .map(|(t, w)| {

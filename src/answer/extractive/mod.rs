@@ -64,9 +64,6 @@ const MIN_PASSAGE_STRENGTH: f32 = 0.45;
 const NEAREST_FOUND: f32 = 0.45;
 /// A sentence that states this share of the question itself answers whatever its passage holds.
 const SELF_SUPPORTED: f32 = 0.6;
-/// The share of a question's weight on words no passage holds above which retrieval found nothing
-/// about it, whatever holds its other words.
-const MAX_UNKNOWN_SHARE: f32 = 0.5;
 /// Sentences scoring under this fraction of the best are not used.
 const KEEP_RATIO: f32 = 0.7;
 /// Every sentence used must cover at least this share of the question, with what it stands under.
@@ -157,22 +154,17 @@ pub fn answer(
     // words spread over its sections ("type hint", "method", "subclasses" on the typing page).
     // Only what retrieval ranked counts for a page: more of a page read whole holds more words of
     // any question.
-    // When most of what the question asks about is in no passage at all, the passages that hold
-    // the rest do not speak to it ("how fast can a ferret run" on a site that never names ferrets:
-    // `--no-fail-fast` holds "fast" and "run").
-    let mostly_unknown = query.unknown_share >= MAX_UNKNOWN_SHARE;
     let strong = |c: &Candidate| {
-        c.meaning >= MIN_PASSAGE_STRENGTH
-            || (!mostly_unknown
-                && (c.support >= SELF_SUPPORTED
-                    || retrieval_strength(&query, &held[c.hit]) >= MIN_PASSAGE_STRENGTH))
+        c.support >= SELF_SUPPORTED
+            || c.meaning >= MIN_PASSAGE_STRENGTH
+            || retrieval_strength(&query, &held[c.hit]) >= MIN_PASSAGE_STRENGTH
     };
     // With a model, vector search says whether anything indexed is about the question at all: a
     // passage this close means the question is on the site's topic, worded otherwise.
     // Not when most of what the question asks about is in no passage at all: a passage on the
     // site's topic is near any question about it ("how fast can a ferret run" on a site about
     // ferrets that never mentions speed).
-    let found_by_meaning = !mostly_unknown
+    let found_by_meaning = query.unknown_share < 0.5
         && meaning
             .and_then(|m| m.nearest)
             .is_some_and(|c| c >= NEAREST_FOUND);
@@ -184,8 +176,6 @@ pub fn answer(
     );
     if candidates.iter().any(strong) {
         candidates.retain(strong);
-    } else if mostly_unknown {
-        candidates.clear();
     } else if !found_by_meaning {
         let page: Vec<std::cell::OnceCell<f32>> = hits.iter().map(|_| Default::default()).collect();
         candidates.retain(|c| {

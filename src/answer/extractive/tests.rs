@@ -757,30 +757,6 @@ fn the_literal_as_written_comes_first() {
     );
 }
 
-/// When most of what a question asks about is in no passage of the index, nothing is found, even
-/// though a sentence holds its other words ("how fast can a ferret run" on a manual that never
-/// names ferrets); the same sentence answers a question whose words the index holds.
-#[test]
-fn a_question_about_what_no_passage_names_is_declined() {
-    let text = "Use --no-fail-fast to run as many tests as possible without stopping at the first failure.";
-    // A manual where "fast" and "run" are common words.
-    let common = "Run it to compile the package fast. Each run reuses what the last one built.";
-    let mut pages = vec![("cargo test", text)];
-    pages.extend(["cargo build", "cargo check", "cargo doc", "cargo bench"].map(|t| (t, common)));
-    let (_dir, index) = crate::test_support::index_of(&pages);
-    let hits = [hit(&["cargo test"], text)];
-    let ferret = answer(&index, "how fast can a ferret run", &hits, 1, None);
-    assert!(!ferret.found(), "{}", ferret.text());
-    let tests = answer(
-        &index,
-        "how do I run all tests without stopping at the first failure",
-        &hits,
-        1,
-        None,
-    );
-    assert!(tests.found());
-}
-
 /// "Why" asks for a reason: a question that mentions a default argument does not ask for a value.
 #[test]
 fn why_questions_ask_for_no_value() {
