@@ -241,19 +241,29 @@ impl Retriever {
             .collect())
     }
 
-    /// The top `limit` passages of the lexical and the dense ranking fused, not yet read. Each side
-    /// contributes a deeper list than asked for, so fusion can promote a passage that one side
-    /// ranks low.
+    /// The top `limit` passages of the lexical and the dense ranking fused, not yet read.
     fn hybrid_ranking(
         &self,
         snapshot: &Snapshot<'_>,
         query: &SearchQuery,
         limit: usize,
     ) -> Result<Vec<Ranked>, IndexError> {
+        Ok(self.fuse(&self.hybrid_lists(snapshot, query, limit)?, limit))
+    }
+
+    /// The lexical and the dense ranking for a fusion of `limit` passages, not yet read. Each side
+    /// contributes a deeper list than asked for, so fusion can promote a passage that one side
+    /// ranks low.
+    fn hybrid_lists(
+        &self,
+        snapshot: &Snapshot<'_>,
+        query: &SearchQuery,
+        limit: usize,
+    ) -> Result<[Vec<Ranked>; 2], IndexError> {
         let depth = (limit * 2).max(50);
         let lexical = snapshot.top(query, depth)?;
         let dense = located(snapshot, &self.dense_vectors(query, depth)?)?;
-        Ok(self.fuse(&[lexical, dense], limit))
+        Ok([lexical, dense])
     }
 
     /// The passages an answer to the raw query reads: the top `limit` passages, then up to `more`
@@ -300,10 +310,8 @@ impl Retriever {
             }
             Mode::Hybrid => {
                 let snapshot = self.index.snapshot();
-                let lexical = snapshot.top(&query, depth)?;
-                let dense = located(&snapshot, &self.dense_vectors(&query, depth)?)?;
-                let nearest = dense.first().map(|h| h.score);
-                let lists = [lexical, dense];
+                let lists = self.hybrid_lists(&snapshot, &query, limit)?;
+                let nearest = lists[1].first().map(|h| h.score);
                 let top = self.fuse(&lists, limit);
                 let [lexical, dense] = lists;
                 let taken = top.iter().map(|r| (r.doc_id, r.address)).collect();

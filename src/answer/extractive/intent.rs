@@ -60,9 +60,9 @@ fn superlative_of_quantity(q: &str) -> bool {
     words.iter().enumerate().any(|(i, w)| {
         SUPERLATIVES.contains(w)
             && words[i + 1..].iter().take(3).any(|n| {
-                QUANTITY_NOUNS.contains(n)
-                    || n.strip_suffix('s')
-                        .is_some_and(|n| QUANTITY_NOUNS.contains(&n))
+                // "number" or "numbers".
+                QUANTITY_NOUNS.contains(&n.strip_suffix('s').unwrap_or(n))
+                    || QUANTITY_NOUNS.contains(n)
             })
     })
 }
@@ -171,8 +171,7 @@ pub(super) fn holds_value(text: &str) -> bool {
 /// shorter than 8000 bytes"). Not "default", "port" or "version": a sentence that states one says
 /// so ("The default is five minutes"), and any quantity answering them would tie "The valid range is
 /// between 30 seconds and one day" with the default.
-const VALUE_WORDS: &str = "maximum minimum max min limit size number count long big large biggest \
-     largest smallest highest lowest longest shortest";
+const VALUE_WORDS: &str = "maximum minimum max min limit size number count long big large";
 
 /// Marks the question's terms that a stated value answers (see [`VALUE_WORDS`]), by position in
 /// the question's term list.
@@ -180,7 +179,11 @@ pub(super) fn value_terms(
     index: &indexer::LexicalIndex,
     query: &crate::retrieve::terms::QueryTerms,
 ) -> Vec<bool> {
-    let words: std::collections::HashSet<String> = index.analyze(VALUE_WORDS).into_iter().collect();
+    // The superlatives ask for a value too ("the largest n"), stated by a quantity.
+    let words: std::collections::HashSet<String> = index
+        .analyze(&format!("{VALUE_WORDS} {}", SUPERLATIVES.join(" ")))
+        .into_iter()
+        .collect();
     query.found_among(&words)
 }
 
