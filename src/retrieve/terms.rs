@@ -16,9 +16,8 @@ pub struct QueryTerms {
     pub(crate) strength_weights: Vec<f32>,
     /// The first four letters of each term: a text without any of them holds none of the terms.
     pub(crate) prefixes: Vec<String>,
-    /// The share of [`Self::strength_weights`] that falls on words no passage holds: what the index
-    /// has nothing on at all.
-    pub(crate) unknown_share: f32,
+    /// The terms no passage holds: what the index has nothing on at all.
+    unknown: Vec<bool>,
     /// The names the question spells with underscores (`work_mem`), lowercased, each with the
     /// positions of its parts among the terms (`work`, `mem`).
     pub(crate) names: Vec<(String, Vec<usize>)>,
@@ -58,13 +57,11 @@ impl QueryTerms {
             .iter()
             .map(|(_, w)| w.unwrap_or(rarest).max(0.05))
             .collect();
-        let unknown: f32 = terms
+        // An empty index says nothing about which words its passages lack.
+        let unknown = terms
             .iter()
-            .zip(&strength_weights)
-            .filter(|((_, w), _)| w.is_none())
-            .map(|(_, s)| s)
-            .sum();
-        let unknown_share = unknown / strength_weights.iter().sum::<f32>().max(f32::EPSILON);
+            .map(|(_, w)| w.is_none() && index.num_chunks() > 0)
+            .collect();
         let terms: Vec<(String, f32)> = terms
             .drain(..)
             .map(|(t, w)| {
@@ -82,7 +79,7 @@ impl QueryTerms {
             total,
             strength_weights,
             prefixes,
-            unknown_share,
+            unknown,
             names: Vec::new(),
         }
         .with_names(index, question)
@@ -97,6 +94,7 @@ impl QueryTerms {
                 self.prefixes.push(first_letters(&term));
                 self.terms.push((term, mean));
                 self.strength_weights.push(mean);
+                self.unknown.push(false);
                 self.total += mean;
             }
         }
@@ -228,6 +226,26 @@ impl QueryTerms {
     /// Which of the question's terms are in `terms`.
     pub(crate) fn found_among(&self, terms: &HashSet<String>) -> Vec<bool> {
         self.terms.iter().map(|(t, _)| terms.contains(t)).collect()
+    }
+
+    /// The share of the question's weight, by [`Self::strength_weights`], that falls on words no
+    /// passage holds, leaving out the terms marked in `except`.
+    pub(crate) fn unknown_share(&self, except: &[bool]) -> f32 {
+        let (mut unknown, mut total) = (0.0, 0.0);
+        for (i, w) in self.strength_weights.iter().enumerate() {
+            if except.get(i).is_some_and(|e| *e) {
+                continue;
+            }
+            total += w;
+            if self.unknown[i] {
+                unknown += w;
+            }
+        }
+        if total > 0.0 {
+            unknown / total
+        } else {
+            0.0
+        }
     }
 
     /// Returns the weight share of the question's terms marked in `found` and in none of `except`.

@@ -41,7 +41,7 @@ mod sentences;
 mod tests;
 
 pub use intent::Intent;
-use intent::{asks_default_implicitly, defined_subject, literals};
+use intent::{asks_default_implicitly, defined_subject, literals, value_terms};
 use semantic::semantic_support;
 pub use semantic::Meaning;
 use sentences::{candidates, mark};
@@ -64,6 +64,9 @@ const MIN_PASSAGE_STRENGTH: f32 = 0.45;
 const NEAREST_FOUND: f32 = 0.45;
 /// A sentence that states this share of the question itself answers whatever its passage holds.
 const SELF_SUPPORTED: f32 = 0.6;
+/// The share of a question's weight on words no passage holds at or above which retrieval found
+/// nothing about it, whatever holds its other words.
+const MAX_UNKNOWN_SHARE: f32 = 0.5;
 /// Sentences scoring under this fraction of the best are not used.
 const KEEP_RATIO: f32 = 0.7;
 /// Every sentence used must cover at least this share of the question, with what it stands under.
@@ -154,28 +157,36 @@ pub fn answer(
     // words spread over its sections ("type hint", "method", "subclasses" on the typing page).
     // Only what retrieval ranked counts for a page: more of a page read whole holds more words of
     // any question.
+    // When most of what the question asks about is in no passage at all, the passages that hold
+    // the rest do not speak to it ("how fast can a ferret run" on a site that never names ferrets:
+    // `--no-fail-fast` holds "fast" and "run"). The words that ask for a value ("how long", "the
+    // largest") do not count: a number answers them, so no passage need name them.
+    let unknown_share = query.unknown_share(&value_terms(index, &query));
+    let mostly_unknown = unknown_share >= MAX_UNKNOWN_SHARE;
     let strong = |c: &Candidate| {
-        c.support >= SELF_SUPPORTED
-            || c.meaning >= MIN_PASSAGE_STRENGTH
-            || retrieval_strength(&query, &held[c.hit]) >= MIN_PASSAGE_STRENGTH
+        c.meaning >= MIN_PASSAGE_STRENGTH
+            || (!mostly_unknown
+                && (c.support >= SELF_SUPPORTED
+                    || retrieval_strength(&query, &held[c.hit]) >= MIN_PASSAGE_STRENGTH))
     };
     // With a model, vector search says whether anything indexed is about the question at all: a
-    // passage this close means the question is on the site's topic, worded otherwise.
-    // Not when most of what the question asks about is in no passage at all: a passage on the
-    // site's topic is near any question about it ("how fast can a ferret run" on a site about
-    // ferrets that never mentions speed).
-    let found_by_meaning = query.unknown_share < 0.5
+    // passage this close means the question is on the site's topic, worded otherwise. Not when
+    // most of it is in no passage: a passage on the site's topic is near any question about it
+    // ("how fast can a ferret run" on a site about ferrets that never mentions speed).
+    let found_by_meaning = !mostly_unknown
         && meaning
             .and_then(|m| m.nearest)
             .is_some_and(|c| c >= NEAREST_FOUND);
     tracing::debug!(
-        unknown_share = query.unknown_share,
+        unknown_share,
         nearest = meaning.and_then(|m| m.nearest),
         found_by_meaning,
         "retrieval found"
     );
     if candidates.iter().any(strong) {
         candidates.retain(strong);
+    } else if mostly_unknown {
+        candidates.clear();
     } else if !found_by_meaning {
         let page: Vec<std::cell::OnceCell<f32>> = hits.iter().map(|_| Default::default()).collect();
         candidates.retain(|c| {

@@ -836,3 +836,46 @@ fn a_manual_page_description_defines_what_the_page_names() {
         answer.text()
     );
 }
+/// When most of what a question asks about is in no passage of the index, nothing is found, even
+/// though a sentence holds its other words ("how fast can a ferret run" on a manual that never
+/// names ferrets); the same sentence answers a question whose words the index holds.
+#[test]
+fn a_question_about_what_no_passage_names_is_declined() {
+    let text = "Use --no-fail-fast to run as many tests as possible without stopping at the first failure.";
+    // A manual where "fast" and "run" are common words.
+    let common = "Run it to compile the package fast. Each run reuses what the last one built.";
+    let mut pages = vec![("cargo test", text)];
+    pages.extend(["cargo build", "cargo check", "cargo doc", "cargo bench"].map(|t| (t, common)));
+    let (_dir, index) = crate::test_support::index_of(&pages);
+    let hits = [hit(&["cargo test"], text)];
+    let ferret = answer(&index, "how fast can a ferret run", &hits, 1, None);
+    assert!(!ferret.found(), "{}", ferret.text());
+    let tests = answer(
+        &index,
+        "how do I run all tests without stopping at the first failure",
+        &hits,
+        1,
+        None,
+    );
+    assert!(tests.found());
+}
+
+/// A word that asks for a value ("how long") is answered by a number, not named by the passage:
+/// that no passage holds it says nothing about whether the index covers the question.
+#[test]
+fn a_value_word_no_passage_holds_is_not_what_the_question_is_about() {
+    let text = "Ferrets sleep about fourteen hours a day, in nests of old blankets.";
+    let other = "Ferrets are playful and need a cage cleaned every week.";
+    let (_dir, index) = crate::test_support::index_of(&[("Sleep", text), ("Care", other)]);
+    let hits = [hit(&["Sleep"], text)];
+    let sleep = answer(&index, "How long do ferrets sleep", &hits, 1, None);
+    assert!(sleep.found(), "{}", sleep.text());
+    let fly = answer(
+        &index,
+        "How far can ferrets fly on autopilot",
+        &hits,
+        1,
+        None,
+    );
+    assert!(!fly.found(), "{}", fly.text());
+}
