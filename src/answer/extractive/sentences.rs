@@ -573,8 +573,18 @@ pub(super) fn candidates(
                     // Question words the term holds that the quote does not.
                     let adds = query.weight(&label.found, &[&in_sentence, &earlier])
                         + query.weight(&heading.found, &[&in_sentence, &earlier, &label.found]);
+                    // The first sentence under a term that points back ("This form is to view
+                    // the changes you staged …" under `git diff --cached [<commit>]`) points at
+                    // the term: it reads alone only with it.
+                    // A title in prose ("Description", an author's name) is not what it points
+                    // at.
+                    let points_at_term = is_lead
+                        && joined.is_none()
+                        && refers_back(text)
+                        && (names_a_thing(name) || shows_syntax(name));
                     if adds > 0.0
-                        || (names_a_thing(name) && !index_terms_within(index, name, quoted))
+                        || ((names_a_thing(name) || points_at_term)
+                            && !index_terms_within(index, name, quoted))
                     {
                         // Right above the sentence it is quoted with it; further up, before it
                         // after an ellipsis ("work_mem (integer) … The default value is four
@@ -660,6 +670,13 @@ pub(super) fn names_a_thing(term: &str) -> bool {
                 })
             }
         })
+}
+
+/// Returns true if `term` is written as command syntax: an option (`--cached`) or a placeholder
+/// (`[<commit>]`, `<path>`).
+fn shows_syntax(term: &str) -> bool {
+    term.split_whitespace()
+        .any(|w| w.starts_with('-') || w.starts_with("[<") || w.starts_with('<'))
 }
 
 /// Returns true if `sentence` already says `name`, so quoting the name would add nothing: verbatim,

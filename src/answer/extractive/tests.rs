@@ -879,3 +879,34 @@ fn a_value_word_no_passage_holds_is_not_what_the_question_is_about() {
     );
     assert!(!fly.found(), "{}", fly.text());
 }
+
+/// The first sentence under a command form that points back at it ("This form …") is quoted with
+/// the form; a title in prose above such a sentence ("Description") is not.
+#[test]
+fn a_sentence_that_points_at_its_term_is_quoted_with_it() {
+    let form = "git diff [<options>] --cached [<commit>] [--] [<path>…]";
+    let text = format!("git-diff(1)\nThe first form compares the working tree with the index.\n{form}\nThis form is to view the changes you staged for the next commit relative to the named <commit>. Typically you would compare with the latest commit.");
+    let answer = ask(
+        "show the changes that are staged for the next commit",
+        &[hit(&["git-diff(1)"], &text)],
+    );
+    assert!(
+        answer.sentences.iter().any(|s| s.text.starts_with(form)),
+        "{}",
+        answer.text()
+    );
+    let text =
+        "Description\nThis command sets the session user identifier of the current SQL session.";
+    let answer = ask(
+        "which command sets the session user identifier",
+        &[hit(&["SET SESSION AUTHORIZATION"], text)],
+    );
+    assert!(
+        answer
+            .sentences
+            .iter()
+            .all(|s| !s.text.starts_with("Description")),
+        "{}",
+        answer.text()
+    );
+}
