@@ -29,6 +29,27 @@ pub struct SentenceVector {
 /// A passage's text and its sentences' vectors.
 pub type PassageSentences<'a> = (&'a str, Vec<SentenceVector>);
 
+/// Returns true if `line` is a table row: it holds [`TABLE_CELL`] outside brackets. Command
+/// syntax writes alternatives with the same bar inside brackets (`git stash drop [-q | --quiet]`,
+/// `{ ANALYZE | VERBOSE }`): such a line is not a row. A line whose brackets do not balance is read
+/// by the bar alone.
+pub fn is_table_row(line: &str) -> bool {
+    if !line.contains(TABLE_CELL) {
+        return false;
+    }
+    let mut depth = 0i32;
+    let mut outside = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '[' | '(' | '{' => depth += 1,
+            ']' | ')' | '}' => depth -= 1,
+            ' ' if depth == 0 && line[i..].starts_with(TABLE_CELL) => outside = true,
+            _ => {}
+        }
+    }
+    outside || depth != 0
+}
+
 /// The units of `text` that get vectors, as byte spans: its sentences, and each table row whole.
 /// The answer reads passages in the same units.
 pub fn sentence_units(text: &str) -> Vec<(usize, usize)> {
@@ -36,7 +57,7 @@ pub fn sentence_units(text: &str) -> Vec<(usize, usize)> {
     let mut offset = 0;
     for line in text.split('\n') {
         let trimmed = line.trim_end();
-        if line.contains(TABLE_CELL) {
+        if is_table_row(line) {
             if !trimmed.trim_start().is_empty() {
                 out.push((offset, offset + trimmed.len()));
             }
@@ -282,6 +303,16 @@ mod tests {
                 "work_mem | 4MB"
             ]
         );
+    }
+
+    #[test]
+    fn bars_inside_brackets_are_command_syntax_not_cells() {
+        assert!(is_table_row("work_mem | 4MB"));
+        assert!(is_table_row("[0-9] | a digit"));
+        assert!(is_table_row("a (left | unbalanced"));
+        assert!(!is_table_row("git stash drop [-q | --quiet] [<stash>]"));
+        assert!(!is_table_row("VACUUM [ ( { FULL | FREEZE } ) ] [ table ]"));
+        assert!(!is_table_row("no bar here"));
     }
 
     #[test]

@@ -363,7 +363,7 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draf
 /// "Remove and return a (key, value) pair from the dictionary.").
 fn follows(hits: &[SearchHit], c: &Candidate, next: &Candidate) -> bool {
     let text = &hits[c.hit].text;
-    let row = |c: &Candidate| text[c.quote.0..c.quote.1].contains(crawler::extract::CELL_SEPARATOR);
+    let row = |c: &Candidate| indexer::vector::sentences::is_table_row(&text[c.quote.0..c.quote.1]);
     let term_of_c = c.term_above.or(c.lead_in);
     c.hit == next.hit
         && (next.lead_in.is_none() || next.lead_in == term_of_c)

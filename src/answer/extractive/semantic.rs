@@ -143,7 +143,7 @@ pub(super) fn readable_sentences(hit: &SearchHit) -> Vec<(usize, &str, Option<&s
         if trimmed.is_empty() {
             continue;
         }
-        if line.contains(crawler::extract::CELL_SEPARATOR) {
+        if indexer::vector::sentences::is_table_row(line) {
             // The first row of a table names its columns; the rows under it are read whole.
             match header {
                 None => header = Some(trimmed),

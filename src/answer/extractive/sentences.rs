@@ -63,6 +63,15 @@ pub(super) fn is_label(line: &str) -> bool {
         && (line.chars().any(char::is_alphabetic) || syntax)
 }
 
+/// Returns true if `line` is a command's synopsis, whatever its length: alternatives inside
+/// brackets (`\copy { table [ ( column_list ) ] | ( query ) } to { 'filename' | stdout }`). It
+/// opens the entry its description stands under, as a term does.
+fn is_synopsis(line: &str) -> bool {
+    line.contains(indexer::vector::sentences::TABLE_CELL)
+        && !indexer::vector::sentences::is_table_row(line)
+        && !reads_as_prose(line)
+}
+
 /// Returns true if `line` (a label, see [`is_label`]) states one property of the entry it follows
 /// rather than opening an entry of its own: `Default: 30`, `Type: string or array of strings`,
 /// `Environment: CARGO_HTTP_TIMEOUT` under `http.timeout`.
@@ -323,7 +332,7 @@ pub(super) fn candidates(
                 continue;
             }
             let span = (line_start, line_start + line.trim_end().len());
-            let row = line.contains(crawler::extract::CELL_SEPARATOR);
+            let row = indexer::vector::sentences::is_table_row(line);
             if row && !at.in_table {
                 at.in_table = true;
                 at.open_table(Context::held(index, query, line, &mut holds));
@@ -336,7 +345,7 @@ pub(super) fn candidates(
                 at.open_heading(Context::held(index, query, line, &mut holds), line, span);
                 continue;
             }
-            if !row && is_label(line) {
+            if !row && (is_label(line) || is_synopsis(line)) {
                 let context = if prefixes.within(span.0, span.1) {
                     Context::held(index, query, line, &mut holds)
                 } else {
@@ -832,14 +841,21 @@ fn code_follows(text: &str, end: usize, headings: &HashSet<&str>) -> bool {
     let Some(newline) = rest.find('\n').filter(|&i| rest[..i].trim().is_empty()) else {
         return false;
     };
-    let line = rest[newline + 1..].lines().next().unwrap_or("").trim();
+    let mut lines = rest[newline + 1..].lines();
+    let line = lines.next().unwrap_or("").trim();
     if line.is_empty() || headings.contains(line) || reads_as_prose(line) {
         return false;
     }
-    ["$ ", "> ", ">>> ", "% ", "# "]
+    if ["$ ", "> ", ">>> ", "% ", "# "]
         .iter()
         .any(|p| line.starts_with(p))
-        || line.contains(['=', '{', '[', ';'])
+    {
+        return true;
+    }
+    // A label over prose, or last in the passage, opens the next entry of a definition list
+    // (`pop [--index] [<stash>]` over "Remove a single stash entry …"): a term, not code.
+    let opens_entry = is_label(line) && lines.next().is_none_or(reads_as_prose);
+    line.contains(['=', '{', '[', ';']) && !opens_entry
 }
 
 /// Returns true if `line` reads as prose (sentences), not as code or a listing.

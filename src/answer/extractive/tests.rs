@@ -733,6 +733,26 @@ fn a_step_is_quoted_with_the_command_under_it() {
     );
 }
 
+/// The term of the next entry of a definition list (`pop [--index] [<stash>]` over its
+/// description, or last in the passage) is not a command under a step.
+#[test]
+fn the_next_entry_s_term_is_no_command_under_a_step() {
+    for after in [
+        "",
+        "\nRemove a single stash entry from the list of stash entries.",
+    ] {
+        let text = format!("show [-u|--include-untracked] [<stash>]\nShow the changes recorded in the stash entry. You can also use stash.showIncludeUntracked to set whether untracked files are shown by default.\npop [--index] [-q|--quiet] [<stash>]{after}");
+        let answer = ask(
+            "how to show untracked files in a stash",
+            &[hit(&["COMMANDS"], &text)],
+        );
+        assert!(answer.found(), "{}", answer.text());
+        for s in &answer.sentences {
+            assert!(!s.text.contains("pop ["), "{}", s.text);
+        }
+    }
+}
+
 /// A sentence that states the question's literal as written comes before one that holds only its
 /// digits under another operator.
 #[test]
@@ -909,4 +929,21 @@ fn a_sentence_that_points_at_its_term_is_quoted_with_it() {
         "{}",
         answer.text()
     );
+}
+
+/// A command synopsis with alternatives in brackets (`\copy { … | ( query ) } to { … | stdout }`)
+/// is not a table row, and not a statement: it opens the entry its description stands under, so
+/// that description is not quoted under the entry before (`\conninfo`).
+#[test]
+fn a_synopsis_opens_its_entry_and_is_no_table_row() {
+    let text = "\\conninfo\nOutputs information about the current database connection.\n\\copy { table [ ( column_list ) ] | ( query ) } to { 'filename' | program 'command' | stdout | pstdout } [ [ with ] ( option [, ...] ) ]\nPerforms a frontend (client) copy of a table to a file.";
+    let answer = ask(
+        "psql command to copy a table to a file",
+        &[hit(&["Meta-Commands"], text)],
+    );
+    assert!(answer.found(), "{}", answer.text());
+    for s in &answer.sentences {
+        assert!(!s.text.contains("\\conninfo"), "{}", s.text);
+        assert!(!s.text.starts_with("\\copy {"), "{}", s.text);
+    }
 }
