@@ -299,6 +299,7 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draf
     }
     let mut source_of_page: HashMap<&str, usize> = HashMap::new();
     let mut shown: HashSet<(&str, &str)> = HashSet::new();
+    let mut earlier: Vec<(&str, &str)> = Vec::new();
     let mut sources: Vec<Source> = Vec::new();
     let mut sentences = Vec::new();
     for run in runs {
@@ -313,9 +314,15 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draf
             }
         }
         let quoted = &hit.text[from..last.quote.1];
-        let lead_in = c
-            .lead_in
-            .filter(|(a, b)| shown.insert((hit.url.as_str(), &hit.text[*a..*b])));
+        // Nor when an earlier quote of the page holds it (the command a sentence introduced).
+        let lead_in = c.lead_in.filter(|(a, b)| {
+            let term = &hit.text[*a..*b];
+            !earlier
+                .iter()
+                .any(|(url, q)| *url == hit.url && q.contains(term))
+                && shown.insert((hit.url.as_str(), term))
+        });
+        earlier.push((hit.url.as_str(), quoted));
         let text = match lead_in {
             Some((a, b)) => format!("{}{QUOTE_GAP}{quoted}", &hit.text[a..b]),
             None => quoted.to_string(),

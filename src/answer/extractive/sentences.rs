@@ -582,26 +582,19 @@ pub(super) fn candidates(
                     // Question words the term holds that the quote does not.
                     let adds = query.weight(&label.found, &[&in_sentence, &earlier])
                         + query.weight(&heading.found, &[&in_sentence, &earlier, &label.found]);
-                    // The first sentence under a term that points back ("This form is to view
-                    // the changes you staged …" under `git diff --cached [<commit>]`) points at
-                    // the term: it reads alone only with it.
-                    // A title in prose ("Description", an author's name) is not what it points
-                    // at.
-                    let points_at_term = is_lead
-                        && joined.is_none()
-                        && refers_back(text)
-                        && (names_a_thing(name) || shows_syntax(name));
-                    if adds > 0.0
-                        || ((names_a_thing(name) || points_at_term)
-                            && !index_terms_within(index, name, quoted))
-                    {
+                    // A term that names a thing, or is written as command syntax (`--depth
+                    // <depth>`, `git diff --cached [<commit>]`), is what its sentences are about:
+                    // "Create a shallow clone with a history truncated to the specified number of
+                    // commits." does not say which option does it.
+                    let named = names_a_thing(name) || shows_syntax(name);
+                    if adds > 0.0 || (named && !index_terms_within(index, name, quoted)) {
                         // Right above the sentence it is quoted with it; further up, before it
                         // after an ellipsis ("work_mem (integer) … The default value is four
                         // megabytes (4MB).").
                         if hit.text[term_end..quote.0].trim().is_empty() {
                             quote.0 = term_start;
                             term_above = Some((term_start, term_end));
-                        } else if names_a_thing(name) {
+                        } else if named {
                             lead_in = Some((term_start, term_end));
                         }
                     }
@@ -684,8 +677,15 @@ pub(super) fn names_a_thing(term: &str) -> bool {
 /// Returns true if `term` is written as command syntax: an option (`--cached`) or a placeholder
 /// (`[<commit>]`, `<path>`).
 fn shows_syntax(term: &str) -> bool {
-    term.split_whitespace()
-        .any(|w| w.starts_with('-') || w.starts_with("[<") || w.starts_with('<'))
+    term.split_whitespace().any(|w| {
+        // An option is dashes and a name (`-p`, `--jobs`, `--[no-]keep-index`), not an SQL
+        // comment's `--` or an arrow.
+        let option = w
+            .strip_prefix("--")
+            .or_else(|| w.strip_prefix('-'))
+            .is_some_and(|name| name.starts_with(|c: char| c.is_alphanumeric() || c == '['));
+        option || w.starts_with("[<") || (w.starts_with('<') && w.ends_with('>') && w.len() > 2)
+    })
 }
 
 /// Returns true if `sentence` already says `name`, so quoting the name would add nothing: verbatim,

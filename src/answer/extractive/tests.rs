@@ -947,3 +947,21 @@ fn a_synopsis_opens_its_entry_and_is_no_table_row() {
         assert!(!s.text.starts_with("\\copy {"), "{}", s.text);
     }
 }
+
+/// A term written as an option (`--depth <depth>`) is what its sentence is about: quoted with a
+/// sentence that does not name it.
+#[test]
+fn an_option_with_an_argument_is_quoted_with_its_description() {
+    let text = "OPTIONS\n--depth <depth>\nCreate a shallow clone with a history truncated to the specified number of commits.\n--bare\nMake a bare Git repository.";
+    let answer = ask(
+        "clone with a history truncated to the latest commits",
+        &[hit(&["git-clone(1)"], text)],
+    );
+    assert!(
+        answer.sentences[0]
+            .text
+            .starts_with("--depth <depth>\nCreate"),
+        "{}",
+        answer.text()
+    );
+}
