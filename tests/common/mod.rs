@@ -31,6 +31,17 @@ pub fn postgres_docs() -> PathBuf {
     dir
 }
 
+/// Debian's git manual (`git-doc`).
+pub fn git_manual() -> PathBuf {
+    let dir = PathBuf::from("/usr/share/doc/git-doc");
+    assert!(
+        dir.join("index.html").exists(),
+        "{} is missing: install it with `apt-get install git-doc` (.ci/run does)",
+        dir.display()
+    );
+    dir
+}
+
 /// The Cargo Book shipped with the toolchain that runs the tests (its `rust-docs` component).
 pub fn cargo_book() -> PathBuf {
     let out = std::process::Command::new("rustc")
