@@ -116,6 +116,13 @@ impl Context {
     }
 
     /// The context of `text`, its terms marked in `holds`.
+    /// Adds what `other` (another name of the same entry) holds.
+    fn merge(&mut self, other: &Self) {
+        mark(&mut self.found, &other.found);
+        mark(&mut self.named, &other.named);
+        self.focus = self.focus.max(other.focus);
+    }
+
     fn held(index: &LexicalIndex, query: &QueryTerms, text: &str, holds: &mut [bool]) -> Self {
         let context = Self::of(index, query, text);
         mark(holds, &context.found);
@@ -170,6 +177,9 @@ struct Surroundings {
     /// named by its title (`cargo-vendor(1)` … "DESCRIPTION" … "This cargo subcommand will vendor
     /// all crates.io and git dependencies …").
     describes_page: bool,
+    /// The labels read since the last sentence, heading or table, when they follow one another:
+    /// where the first starts and the last ends.
+    label_run: Option<(usize, usize)>,
 }
 
 impl Surroundings {
@@ -189,6 +199,7 @@ impl Surroundings {
             in_table: false,
             fields: None,
             describes_page: own.is_some_and(|h| is_description(h)),
+            label_run: None,
         }
     }
 
@@ -215,14 +226,33 @@ impl Surroundings {
     fn open_heading(&mut self, heading: Context, text: &str, span: (usize, usize)) {
         self.heading = heading;
         self.describes_page = is_description(text);
+        self.label_run = None;
         self.label = Context::none_like(&self.label);
         self.open_term(text, span);
     }
 
-    /// A definition-list term or row label opens an entry under the heading.
-    fn open_label(&mut self, label: Context, text: &str, span: (usize, usize)) {
-        self.label = label;
-        self.open_term(text, span);
+    /// A definition-list term or row label opens an entry under the heading. Options stacked with
+    /// nothing between them are one entry's names (`--ff`, `--no-ff`, `--ff-only` over "Specifies
+    /// how a merge is handled …"): the term grows to hold them all. Other labels do not stack (a
+    /// section title such as "OPTIONS" above the first option is no name of it).
+    fn open_label(&mut self, label: Context, passage: &str, span: (usize, usize)) {
+        let stacked = self
+            .label_run
+            .filter(|&(_, end)| self.lead && passage[end..span.0].trim().is_empty());
+        match stacked {
+            Some((start, _))
+                if label_words(&passage[start..span.1]) <= LABEL_WORDS
+                    && passage[start..span.1].lines().all(shows_syntax) =>
+            {
+                self.label.merge(&label);
+                self.term = Some((start, span.1));
+            }
+            _ => {
+                self.label = label;
+                self.open_term(&passage[span.0..span.1], span);
+            }
+        }
+        self.label_run = Some((stacked.map_or(span.0, |(start, _)| start), span.1));
     }
 
     fn open_term(&mut self, text: &str, span: (usize, usize)) {
@@ -233,6 +263,7 @@ impl Surroundings {
 
     /// A table's first row names its columns: the rows under it stand under it.
     fn open_table(&mut self, header: Context) {
+        self.label_run = None;
         self.label = header;
         self.term = None;
         self.run = None;
@@ -243,6 +274,7 @@ impl Surroundings {
     /// refers back.
     fn next_sentence(&mut self, start: usize, refers_back: bool) -> NextSentence {
         let lead = std::mem::take(&mut self.lead);
+        self.label_run = None;
         let fields = self.fields.take();
         let before = std::mem::replace(&mut self.previous, vec![false; self.run_terms.len()]);
         let joined = self
@@ -354,7 +386,7 @@ pub(super) fn candidates(
                 if is_field(line) {
                     at.add_field(span, context.found);
                 } else {
-                    at.open_label(context, line, span);
+                    at.open_label(context, &hit.text, span);
                 }
                 continue;
             }

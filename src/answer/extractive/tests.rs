@@ -965,3 +965,22 @@ fn an_option_with_an_argument_is_quoted_with_its_description() {
         answer.text()
     );
 }
+
+/// Terms stacked over one description are one entry's names: all of them are quoted with it, not
+/// only the last (`--ff-only` alone would misname what "Specifies how a merge is handled" is
+/// about).
+#[test]
+fn stacked_terms_are_one_entry() {
+    let text = "OPTIONS\n--commit\nPerform the merge and commit the result.\n--ff\n--no-ff\n--ff-only\nSpecifies how a merge is handled when the merged-in history is already a descendant of the current history.";
+    let answer = ask(
+        "how is a merge handled when the history is already a descendant",
+        &[hit(&["git-merge(1)"], text)],
+    );
+    assert!(
+        answer.sentences[0]
+            .text
+            .starts_with("--ff\n--no-ff\n--ff-only\nSpecifies"),
+        "{}",
+        answer.text()
+    );
+}
