@@ -136,7 +136,10 @@ pub fn answer(
         .map(|m| semantic_support(m, question, hits))
         .unwrap_or_default();
     let literals = literals(question);
-    let (mut candidates, held) = candidates(index, &query, intent, &literals, hits, &semantic);
+    // The question's terms a stated value answers ("how long", "the largest").
+    let values = value_terms(index, &query);
+    let (mut candidates, held) =
+        candidates(index, &query, intent, &literals, &values, hits, &semantic);
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
     for c in &candidates {
         tracing::trace!(
@@ -161,7 +164,7 @@ pub fn answer(
     // the rest do not speak to it ("how fast can a ferret run" on a site that never names ferrets:
     // `--no-fail-fast` holds "fast" and "run"). The words that ask for a value ("how long", "the
     // largest") do not count: a number answers them, so no passage need name them.
-    let unknown_share = query.unknown_share(&value_terms(index, &query));
+    let unknown_share = query.unknown_share(&values);
     let mostly_unknown = unknown_share >= MAX_UNKNOWN_SHARE;
     let strong = |c: &Candidate| {
         c.meaning >= MIN_PASSAGE_STRENGTH

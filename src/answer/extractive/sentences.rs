@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use indexer::{sentence_spans, LexicalIndex, SearchHit};
 
 use super::intent::{
-    answers_value, says_literal, states_default, states_quantity, value_terms, Intent,
-    DEFAULT_BONUS, DEFINITION_BONUS, LITERAL_BONUS, STEPS_BONUS, VALUE_BONUS,
+    answers_value, says_literal, states_default, states_quantity, Intent, DEFAULT_BONUS,
+    DEFINITION_BONUS, LITERAL_BONUS, STEPS_BONUS, VALUE_BONUS,
 };
 use super::semantic::MEANING_WEIGHT;
 use super::Candidate;
@@ -115,7 +115,6 @@ impl Context {
         }
     }
 
-    /// The context of `text`, its terms marked in `holds`.
     /// Adds what `other` (another name of the same entry) holds.
     fn merge(&mut self, other: &Self) {
         mark(&mut self.found, &other.found);
@@ -123,6 +122,7 @@ impl Context {
         self.focus = self.focus.max(other.focus);
     }
 
+    /// The context of `text`, its terms marked in `holds`.
     fn held(index: &LexicalIndex, query: &QueryTerms, text: &str, holds: &mut [bool]) -> Self {
         let context = Self::of(index, query, text);
         mark(holds, &context.found);
@@ -327,6 +327,7 @@ pub(super) fn candidates(
     query: &QueryTerms,
     intent: Intent,
     literals: &[String],
+    value_terms: &[bool],
     hits: &[SearchHit],
     semantic: &HashMap<(usize, usize), f32>,
 ) -> (Vec<Candidate>, Vec<Vec<bool>>) {
@@ -341,7 +342,7 @@ pub(super) fn candidates(
     // The question's terms a stated quantity answers (none unless it asks for a value).
     let answered_by_value = intent
         .wants_value
-        .then(|| value_terms(index, query))
+        .then_some(value_terms)
         .filter(|terms| terms.contains(&true));
     let mut titles: HashMap<&str, Vec<bool>> = HashMap::new();
     for (rank, hit) in hits.iter().enumerate() {
@@ -504,8 +505,7 @@ pub(super) fn candidates(
                 query.drop_partial_names(says, &mut in_sentence);
                 at.holds(&in_sentence);
                 // A value stated answers the words that ask for one ("maximum size").
-                if let Some(by_value) = answered_by_value.as_ref().filter(|_| states_quantity(says))
-                {
+                if let Some(by_value) = answered_by_value.filter(|_| states_quantity(says)) {
                     for (found, by_value) in in_sentence.iter_mut().zip(by_value) {
                         *found |= by_value;
                     }
