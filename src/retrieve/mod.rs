@@ -18,6 +18,13 @@ use indexer::embed::Embedder;
 use indexer::vector::{SentenceVectors, VectorHit, VectorStore};
 use indexer::{IndexError, LexicalIndex, Ranked, SearchHit, SearchQuery, Snapshot};
 
+/// Pages, the first an answer reads, whose sentence nearest the query by meaning the answer also
+/// reads ([`Retriever::read`]). Measured, hybrid, with the nearest passage of 3 and of 5 pages, the
+/// two nearest of 3 pages and the three nearest of the first page: the Python, PostgreSQL and
+/// Cargo sets grade the same with each (their answers do not change); git's manual 16 of 26
+/// supported with 3 or 5 pages, 14 (as without) with the first page only.
+const NEAREST_SENTENCE_PAGES: usize = 3;
+
 /// How much deeper a filtered search looks, so that enough passages pass the filters.
 const FILTER_DEPTH: usize = 4;
 
@@ -78,9 +85,10 @@ pub struct DenseIndex {
 
 /// What an answer reads (see [`Retriever::read`]).
 pub struct Reading {
-    /// The passages retrieved, best first, then more of the first one's page.
+    /// The passages retrieved, best first, then more of the first one's page, then (with a model)
+    /// those of the first pages holding their sentence nearest the query.
     pub hits: Vec<SearchHit>,
-    /// How many of `hits` retrieval ranked (the rest are more of the first one's page).
+    /// How many of `hits` retrieval ranked (the rest are more of the first pages).
     pub retrieved: usize,
     /// The cosine of the passage nearest the query by vector search (`None` without a model).
     pub nearest: Option<f32>,
@@ -269,7 +277,9 @@ impl Retriever {
     /// The passages an answer to the raw query reads: the top `limit` passages, then up to `more`
     /// further passages of the first one's page from deeper in the same rankings (the page ranked
     /// first most often holds the answer, in a passage worded unlike the question). With a model,
-    /// also the cosine of the passage nearest the query, from the same vector search.
+    /// also the passages of the first pages that hold their sentence nearest the query
+    /// ([`NEAREST_SENTENCE_PAGES`]), and the cosine of the passage nearest the query, from the same
+    /// vector search.
     pub fn read(
         &self,
         raw: &str,
@@ -305,7 +315,9 @@ impl Retriever {
                 let of_page = of_first_page(taken, deeper.iter().cloned(), more, |v| {
                     (v.doc_id, v.ordinal)
                 });
-                let more = self.load_vectors(&of_page)?;
+                let mut more = self.load_vectors(&of_page)?;
+                let nearer = self.nearest_sentences(&query, &hits, &more);
+                more.extend(self.load_vectors(&nearer)?);
                 Ok(Reading::new(hits, more, nearest))
             }
             Mode::Hybrid => {
@@ -318,13 +330,73 @@ impl Retriever {
                 let more = of_first_page(taken, lexical.into_iter().chain(dense), more, |r| {
                     (r.doc_id, r.address)
                 });
-                Ok(Reading::new(
-                    read_all(&snapshot, &top)?,
-                    read_all(&snapshot, &more)?,
-                    nearest,
-                ))
+                let hits = read_all(&snapshot, &top)?;
+                let mut more = read_all(&snapshot, &more)?;
+                let nearer = self.nearest_sentences(&query, &hits, &more);
+                more.extend(read_all(&snapshot, &located(&snapshot, &nearer)?)?);
+                Ok(Reading::new(hits, more, nearest))
             }
         }
+    }
+
+    /// For each of the first [`NEAREST_SENTENCE_PAGES`] pages read, the passage holding the page's
+    /// sentence nearest the query by meaning, when the reading lacks it: a long page's answer is
+    /// often one sentence in a passage whose other words are about something else (`--follow`
+    /// among forty options of git-log), which neither ranking puts near the top. Scored by that
+    /// sentence's cosine; none without sentence vectors, nor when they cannot be read (the answer
+    /// reads what retrieval ranked, as it did before).
+    fn nearest_sentences(
+        &self,
+        query: &SearchQuery,
+        hits: &[SearchHit],
+        more: &[SearchHit],
+    ) -> Vec<VectorHit> {
+        let Some(dense) = &self.dense else {
+            return Vec::new();
+        };
+        if query.text.trim().is_empty() {
+            return Vec::new();
+        }
+        let read: HashSet<(u64, u32)> = hits
+            .iter()
+            .chain(more)
+            .map(|h| (h.doc_id, h.ordinal))
+            .collect();
+        let mut pages: Vec<u64> = Vec::new();
+        for hit in hits {
+            if pages.len() < NEAREST_SENTENCE_PAGES && !pages.contains(&hit.doc_id) {
+                pages.push(hit.doc_id);
+            }
+        }
+        // The query's vector is cached: vector search embedded it already.
+        let q = match dense.embedder.embed_query(&query.text) {
+            Ok(q) => q,
+            Err(e) => {
+                tracing::warn!(error = %e, "embedding the query failed");
+                return Vec::new();
+            }
+        };
+        let model = dense.embedder.model_id();
+        let mut out = Vec::new();
+        for doc_id in pages {
+            let page = match dense.sentences.nearest_in_page(doc_id, model, &q) {
+                Ok(page) => page,
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading sentence vectors failed");
+                    return out;
+                }
+            };
+            let nearest = page
+                .into_iter()
+                .filter(|(ordinal, _)| !read.contains(&(doc_id, *ordinal)))
+                .max_by(|a, b| a.1.total_cmp(&b.1));
+            out.extend(nearest.map(|(ordinal, score)| VectorHit {
+                doc_id,
+                ordinal,
+                score,
+            }));
+        }
+        out
     }
 
     /// The cosine between the query and the passage nearest it by meaning (`None` without a model
@@ -433,6 +505,88 @@ mod tests {
             .read("harbour", 1, 2, Mode::Lexical)
             .expect("read");
         assert_eq!((only.hits.len(), only.retrieved), (1, 1));
+    }
+
+    /// A model whose every query lies along the first axis.
+    struct AlongFirstAxis;
+
+    impl Embedder for AlongFirstAxis {
+        fn model_id(&self) -> &str {
+            "along-first-axis"
+        }
+        fn dim(&self) -> usize {
+            4
+        }
+        fn embed_query(&self, _: &str) -> Result<Vec<f32>, IndexError> {
+            Ok(vec![1.0, 0.0, 0.0, 0.0])
+        }
+        fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, IndexError> {
+            texts.iter().map(|t| self.embed_query(t)).collect()
+        }
+    }
+
+    #[test]
+    fn an_answer_reads_the_passage_of_a_first_page_holding_its_sentence_nearest_the_query() {
+        let (dir, index) = lighthouses(5);
+        let index = Arc::new(index);
+        let lexical_only = Retriever::new(index.clone(), None);
+        let reading = lexical_only
+            .read("lighthouse", 1, 0, Mode::Lexical)
+            .expect("read");
+        let first = &reading.hits[0];
+        let page = first.doc_id;
+        // One sentence a passage; passage 3's is nearest the query, passage 4's next.
+        let sentences = SentenceVectors::writer(&dir.path().join("s.sqlite")).expect("open");
+        let direction = |o: u32| match o {
+            3 => vec![0.9, 0.1, 0.0, 0.0],
+            4 => vec![0.6, 0.4, 0.0, 0.0],
+            _ => vec![0.0, 0.0, 1.0, 0.0],
+        };
+        let passages: Vec<(&str, Vec<indexer::vector::SentenceVector>)> = (0..5)
+            .map(|o| {
+                let v = direction(o);
+                let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                let vector = v.iter().map(|x| x / norm).collect();
+                let sentence = indexer::vector::SentenceVector {
+                    start: 0,
+                    end: 1,
+                    vector,
+                };
+                ("x", vec![sentence])
+            })
+            .collect();
+        sentences
+            .put_pages("along-first-axis", &[(page, passages)])
+            .expect("put");
+        let retriever = Retriever::new(
+            index,
+            Some(DenseIndex {
+                embedder: Arc::new(AlongFirstAxis),
+                vectors: Arc::new(indexer::vector::EdgeStore::reader(&dir.path().join("v"))),
+                sentences: Arc::new(sentences),
+            }),
+        );
+        let query = SearchQuery::parse("lighthouse");
+        let nearest = |read: &[SearchHit]| -> Vec<(u64, u32)> {
+            retriever
+                .nearest_sentences(&query, &read[..1], &read[1..])
+                .iter()
+                .map(|v| (v.doc_id, v.ordinal))
+                .collect()
+        };
+        assert_ne!(first.ordinal, 3, "{first:?}");
+        assert_eq!(nearest(&reading.hits), vec![(page, 3)]);
+        // A passage already read is not read twice: the next nearest is.
+        let mut read = reading.hits.clone();
+        read.push(SearchHit {
+            ordinal: 3,
+            ..first.clone()
+        });
+        assert_eq!(nearest(&read), vec![(page, 4)]);
+        // Without a model, nothing.
+        assert!(lexical_only
+            .nearest_sentences(&query, &reading.hits[..1], &[])
+            .is_empty());
     }
 
     /// Hybrid ranks passages unread and reads those it keeps: a passage located from its page and

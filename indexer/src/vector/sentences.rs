@@ -140,8 +140,11 @@ impl SentenceVectors {
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )
             .and_then(|c| {
-                c.busy_timeout(std::time::Duration::from_secs(5))
-                    .map(|()| c)
+                c.busy_timeout(std::time::Duration::from_secs(5))?;
+                // Mapped, pages are read in place: an answer reads up to a few megabytes of
+                // vectors, which `pread` would copy.
+                c.pragma_update(None, "mmap_size", MMAP_BYTES)?;
+                Ok(c)
             })
             .map_err(sql_err)?;
             *conn = Some(opened);
@@ -215,6 +218,35 @@ impl SentenceVectors {
 
     /// The sentence vectors of passage `ordinal` of page `doc_id`, if they were made by `model`
     /// from exactly `text`.
+    /// For each passage of page `doc_id` with vectors by `model`, its ordinal and the cosine of its
+    /// sentence nearest `query` (a unit vector). Computed on the stored bytes, not checked against
+    /// any text: a caller that quotes a sentence reads its passage and checks it with
+    /// [`SentenceVectors::get`].
+    pub fn nearest_in_page(
+        &self,
+        doc_id: DocId,
+        model: &str,
+        query: &[f32],
+    ) -> Result<Vec<(u32, f32)>, IndexError> {
+        let query = Quantised::of(query);
+        let rows = self.with_conn(|c| {
+            c.prepare_cached(
+                "SELECT ordinal, vectors FROM sentences WHERE doc_id = ?1 AND model = ?2",
+            )?
+            .query_map(params![doc_id as i64, model], |r| {
+                // The blob is read in place, not copied: a long page holds a megabyte of them.
+                let cosine = r.get_ref(1)?.as_blob().ok().and_then(|b| query.nearest(b));
+                Ok((r.get::<_, i64>(0)?, cosine))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()
+        })?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(ordinal, cosine)| Some((u32::try_from(ordinal).ok()?, cosine?)))
+            .collect())
+    }
+
     pub fn get(
         &self,
         doc_id: DocId,
@@ -258,6 +290,58 @@ fn encode(sentences: &[SentenceVector]) -> Vec<u8> {
 }
 
 /// Reads what [`encode`] wrote; `None` if the blob is malformed.
+/// How much of the file a reader maps.
+const MMAP_BYTES: i64 = 1 << 30;
+
+/// A query vector quantised to 8 bits as the stored sentences are, so that comparing it with
+/// them is integer arithmetic on the stored bytes.
+struct Quantised {
+    values: Vec<i8>,
+    norm: f32,
+}
+
+impl Quantised {
+    fn of(vector: &[f32]) -> Self {
+        let scale = vector.iter().fold(0.0f32, |m, x| m.max(x.abs())) / 127.0;
+        let scale = if scale > 0.0 { scale } else { 1.0 };
+        let values: Vec<i8> = vector
+            .iter()
+            .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8)
+            .collect();
+        let norm = (values
+            .iter()
+            .map(|&v| i32::from(v) * i32::from(v))
+            .sum::<i32>() as f32)
+            .sqrt()
+            .max(1e-12);
+        Self { values, norm }
+    }
+
+    /// The largest cosine between the query and the sentences of an encoded passage (the
+    /// scales cancel out); `None` for a malformed or empty blob or one of another dimension.
+    fn nearest(&self, blob: &[u8]) -> Option<f32> {
+        let dim = u32::from_le_bytes(blob.get(0..4)?.try_into().ok()?) as usize;
+        if dim != self.values.len() || dim == 0 {
+            return None;
+        }
+        let records = blob[4..].chunks_exact(12 + dim);
+        if !records.remainder().is_empty() || records.len() == 0 {
+            return None;
+        }
+        let mut best = f32::MIN;
+        for record in records {
+            let (mut dot, mut norm) = (0i32, 0i32);
+            for (&b, &q) in record[12..].iter().zip(&self.values) {
+                let x = i32::from(b as i8);
+                dot += x * i32::from(q);
+                norm += x * x;
+            }
+            best = best.max(dot as f32 / ((norm as f32).sqrt().max(1e-12) * self.norm));
+        }
+        Some(best)
+    }
+}
+
 fn decode(blob: &[u8]) -> Option<Vec<SentenceVector>> {
     let word = |bytes: &[u8], i: usize| -> Option<[u8; 4]> { bytes.get(i..i + 4)?.try_into().ok() };
     let dim = u32::from_le_bytes(word(blob, 0)?) as usize;
@@ -361,6 +445,62 @@ mod tests {
         assert_eq!(reader.get(7, 0, text, "m2").expect("get"), None);
         writer.delete_page(7).expect("delete");
         assert_eq!(reader.get(7, 0, text, "m1").expect("get"), None);
+    }
+
+    /// A unit vector along axis `i` with a little of axis `j`.
+    fn near_axis(i: usize, j: usize) -> Vec<f32> {
+        let mut v = vec![0.0; 384];
+        v[i] = 1.0;
+        v[j] += 0.25;
+        unit(&v)
+    }
+
+    #[test]
+    fn each_passage_of_a_page_gives_its_sentence_nearest_the_query() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let writer = SentenceVectors::writer(&dir.path().join("s.sqlite")).expect("open");
+        let sentence = |start, vector| SentenceVector {
+            start,
+            end: start + 1,
+            vector,
+        };
+        let passages = vec![
+            (
+                "a b",
+                vec![sentence(0, near_axis(1, 2)), sentence(2, near_axis(3, 4))],
+            ),
+            (
+                "c d",
+                vec![sentence(0, near_axis(5, 6)), sentence(2, near_axis(0, 7))],
+            ),
+        ];
+        writer
+            .put_pages("m1", &[(9, passages.clone())])
+            .expect("put");
+        writer.put_pages("m1", &[(10, passages)]).expect("put");
+        let query = near_axis(0, 9);
+        let mut got = writer.nearest_in_page(9, "m1", &query).expect("read");
+        got.sort_by_key(|(ordinal, _)| *ordinal);
+        assert_eq!(got.len(), 2, "one cosine per passage: {got:?}");
+        assert!(got[0].1.abs() < 0.01, "passage 0 is far: {got:?}");
+        // Passage 1's second sentence lies along the query's axis: cos = 1 / (1 + 0.25²).
+        let expected = 1.0 / (1.0f32 + 0.0625);
+        assert!((got[1].1 - expected).abs() < 0.01, "{got:?}");
+        assert!(writer
+            .nearest_in_page(9, "m2", &query)
+            .expect("read")
+            .is_empty());
+        assert!(writer
+            .nearest_in_page(11, "m1", &query)
+            .expect("read")
+            .is_empty());
+        assert!(
+            writer
+                .nearest_in_page(9, "m1", &[1.0, 0.0])
+                .expect("read")
+                .is_empty(),
+            "a query of another dimension is near nothing"
+        );
     }
 
     #[test]
