@@ -177,6 +177,10 @@ struct Surroundings {
     /// named by its title (`cargo-vendor(1)` … "DESCRIPTION" … "This cargo subcommand will vendor
     /// all crates.io and git dependencies …").
     describes_page: bool,
+    /// The span of the page's name line above its "Description" heading in the passage
+    /// (`cargo-tree — Display a tree visualization of a dependency graph`): what "This command"
+    /// under it is.
+    page_name: Option<(usize, usize)>,
     /// The labels read since the last sentence, heading or table, when they follow one another:
     /// where the first starts and the last ends.
     label_run: Option<(usize, usize)>,
@@ -199,6 +203,7 @@ impl Surroundings {
             in_table: false,
             fields: None,
             describes_page: own.is_some_and(|h| is_description(h)),
+            page_name: None,
             label_run: None,
         }
     }
@@ -223,9 +228,19 @@ impl Surroundings {
     }
 
     /// A heading line (`span` in the passage) opens a section.
-    fn open_heading(&mut self, heading: Context, text: &str, span: (usize, usize)) {
+    fn open_heading(
+        &mut self,
+        heading: Context,
+        text: &str,
+        span: (usize, usize),
+        hit: &SearchHit,
+    ) {
         self.heading = heading;
         self.describes_page = is_description(text);
+        self.page_name = self
+            .describes_page
+            .then(|| name_line(&hit.text[..span.0], &hit.title))
+            .flatten();
         self.label_run = None;
         self.label = Context::none_like(&self.label);
         self.open_term(text, span);
@@ -375,7 +390,12 @@ pub(super) fn candidates(
             // A heading line opens its section whole ("19.5. Shutting Down the Server" is not two
             // sentences).
             if headings.contains(line.trim()) {
-                at.open_heading(Context::held(index, query, line, &mut holds), line, span);
+                at.open_heading(
+                    Context::held(index, query, line, &mut holds),
+                    line,
+                    span,
+                    hit,
+                );
                 continue;
             }
             if !row && (is_label(line) || is_synopsis(line)) {
@@ -418,6 +438,7 @@ pub(super) fn candidates(
                         Context::held(index, query, text, &mut holds),
                         text,
                         (start, end),
+                        hit,
                     );
                     continue;
                 }
@@ -608,7 +629,11 @@ pub(super) fn candidates(
                 if let Some(((from, _), _)) = fields {
                     quote.0 = quote.0.min(from);
                 }
-                if let Some((term_start, term_end)) = at.term.filter(|(_, e)| *e <= quote.0) {
+                // A "Description" heading names nothing: not quoted.
+                if let Some((term_start, term_end)) = at
+                    .term
+                    .filter(|&(a, e)| e <= quote.0 && !is_description(&hit.text[a..e]))
+                {
                     let name = &hit.text[term_start..term_end];
                     let quoted = &hit.text[quote.0..quote.1];
                     // Question words the term holds that the quote does not.
@@ -629,6 +654,23 @@ pub(super) fn candidates(
                         } else if named {
                             lead_in = Some((term_start, term_end));
                         }
+                    }
+                }
+                // The first sentence of a manual page's description, or one that speaks of "this
+                // command", when it does not name the page's command ("This command will display a tree of
+                // dependencies to the terminal.") is quoted after the page's name line, which does.
+                if let Some((a, b)) = at
+                    .page_name
+                    .filter(|_| is_lead || names_the_command(&hit.text[quote.0..quote.1]))
+                    .filter(|_| lead_in.is_none() && term_above.is_none())
+                {
+                    let name = hit.text[a..b].split_whitespace().next().unwrap_or("");
+                    let quoted: HashSet<String> = index
+                        .analyze(&hit.text[quote.0..quote.1])
+                        .into_iter()
+                        .collect();
+                    if !index.analyze(name).iter().all(|t| quoted.contains(t)) {
+                        lead_in = Some((a, b));
                     }
                 }
                 let mut incomplete = 0.0;
@@ -740,6 +782,35 @@ fn index_terms_within(index: &LexicalIndex, name: &str, sentence: &str) -> bool 
 }
 
 /// Returns true if `heading` is a manual page's "Description" section.
+/// The last line of `above` that names the page the way a manual page does, `NAME — summary`
+/// (`git-bisect - Use binary search to find the commit that introduced a bug`, `pg_dump — extract
+/// a PostgreSQL database …`), its name one word that the page `title` holds: its span.
+fn name_line(above: &str, title: &str) -> Option<(usize, usize)> {
+    let title_terms: HashSet<String> = indexer::lexical::analyze(title).into_iter().collect();
+    lines(above)
+        .filter_map(|(start, line)| {
+            let line = line.trim_end();
+            let (name, summary) = [" - ", " — ", " – "]
+                .iter()
+                .find_map(|sep| line.split_once(sep))?;
+            let terms = indexer::lexical::analyze(name);
+            (!name.contains(char::is_whitespace)
+                && !summary.trim().is_empty()
+                && !terms.is_empty()
+                && terms.iter().all(|t| title_terms.contains(t)))
+            .then_some((start, start + line.len()))
+        })
+        .last()
+}
+
+/// Returns true if `sentence` opens by speaking of the command a manual page is about: "This
+/// command uses a binary search algorithm …", "The command takes various subcommands …", "This
+/// cargo subcommand will vendor …".
+fn names_the_command(sentence: &str) -> bool {
+    let mut words = sentence.split_whitespace();
+    matches!(words.next(), Some("This" | "The")) && words.take(2).any(|w| w.ends_with("command"))
+}
+
 fn is_description(heading: &str) -> bool {
     heading.trim().eq_ignore_ascii_case("description")
 }

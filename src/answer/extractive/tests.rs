@@ -856,6 +856,59 @@ fn a_manual_page_description_defines_what_the_page_names() {
         answer.text()
     );
 }
+/// A manual page's description that says "This command" is quoted after the page's name line,
+/// which names the command; a sentence that names it needs no name line, and the "DESCRIPTION"
+/// heading, which names nothing, is never quoted.
+#[test]
+fn this_command_is_quoted_after_the_page_name_line() {
+    let name = "cargo-tree — Display a tree visualization of a dependency graph";
+    let text = format!("cargo-tree(1)\nNAME\n{name}\nSYNOPSIS\ncargo tree [options]\nDESCRIPTION\nThis command will display a tree of dependencies to the terminal. An example of a simple project that depends on the rand package follows.");
+    let mut page = hit(&["cargo-tree(1)", "DESCRIPTION"], &text);
+    page.heading_path = vec!["cargo-tree(1)".into()];
+    page.headings = ["cargo-tree(1)", "NAME", "SYNOPSIS", "DESCRIPTION"]
+        .join(indexer::lexical::HEADING_SEPARATOR);
+    page.title = "cargo tree - The Cargo Book".into();
+    let answer = ask(
+        "show the dependency graph as a tree in the terminal",
+        &[page.clone()],
+    );
+    assert_eq!(
+        answer.sentences[0].text,
+        format!("{name} … This command will display a tree of dependencies to the terminal."),
+        "{}",
+        answer.text()
+    );
+    // A line shaped like a name line whose name the title does not hold is not the page's name.
+    page.title = "Dependency graphs".into();
+    let answer = ask(
+        "show the dependency graph as a tree in the terminal",
+        &[page.clone()],
+    );
+    assert!(
+        answer
+            .sentences
+            .iter()
+            .all(|s| !s.text.contains(name) && !s.text.contains("DESCRIPTION")),
+        "{}",
+        answer.text()
+    );
+    // A description that names its command is quoted alone.
+    page.title = "cargo tree - The Cargo Book".into();
+    page.text = text.replace("This command", "Cargo tree");
+    page.end = page.text.len();
+    let answer = ask(
+        "show the dependency graph as a tree in the terminal",
+        &[page],
+    );
+    assert!(
+        answer.sentences[0]
+            .text
+            .starts_with("Cargo tree will display"),
+        "{}",
+        answer.text()
+    );
+}
+
 /// When most of what a question asks about is in no passage of the index, nothing is found, even
 /// though a sentence holds its other words ("how fast can a ferret run" on a manual that never
 /// names ferrets); the same sentence answers a question whose words the index holds.
