@@ -277,21 +277,25 @@ fn encode(sentences: &[SentenceVector]) -> Vec<u8> {
     for s in sentences {
         out.extend((s.start as u32).to_le_bytes());
         out.extend((s.end as u32).to_le_bytes());
-        let scale = s.vector.iter().fold(0.0f32, |m, x| m.max(x.abs())) / 127.0;
-        let scale = if scale > 0.0 { scale } else { 1.0 };
+        let (scale, values) = quantise(&s.vector);
         out.extend(scale.to_le_bytes());
-        out.extend(
-            s.vector
-                .iter()
-                .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8 as u8),
-        );
+        out.extend(values.map(|v| v as u8));
     }
     out
 }
 
-/// Reads what [`encode`] wrote; `None` if the blob is malformed.
 /// How much of the file a reader maps.
 const MMAP_BYTES: i64 = 1 << 30;
+
+/// `vector` in 8 bits: each value over the largest magnitude's 127th (the scale, returned too).
+fn quantise(vector: &[f32]) -> (f32, impl Iterator<Item = i8> + '_) {
+    let scale = vector.iter().fold(0.0f32, |m, x| m.max(x.abs())) / 127.0;
+    let scale = if scale > 0.0 { scale } else { 1.0 };
+    let values = vector
+        .iter()
+        .map(move |x| (x / scale).round().clamp(-127.0, 127.0) as i8);
+    (scale, values)
+}
 
 /// A query vector quantised to 8 bits as the stored sentences are, so that comparing it with
 /// them is integer arithmetic on the stored bytes.
@@ -302,12 +306,7 @@ struct Quantised {
 
 impl Quantised {
     fn of(vector: &[f32]) -> Self {
-        let scale = vector.iter().fold(0.0f32, |m, x| m.max(x.abs())) / 127.0;
-        let scale = if scale > 0.0 { scale } else { 1.0 };
-        let values: Vec<i8> = vector
-            .iter()
-            .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8)
-            .collect();
+        let values: Vec<i8> = quantise(vector).1.collect();
         let norm = (values
             .iter()
             .map(|&v| i32::from(v) * i32::from(v))
@@ -342,6 +341,7 @@ impl Quantised {
     }
 }
 
+/// Reads what [`encode`] wrote; `None` if the blob is malformed.
 fn decode(blob: &[u8]) -> Option<Vec<SentenceVector>> {
     let word = |bytes: &[u8], i: usize| -> Option<[u8; 4]> { bytes.get(i..i + 4)?.try_into().ok() };
     let dim = u32::from_le_bytes(word(blob, 0)?) as usize;

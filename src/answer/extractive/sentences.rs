@@ -657,21 +657,18 @@ pub(super) fn candidates(
                     }
                 }
                 // The first sentence of a manual page's description, or one that speaks of "this
-                // command", when it does not name the page's command ("This command will display a tree of
-                // dependencies to the terminal.") is quoted after the page's name line, which does.
-                if let Some((a, b)) = at
-                    .page_name
-                    .filter(|_| is_lead || names_the_command(&hit.text[quote.0..quote.1]))
-                    .filter(|_| lead_in.is_none() && term_above.is_none())
-                {
-                    let name = hit.text[a..b].split_whitespace().next().unwrap_or("");
-                    let quoted: HashSet<String> = index
-                        .analyze(&hit.text[quote.0..quote.1])
-                        .into_iter()
-                        .collect();
-                    if !index.analyze(name).iter().all(|t| quoted.contains(t)) {
-                        lead_in = Some((a, b));
-                    }
+                // command", when it does not name the page's command ("This command will display a
+                // tree of dependencies to the terminal.") is quoted after the page's name line,
+                // which does.
+                let quoted = &hit.text[quote.0..quote.1];
+                if let Some((a, b)) = at.page_name.filter(|&(a, _)| {
+                    let command = hit.text[a..].split_whitespace().next().unwrap_or("");
+                    (is_lead || names_the_command(quoted))
+                        && lead_in.is_none()
+                        && term_above.is_none()
+                        && !index_terms_within(index, command, quoted)
+                }) {
+                    lead_in = Some((a, b));
                 }
                 let mut incomplete = 0.0;
                 match block {
@@ -781,7 +778,6 @@ fn index_terms_within(index: &LexicalIndex, name: &str, sentence: &str) -> bool 
     words_only && !terms.is_empty() && terms.iter().all(|t| said.contains(t))
 }
 
-/// Returns true if `heading` is a manual page's "Description" section.
 /// The last line of `above` that names the page the way a manual page does, `NAME — summary`
 /// (`git-bisect - Use binary search to find the commit that introduced a bug`, `pg_dump — extract
 /// a PostgreSQL database …`), its name one word that the page `title` holds: its span.
@@ -811,6 +807,7 @@ fn names_the_command(sentence: &str) -> bool {
     matches!(words.next(), Some("This" | "The")) && words.take(2).any(|w| w.ends_with("command"))
 }
 
+/// Returns true if `heading` is a manual page's "Description" section.
 fn is_description(heading: &str) -> bool {
     heading.trim().eq_ignore_ascii_case("description")
 }
