@@ -13,33 +13,27 @@ pub const PYTHON_DOCS: &str = "/usr/share/doc/python3.11/html";
 /// navigation tables and a book index. `.ci/run` installs it.
 pub const POSTGRES_DOCS: &str = "/usr/share/doc/postgresql-doc-15/html";
 
-pub fn python_docs() -> PathBuf {
-    let dir = PathBuf::from(PYTHON_DOCS);
+/// A Debian documentation package's site at `root`, asserted installed.
+fn debian_docs(root: &str, package: &str) -> PathBuf {
+    let dir = PathBuf::from(root);
     assert!(
         dir.join("index.html").exists(),
-        "{PYTHON_DOCS} is missing: install it with `apt-get install python3.11-doc` (.ci/run does)"
+        "{root} is missing: install it with `apt-get install {package}` (.ci/run does)"
     );
     dir
 }
 
+pub fn python_docs() -> PathBuf {
+    debian_docs(PYTHON_DOCS, "python3.11-doc")
+}
+
 pub fn postgres_docs() -> PathBuf {
-    let dir = PathBuf::from(POSTGRES_DOCS);
-    assert!(
-        dir.join("index.html").exists(),
-        "{POSTGRES_DOCS} is missing: install it with `apt-get install postgresql-doc-15` (.ci/run does)"
-    );
-    dir
+    debian_docs(POSTGRES_DOCS, "postgresql-doc-15")
 }
 
 /// Debian's git manual (`git-doc`).
 pub fn git_manual() -> PathBuf {
-    let dir = PathBuf::from("/usr/share/doc/git-doc");
-    assert!(
-        dir.join("index.html").exists(),
-        "{} is missing: install it with `apt-get install git-doc` (.ci/run does)",
-        dir.display()
-    );
-    dir
+    debian_docs("/usr/share/doc/git-doc", "git-doc")
 }
 
 /// The Cargo Book shipped with the toolchain that runs the tests (its `rust-docs` component).
