@@ -98,13 +98,23 @@ struct Context {
 
 impl Context {
     fn of(index: &LexicalIndex, query: &QueryTerms, text: &str) -> Self {
-        let terms: HashSet<String> = index.analyze(text).into_iter().collect();
         // What a signature names comes before its parameters: `void Py_INCREF(PyObject *o)` is
-        // about Py_INCREF, `work_mem (integer)` about work_mem.
-        let name = text.split('(').next().filter(|n| !n.trim().is_empty());
-        let named: HashSet<String> = match name {
-            Some(n) if n.len() < text.len() => index.analyze(n).into_iter().collect(),
-            _ => terms.clone(),
+        // about Py_INCREF, `work_mem (integer)` about work_mem. A parenthesis ends a word, so the
+        // name's terms and the rest's are the whole's.
+        let name = text.split('(').next().unwrap_or("");
+        let named: HashSet<String> = index.analyze(name).into_iter().collect();
+        let terms: HashSet<String> = if name.len() < text.len() {
+            let mut terms = named.clone();
+            terms.extend(index.analyze(&text[name.len()..]));
+            terms
+        } else {
+            named.clone()
+        };
+        // A context that opens with its parameters names nothing apart from them.
+        let named = if name.trim().is_empty() {
+            terms.clone()
+        } else {
+            named
         };
         let mut found = query.found_among(&terms);
         query.drop_partial_names(text, &mut found);
@@ -711,9 +721,12 @@ pub(super) fn candidates(
     (out, held)
 }
 
+/// A passage's heading lines, looked up for every line and sentence it holds.
+pub(super) type Headings<'a> = rustc_hash::FxHashSet<&'a str>;
+
 /// The passage's headings (its path and those of the sections merged into it), as the lines of its
 /// text that are headings.
-pub(super) fn heading_lines(hit: &SearchHit) -> HashSet<&str> {
+pub(super) fn heading_lines(hit: &SearchHit) -> Headings<'_> {
     hit.headings
         .split(indexer::lexical::HEADING_SEPARATOR)
         .map(str::trim)
@@ -773,9 +786,12 @@ fn index_terms_within(index: &LexicalIndex, name: &str, sentence: &str) -> bool 
         && name.chars().all(|c| {
             c.is_alphanumeric() || c.is_whitespace() || matches!(c, '_' | '.' | '-' | ':')
         });
+    if !words_only {
+        return false;
+    }
     let terms = index.analyze(name);
     let said: HashSet<String> = index.analyze(sentence).into_iter().collect();
-    words_only && !terms.is_empty() && terms.iter().all(|t| said.contains(t))
+    !terms.is_empty() && terms.iter().all(|t| said.contains(t))
 }
 
 /// The last line of `above` that names the page the way a manual page does, `NAME — summary`
@@ -877,7 +893,7 @@ const INTRODUCED_WORDS: usize = 30;
 /// it shows (`[dependencies]` and `gif = { version = "0.11.1", optional = true }` after "This can
 /// be expressed like this:"). The first line is always one of them; a line that reads as prose or
 /// is a heading ends them.
-fn introduced_block(text: &str, end: usize, headings: &HashSet<&str>) -> Option<usize> {
+fn introduced_block(text: &str, end: usize, headings: &Headings<'_>) -> Option<usize> {
     let rest = &text[end..];
     let skip = rest.len() - rest.trim_start().len();
     if skip == 0 || !rest[..skip].contains('\n') {
@@ -912,7 +928,7 @@ fn introduced_block(text: &str, end: usize, headings: &HashSet<&str>) -> Option<
 fn listing_stating(
     text: &str,
     end: usize,
-    headings: &HashSet<&str>,
+    headings: &Headings<'_>,
     literals: &[String],
 ) -> Option<usize> {
     let block_end = introduced_block(text, end, headings)?;
@@ -936,7 +952,7 @@ fn listing_stating(
 /// interpreter prompt (`$ cargo login`, `>>> import os`) or a line of code that does not read as
 /// prose (`lto = false`, `[profile.release]`), not a heading. Not a signature (`make_time(8, 15,
 /// 23.5) → 08:15:23.5` in a list of functions).
-fn code_follows(text: &str, end: usize, headings: &HashSet<&str>) -> bool {
+fn code_follows(text: &str, end: usize, headings: &Headings<'_>) -> bool {
     let rest = &text[end..];
     let Some(newline) = rest.find('\n').filter(|&i| rest[..i].trim().is_empty()) else {
         return false;
