@@ -182,6 +182,11 @@ pub fn answer(
             .is_some_and(|c| c >= NEAREST_FOUND);
     tracing::debug!(
         unknown_share,
+        strength = held
+            .iter()
+            .map(|h| retrieval_strength(&query, h))
+            .fold(0.0, f32::max),
+        self_supported = candidates.iter().map(|c| c.support).fold(0.0, f32::max),
         nearest = meaning.and_then(|m| m.nearest),
         found_by_meaning,
         "retrieval found"
