@@ -9,7 +9,7 @@ use super::intent::{
     answers_value, says_literal, states_default, states_quantity, Intent, DEFAULT_BONUS,
     DEFINITION_BONUS, LITERAL_BONUS, STEPS_BONUS, VALUE_BONUS,
 };
-use super::semantic::MEANING_WEIGHT;
+use super::semantic::{MAX_WORDS_SUPPORT, MEANING_WEIGHT};
 use super::Candidate;
 use crate::retrieve::snippet::lines;
 use crate::retrieve::terms::QueryTerms;
@@ -574,8 +574,14 @@ pub(super) fn candidates(
                         })
                         .sum::<f32>();
                 let meaning = semantic.get(&(rank, start)).copied().unwrap_or(0.0);
-                // Words and meaning are two kinds of evidence: each adds to the other.
-                let lexical = lexical.min(1.0);
+                // Words and meaning are two kinds of evidence: each adds to the other. With a
+                // model, words alone never settle it: among sentences that each hold every word of
+                // the question, the one that means it leads.
+                let lexical = lexical.min(if semantic.is_empty() {
+                    1.0
+                } else {
+                    MAX_WORDS_SUPPORT
+                });
                 let support = lexical + (1.0 - lexical) * MEANING_WEIGHT * meaning;
                 if support == 0.0 || (direct + from_heading + from_label == 0.0 && meaning == 0.0) {
                     continue;

@@ -1037,3 +1037,41 @@ fn stacked_terms_are_one_entry() {
         answer.text()
     );
 }
+
+/// With sentence meanings, holding every word of the question does not settle a sentence's
+/// support: of two sentences that both hold "git gc run", the one that means the question scores
+/// higher (without the cap both scored 1.0 and the first on the page led).
+#[test]
+fn among_sentences_holding_every_word_the_one_meaning_the_question_scores_higher() {
+    let passing = "Git gc can run with the --auto option to pack loose objects.";
+    let meant = "Git gc will run housekeeping tasks in the current repository.";
+    let text = format!("{passing}\n{meant}");
+    let hits = [hit(&["Options"], &text)];
+    let question = "git gc run";
+    let (_dir, index) = crate::test_support::index_of(&[("git-gc(1)", &text)]);
+    let query = crate::retrieve::terms::QueryTerms::new(&index, question);
+    let score_of = |semantic: &HashMap<(usize, usize), f32>, sentence: &str| {
+        let (found, _) = candidates(
+            &index,
+            &query,
+            Intent::of(question),
+            &literals(question),
+            &value_terms(&index, &query),
+            &hits,
+            semantic,
+        );
+        found
+            .iter()
+            .find(|c| &hits[0].text[c.start..c.end] == sentence)
+            .map(|c| c.score)
+            .expect("a candidate")
+    };
+    let words_only = HashMap::new();
+    assert_eq!(
+        score_of(&words_only, passing),
+        score_of(&words_only, meant),
+        "by words alone the two are alike"
+    );
+    let meanings = HashMap::from([((0, passing.len() + 1), 1.0), ((0, 0), 0.0)]);
+    assert!(score_of(&meanings, meant) > score_of(&meanings, passing));
+}
