@@ -216,8 +216,6 @@ impl SentenceVectors {
         Ok(())
     }
 
-    /// The sentence vectors of passage `ordinal` of page `doc_id`, if they were made by `model`
-    /// from exactly `text`.
     /// For each passage of page `doc_id` with vectors by `model`, its ordinal and the cosine of its
     /// sentence nearest `query` (a unit vector). Computed on the stored bytes, not checked against
     /// any text: a caller that quotes a sentence reads its passage and checks it with
@@ -247,6 +245,8 @@ impl SentenceVectors {
             .collect())
     }
 
+    /// The sentence vectors of passage `ordinal` of page `doc_id`, if they were made by `model`
+    /// from exactly `text`.
     pub fn get(
         &self,
         doc_id: DocId,
@@ -319,12 +319,8 @@ impl Quantised {
     /// The largest cosine between the query and the sentences of an encoded passage (the
     /// scales cancel out); `None` for a malformed or empty blob or one of another dimension.
     fn nearest(&self, blob: &[u8]) -> Option<f32> {
-        let dim = u32::from_le_bytes(blob.get(0..4)?.try_into().ok()?) as usize;
-        if dim != self.values.len() || dim == 0 {
-            return None;
-        }
-        let records = blob[4..].chunks_exact(12 + dim);
-        if !records.remainder().is_empty() || records.len() == 0 {
+        let (dim, records) = records(blob)?;
+        if dim != self.values.len() || dim == 0 || records.len() == 0 {
             return None;
         }
         let mut best = f32::MIN;
@@ -341,17 +337,31 @@ impl Quantised {
     }
 }
 
+/// The dimension and the per-sentence records of what [`encode`] wrote (each: start, end, scale,
+/// then `dim` bytes); `None` if the blob is malformed.
+fn records(blob: &[u8]) -> Option<(usize, std::slice::ChunksExact<'_, u8>)> {
+    let dim = u32::from_le_bytes(blob.get(0..4)?.try_into().ok()?) as usize;
+    let records = blob[4..].chunks_exact(12 + dim);
+    records.remainder().is_empty().then_some((dim, records))
+}
+
 /// Reads what [`encode`] wrote; `None` if the blob is malformed.
 fn decode(blob: &[u8]) -> Option<Vec<SentenceVector>> {
-    let word = |bytes: &[u8], i: usize| -> Option<[u8; 4]> { bytes.get(i..i + 4)?.try_into().ok() };
-    let dim = u32::from_le_bytes(word(blob, 0)?) as usize;
+    let word = |record: &[u8], i: usize| -> [u8; 4] {
+        record[i..i + 4]
+            .try_into()
+            .expect("records hold 12 bytes before the values")
+    };
+    let (_, records) = records(blob)?;
     let mut out = Vec::new();
-    for record in blob[4..].chunks(12 + dim) {
-        let start = u32::from_le_bytes(word(record, 0)?) as usize;
-        let end = u32::from_le_bytes(word(record, 4)?) as usize;
-        let scale = f32::from_le_bytes(word(record, 8)?);
-        let bytes = record.get(12..12 + dim)?;
-        let vector: Vec<f32> = bytes.iter().map(|&b| f32::from(b as i8) * scale).collect();
+    for record in records {
+        let start = u32::from_le_bytes(word(record, 0)) as usize;
+        let end = u32::from_le_bytes(word(record, 4)) as usize;
+        let scale = f32::from_le_bytes(word(record, 8));
+        let vector: Vec<f32> = record[12..]
+            .iter()
+            .map(|&b| f32::from(b as i8) * scale)
+            .collect();
         let norm = vector.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
         out.push(SentenceVector {
             start,

@@ -102,20 +102,11 @@ impl Context {
         // about Py_INCREF, `work_mem (integer)` about work_mem. A parenthesis ends a word, so the
         // name's terms and the rest's are the whole's.
         let name = text.split('(').next().unwrap_or("");
-        let named: HashSet<String> = index.analyze(name).into_iter().collect();
-        let terms: HashSet<String> = if name.len() < text.len() {
-            let mut terms = named.clone();
-            terms.extend(index.analyze(&text[name.len()..]));
-            terms
-        } else {
-            named.clone()
-        };
+        let mut terms: HashSet<String> = index.analyze(name).into_iter().collect();
         // A context that opens with its parameters names nothing apart from them.
-        let named = if name.trim().is_empty() {
-            terms.clone()
-        } else {
-            named
-        };
+        let named = (!name.trim().is_empty()).then(|| terms.clone());
+        terms.extend(index.analyze(&text[name.len()..]));
+        let named = named.unwrap_or_else(|| terms.clone());
         let mut found = query.found_among(&terms);
         query.drop_partial_names(text, &mut found);
         Self {
@@ -369,6 +360,12 @@ pub(super) fn candidates(
         .wants_value
         .then_some(value_terms)
         .filter(|terms| terms.contains(&true));
+    // With sentence meanings, words alone give at most MAX_WORDS_SUPPORT (see below).
+    let words_cap = if semantic.is_empty() {
+        1.0
+    } else {
+        MAX_WORDS_SUPPORT
+    };
     let mut titles: HashMap<&str, Vec<bool>> = HashMap::new();
     for (rank, hit) in hits.iter().enumerate() {
         // The passages of one page share its title: analysed once.
@@ -577,11 +574,7 @@ pub(super) fn candidates(
                 // Words and meaning are two kinds of evidence: each adds to the other. With a
                 // model, words alone never settle it: among sentences that each hold every word of
                 // the question, the one that means it leads.
-                let lexical = lexical.min(if semantic.is_empty() {
-                    1.0
-                } else {
-                    MAX_WORDS_SUPPORT
-                });
+                let lexical = lexical.min(words_cap);
                 let support = lexical + (1.0 - lexical) * MEANING_WEIGHT * meaning;
                 if support == 0.0 || (direct + from_heading + from_label == 0.0 && meaning == 0.0) {
                     continue;
