@@ -154,7 +154,7 @@ pub(super) fn answers_value(intent: Intent, text: &str) -> bool {
         && if intent.wants_version {
             holds_value(text)
         } else {
-            states_quantity(text)
+            states_quantity(text) || (intent.wants_default && names_default(text))
         }
 }
 
@@ -242,10 +242,29 @@ pub(super) const DEFAULT_BONUS: f32 = 0.1;
 /// default", "Defaults to 100").
 pub(super) fn states_default(intent: Intent, text: &str) -> bool {
     intent.wants_default
-        && text
+        && ((text
             .split_whitespace()
             .any(|w| w.to_ascii_lowercase().starts_with("default"))
-        && states_quantity(text)
+            && states_quantity(text))
+            || names_default(text))
+}
+
+/// Ways of saying what the default is, whatever it is: "Read Committed is the default isolation
+/// level". Not "by default", which says what happens by default ("By default, timeit()
+/// temporarily turns off garbage collection"), not what the default is.
+const DEFAULT_PREDICATES: &[&str] = &[
+    "is the default",
+    "are the default",
+    "is default",
+    "the default is",
+    "default value is",
+];
+
+/// Returns true if `text` says that something is the default, whatever the value is (a level, a
+/// mode, a name).
+fn names_default(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    DEFAULT_PREDICATES.iter().any(|p| lower.contains(p))
 }
 
 /// Longest subject, in words (articles aside), of a question read as asking for a definition.

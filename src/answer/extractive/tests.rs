@@ -151,6 +151,43 @@ fn a_version_number_is_not_a_default_value() {
     assert!(intent::answers_value(version, prior));
 }
 
+/// A default is not always a quantity: "Read Committed is the default isolation level" states the
+/// default a question asks for, and leads over a sentence of the passage ranked above it that
+/// names the levels without saying which is the default.
+#[test]
+fn a_named_default_answers_a_question_asking_for_the_default() {
+    let default = Intent::of("What is the default transaction isolation level in PostgreSQL?");
+    let named = "Read Committed is the default isolation level in PostgreSQL.";
+    assert!(intent::answers_value(default, named));
+    assert!(intent::states_default(default, named));
+    // What happens by default is not what the default is.
+    let by_default =
+        "By default, timeit() temporarily turns off garbage collection during the timing.";
+    assert!(!intent::states_default(
+        Intent::of("timeit default number"),
+        by_default
+    ));
+    let levels = hit(
+        &["13.2. Transaction Isolation"],
+        "In PostgreSQL, you can request any of the four standard transaction isolation levels, but internally only three distinct isolation levels are implemented, i.e., PostgreSQL's Read Uncommitted mode behaves like Read Committed.",
+    );
+    let read_committed = hit(
+        &["13.2. Transaction Isolation", "13.2.1. Read Committed Isolation Level"],
+        "Read Committed is the default isolation level in PostgreSQL. When a transaction uses this isolation level, a SELECT query sees only data committed before the query began.",
+    );
+    let answer = ask(
+        "What is the default transaction isolation level in PostgreSQL?",
+        &[levels, read_committed],
+    );
+    assert!(
+        answer.sentences[0]
+            .text
+            .starts_with("Read Committed is the default"),
+        "{}",
+        answer.text()
+    );
+}
+
 /// Sentences are embedded as they are read: under their definition term or heading, a table row
 /// under its header row.
 #[test]
