@@ -11,6 +11,9 @@ pub struct Intent {
     /// The question's term (by position in its term list) naming what a definition question asks
     /// about: its rarest word ([`defined_subject`]).
     pub defines: Option<usize>,
+    /// The subject of a definition question is written as a dotted path (`os.path`,
+    /// `functools.lru_cache`).
+    pub dotted_subject: bool,
     /// The question asks how to do something ("how do I …", "how to …"): a sentence that shows
     /// what to write or run (the lines it introduces with a colon) answers it.
     pub wants_steps: bool,
@@ -103,6 +106,7 @@ impl Intent {
                     || superlative_of_quantity(&q)),
             wants_version: q.contains("version"),
             defines: None,
+            dotted_subject: false,
             wants_steps: STEPS_CUES
                 .iter()
                 .any(|c| q.starts_with(c) || q.contains(&format!(" {c}"))),

@@ -127,7 +127,12 @@ pub fn answer(
     }
     let mut intent = Intent::of(question);
     if !intent.wants_value {
-        intent.defines = defined_subject(question).and_then(|s| query.heaviest_of(index, s));
+        let subject = defined_subject(question);
+        intent.defines = subject.and_then(|s| query.heaviest_of(index, s));
+        intent.dotted_subject = subject.is_some_and(|s| {
+            s.split_whitespace()
+                .any(|w| w.trim_end_matches('.').contains('.'))
+        });
     }
     for (rank, hit) in hits.iter().enumerate() {
         tracing::trace!(passage = rank, url = %hit.url, text = %hit.text, "passage");

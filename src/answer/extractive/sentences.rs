@@ -85,12 +85,34 @@ pub(super) fn is_field(line: &str) -> bool {
         && !value.trim().is_empty()
 }
 
+/// The terms of what a name holding dotted paths names: a dotted path names its last part, in the
+/// namespace of the rest (`gc.writeCommitGraph` is a setting of `git gc`, not `git gc`; `class
+/// collections.Counter` names `Counter`). `None` when the name has no dotted path.
+fn members(index: &LexicalIndex, name: &str) -> Option<HashSet<String>> {
+    fn last_part(w: &str) -> Option<&str> {
+        w.rsplit_once('.')
+            .filter(|(path, part)| !path.is_empty() && !part.is_empty())
+            .map(|(_, part)| part)
+    }
+    if !name.split_whitespace().any(|w| last_part(w).is_some()) {
+        return None;
+    }
+    let parts: Vec<&str> = name
+        .split_whitespace()
+        .map(|w| last_part(w).unwrap_or(w))
+        .collect();
+    Some(index.analyze(&parts.join(" ")).into_iter().collect())
+}
+
 /// The words a sentence stands under: its heading or definition term, with how much of it is about
 /// the question.
 struct Context {
     found: Vec<bool>,
     /// The question's terms in what the context names (a signature's name, not its parameters).
     named: Vec<bool>,
+    /// The same without the namespaces of its dotted paths ([`members`]): `gc.writeCommitGraph`
+    /// names `writeCommitGraph`, a setting of `git gc`, for a question that does not write a path.
+    members: Vec<bool>,
     /// Square root of the share of the context's terms that are the question's: "global
     /// interpreter lock" is about the question, an API signature with ten parameters barely.
     focus: f32,
@@ -111,8 +133,21 @@ impl Context {
         query.drop_partial_names(text, &mut found);
         Self {
             found,
+            members: members(index, name)
+                .map_or_else(|| query.found_among(&named), |m| query.found_among(&m)),
             named: query.found_among(&named),
             focus: query.share_of(&named).max(query.share_of(&terms)).sqrt(),
+        }
+    }
+
+    /// The question's terms in what the context names for a definition question: a subject
+    /// written as a dotted path (`os.path`) is named by a context holding the path, one written
+    /// without (`git gc`) only by a context whose own name, not its namespace, holds it.
+    fn names(&self, intent: Intent) -> &[bool] {
+        if intent.dotted_subject {
+            &self.named
+        } else {
+            &self.members
         }
     }
 
@@ -120,6 +155,7 @@ impl Context {
     fn merge(&mut self, other: &Self) {
         mark(&mut self.found, &other.found);
         mark(&mut self.named, &other.named);
+        mark(&mut self.members, &other.members);
         self.focus = self.focus.max(other.focus);
     }
 
@@ -134,6 +170,7 @@ impl Context {
         Self {
             found: vec![false; query.terms.len()],
             named: vec![false; query.terms.len()],
+            members: vec![false; query.terms.len()],
             focus: 0.0,
         }
     }
@@ -143,6 +180,7 @@ impl Context {
         Self {
             found: vec![false; other.found.len()],
             named: vec![false; other.found.len()],
+            members: vec![false; other.found.len()],
             focus: 0.0,
         }
     }
@@ -380,6 +418,8 @@ pub(super) fn candidates(
         let prior = 0.2 * (hit.score / top_score) + 0.1 / (1.0 + rank as f32);
         let headings = heading_lines(hit);
         let mut at = Surroundings::new(index, query, hit);
+        // The title names what a definition question asks about (see `under_title` below).
+        let title_defines = intent.defines.is_some() && in_title.contains(&true);
         let rank_has_meaning = semantic.keys().any(|(r, _)| *r == rank);
         let prefixes = finder.spans(&hit.text);
         for (line_start, line) in lines(&hit.text) {
@@ -420,10 +460,13 @@ pub(super) fn candidates(
             }
             // A line with no query term's first letters, no heading in it, under a heading or
             // term that is not about the question, and no meaning scores: none of its sentences
-            // can score.
+            // can score. Except the opening of a manual page's description, which the page's
+            // title speaks for when the question asks what the page's subject is or does.
+            let opens_description = title_defines && at.describes_page && at.lead;
             if !rank_has_meaning
                 && !at.heading.any()
                 && !at.label.any()
+                && !opens_description
                 && !prefixes.within(span.0, span.1)
                 && !headings.iter().any(|h| !h.is_empty() && line.contains(h))
             {
@@ -511,8 +554,15 @@ pub(super) fn candidates(
                 // A sentence holding no query term's first letters (nor do its lines) holds no
                 // query term; unless its heading, its term or its meaning speaks for it, it scores
                 // nothing: skip the analysis.
+                // A manual page's description opens under the page's name as an entry's first
+                // sentence under its term ("git-gc - Cleanup unnecessary files …", then "Runs a
+                // number of housekeeping tasks …"): for a question asking what the page's subject
+                // is or does, the title counts for it as a term does, not less than the options
+                // and settings further down that repeat the subject's name.
+                let under_title = title_defines && is_lead && at.describes_page && !at.label.any();
                 if !at.heading.any()
                     && !at.label.any()
+                    && !under_title
                     && !fields
                         .as_ref()
                         .is_some_and(|(_, found)| found.contains(&true))
@@ -554,6 +604,7 @@ pub(super) fn candidates(
                     &in_title,
                     &[&in_sentence, &label.found, &heading.found, &before],
                 );
+                let title_weight = if under_title { position } else { TITLE_WEIGHT };
                 let lexical = direct
                     + position * (label.focus * from_label + heading.focus * from_heading)
                     + if joined.is_some() {
@@ -561,7 +612,7 @@ pub(super) fn candidates(
                     } else {
                         PREVIOUS_WEIGHT * from_previous
                     }
-                    + TITLE_WEIGHT * from_title
+                    + title_weight * from_title
                     + [in_block.as_ref(), fields.as_ref().map(|(_, found)| found)]
                         .into_iter()
                         .flatten()
@@ -576,7 +627,9 @@ pub(super) fn candidates(
                 // the question, the one that means it leads.
                 let lexical = lexical.min(words_cap);
                 let support = lexical + (1.0 - lexical) * MEANING_WEIGHT * meaning;
-                if support == 0.0 || (direct + from_heading + from_label == 0.0 && meaning == 0.0) {
+                if support == 0.0
+                    || (direct + from_heading + from_label == 0.0 && meaning == 0.0 && !under_title)
+                {
                     continue;
                 }
                 let lead_bonus = if is_lead && from_heading + from_label > 0.0 {
@@ -589,9 +642,9 @@ pub(super) fn candidates(
                 let definition_bonus = match intent.defines {
                     Some(k)
                         if is_lead
-                            && (label.named[k]
+                            && (label.names(intent)[k]
                                 || (!label.any()
-                                    && (heading.named[k]
+                                    && (heading.names(intent)[k]
                                         || (at.describes_page && in_title[k])))) =>
                     {
                         DEFINITION_BONUS

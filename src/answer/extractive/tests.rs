@@ -893,6 +893,38 @@ fn a_manual_page_description_defines_what_the_page_names() {
         answer.text()
     );
 }
+/// A manual page's description defines the page's subject even when settings further down hold
+/// the question's words themselves: `gc.writeCommitGraph` is a setting of `git gc` (its name is in
+/// gc's namespace), not what a question asking what `git gc` does wants.
+#[test]
+fn settings_in_a_subjects_namespace_do_not_define_it() {
+    let mut description = hit(
+        &["git-gc(1)", "DESCRIPTION"],
+        "DESCRIPTION\nRuns a number of housekeeping tasks within the current repository, such as compressing file revisions and removing unreachable objects.",
+    );
+    description.title = "git-gc(1)".into();
+    description.url = "http://docs.example/git-gc.html".into();
+    description.score = 0.5;
+    let mut settings = hit(
+        &["git-gc(1)", "CONFIGURATION"],
+        "gc.writeCommitGraph\nIf true, then gc will rewrite the commit-graph file when git-gc(1) is run.\ngc.autoDetach\nMake git gc --auto return immediately and run in background if the system supports it.",
+    );
+    settings.title = "git-gc(1)".into();
+    settings.url = "http://docs.example/git-gc.html".into();
+    // Further down the page than the description.
+    settings.start = description.end;
+    settings.end = settings.start + settings.text.len();
+    // Retrieval ranks the settings above the description.
+    let answer = ask("what does git gc do", &[settings, description]);
+    assert!(
+        answer.sentences[0]
+            .text
+            .contains("Runs a number of housekeeping tasks"),
+        "{}",
+        answer.text()
+    );
+}
+
 /// A manual page's description that says "This command" is quoted after the page's name line,
 /// which names the command; a sentence that names it needs no name line, and the "DESCRIPTION"
 /// heading, which names nothing, is never quoted.
