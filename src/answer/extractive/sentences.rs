@@ -131,11 +131,17 @@ impl Context {
         let named = named.unwrap_or_else(|| terms.clone());
         let mut found = query.found_among(&terms);
         query.drop_partial_names(text, &mut found);
+        let named_found = query.found_among(&named);
+        // Only a name holding a question's term can lose it to a namespace.
+        let members = if named_found.contains(&true) {
+            members(index, name).map_or_else(|| named_found.clone(), |m| query.found_among(&m))
+        } else {
+            named_found.clone()
+        };
         Self {
             found,
-            members: members(index, name)
-                .map_or_else(|| query.found_among(&named), |m| query.found_among(&m)),
-            named: query.found_among(&named),
+            members,
+            named: named_found,
             focus: query.share_of(&named).max(query.share_of(&terms)).sqrt(),
         }
     }
