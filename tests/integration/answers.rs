@@ -62,15 +62,16 @@ fn crawl_and_eval(root: &Path, pages: &str, questions: &str) -> QaReport {
     eval_answers(data.path(), &questions)
 }
 
-/// Python 3.11 docs-qa: 40 of 60 supported when set (13 before answers were scored in context).
+/// Python 3.11 docs-qa: 40 of 60 supported when set (13 before answers were scored in context);
+/// raised in stop 36 at 42 and 36 first.
 #[test]
 fn python_docs_answers_hold_their_floor() {
     let (data, _) = crate::python_docs::crawled();
     let report = eval_answers(data, &shared("docs-qa/python-3.11.jsonl"));
     assert_eq!(report.questions, 60);
-    assert!(report.supported >= 40, "supported {}", report.supported);
+    assert!(report.supported >= 41, "supported {}", report.supported);
     assert!(
-        report.first_supported >= 32,
+        report.first_supported >= 35,
         "first {}",
         report.first_supported
     );
@@ -117,13 +118,14 @@ fn holds_floor(root: &Path, pages: &str, questions: &str, floor: Floor) {
     );
 }
 
-/// The PostgreSQL 15 manual (eval/postgresql-15.jsonl): 26 of 40 supported when set (13 before).
+/// The PostgreSQL 15 manual (eval/postgresql-15.jsonl): 26 of 40 supported when set (13 before);
+/// raised in stop 36 at 28 and 20 first.
 #[test]
 fn postgres_docs_answers_hold_their_floor() {
     let floor = Floor {
         questions: 40,
-        supported: 26,
-        first_supported: 16,
+        supported: 27,
+        first_supported: 19,
         most_abstained: 4,
         results_top3: 28,
     };
@@ -132,13 +134,13 @@ fn postgres_docs_answers_hold_their_floor() {
 
 /// The Cargo Book (eval/cargo-book.jsonl), a site no answer code was tuned on: 18 of 35 supported
 /// and 13 first when set (17 and 10 before answers quoted the lines a colon introduces and runs of
-/// consecutive sentences); raised in stop 34 at 21 and 17.
+/// consecutive sentences); raised in stop 34 at 21 and 17, and in stop 36 at 21 and 18.
 #[test]
 fn cargo_book_answers_hold_their_floor() {
     let floor = Floor {
         questions: 35,
-        supported: 19,
-        first_supported: 15,
+        supported: 20,
+        first_supported: 17,
         most_abstained: 3,
         results_top3: 31,
     };
@@ -148,13 +150,13 @@ fn cargo_book_answers_hold_their_floor() {
 /// git's manual (eval/git-manual.jsonl), a second site no answer code was tuned on: 10 of 26
 /// supported and 6 first when set (9 and 7 at the start of stop 33); raised in stop 34, with its
 /// gold pages completed and "This command" quoted after the page's name line, at 13 and 9 (top 3:
-/// 19).
+/// 19); raised in stop 36, with manual pages' descriptions defining their subject, at 13 and 10.
 #[test]
 fn git_manual_answers_hold_their_floor() {
     let floor = Floor {
         questions: 26,
-        supported: 11,
-        first_supported: 7,
+        supported: 12,
+        first_supported: 9,
         most_abstained: 2,
         results_top3: 17,
     };
