@@ -131,7 +131,7 @@ pub fn answer(
         intent.defines = subject.and_then(|s| query.heaviest_of(index, s));
         intent.dotted_subject = subject.is_some_and(|s| {
             s.split_whitespace()
-                .any(|w| w.trim_end_matches('.').contains('.'))
+                .any(|w| sentences::last_part(w.trim_end_matches('.')).is_some())
         });
     }
     for (rank, hit) in hits.iter().enumerate() {

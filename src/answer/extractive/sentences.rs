@@ -89,11 +89,6 @@ pub(super) fn is_field(line: &str) -> bool {
 /// namespace of the rest (`gc.writeCommitGraph` is a setting of `git gc`, not `git gc`; `class
 /// collections.Counter` names `Counter`). `None` when the name has no dotted path.
 fn members(index: &LexicalIndex, name: &str) -> Option<HashSet<String>> {
-    fn last_part(w: &str) -> Option<&str> {
-        w.rsplit_once('.')
-            .filter(|(path, part)| !path.is_empty() && !part.is_empty())
-            .map(|(_, part)| part)
-    }
     if !name.split_whitespace().any(|w| last_part(w).is_some()) {
         return None;
     }
@@ -102,6 +97,13 @@ fn members(index: &LexicalIndex, name: &str) -> Option<HashSet<String>> {
         .map(|w| last_part(w).unwrap_or(w))
         .collect();
     Some(index.analyze(&parts.join(" ")).into_iter().collect())
+}
+
+/// The last part of `word` when it is a dotted path (`writeCommitGraph` of `gc.writeCommitGraph`).
+pub(super) fn last_part(word: &str) -> Option<&str> {
+    word.rsplit_once('.')
+        .filter(|(path, part)| !path.is_empty() && !part.is_empty())
+        .map(|(_, part)| part)
 }
 
 /// The words a sentence stands under: its heading or definition term, with how much of it is about
@@ -557,15 +559,15 @@ pub(super) fn candidates(
                 // code: Lib/fnmatch.py`) are the rest of the entry's head: read and quoted with
                 // it.
                 let fields = fields.filter(|((_, to), _)| hit.text[*to..start].trim().is_empty());
-                // A sentence holding no query term's first letters (nor do its lines) holds no
-                // query term; unless its heading, its term or its meaning speaks for it, it scores
-                // nothing: skip the analysis.
                 // A manual page's description opens under the page's name as an entry's first
                 // sentence under its term ("git-gc - Cleanup unnecessary files …", then "Runs a
                 // number of housekeeping tasks …"): for a question asking what the page's subject
                 // is or does, the title counts for it as a term does, not less than the options
                 // and settings further down that repeat the subject's name.
                 let under_title = title_defines && is_lead && at.describes_page && !at.label.any();
+                // A sentence holding no query term's first letters (nor do its lines) holds no
+                // query term; unless its heading, its term, its meaning or the title it stands
+                // under speaks for it, it scores nothing: skip the analysis.
                 if !at.heading.any()
                     && !at.label.any()
                     && !under_title

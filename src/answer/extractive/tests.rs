@@ -893,6 +893,7 @@ fn a_manual_page_description_defines_what_the_page_names() {
         answer.text()
     );
 }
+
 /// A manual page's description defines the page's subject even when settings further down hold
 /// the question's words themselves: `gc.writeCommitGraph` is a setting of `git gc` (its name is in
 /// gc's namespace), not what a question asking what `git gc` does wants.
