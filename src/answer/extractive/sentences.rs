@@ -818,8 +818,8 @@ pub(super) fn names_a_thing(term: &str) -> bool {
         })
 }
 
-/// Returns true if `term` is written as command syntax: an option (`--cached`) or a placeholder
-/// (`[<commit>]`, `<path>`).
+/// Returns true if `term` is written as command syntax: an option (`--cached`), a backslash
+/// command (`\dt`) or a placeholder (`[<commit>]`, `<path>`).
 fn shows_syntax(term: &str) -> bool {
     term.split_whitespace().any(|w| {
         // An option is dashes and a name (`-p`, `--jobs`, `--[no-]keep-index`), not an SQL
@@ -828,7 +828,14 @@ fn shows_syntax(term: &str) -> bool {
             .strip_prefix("--")
             .or_else(|| w.strip_prefix('-'))
             .is_some_and(|name| name.starts_with(|c: char| c.is_alphanumeric() || c == '['));
-        option || w.starts_with("[<") || (w.starts_with('<') && w.ends_with('>') && w.len() > 2)
+        // A backslash command names a meta-command (psql's `\password [ username ]`, `\dt`).
+        let backslash = w
+            .strip_prefix('\\')
+            .is_some_and(|name| name.starts_with(|c: char| c.is_ascii_alphabetic()));
+        option
+            || backslash
+            || w.starts_with("[<")
+            || (w.starts_with('<') && w.ends_with('>') && w.len() > 2)
     })
 }
 
@@ -1036,7 +1043,11 @@ fn code_follows(text: &str, end: usize, headings: &Headings<'_>) -> bool {
 
 /// Returns true if `line` reads as prose (sentences), not as code or a listing.
 fn reads_as_prose(line: &str) -> bool {
-    line.trim_end().ends_with(['.', ':', '!', '?'])
+    // A sentence may end inside a parenthesis or a quotation ("(For multiword prompts, surround
+    // the text with single quotes.)").
+    line.trim_end()
+        .trim_end_matches([')', ']', '"', '\'', '”', '’'])
+        .ends_with(['.', ':', '!', '?'])
         && sentence_spans(line)
             .first()
             .is_some_and(|&(a, b)| standalone_words(&line[a..b]).is_some())

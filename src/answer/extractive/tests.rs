@@ -790,6 +790,29 @@ fn the_next_entry_s_term_is_no_command_under_a_step() {
     }
 }
 
+/// psql's meta-commands are terms written as syntax: the answer quotes `\password [ username ]`
+/// over what it does, and the next entry's term, over a description that ends inside a parenthesis
+/// ("(For multiword prompts, surround the text with single quotes.)"), is not a command the step
+/// shows.
+#[test]
+fn a_backslash_command_is_quoted_and_the_next_one_is_no_step() {
+    let text = "\\password [ username ]\nChanges the password of the specified user (by default, the current user). This command prompts for the new password, encrypts it, and sends it to the server as an ALTER ROLE command. This makes sure that the new password does not appear in cleartext in the command history, the server log, or elsewhere.\n\\prompt [ text ] name\nPrompts the user to supply text, which is assigned to the variable name. An optional prompt string, text, can be specified. (For multiword prompts, surround the text with single quotes.)";
+    let answer = ask(
+        "how to change the password of a user",
+        &[hit(&["Meta-Commands"], text)],
+    );
+    assert!(
+        answer.sentences[0]
+            .text
+            .starts_with("\\password [ username ]\nChanges the password"),
+        "{}",
+        answer.text()
+    );
+    for s in &answer.sentences {
+        assert!(!s.text.contains("\\prompt"), "{}", s.text);
+    }
+}
+
 /// A sentence that states the question's literal as written comes before one that holds only its
 /// digits under another operator.
 #[test]
