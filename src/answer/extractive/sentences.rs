@@ -56,6 +56,10 @@ pub(super) fn is_label(line: &str) -> bool {
     {
         return false;
     }
+    // A web address on its own line is where a link pointed, not a term.
+    if line.contains("://") && !line.contains(char::is_whitespace) {
+        return false;
+    }
     let words = label_words(line);
     // Syntax is named by its symbols (`*+, ++, ?+`, `{m,n}+`): short, no digits, no assignment.
     let syntax = line.len() <= 20 && !line.contains(|c: char| c.is_ascii_digit() || c == '=');

@@ -496,6 +496,22 @@ fn a_note_under_a_term_does_not_define_it() {
     );
 }
 
+/// A link's address on a line of its own is no term for the sentence after it: the answer does not
+/// open with it.
+#[test]
+fn a_web_address_is_no_term() {
+    let text = "See the Python Cookbook for a long discussion of many ways to do this:\nhttps://code.activestate.com/recipes/52560/\nIf you don’t mind reordering the list, sort it and then scan from the end of the list, deleting duplicates as you go.";
+    assert!(!is_label("https://code.activestate.com/recipes/52560/"));
+    let answer = ask(
+        "how do I remove duplicates from a list",
+        &[hit(&["How do you remove duplicates from a list?"], text)],
+    );
+    assert!(answer.found(), "{}", answer.text());
+    for s in &answer.sentences {
+        assert!(!s.text.starts_with("https://"), "{}", s.text);
+    }
+}
+
 #[test]
 fn labels_are_counted_in_words_not_punctuation() {
     // PostgreSQL's function tables space out a signature's punctuation.
