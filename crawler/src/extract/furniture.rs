@@ -67,7 +67,8 @@ pub(super) fn holds_heading(node: NodeRef<'_, Node>) -> bool {
 
 /// Blocks that hold lists of links rather than text: a list, table or division with at least
 /// [`MIN_LINKS`] links whose link text is more than [`LINK_DENSITY`] of its text (a table of
-/// contents, a book index, a link bar). Measured once per page, bottom up.
+/// contents, a book index, a link bar), unless a paragraph introduces the list with a colon (see
+/// [`introduced`]). Measured once per page, bottom up.
 const MIN_LINKS: usize = 3;
 const LINK_DENSITY: f32 = 0.5;
 
@@ -107,6 +108,7 @@ pub(super) fn link_dense_blocks(
         if element.is_some_and(|el| matches!(el.name(), "ul" | "ol" | "dl" | "table" | "div"))
             && m.links >= MIN_LINKS
             && m.link_text as f32 > LINK_DENSITY * m.text as f32
+            && !introduced(node)
         {
             dense.insert(node.id());
         }
@@ -115,4 +117,29 @@ pub(super) fn link_dense_blocks(
     let mut dense = std::collections::HashSet::new();
     measure(root, false, 0, &mut dense);
     dense
+}
+
+/// Returns true if `node` is a list that the paragraph right before it introduces with a colon:
+/// content, however many links it holds ("Before publishing, make sure you have filled out the
+/// following fields:" over `license`, `description`, `homepage`, … each a link to its entry).
+fn introduced(node: NodeRef<'_, Node>) -> bool {
+    let is_list = node
+        .value()
+        .as_element()
+        .is_some_and(|el| matches!(el.name(), "ul" | "ol" | "dl"));
+    let before = node.prev_siblings().find(|s| match s.value() {
+        Node::Text(t) => !t.trim().is_empty(),
+        Node::Comment(_) => false,
+        _ => true,
+    });
+    is_list
+        && before.is_some_and(|p| {
+            p.value().as_element().is_some_and(|el| el.name() == "p")
+                && p.descendants()
+                    .filter_map(|d| d.value().as_text())
+                    .map(|t| &**t)
+                    .collect::<String>()
+                    .trim_end()
+                    .ends_with(':')
+        })
 }

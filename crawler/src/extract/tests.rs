@@ -145,6 +145,23 @@ fn navigation_tables_and_link_lists_are_not_text() {
     assert!(e.links.iter().any(|l| l.as_str().ends_with("/3.html")));
 }
 
+/// A list of links that a paragraph introduces with a colon is what the paragraph says: content,
+/// not a link bar (the Cargo book's fields to fill in before publishing, each a link to its entry).
+#[test]
+fn a_link_list_a_paragraph_introduces_is_text() {
+    let html = r#"<main><h2>Before publishing</h2><p>Make sure you have filled out the following fields:</p>
+        <ul><li><a href="m.html#license"><code>license</code> or <code>license-file</code></a></li>
+        <li><a href="m.html#description"><code>description</code></a></li>
+        <li><a href="m.html#homepage"><code>homepage</code></a></li></ul>
+        <p>See also:</p><p>Related pages.</p>
+        <ul><li><a href="1.html">One page</a></li><li><a href="2.html">Two page</a></li><li><a href="3.html">Three</a></li></ul></main>"#;
+    let e = extract_html(html, &url());
+    assert_eq!(
+        e.text,
+        "Before publishing\nMake sure you have filled out the following fields:\nlicense or license-file\ndescription\nhomepage\nSee also:\nRelated pages."
+    );
+}
+
 #[test]
 fn a_furniture_block_that_wraps_a_heading_is_kept() {
     let html = r#"<main><div class="section-header"><h2>Install</h2></div><p>Run it.</p>
