@@ -310,6 +310,30 @@ pub(super) fn defined_subject(question: &str) -> Option<&str> {
     (1..=SUBJECT_WORDS).contains(&words).then_some(subject)
 }
 
+/// Returns true if `sentence` says what `subject` (a definition question's, see
+/// [`defined_subject`]) is, wherever it stands: it opens with the subject, its article aside, as
+/// the subject of "is", "are", "refers to" or "means" ("A workspace is a collection of one or more
+/// packages …" for "what is a workspace", "Descriptors are …" for "what are descriptors").
+pub(super) fn states_definition(subject: &str, sentence: &str) -> bool {
+    let without_article = |t: &str| {
+        let lower = t.trim_start().to_lowercase();
+        ["a ", "an ", "the "]
+            .iter()
+            .find_map(|a| lower.strip_prefix(a).map(str::to_string))
+            .unwrap_or(lower)
+    };
+    let subject = without_article(subject);
+    let sentence = without_article(sentence);
+    let Some(rest) = sentence.strip_prefix(subject.as_str()) else {
+        return false;
+    };
+    // The plural of the subject, or the singular of a plural one.
+    let rest = rest.strip_prefix('s').unwrap_or(rest);
+    [" is ", " are ", " refers to ", " means "]
+        .iter()
+        .any(|verb| rest.starts_with(verb))
+}
+
 /// Score added to the first sentence under a term or heading that names what a definition question
 /// asks about ([`defined_subject`]).
 pub(super) const DEFINITION_BONUS: f32 = 0.3;

@@ -44,7 +44,7 @@ pub use intent::Intent;
 use intent::{asks_default_implicitly, defined_subject, literals, value_terms};
 use semantic::semantic_support;
 pub use semantic::Meaning;
-use sentences::{candidates, mark};
+use sentences::{candidates, mark, Asked};
 
 pub const MAX_SENTENCES: usize = 5;
 /// Between quoted pieces of one page that are not contiguous in it.
@@ -126,8 +126,9 @@ pub fn answer(
         query.add(index, "default");
     }
     let mut intent = Intent::of(question);
+    let mut subject = None;
     if !intent.wants_value {
-        let subject = defined_subject(question);
+        subject = defined_subject(question);
         intent.defines = subject.and_then(|s| query.heaviest_of(index, s));
         intent.dotted_subject = subject.is_some_and(|s| {
             s.split_whitespace()
@@ -143,8 +144,13 @@ pub fn answer(
     let literals = literals(question);
     // The question's terms a stated value answers ("how long", "the largest").
     let values = value_terms(index, &query);
-    let (mut candidates, held) =
-        candidates(index, &query, intent, &literals, &values, hits, &semantic);
+    let asked = Asked {
+        intent,
+        subject,
+        literals: &literals,
+        value_terms: &values,
+    };
+    let (mut candidates, held) = candidates(index, &query, asked, hits, &semantic);
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
     for c in &candidates {
         tracing::trace!(

@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use indexer::{sentence_spans, LexicalIndex, SearchHit};
 
 use super::intent::{
-    answers_value, says_literal, states_default, states_quantity, Intent, DEFAULT_BONUS,
-    DEFINITION_BONUS, LITERAL_BONUS, STEPS_BONUS, VALUE_BONUS,
+    answers_value, says_literal, states_default, states_definition, states_quantity, Intent,
+    DEFAULT_BONUS, DEFINITION_BONUS, LITERAL_BONUS, STEPS_BONUS, VALUE_BONUS,
 };
 use super::semantic::{MAX_WORDS_SUPPORT, MEANING_WEIGHT};
 use super::Candidate;
@@ -386,17 +386,33 @@ pub(super) fn mark(into: &mut [bool], found: &[bool]) {
     }
 }
 
+/// What a question asks for, besides its terms.
+#[derive(Clone, Copy)]
+pub(super) struct Asked<'a> {
+    pub(super) intent: Intent,
+    /// The subject of a definition question ([`super::intent::defined_subject`]).
+    pub(super) subject: Option<&'a str>,
+    /// The tokens it writes with their symbols ([`super::intent::literals`]).
+    pub(super) literals: &'a [String],
+    /// The question's terms a stated value answers ("how long", "the largest").
+    pub(super) value_terms: &'a [bool],
+}
+
 /// The sentences of `hits` scored against the question, and for each hit the question's terms it
 /// holds (in its text, headings or title).
 pub(super) fn candidates(
     index: &LexicalIndex,
     query: &QueryTerms,
-    intent: Intent,
-    literals: &[String],
-    value_terms: &[bool],
+    asked: Asked<'_>,
     hits: &[SearchHit],
     semantic: &HashMap<(usize, usize), f32>,
 ) -> (Vec<Candidate>, Vec<Vec<bool>>) {
+    let Asked {
+        intent,
+        subject,
+        literals,
+        value_terms,
+    } = asked;
     let top_score = hits
         .iter()
         .map(|h| h.score)
@@ -662,6 +678,16 @@ pub(super) fn candidates(
                         DEFINITION_BONUS
                     }
                     _ => 0.0,
+                } + if intent.defines.is_some()
+                    && subject.is_some_and(|s| states_definition(s, text))
+                {
+                    // A sentence that says what the subject is defines it wherever it stands, and
+                    // more surely than one that only opens an entry whose name holds the subject's
+                    // word ("Alternatively, a Cargo.toml file can be created with a [workspace]
+                    // section …" under "Virtual workspace").
+                    DEFINITION_BONUS
+                } else {
+                    0.0
                 };
                 // A sentence of another entry than the one the question names speaks of that
                 // entry, mentioning the question's in passing ("The default value is 2.0, which

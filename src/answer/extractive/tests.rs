@@ -829,6 +829,41 @@ fn a_backslash_command_is_quoted_and_the_next_one_is_no_step() {
     }
 }
 
+/// A sentence that says what the subject is ("A workspace is …") answers "what is a workspace"
+/// before the first sentence of a section whose heading only holds the word ("Virtual workspace").
+#[test]
+fn a_sentence_saying_what_the_subject_is_defines_it() {
+    use super::intent::states_definition;
+    assert!(states_definition(
+        "a workspace",
+        "A workspace is a collection of packages."
+    ));
+    assert!(states_definition(
+        "descriptors",
+        "Descriptors are objects that define __get__."
+    ));
+    assert!(!states_definition(
+        "a workspace",
+        "A workspace member is a package."
+    ));
+    let virtual_workspace = hit(
+        &["Virtual workspace"],
+        "Virtual workspace\nAlternatively, a Cargo.toml file can be created with a [workspace] section but without a [package] section.",
+    );
+    let workspaces = hit(
+        &["Workspaces"],
+        "Workspaces\nA workspace is a collection of one or more packages, called workspace members, that are managed together.",
+    );
+    let answer = ask("what is a workspace", &[virtual_workspace, workspaces]);
+    assert!(
+        answer.sentences[0]
+            .text
+            .starts_with("A workspace is a collection"),
+        "{}",
+        answer.text()
+    );
+}
+
 /// A sentence that states the question's literal as written comes before one that holds only its
 /// digits under another operator.
 #[test]
@@ -1163,9 +1198,12 @@ fn among_sentences_holding_every_word_the_one_meaning_the_question_scores_higher
         let (found, _) = candidates(
             &index,
             &query,
-            Intent::of(question),
-            &literals(question),
-            &value_terms(&index, &query),
+            super::sentences::Asked {
+                intent: Intent::of(question),
+                subject: None,
+                literals: &literals(question),
+                value_terms: &value_terms(&index, &query),
+            },
             &hits,
             semantic,
         );
