@@ -235,6 +235,9 @@ struct Surroundings {
     /// The labels read since the last sentence, heading or table, when they follow one another:
     /// where the first starts and the last ends.
     label_run: Option<(usize, usize)>,
+    /// The heading is a question ("Why is it called Python?") and no line has followed it yet:
+    /// the paragraph under it answers it.
+    asks: bool,
 }
 
 impl Surroundings {
@@ -256,6 +259,7 @@ impl Surroundings {
             describes_page: own.is_some_and(|h| is_description(h)),
             page_name: None,
             label_run: None,
+            asks: lead && own.is_some_and(|h| h.trim_end().ends_with('?')),
         }
     }
 
@@ -288,6 +292,7 @@ impl Surroundings {
     ) {
         self.heading = heading;
         self.describes_page = is_description(text);
+        self.asks = text.trim_end().ends_with('?');
         self.page_name = self
             .describes_page
             .then(|| name_line(&hit.text[..span.0], &hit.title))
@@ -486,6 +491,11 @@ pub(super) fn candidates(
                 }
                 continue;
             }
+            // The paragraph right under a heading that asks a question (a FAQ's "Why is it called
+            // Python?") is its answer, read as one run: "When he began implementing Python, Guido
+            // van Rossum was also reading … “Monty Python’s Flying Circus” …" with "… so he decided
+            // to call the language Python."
+            let answers_heading = std::mem::take(&mut at.asks);
             // A line with no query term's first letters, no heading in it, under a heading or
             // term that is not about the question, and no meaning scores: none of its sentences
             // can score. Except the opening of a manual page's description, which the page's
@@ -542,7 +552,7 @@ pub(super) fn candidates(
                     joined,
                     earlier,
                     fields,
-                } = at.next_sentence(start, refers_back(text));
+                } = at.next_sentence(start, answers_heading || refers_back(text));
                 // A short note right under a term ("Part of the Stable ABI.", "New in version
                 // 3.2.") is not what the entry opens with: the lead passes to the next sentence.
                 let is_lead = if is_lead && words < LEAD_WORDS {

@@ -864,6 +864,24 @@ fn a_sentence_saying_what_the_subject_is_defines_it() {
     );
 }
 
+/// The paragraph under a heading that asks a question (a FAQ entry) answers it as one run: the
+/// sentence holding the question's words comes with the one before it that gives the reason.
+#[test]
+fn the_paragraph_under_a_question_heading_is_quoted_from_its_start() {
+    let text = "Why is it called Python?\nWhen he began implementing Python, Guido van Rossum was also reading the published scripts from “Monty Python’s Flying Circus”, a BBC comedy series from the 1970s. Van Rossum thought he needed a name that was short, unique, and slightly mysterious, so he decided to call the language Python.\nDo I have to like “Monty Python’s Flying Circus”?\nNo, but it helps. Python is a language that many people enjoy.";
+    let answer = ask(
+        "Why is the Python language named Python?",
+        &[hit(&["Why is it called Python?"], text)],
+    );
+    assert!(
+        answer.sentences[0]
+            .text
+            .starts_with("When he began implementing Python"),
+        "{}",
+        answer.text()
+    );
+}
+
 /// A sentence that states the question's literal as written comes before one that holds only its
 /// digits under another operator.
 #[test]
