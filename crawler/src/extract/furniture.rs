@@ -127,19 +127,21 @@ fn introduced(node: NodeRef<'_, Node>) -> bool {
         .value()
         .as_element()
         .is_some_and(|el| matches!(el.name(), "ul" | "ol" | "dl"));
-    let before = node.prev_siblings().find(|s| match s.value() {
-        Node::Text(t) => !t.trim().is_empty(),
-        Node::Comment(_) => false,
-        _ => true,
-    });
+    let written = |t: &str| !t.trim().is_empty();
     is_list
-        && before.is_some_and(|p| {
-            p.value().as_element().is_some_and(|el| el.name() == "p")
-                && p.descendants()
-                    .filter_map(|d| d.value().as_text())
-                    .map(|t| &**t)
-                    .collect::<String>()
-                    .trim_end()
-                    .ends_with(':')
-        })
+        && node
+            .prev_siblings()
+            .find(|s| match s.value() {
+                Node::Text(t) => written(t),
+                Node::Comment(_) => false,
+                _ => true,
+            })
+            .is_some_and(|p| {
+                p.value().as_element().is_some_and(|el| el.name() == "p")
+                    && p.descendants()
+                        .filter_map(|d| d.value().as_text())
+                        .filter(|t| written(t))
+                        .last()
+                        .is_some_and(|t| t.trim_end().ends_with(':'))
+            })
 }

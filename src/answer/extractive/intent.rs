@@ -11,9 +11,6 @@ pub struct Intent {
     /// The question's term (by position in its term list) naming what a definition question asks
     /// about: its rarest word ([`defined_subject`]).
     pub defines: Option<usize>,
-    /// The subject of a definition question is written as a dotted path (`os.path`,
-    /// `functools.lru_cache`).
-    pub dotted_subject: bool,
     /// The question asks how to do something ("how do I …", "how to …"): a sentence that shows
     /// what to write or run (the lines it introduces with a colon) answers it.
     pub wants_steps: bool,
@@ -106,7 +103,6 @@ impl Intent {
                     || superlative_of_quantity(&q)),
             wants_version: q.contains("version"),
             defines: None,
-            dotted_subject: false,
             wants_steps: STEPS_CUES
                 .iter()
                 .any(|c| q.starts_with(c) || q.contains(&format!(" {c}"))),
@@ -315,23 +311,32 @@ pub(super) fn defined_subject(question: &str) -> Option<&str> {
 /// the subject of "is", "are", "refers to" or "means" ("A workspace is a collection of one or more
 /// packages …" for "what is a workspace", "Descriptors are …" for "what are descriptors").
 pub(super) fn states_definition(subject: &str, sentence: &str) -> bool {
-    let without_article = |t: &str| {
-        let lower = t.trim_start().to_lowercase();
-        ["a ", "an ", "the "]
-            .iter()
-            .find_map(|a| lower.strip_prefix(a).map(str::to_string))
-            .unwrap_or(lower)
-    };
     let subject = without_article(subject);
     let sentence = without_article(sentence);
-    let Some(rest) = sentence.strip_prefix(subject.as_str()) else {
+    let Some(rest) = strip_prefix_ignoring_case(sentence, subject) else {
         return false;
     };
     // The plural of the subject, or the singular of a plural one.
     let rest = rest.strip_prefix('s').unwrap_or(rest);
     [" is ", " are ", " refers to ", " means "]
         .iter()
-        .any(|verb| rest.starts_with(verb))
+        .any(|verb| strip_prefix_ignoring_case(rest, verb).is_some())
+}
+
+/// `text` without its leading article ("a", "an", "the"), in any case.
+fn without_article(text: &str) -> &str {
+    let text = text.trim_start();
+    ["a ", "an ", "the "]
+        .iter()
+        .find_map(|a| strip_prefix_ignoring_case(text, a))
+        .unwrap_or(text)
+}
+
+/// `text` after `prefix` when it opens with it, letters compared regardless of case.
+fn strip_prefix_ignoring_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    text.get(..prefix.len())
+        .filter(|head| head.to_lowercase() == prefix.to_lowercase())
+        .map(|_| &text[prefix.len()..])
 }
 
 /// Score added to the first sentence under a term or heading that names what a definition question

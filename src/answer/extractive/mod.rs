@@ -126,15 +126,12 @@ pub fn answer(
         query.add(index, "default");
     }
     let mut intent = Intent::of(question);
-    let mut subject = None;
-    if !intent.wants_value {
-        subject = defined_subject(question);
-        intent.defines = subject.and_then(|s| query.heaviest_of(index, s));
-        intent.dotted_subject = subject.is_some_and(|s| {
-            s.split_whitespace()
-                .any(|w| sentences::last_part(w.trim_end_matches('.')).is_some())
-        });
-    }
+    let subject = if intent.wants_value {
+        None
+    } else {
+        defined_subject(question)
+    };
+    intent.defines = subject.and_then(|s| query.heaviest_of(index, s));
     for (rank, hit) in hits.iter().enumerate() {
         tracing::trace!(passage = rank, url = %hit.url, text = %hit.text, "passage");
     }

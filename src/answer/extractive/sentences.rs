@@ -104,7 +104,7 @@ fn members(index: &LexicalIndex, name: &str) -> Option<HashSet<String>> {
 }
 
 /// The last part of `word` when it is a dotted path (`writeCommitGraph` of `gc.writeCommitGraph`).
-pub(super) fn last_part(word: &str) -> Option<&str> {
+fn last_part(word: &str) -> Option<&str> {
     word.rsplit_once('.')
         .filter(|(path, part)| !path.is_empty() && !part.is_empty())
         .map(|(_, part)| part)
@@ -155,8 +155,8 @@ impl Context {
     /// The question's terms in what the context names for a definition question: a subject
     /// written as a dotted path (`os.path`) is named by a context holding the path, one written
     /// without (`git gc`) only by a context whose own name, not its namespace, holds it.
-    fn names(&self, intent: Intent) -> &[bool] {
-        if intent.dotted_subject {
+    fn names(&self, dotted_subject: bool) -> &[bool] {
+        if dotted_subject {
             &self.named
         } else {
             &self.members
@@ -418,6 +418,12 @@ pub(super) fn candidates(
         literals,
         value_terms,
     } = asked;
+    // The subject of a definition question is written as a dotted path (`os.path`,
+    // `functools.lru_cache`).
+    let dotted_subject = subject.is_some_and(|s| {
+        s.split_whitespace()
+            .any(|w| last_part(w.trim_end_matches('.')).is_some())
+    });
     let top_score = hits
         .iter()
         .map(|h| h.score)
@@ -680,9 +686,9 @@ pub(super) fn candidates(
                 let definition_bonus = match intent.defines {
                     Some(k)
                         if is_lead
-                            && (label.names(intent)[k]
+                            && (label.names(dotted_subject)[k]
                                 || (!label.any()
-                                    && (heading.names(intent)[k]
+                                    && (heading.names(dotted_subject)[k]
                                         || (at.describes_page && in_title[k])))) =>
                     {
                         DEFINITION_BONUS
