@@ -41,6 +41,24 @@ fn is_initial(word: &str) -> bool {
     matches!((chars.next(), chars.next(), chars.next()), (Some(c), Some('.'), None) if c.is_uppercase())
 }
 
+/// Returns true if `word`, the last of a sentence piece, ends in a question or exclamation mark
+/// (brackets and quotes after it aside: `println!("`): in code the mark is part of a name or an
+/// operator (`println!`, the `?` operator, `{:#?}`), and ends no sentence when what follows goes on.
+fn ends_in_mark(word: &str) -> bool {
+    word.trim_end_matches(['(', '[', '{', ')', ']', '}', '"', '\'', '’', '”'])
+        .ends_with(['!', '?'])
+}
+
+/// Returns true if a sentence piece goes on from the one before rather than starting a sentence:
+/// it opens with a lower-case word, after any opening brackets and quotes ("… uses the ?" with
+/// "operator.", "… the way println!" with "should format …").
+fn goes_on(piece: &str) -> bool {
+    piece
+        .chars()
+        .find(|c| c.is_alphanumeric())
+        .is_some_and(char::is_lowercase)
+}
+
 /// Returns the byte spans of the sentences of `text`, trimmed, in order. A line break always ends a
 /// sentence (the crawler puts one between blocks).
 pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
@@ -48,6 +66,8 @@ pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
     let mut line_start = 0;
     for line in text.split('\n') {
         let mut glue = false;
+        // Where the piece before ended, when on a question or exclamation mark.
+        let mut mark_end: Option<usize> = None;
         let mut piece = |offset: usize, sentence: &str| {
             let trimmed = sentence.trim();
             if trimmed.is_empty() {
@@ -56,8 +76,11 @@ pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
             let lead = sentence.len() - sentence.trim_start().len();
             let start = line_start + offset + lead;
             let end = start + trimmed.len();
+            // A mark followed by more of the same word (`println!("…")`) or by a lower-case word
+            // is code or a name, not the end of a sentence.
+            let joins = glue || mark_end.is_some_and(|at| at == start || goes_on(trimmed));
             match spans.last_mut() {
-                Some(last) if glue => last.1 = end,
+                Some(last) if joins => last.1 = end,
                 _ => spans.push((start, end)),
             }
             let last_word = trimmed.rsplit(char::is_whitespace).next().unwrap_or("");
@@ -66,6 +89,7 @@ pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
                     .iter()
                     .any(|a| a.eq_ignore_ascii_case(last_word))
                     || is_initial(last_word));
+            mark_end = ends_in_mark(last_word).then_some(end);
         };
         // An ASCII line without a terminator is one sentence (see `line_sentences`): no
         // allocation for the most common line of all.
@@ -340,16 +364,19 @@ mod tests {
         }
     }
 
+    fn sentences(text: &str) -> Vec<&str> {
+        sentence_spans(text)
+            .iter()
+            .map(|&(s, e)| &text[s..e])
+            .collect()
+    }
+
     #[test]
     fn sentences_respect_lines_and_abbreviations() {
         let text =
             "Hello world. Use e.g. this one. Dr. Smith came. John F. Kennedy won.\nNew block without stop\nLast one!";
-        let spans: Vec<&str> = sentence_spans(text)
-            .iter()
-            .map(|&(s, e)| &text[s..e])
-            .collect();
         assert_eq!(
-            spans,
+            sentences(text),
             vec![
                 "Hello world.",
                 "Use e.g. this one.",
@@ -357,6 +384,27 @@ mod tests {
                 "John F. Kennedy won.",
                 "New block without stop",
                 "Last one!"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_mark_in_code_ends_no_sentence() {
+        // The Rust book: a macro's `!`, the `?` operator and the `{:#?}` specifier are no ends.
+        let text = "This implementation uses the ? operator. But with structs, the way println! \
+                    should format the output is less clear. We can use {:#?} instead of {:?} in \
+                    the string. We can call println!(\"hello\") or println!(\"Hello {}\", name) \
+                    with one argument. Is it done? Yes! It is.";
+        assert_eq!(
+            sentences(text),
+            vec![
+                "This implementation uses the ? operator.",
+                "But with structs, the way println! should format the output is less clear.",
+                "We can use {:#?} instead of {:?} in the string.",
+                "We can call println!(\"hello\") or println!(\"Hello {}\", name) with one argument.",
+                "Is it done?",
+                "Yes!",
+                "It is."
             ]
         );
     }

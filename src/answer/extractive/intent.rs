@@ -307,20 +307,64 @@ pub(super) fn defined_subject(question: &str) -> Option<&str> {
 }
 
 /// Returns true if `sentence` says what `subject` (a definition question's, see
-/// [`defined_subject`]) is, wherever it stands: it opens with the subject, its article aside, as
-/// the subject of "is", "are", "refers to" or "means" ("A workspace is a collection of one or more
-/// packages …" for "what is a workspace", "Descriptors are …" for "what are descriptors").
+/// [`defined_subject`]) is, wherever it stands: it opens with the subject, its article or owner
+/// aside, as the subject of "is", "are", "refers to" or "means" ("A workspace is a collection of
+/// one or more packages …" for "what is a workspace", "Descriptors are …" for "what are
+/// descriptors", "Rust’s closures are anonymous functions …" for "what is a closure"). Not when the
+/// verb is a passive's with its agent ("Closures are represented by traits …"): that says how the
+/// subject is made or used, not what it is.
 pub(super) fn states_definition(subject: &str, sentence: &str) -> bool {
     let subject = without_article(subject);
-    let sentence = without_article(sentence);
+    let sentence = without_article(without_owner(sentence.trim_start()));
     let Some(rest) = strip_prefix_ignoring_case(sentence, subject) else {
         return false;
     };
     // The plural of the subject, or the singular of a plural one.
     let rest = rest.strip_prefix('s').unwrap_or(rest);
+    // What kind of thing the subject is may stand between it and the verb ("The unwrap method is
+    // a shortcut method …").
+    let rest = KINDS
+        .iter()
+        .find_map(|kind| {
+            rest.strip_prefix(' ')
+                .and_then(|r| strip_prefix_ignoring_case(r, kind))
+                .filter(|r| r.starts_with(' '))
+        })
+        .unwrap_or(rest);
     [" is ", " are ", " refers to ", " means "]
         .iter()
-        .any(|verb| strip_prefix_ignoring_case(rest, verb).is_some())
+        .find_map(|verb| strip_prefix_ignoring_case(rest, verb))
+        .is_some_and(|predicate| !is_passive_with_agent(predicate))
+}
+
+/// The kinds of thing documentation names after a thing's name ("the unwrap method", "the move
+/// keyword", "the --force option").
+const KINDS: &[&str] = &[
+    "method",
+    "function",
+    "macro",
+    "keyword",
+    "type",
+    "trait",
+    "class",
+    "module",
+    "command",
+    "option",
+    "flag",
+    "operator",
+    "attribute",
+    "statement",
+    "field",
+    "setting",
+    "parameter",
+    "variable",
+];
+
+/// Returns true if `predicate` (what follows "is" or "are") opens with a past participle and its
+/// agent ("represented by traits").
+fn is_passive_with_agent(predicate: &str) -> bool {
+    let mut words = predicate.split_whitespace();
+    matches!((words.next(), words.next()), (Some(verb), Some("by")) if verb.ends_with("ed"))
 }
 
 /// `text` without its leading article ("a", "an", "the"), in any case.
@@ -330,6 +374,20 @@ fn without_article(text: &str) -> &str {
         .iter()
         .find_map(|a| strip_prefix_ignoring_case(text, a))
         .unwrap_or(text)
+}
+
+/// `text` without a leading owner's name ("Rust’s closures", "Python's generators"): a name that
+/// opens with a capital letter and ends in a possessive.
+fn without_owner(text: &str) -> &str {
+    let Some((owner, rest)) = text.split_once(' ') else {
+        return text;
+    };
+    let possessive = owner.ends_with("’s") || owner.ends_with("'s");
+    if possessive && owner.starts_with(char::is_uppercase) {
+        rest
+    } else {
+        text
+    }
 }
 
 /// `text` after `prefix` when it opens with it, letters compared regardless of case.

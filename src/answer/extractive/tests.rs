@@ -846,6 +846,25 @@ fn a_sentence_saying_what_the_subject_is_defines_it() {
         "a workspace",
         "A workspace member is a package."
     ));
+    // An owner's name before the subject (the Rust book), and a passive that says how the subject
+    // is made, not what it is.
+    assert!(states_definition(
+        "a closure",
+        "Rust’s closures are anonymous functions you can save in a variable."
+    ));
+    assert!(!states_definition(
+        "a closure",
+        "Closures are represented by traits, which means you can’t return closures directly."
+    ));
+    // What kind of thing the subject is, between it and the verb.
+    assert!(states_definition(
+        "unwrap",
+        "The unwrap method is a shortcut method implemented just like the match expression."
+    ));
+    assert!(!states_definition(
+        "unwrap",
+        "The unwrap_or_else method is defined on Result."
+    ));
     let virtual_workspace = hit(
         &["Virtual workspace"],
         "Virtual workspace\nAlternatively, a Cargo.toml file can be created with a [workspace] section but without a [package] section.",
