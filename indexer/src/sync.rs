@@ -32,6 +32,9 @@ pub struct SyncStats {
     pub updated: u64,
     pub removed: u64,
     pub unchanged: u64,
+    /// Pages with no text to index (a page of links only, whose links extraction drops): in the
+    /// store, never in the index.
+    pub without_text: u64,
     pub chunks_written: u64,
     pub chunks_total: u64,
     /// Passages embedded by this sync, and the time that took.
@@ -286,6 +289,9 @@ pub fn sync(
         if previous.is_some() {
             batch.delete_page(id);
             stats.updated += 1;
+        } else if chunks.is_empty() {
+            stats.without_text += 1;
+            continue;
         } else {
             stats.added += 1;
         }

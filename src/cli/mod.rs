@@ -376,6 +376,12 @@ async fn index(
         stats.chunks_written,
         stats.chunks_total
     );
+    if stats.without_text > 0 {
+        println!(
+            "{} pages hold no text to index (links only)",
+            stats.without_text
+        );
+    }
     if stats.chunks_embedded > 0 {
         println!(
             "embedded {} passages in {:.1}s ({:.1} passages/s)",

@@ -422,3 +422,40 @@ fn a_full_disk_fails_index_and_rebuild_clearly_while_the_old_index_serves() {
     let status: serde_json::Value = cited_json(data, &["stats", "--json"]);
     assert_eq!(status["generation"], report.to);
 }
+
+/// A page of links only (the PostgreSQL manual's index.html, whose link lists extraction drops)
+/// holds no text to index: `cited index` does not count it as added on every run, and a rebuild
+/// verifies the pages that have text instead of refusing to switch.
+#[test]
+fn a_page_without_text_neither_fails_a_rebuild_nor_is_added_again() {
+    let site = tempfile::tempdir().expect("site");
+    let links: String = (0..12)
+        .map(|i| format!(r#"<li><a href="p{i}.html">Chapter {i}</a></li>"#))
+        .collect();
+    std::fs::write(
+        site.path().join("index.html"),
+        format!("<html><head><title>Manual</title></head><body><ul>{links}</ul></body></html>"),
+    )
+    .expect("index page");
+    for i in 0..12 {
+        std::fs::write(
+            site.path().join(format!("p{i}.html")),
+            format!(
+                "<html><head><title>Chapter {i}</title></head><body><main><h1>Chapter {i}</h1>\
+                 <p>Chapter {i} explains how the server keeps its write-ahead log.</p></main></body></html>"
+            ),
+        )
+        .expect("chapter page");
+    }
+    let addr = serve_dir(site.path());
+    let data = tempfile::tempdir().expect("data");
+    let crawled = crawl_fast(data.path(), &format!("http://{addr}/index.html"), "50", &[]);
+    assert!(crawled.contains("13 stored"), "{crawled}");
+    let again = cited_ok(data.path(), &["index"]);
+    assert!(
+        again.contains("0 pages added") && again.contains("1 pages hold no text"),
+        "{again}"
+    );
+    let report: Report = cited_json(data.path(), &["rebuild", "--json"]);
+    assert_eq!((report.from, report.to, report.pages), (0, 1, 12));
+}
