@@ -208,6 +208,24 @@ fn main_root(doc: &Html) -> (Option<ElementRef<'_>>, bool) {
     (doc.select(&selector("body")).next(), true)
 }
 
+/// Returns true if the link `node` leads to a place on the page itself and shows only a symbol: a
+/// heading's permalink (rustdoc's `§`, `¶`, `#`), rustdoc's notable-traits marker (`ⓘ`), a
+/// footnote's way back (`↩`). Marks to click, not words of the page.
+fn is_symbol_anchor(node: NodeRef<'_, Node>) -> bool {
+    let own_page = match node.value() {
+        Node::Element(el) => el.attr("href").is_some_and(|h| h.starts_with('#')),
+        _ => false,
+    };
+    own_page
+        && !node.descendants().any(|d| match d.value() {
+            // Circled letters (`ⓘ`) count as letters to Unicode, not to a reader.
+            Node::Text(t) => t
+                .chars()
+                .any(|c| c.is_alphanumeric() && !('\u{2460}'..='\u{24FF}').contains(&c)),
+            _ => false,
+        })
+}
+
 fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -243,6 +261,7 @@ impl TextBuilder {
                     || el.attr("hidden").is_some()
                     || el.attr("aria-hidden") == Some("true")
                     || el.classes().any(|c| c == "headerlink")
+                    || (name == "a" && is_symbol_anchor(node))
                     || (depth > 0
                         && BLOCKS.contains(&name)
                         && ((is_furniture(el) && !holds_heading(node))

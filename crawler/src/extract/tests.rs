@@ -6,6 +6,22 @@ fn url() -> Url {
     Url::parse("http://example.com/dir/page.html").expect("valid")
 }
 
+/// rustdoc marks its headings with a `§` permalink and return types with a `ⓘ` link, other
+/// generators with `#` or a footnote's `↩`: links to the page itself that show a symbol, not text.
+#[test]
+fn a_symbol_linking_into_the_page_is_no_text() {
+    let html = r##"<html><body><main>
+        <h2 id="examples"><a class="doc-anchor" href="#examples">§</a>Examples</h2>
+        <h4 class="code-header">pub fn into_bytes(self) -&gt; Vec&lt;u8&gt; <a href="#" class="tooltip" data-notable-ty="Vec&lt;u8&gt;">ⓘ</a></h4>
+        <p>Converts a <code>String</code> into a byte vector.<a href="#fnref1">↩</a> See <a href="#errors">Errors</a>.</p>
+        </main></body></html>"##;
+    let e = extract_html(html, &url());
+    assert_eq!(
+        e.text,
+        "Examples\npub fn into_bytes(self) -> Vec<u8>\nConverts a String into a byte vector. See Errors."
+    );
+}
+
 #[test]
 fn prefers_main_and_drops_boilerplate() {
     let html = r##"<html><head><title> Guide  Page </title><style>p{}</style></head><body>
