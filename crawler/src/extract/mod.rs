@@ -208,21 +208,52 @@ fn main_root(doc: &Html) -> (Option<ElementRef<'_>>, bool) {
     (doc.select(&selector("body")).next(), true)
 }
 
-/// Returns true if the link `node` leads to a place on the page itself and shows only a symbol: a
-/// heading's permalink (rustdoc's `§`, `¶`, `#`), rustdoc's notable-traits marker (`ⓘ`), a
-/// footnote's way back (`↩`). Marks to click, not words of the page.
-fn is_symbol_anchor(node: NodeRef<'_, Node>) -> bool {
-    let own_page = match node.value() {
-        Node::Element(el) => el.attr("href").is_some_and(|h| h.starts_with('#')),
-        _ => false,
+/// Returns true if the link `node` is a permalink: it leads to a place on the page itself and shows
+/// only a symbol — a heading's permalink (rustdoc's `§`, `¶`, `#`), rustdoc's notable-traits marker
+/// (`ⓘ`), a footnote's way back (`↩`) — or, alone in the block it links to, names that block by
+/// its id (the Rust reference's `[type.bool.layout]` over each rule, linking to
+/// `#r-type.bool.layout`).
+/// Marks to click, not words of the page. A heading or definition term that links to itself keeps
+/// its words: they are its title (mdBook's headings, some API docs' terms).
+fn is_permalink(node: NodeRef<'_, Node>) -> bool {
+    let Some(target) = (match node.value() {
+        Node::Element(el) => el.attr("href").and_then(|h| h.strip_prefix('#')),
+        _ => None,
+    }) else {
+        return false;
     };
-    own_page
-        && !node.descendants().any(|d| match d.value() {
-            // Circled letters (`ⓘ`) count as letters to Unicode, not to a reader.
-            Node::Text(t) => t
-                .chars()
-                .any(|c| c.is_alphanumeric() && !('\u{2460}'..='\u{24FF}').contains(&c)),
-            _ => false,
+    let mut text = String::new();
+    for d in node.descendants() {
+        if let Node::Text(t) = d.value() {
+            text.push_str(t);
+        }
+    }
+    // Circled letters (`ⓘ`) count as letters to Unicode, not to a reader.
+    if !text
+        .chars()
+        .any(|c| c.is_alphanumeric() && !('\u{2460}'..='\u{24FF}').contains(&c))
+    {
+        return true;
+    }
+    let name = text.trim().trim_start_matches('[').trim_end_matches(']');
+    !target.is_empty()
+        && !name.is_empty()
+        && !name.contains(char::is_whitespace)
+        && target.ends_with(name)
+        && node.parent().is_some_and(|parent| {
+            let own_block = match parent.value() {
+                Node::Element(el) => {
+                    el.attr("id") == Some(target)
+                        && !matches!(el.name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "dt")
+                }
+                _ => false,
+            };
+            // Alone in it: a name linking to its section from a sentence ("The ensurepip package
+            // provides …", Sphinx) is a word of the sentence.
+            own_block
+                && parent.children().all(|c| {
+                    c.id() == node.id() || matches!(c.value(), Node::Text(t) if t.trim().is_empty())
+                })
         })
 }
 
@@ -261,7 +292,7 @@ impl TextBuilder {
                     || el.attr("hidden").is_some()
                     || el.attr("aria-hidden") == Some("true")
                     || el.classes().any(|c| c == "headerlink")
-                    || (name == "a" && is_symbol_anchor(node))
+                    || (name == "a" && is_permalink(node))
                     || (depth > 0
                         && BLOCKS.contains(&name)
                         && ((is_furniture(el) && !holds_heading(node))

@@ -22,6 +22,24 @@ fn a_symbol_linking_into_the_page_is_no_text() {
     );
 }
 
+/// The Rust reference names each rule by its id in a link to itself: a permalink, not text. A
+/// heading or term that links to itself (mdBook) keeps its words.
+#[test]
+fn a_block_naming_itself_by_its_id_is_no_text() {
+    let html = r##"<html><body><main>
+        <h2 id="booleans"><a class="header" href="#booleans">booleans</a></h2>
+        <div class="rule" id="r-type.bool.layout"><a class="rule-link" href="#r-type.bool.layout"><span>[type<wbr>.bool<wbr>.layout]</span></a></div>
+        <p>An object with the boolean type has a size and alignment of 1 each.</p>
+        <dl><dt id="opt-v"><a href="#opt-v">-v</a></dt><dd>Use verbose output.</dd></dl>
+        <section id="module-ensurepip"><p>The <a href="#module-ensurepip">ensurepip</a> package bootstraps pip.</p></section>
+        </main></body></html>"##;
+    let e = extract_html(html, &url());
+    assert_eq!(
+        e.text,
+        "booleans\nAn object with the boolean type has a size and alignment of 1 each.\n-v\nUse verbose output.\nThe ensurepip package bootstraps pip."
+    );
+}
+
 #[test]
 fn prefers_main_and_drops_boilerplate() {
     let html = r##"<html><head><title> Guide  Page </title><style>p{}</style></head><body>

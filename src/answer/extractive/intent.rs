@@ -315,8 +315,17 @@ pub(super) fn defined_subject(question: &str) -> Option<&str> {
 /// subject is made or used, not what it is.
 pub(super) fn states_definition(subject: &str, sentence: &str) -> bool {
     let subject = without_article(subject);
+    // An attribute or decorator is named without its marks ("The must_use attribute is used to
+    // issue a diagnostic warning …" for "what does #[must_use] do").
+    let bare = subject
+        .strip_prefix("#[")
+        .and_then(|s| s.strip_suffix(']'))
+        .or_else(|| subject.strip_prefix('@'))
+        .unwrap_or(subject);
     let sentence = without_article(without_owner(sentence.trim_start()));
-    let Some(rest) = strip_prefix_ignoring_case(sentence, subject) else {
+    let Some(rest) = strip_prefix_ignoring_case(sentence, subject)
+        .or_else(|| strip_prefix_ignoring_case(sentence, bare))
+    else {
         return false;
     };
     // The plural of the subject, or the singular of a plural one.
@@ -353,6 +362,7 @@ const KINDS: &[&str] = &[
     "flag",
     "operator",
     "attribute",
+    "decorator",
     "statement",
     "field",
     "setting",

@@ -865,6 +865,11 @@ fn a_sentence_saying_what_the_subject_is_defines_it() {
         "unwrap",
         "The unwrap_or_else method is defined on Result."
     ));
+    // An attribute is named without its marks (the Rust reference).
+    assert!(states_definition(
+        "#[must_use]",
+        "The must_use attribute is used to issue a diagnostic warning when a value is not “used”."
+    ));
     let virtual_workspace = hit(
         &["Virtual workspace"],
         "Virtual workspace\nAlternatively, a Cargo.toml file can be created with a [workspace] section but without a [package] section.",
