@@ -127,7 +127,7 @@ pub fn rebuild(
         progress,
     )?;
     // Verify before switching: every stored page with text indexed, and every passage embedded.
-    let pages = store.stats()?.pages - stats.without_text;
+    let pages = store.stats()?.pages.saturating_sub(stats.without_text);
     let indexed = index.indexed_pages()?.len() as u64;
     let chunks = index.num_chunks();
     if indexed != pages {
