@@ -1264,3 +1264,21 @@ fn among_sentences_holding_every_word_the_one_meaning_the_question_scores_higher
     let meanings = HashMap::from([((0, passing.len() + 1), 1.0), ((0, 0), 0.0)]);
     assert!(score_of(&meanings, meant) > score_of(&meanings, passing));
 }
+
+/// "Do this" or "do so" stands for what the sentence before says to do: the two are quoted as one
+/// run (the Rust book's struct update syntax).
+#[test]
+fn a_sentence_that_does_so_is_quoted_with_the_one_before() {
+    let text = "Creating Instances with Struct Update Syntax\nIt’s often useful to create a new instance of a struct that includes most of the values from another instance of the same type, but changes some of them. You can do this using struct update syntax.\nFirst, in Listing 5-6 we show how to create a new User instance in user2 in the regular way.";
+    let answer = ask(
+        "How do I make a new struct instance that reuses most of the fields of another one?",
+        &[hit(&["Creating Instances with Struct Update Syntax"], text)],
+    );
+    assert!(
+        answer.sentences[0]
+            .text
+            .ends_with("You can do this using struct update syntax."),
+        "{}",
+        answer.text()
+    );
+}
