@@ -997,15 +997,17 @@ fn refers_back(sentence: &str) -> bool {
         // "Do so" or "do this" stands for what the sentence before says to do: "You can do this
         // using struct update syntax." after "It’s often useful to create a new instance of a
         // struct that includes most of the values from another instance …".
-        || sentence
-            .split_whitespace()
-            .take(6)
-            .collect::<Vec<_>>()
-            .windows(2)
-            .any(|w| {
-                matches!(w[0].to_lowercase().as_str(), "do" | "does" | "did" | "doing")
-                    && matches!(w[1].trim_end_matches([',', '.']), "so" | "this" | "that")
+        || {
+            // Without allocating: this runs for every sentence an answer reads.
+            let mut after_do = false;
+            sentence.split_whitespace().take(6).any(|w| {
+                let points = after_do && matches!(w.trim_end_matches([',', '.']), "so" | "this" | "that");
+                after_do = ["do", "does", "did", "doing"]
+                    .iter()
+                    .any(|d| w.eq_ignore_ascii_case(d));
+                points
             })
+        }
 }
 
 /// Most lines quoted after a sentence that introduces them with a colon.
