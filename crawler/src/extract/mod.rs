@@ -216,45 +216,41 @@ fn main_root(doc: &Html) -> (Option<ElementRef<'_>>, bool) {
 /// Marks to click, not words of the page. A heading or definition term that links to itself keeps
 /// its words: they are its title (mdBook's headings, some API docs' terms).
 fn is_permalink(node: NodeRef<'_, Node>) -> bool {
-    let Some(target) = (match node.value() {
-        Node::Element(el) => el.attr("href").and_then(|h| h.strip_prefix('#')),
-        _ => None,
-    }) else {
+    let Some(target) = node
+        .value()
+        .as_element()
+        .and_then(|el| el.attr("href"))
+        .and_then(|h| h.strip_prefix('#'))
+    else {
         return false;
     };
-    let mut text = String::new();
-    for d in node.descendants() {
-        if let Node::Text(t) = d.value() {
-            text.push_str(t);
-        }
-    }
+    let texts = || node.descendants().filter_map(|d| d.value().as_text());
     // Circled letters (`ⓘ`) count as letters to Unicode, not to a reader.
-    if !text
-        .chars()
-        .any(|c| c.is_alphanumeric() && !('\u{2460}'..='\u{24FF}').contains(&c))
-    {
+    let shows_words = texts().any(|t| {
+        t.chars()
+            .any(|c| c.is_alphanumeric() && !('\u{2460}'..='\u{24FF}').contains(&c))
+    });
+    if !shows_words {
         return true;
     }
+    let Some(parent) = node.parent() else {
+        return false;
+    };
+    let own_block = parent.value().as_element().is_some_and(|el| {
+        el.attr("id") == Some(target)
+            && !matches!(el.name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "dt")
+    });
+    // Alone in it: a name linking to its section from a sentence ("The ensurepip package provides
+    // …", Sphinx) is a word of the sentence.
+    let alone = parent
+        .children()
+        .all(|c| c.id() == node.id() || c.value().as_text().is_some_and(|t| t.trim().is_empty()));
+    if !(own_block && alone) {
+        return false;
+    }
+    let text: String = texts().map(|t| &**t).collect();
     let name = text.trim().trim_start_matches('[').trim_end_matches(']');
-    !target.is_empty()
-        && !name.is_empty()
-        && !name.contains(char::is_whitespace)
-        && target.ends_with(name)
-        && node.parent().is_some_and(|parent| {
-            let own_block = match parent.value() {
-                Node::Element(el) => {
-                    el.attr("id") == Some(target)
-                        && !matches!(el.name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "dt")
-                }
-                _ => false,
-            };
-            // Alone in it: a name linking to its section from a sentence ("The ensurepip package
-            // provides …", Sphinx) is a word of the sentence.
-            own_block
-                && parent.children().all(|c| {
-                    c.id() == node.id() || matches!(c.value(), Node::Text(t) if t.trim().is_empty())
-                })
-        })
+    !name.is_empty() && !name.contains(char::is_whitespace) && target.ends_with(name)
 }
 
 fn collapse(s: &str) -> String {
