@@ -94,9 +94,8 @@ pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
         // An ASCII line without a terminator is one sentence (see `line_sentences`): no
         // allocation for the most common line of all.
         if line.is_ascii()
-            && !line
-                .bytes()
-                .any(|b| matches!(b, b'.' | b'!' | b'?' | b'\r'))
+            && memchr::memchr3(b'.', b'!', b'?', line.as_bytes()).is_none()
+            && !line.contains('\r')
         {
             piece(0, line);
         } else {
@@ -125,9 +124,17 @@ fn line_sentences(line: &str) -> Vec<(usize, &str)> {
         return whole();
     }
     let bytes = line.as_bytes();
+    // In an ASCII line only `.`, `!` and `?` can end a sentence: jump from one to the next.
+    let ascii = line.is_ascii();
     let mut starts = vec![0];
     let mut i = 0;
     while i < bytes.len() {
+        if ascii {
+            match memchr::memchr3(b'.', b'!', b'?', &bytes[i..]) {
+                Some(k) => i += k,
+                None => break,
+            }
+        }
         let b = bytes[i];
         let terminator = match b {
             b'.' | b'!' | b'?' => true,
@@ -137,6 +144,26 @@ fn line_sentences(line: &str) -> Vec<(usize, &str)> {
         if !terminator {
             i += 1;
             continue;
+        }
+        // The two commonest full stops are decided without the splitter: one right before a
+        // lower-case letter ends nothing (UAX #29's rule SB8: `os.path`, `e.g.`), one followed by
+        // spaces and a capital ends its sentence at the capital (SB11), whatever comes before.
+        if b == b'.' {
+            if bytes.get(i + 1).is_some_and(u8::is_ascii_lowercase) {
+                i += 1;
+                continue;
+            }
+            let capital = i + 1 + bytes[i + 1..].iter().take_while(|&&c| c == b' ').count();
+            if capital > i + 1 && bytes.get(capital).is_some_and(u8::is_ascii_uppercase) {
+                starts.push(capital);
+                i = capital;
+                continue;
+            }
+            // Nor does one that only spaces follow to the end of the line (SB11 breaks before
+            // what comes after them, and nothing does).
+            if capital == bytes.len() {
+                break;
+            }
         }
         // Back to the nearest ASCII character before it.
         let from = line[..i]

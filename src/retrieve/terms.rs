@@ -117,7 +117,7 @@ impl QueryTerms {
         PrefixFinder(
             aho_corasick::AhoCorasick::builder()
                 .ascii_case_insensitive(true)
-                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(&patterns)
                 .ok(),
         )
@@ -217,7 +217,7 @@ impl QueryTerms {
     }
 
     /// Marks `term` in `found` if it is one of the question's.
-    fn mark_term(&self, found: &mut [bool], term: &str) {
+    pub(crate) fn mark_term(&self, found: &mut [bool], term: &str) {
         if let Some(i) = self.terms.iter().position(|(t, _)| t == term) {
             found[i] = true;
         }
@@ -261,15 +261,6 @@ impl QueryTerms {
             .map(|(_, (_, w))| w)
             .sum();
         sum / self.total
-    }
-
-    /// Returns the share of `terms` that are words of the question.
-    pub(crate) fn share_of(&self, terms: &HashSet<String>) -> f32 {
-        if terms.is_empty() {
-            return 0.0;
-        }
-        let hits = self.terms.iter().filter(|(t, _)| terms.contains(t)).count();
-        hits as f32 / terms.len() as f32
     }
 
     /// Returns the weight share of the question found in `terms`.

@@ -147,7 +147,7 @@ pub fn answer(
         literals: &literals,
         value_terms: &values,
     };
-    let (mut candidates, held) = candidates(index, &query, asked, hits, &semantic);
+    let (mut candidates, held) = candidates(&query, asked, hits, &semantic);
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
     for c in &candidates {
         tracing::trace!(

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use indexer::{sentence_spans, LexicalIndex, SearchHit};
+use indexer::{sentence_spans, SearchHit};
 
 use super::intent::{
     answers_value, says_literal, states_default, states_definition, states_quantity, Intent,
@@ -36,10 +36,21 @@ const LABEL_WORDS: usize = 10;
 /// The words of a label, not counting its punctuation: PostgreSQL writes a signature with spaces
 /// around it (`lpad ( string text, length integer [, fill text ] ) → text` is eight words).
 fn label_words(label: &str) -> usize {
-    label
-        .split_whitespace()
-        .filter(|w| w.chars().any(char::is_alphanumeric))
-        .count()
+    // One pass: every line a passage holds is asked whether it is a label.
+    let (mut words, mut in_word, mut counted) = (0, false, false);
+    for c in label.chars() {
+        if c.is_whitespace() {
+            in_word = false;
+        } else {
+            if !in_word {
+                (in_word, counted) = (true, false);
+            }
+            if !counted && c.is_alphanumeric() {
+                (words, counted) = (words + 1, true);
+            }
+        }
+    }
+    words
 }
 
 /// Returns true if `line` reads as a label for the lines after it: short, and not a sentence (a
@@ -92,7 +103,7 @@ pub(super) fn is_field(line: &str) -> bool {
 /// The terms of what a name holding dotted paths names: a dotted path names its last part, in the
 /// namespace of the rest (`gc.writeCommitGraph` is a setting of `git gc`, not `git gc`; `class
 /// collections.Counter` names `Counter`). `None` when the name has no dotted path.
-fn members(index: &LexicalIndex, name: &str) -> Option<HashSet<String>> {
+fn members(query: &QueryTerms, name: &str) -> Option<Vec<bool>> {
     if !name.split_whitespace().any(|w| last_part(w).is_some()) {
         return None;
     }
@@ -100,7 +111,7 @@ fn members(index: &LexicalIndex, name: &str) -> Option<HashSet<String>> {
         .split_whitespace()
         .map(|w| last_part(w).unwrap_or(w))
         .collect();
-    Some(index.analyze(&parts.join(" ")).into_iter().collect())
+    Some(query.found_in(&parts.join(" ")))
 }
 
 /// The last part of `word` when it is a dotted path (`writeCommitGraph` of `gc.writeCommitGraph`).
@@ -125,22 +136,49 @@ struct Context {
 }
 
 impl Context {
-    fn of(index: &LexicalIndex, query: &QueryTerms, text: &str) -> Self {
+    fn of(query: &QueryTerms, text: &str) -> Self {
         // What a signature names comes before its parameters: `void Py_INCREF(PyObject *o)` is
         // about Py_INCREF, `work_mem (integer)` about work_mem. A parenthesis ends a word, so the
         // name's terms and the rest's are the whole's.
         let name = text.split('(').next().unwrap_or("");
-        let mut terms: HashSet<String> = index.analyze(name).into_iter().collect();
+        let mut named_found = vec![false; query.terms.len()];
+        let mut found = vec![false; query.terms.len()];
+        // The distinct terms of the name, then of the whole: a context is a few words, so a list
+        // does.
+        let mut distinct: Vec<String> = Vec::new();
+        let mut read = |text: &str, found: &mut [bool]| {
+            indexer::lexical::analyze_each(text, |term| {
+                query.mark_term(found, term);
+                if !distinct.iter().any(|d| d == term) {
+                    distinct.push(term.to_string());
+                }
+            });
+            distinct.len()
+        };
+        let name_terms = read(name, &mut named_found);
+        let terms = read(&text[name.len()..], &mut found);
+        mark(&mut found, &named_found);
         // A context that opens with its parameters names nothing apart from them.
-        let named = (!name.trim().is_empty()).then(|| terms.clone());
-        terms.extend(index.analyze(&text[name.len()..]));
-        let named = named.unwrap_or_else(|| terms.clone());
-        let mut found = query.found_among(&terms);
+        let (named_found, name_terms) = if name.trim().is_empty() {
+            (found.clone(), terms)
+        } else {
+            (named_found, name_terms)
+        };
+        // The share of the context's terms that are the question's.
+        let share = |found: &[bool], of: usize| {
+            if of == 0 {
+                0.0
+            } else {
+                found.iter().filter(|f| **f).count() as f32 / of as f32
+            }
+        };
+        let focus = share(&named_found, name_terms)
+            .max(share(&found, terms))
+            .sqrt();
         query.drop_partial_names(text, &mut found);
-        let named_found = query.found_among(&named);
         // Only a name holding a question's term can lose it to a namespace.
         let members = if named_found.contains(&true) {
-            members(index, name).map_or_else(|| named_found.clone(), |m| query.found_among(&m))
+            members(query, name).unwrap_or_else(|| named_found.clone())
         } else {
             named_found.clone()
         };
@@ -148,7 +186,7 @@ impl Context {
             found,
             members,
             named: named_found,
-            focus: query.share_of(&named).max(query.share_of(&terms)).sqrt(),
+            focus,
         }
     }
 
@@ -172,8 +210,8 @@ impl Context {
     }
 
     /// The context of `text`, its terms marked in `holds`.
-    fn held(index: &LexicalIndex, query: &QueryTerms, text: &str, holds: &mut [bool]) -> Self {
-        let context = Self::of(index, query, text);
+    fn held(query: &QueryTerms, text: &str, holds: &mut [bool]) -> Self {
+        let context = Self::of(query, text);
         mark(holds, &context.found);
         context
     }
@@ -241,11 +279,11 @@ struct Surroundings {
 }
 
 impl Surroundings {
-    fn new(index: &LexicalIndex, query: &QueryTerms, hit: &SearchHit) -> Self {
+    fn new(query: &QueryTerms, hit: &SearchHit) -> Self {
         let own = hit.heading_path.last();
         let lead = hit.text.starts_with(own.map_or("\u{0}", String::as_str));
         Self {
-            heading: own.map_or_else(|| Context::none(query), |h| Context::of(index, query, h)),
+            heading: own.map_or_else(|| Context::none(query), |h| Context::of(query, h)),
             label: Context::none(query),
             term: own
                 .filter(|h| lead && label_words(h) <= LABEL_WORDS)
@@ -406,7 +444,6 @@ pub(super) struct Asked<'a> {
 /// The sentences of `hits` scored against the question, and for each hit the question's terms it
 /// holds (in its text, headings or title).
 pub(super) fn candidates(
-    index: &LexicalIndex,
     query: &QueryTerms,
     asked: Asked<'_>,
     hits: &[SearchHit],
@@ -456,7 +493,7 @@ pub(super) fn candidates(
         mark(&mut holds, &query.found_in(&hit.headings));
         let prior = 0.2 * (hit.score / top_score) + 0.1 / (1.0 + rank as f32);
         let headings = heading_lines(hit);
-        let mut at = Surroundings::new(index, query, hit);
+        let mut at = Surroundings::new(query, hit);
         // The title names what a definition question asks about (see `under_title` below).
         let title_defines = intent.defines.is_some() && in_title.contains(&true);
         let rank_has_meaning = semantic.keys().any(|(r, _)| *r == rank);
@@ -469,24 +506,19 @@ pub(super) fn candidates(
             let row = indexer::vector::sentences::is_table_row(line);
             if row && !at.in_table {
                 at.in_table = true;
-                at.open_table(Context::held(index, query, line, &mut holds));
+                at.open_table(Context::held(query, line, &mut holds));
                 continue;
             }
             at.in_table = row;
             // A heading line opens its section whole ("19.5. Shutting Down the Server" is not two
             // sentences).
             if headings.contains(line.trim()) {
-                at.open_heading(
-                    Context::held(index, query, line, &mut holds),
-                    line,
-                    span,
-                    hit,
-                );
+                at.open_heading(Context::held(query, line, &mut holds), line, span, hit);
                 continue;
             }
             if !row && (is_label(line) || is_synopsis(line)) {
                 let context = if prefixes.within(span.0, span.1) {
-                    Context::held(index, query, line, &mut holds)
+                    Context::held(query, line, &mut holds)
                 } else {
                     Context::none(query)
                 };
@@ -512,7 +544,9 @@ pub(super) fn candidates(
                 && !at.label.any()
                 && !opens_description
                 && !prefixes.within(span.0, span.1)
-                && !headings.iter().any(|h| !h.is_empty() && line.contains(h))
+                && !headings
+                    .iter()
+                    .any(|h| !h.is_empty() && h.len() <= line.len() && line.contains(h))
             {
                 at.lead = false;
                 at.break_flow();
@@ -529,7 +563,7 @@ pub(super) fn candidates(
                 let text = &hit.text[start..end];
                 if headings.contains(text) {
                     at.open_heading(
-                        Context::held(index, query, text, &mut holds),
+                        Context::held(query, text, &mut holds),
                         text,
                         (start, end),
                         hit,
@@ -760,7 +794,7 @@ pub(super) fn candidates(
                     // "Create a shallow clone with a history truncated to the specified number of
                     // commits." does not say which option does it.
                     let named = names_a_thing(name) || shows_syntax(name);
-                    if adds > 0.0 || (named && !index_terms_within(index, name, quoted)) {
+                    if adds > 0.0 || (named && !index_terms_within(name, quoted)) {
                         // Right above the sentence it is quoted with it; further up, before it
                         // after an ellipsis ("work_mem (integer) … The default value is four
                         // megabytes (4MB).").
@@ -782,7 +816,7 @@ pub(super) fn candidates(
                     (is_lead || names_the_command(quoted))
                         && lead_in.is_none()
                         && term_above.is_none()
-                        && !index_terms_within(index, command, quoted)
+                        && !index_terms_within(command, quoted)
                 }) {
                     lead_in = Some((a, b));
                 }
@@ -888,7 +922,7 @@ fn shows_syntax(term: &str) -> bool {
 /// Returns true if `sentence` already says `name`, so quoting the name would add nothing: verbatim,
 /// or, for a name made of words, every one of its terms. A name with symbols or an option's dashes
 /// is said only verbatim: "from m to n repetitions" does not say `{m,n}+`.
-fn index_terms_within(index: &LexicalIndex, name: &str, sentence: &str) -> bool {
+fn index_terms_within(name: &str, sentence: &str) -> bool {
     let name = name.trim();
     if sentence.contains(name) {
         return true;
@@ -902,9 +936,18 @@ fn index_terms_within(index: &LexicalIndex, name: &str, sentence: &str) -> bool 
     if !words_only {
         return false;
     }
-    let terms = index.analyze(name);
-    let said: HashSet<String> = index.analyze(sentence).into_iter().collect();
-    !terms.is_empty() && terms.iter().all(|t| said.contains(t))
+    let terms = indexer::lexical::analyze(name);
+    if terms.is_empty() {
+        return false;
+    }
+    // Which of the name's terms the sentence holds, read without collecting the sentence's.
+    let mut said = vec![false; terms.len()];
+    indexer::lexical::analyze_each(sentence, |term| {
+        for (said, t) in said.iter_mut().zip(&terms) {
+            *said |= t == term;
+        }
+    });
+    said.into_iter().all(|s| s)
 }
 
 /// The last line of `above` that names the page the way a manual page does, `NAME — summary`
@@ -1121,10 +1164,6 @@ pub(super) fn row_words(text: &str) -> Option<usize> {
 
 /// Returns the word count of a sentence that can stand alone in an answer, or `None`.
 pub(super) fn standalone_words(text: &str) -> Option<usize> {
-    let words = text.split_whitespace().count();
-    if !(4..=70).contains(&words) {
-        return None;
-    }
     // A sentence starts with a capital, a number, a quote or an identifier (`f.read()`, `sys.path`):
     // a lowercase word is the tail of a sentence the splitter cut wrongly.
     let first_word = text.split_whitespace().next()?;
@@ -1140,14 +1179,30 @@ pub(super) fn standalone_words(text: &str) -> Option<usize> {
     if text.starts_with(">>>") || text.starts_with("$ ") {
         return None;
     }
+    // The words, and the letters among the visible characters, in one pass (every sentence an
+    // answer reads comes here).
+    let (mut words, mut visible, mut letters, mut in_word) = (0usize, 0usize, 0usize, false);
+    for c in text.chars() {
+        if c.is_whitespace() {
+            in_word = false;
+            continue;
+        }
+        if !in_word {
+            in_word = true;
+            words += 1;
+            if words > 70 {
+                return None;
+            }
+        }
+        visible += 1;
+        letters += usize::from(c.is_alphabetic());
+    }
+    if words < 4 {
+        return None;
+    }
     // A cross-reference ("See global interpreter lock.") says nothing by itself.
     if words <= 8 && (first_word == "See" || text.starts_with("See also")) {
         return None;
-    }
-    let (mut visible, mut letters) = (0usize, 0usize);
-    for c in text.chars().filter(|c| !c.is_whitespace()) {
-        visible += 1;
-        letters += usize::from(c.is_alphabetic());
     }
     if (letters as f32) < 0.65 * visible as f32 {
         return None;

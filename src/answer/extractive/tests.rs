@@ -1238,7 +1238,6 @@ fn among_sentences_holding_every_word_the_one_meaning_the_question_scores_higher
     let query = crate::retrieve::terms::QueryTerms::new(&index, question);
     let score_of = |semantic: &HashMap<(usize, usize), f32>, sentence: &str| {
         let (found, _) = candidates(
-            &index,
             &query,
             super::sentences::Asked {
                 intent: Intent::of(question),
