@@ -244,7 +244,7 @@ pub(super) fn states_default(intent: Intent, text: &str) -> bool {
     intent.wants_default
         && ((text
             .split_whitespace()
-            .any(|w| w.to_ascii_lowercase().starts_with("default"))
+            .any(|w| w.get(..7).is_some_and(|h| h.eq_ignore_ascii_case("default")))
             && states_quantity(text))
             || names_default(text))
 }
@@ -263,6 +263,15 @@ const DEFAULT_PREDICATES: &[&str] = &[
 /// Returns true if `text` says that something is the default, whatever the value is (a level, a
 /// mode, a name).
 fn names_default(text: &str) -> bool {
+    // Each predicate says "default", and only ASCII letters lower-case to its letters: most
+    // sentences are ruled out without lower-casing them.
+    if !text
+        .as_bytes()
+        .windows(7)
+        .any(|w| w.eq_ignore_ascii_case(b"default"))
+    {
+        return false;
+    }
     let lower = text.to_lowercase();
     DEFAULT_PREDICATES.iter().any(|p| lower.contains(p))
 }
