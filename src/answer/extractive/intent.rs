@@ -242,10 +242,10 @@ pub(super) const DEFAULT_BONUS: f32 = 0.1;
 /// default", "Defaults to 100").
 pub(super) fn states_default(intent: Intent, text: &str) -> bool {
     intent.wants_default
-        && ((text
-            .split_whitespace()
-            .any(|w| w.get(..7).is_some_and(|h| h.eq_ignore_ascii_case("default")))
-            && states_quantity(text))
+        && ((text.split_whitespace().any(|w| {
+            w.get(..7)
+                .is_some_and(|h| h.eq_ignore_ascii_case("default"))
+        }) && states_quantity(text))
             || names_default(text))
 }
 
