@@ -880,7 +880,7 @@ pub(super) fn names_a_thing(term: &str) -> bool {
     }
     let mut words = term.split_whitespace();
     // One word is a name unless it is a capitalised word ("Description", "Examples").
-    let single = words.clone().count() == 1 && {
+    let single = words.clone().take(2).count() == 1 && {
         let mut chars = term.chars();
         !(chars.next().is_some_and(char::is_uppercase) && chars.all(char::is_lowercase))
     };
@@ -1016,38 +1016,28 @@ const BACK_REFERENCES: &[&str] = &[
 const MAX_RUN: usize = 3;
 
 fn refers_back(sentence: &str) -> bool {
-    let mut words = sentence.split_whitespace();
-    let Some(first) = words.next() else {
-        return false;
-    };
-    // "These are …", "However, …", or a demonstrative among the first words: "For this purpose,
-    // …", "In that case …".
-    BACK_REFERENCES.contains(&first.trim_end_matches(','))
-        || std::iter::once(first).chain(words.take(2)).any(|w| {
-            matches!(
-                w.trim_end_matches(','),
-                "this" | "these" | "that" | "those" | "such"
-            )
-        })
-        // A pronoun after an opening phrase: "In the default configuration it must be …".
-        || sentence
-            .split_whitespace()
-            .take(5)
-            .any(|w| matches!(w.trim_end_matches(','), "it" | "its" | "they" | "their"))
-        // "Do so" or "do this" stands for what the sentence before says to do: "You can do this
-        // using struct update syntax." after "It’s often useful to create a new instance of a
-        // struct that includes most of the values from another instance …".
-        || {
-            // Without allocating: this runs for every sentence an answer reads.
-            let mut after_do = false;
-            sentence.split_whitespace().take(6).any(|w| {
-                let points = after_do && matches!(w.trim_end_matches([',', '.']), "so" | "this" | "that");
-                after_do = ["do", "does", "did", "doing"]
-                    .iter()
-                    .any(|d| w.eq_ignore_ascii_case(d));
-                points
-            })
+    // One look at the first six words: this runs for every sentence an answer reads.
+    let mut after_do = false;
+    for (i, w) in sentence.split_whitespace().take(6).enumerate() {
+        let bare = w.trim_end_matches(',');
+        // "These are …", "However, …", or a demonstrative among the first words: "For this
+        // purpose, …", "In that case …".
+        if (i == 0 && BACK_REFERENCES.contains(&bare))
+            || (i < 3 && matches!(bare, "this" | "these" | "that" | "those" | "such"))
+            // A pronoun after an opening phrase: "In the default configuration it must be …".
+            || (i < 5 && matches!(bare, "it" | "its" | "they" | "their"))
+            // "Do so" or "do this" stands for what the sentence before says to do: "You can do
+            // this using struct update syntax." after "It’s often useful to create a new
+            // instance of a struct that includes most of the values from another instance …".
+            || (after_do && matches!(w.trim_end_matches([',', '.']), "so" | "this" | "that"))
+        {
+            return true;
         }
+        after_do = ["do", "does", "did", "doing"]
+            .iter()
+            .any(|d| w.eq_ignore_ascii_case(d));
+    }
+    false
 }
 
 /// Most lines quoted after a sentence that introduces them with a colon.
