@@ -1126,9 +1126,30 @@ fn code_follows(text: &str, end: usize, headings: &Headings<'_>) -> bool {
         return true;
     }
     // A label over prose, or last in the passage, opens the next entry of a definition list
-    // (`pop [--index] [<stash>]` over "Remove a single stash entry …"): a term, not code.
-    let opens_entry = is_label(line) && lines.next().is_none_or(reads_as_prose);
+    // (`pop [--index] [<stash>]` over "Remove a single stash entry …", psql's `\dy[+] [ pattern ]`
+    // over "Lists event triggers."): a term, not code.
+    let opens_entry = is_label(line)
+        && lines
+            .next()
+            .is_none_or(|next| reads_as_prose(next) || opens_with_statement(next));
     line.contains(['=', '{', '[', ';']) && !opens_entry
+}
+
+/// Returns true if `line` opens with a sentence too short to quote alone ("Lists event
+/// triggers." of "Lists event triggers. If pattern is specified, …"): a capital, words of
+/// letters, a full stop.
+fn opens_with_statement(line: &str) -> bool {
+    let Some(&(start, end)) = sentence_spans(line).first() else {
+        return false;
+    };
+    let sentence = &line[start..end];
+    sentence.starts_with(char::is_uppercase)
+        && sentence.strip_suffix('.').is_some_and(|words| {
+            words.split_whitespace().all(|w| {
+                w.chars()
+                    .all(|c| c.is_alphabetic() || matches!(c, ',' | '-' | '\''))
+            })
+        })
 }
 
 /// Returns true if `line` reads as prose (sentences), not as code or a listing.

@@ -787,12 +787,15 @@ fn a_step_is_quoted_with_the_command_under_it() {
 }
 
 /// The term of the next entry of a definition list (`pop [--index] [<stash>]` over its
-/// description, or last in the passage) is not a command under a step.
+/// description, however short, or last in the passage) is not a command under a step.
 #[test]
 fn the_next_entry_s_term_is_no_command_under_a_step() {
     for after in [
         "",
         "\nRemove a single stash entry from the list of stash entries.",
+        // psql's `\dy[+] [ pattern ]` over "Lists event triggers. If pattern is specified, …".
+        "\nRemoves stash entries.",
+        "\nRemoves stash entries. If a stash is named, only that entry is removed.",
     ] {
         let text = format!("show [-u|--include-untracked] [<stash>]\nShow the changes recorded in the stash entry. You can also use stash.showIncludeUntracked to set whether untracked files are shown by default.\npop [--index] [-q|--quiet] [<stash>]{after}");
         let answer = ask(
