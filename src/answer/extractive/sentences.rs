@@ -1205,7 +1205,9 @@ pub(super) fn standalone_words(text: &str) -> Option<usize> {
     {
         return None;
     }
-    if text.starts_with(">>>") || text.starts_with("$ ") {
+    // A prompt, or a statement followed by its comment (`s.push_str(", world!"); // appends …`),
+    // is code.
+    if text.starts_with(">>>") || text.starts_with("$ ") || text.contains("; //") {
         return None;
     }
     // The words, and the letters among the visible characters, in one pass (every sentence an

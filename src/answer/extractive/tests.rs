@@ -18,6 +18,11 @@ fn standalone_filters_fragments_and_code() {
     assert_eq!(standalone_words("and then it stops here for good."), None);
     assert_eq!(standalone_words("Too short."), None);
     assert_eq!(standalone_words("See global interpreter lock."), None);
+    // A statement with its comment is code (the Rust book's listings).
+    assert_eq!(
+        standalone_words("s.push_str(\", world!\"); // push_str() appends a literal to a String"),
+        None
+    );
 }
 
 #[test]
