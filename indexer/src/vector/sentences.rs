@@ -325,11 +325,13 @@ impl Quantised {
         }
         let mut best = f32::MIN;
         for record in records {
+            // Products of two values within ±127 fit in 16 bits: written so, the compiler sums
+            // them pairwise in 32 (every answer with a model scans its first pages' sentences).
             let (mut dot, mut norm) = (0i32, 0i32);
             for (&b, &q) in record[12..].iter().zip(&self.values) {
-                let x = i32::from(b as i8);
-                dot += x * i32::from(q);
-                norm += x * x;
+                let x = i16::from(b as i8);
+                dot += i32::from(x * i16::from(q));
+                norm += i32::from(x * x);
             }
             best = best.max(dot as f32 / ((norm as f32).sqrt().max(1e-12) * self.norm));
         }
