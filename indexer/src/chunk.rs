@@ -202,8 +202,25 @@ fn line_sentences(line: &str) -> Vec<(usize, &str)> {
 /// The most bytes a window of [`line_sentences`] reaches from its terminator.
 const MAX_WINDOW: usize = 64;
 
-fn word_count(s: &str) -> usize {
-    s.split_whitespace().count()
+/// The words of `text`, as `split_whitespace().count()` counts them, in one branch-light pass
+/// (chunking counts every section; answers count every quote they weigh).
+pub fn word_count(text: &str) -> usize {
+    let (mut words, mut in_word) = (0, false);
+    if text.is_ascii() {
+        for &b in text.as_bytes() {
+            // `char::is_whitespace` for ASCII: tab to carriage return, and space.
+            let white = matches!(b, b'\t'..=b'\r' | b' ');
+            words += usize::from(!white && !in_word);
+            in_word = !white;
+        }
+    } else {
+        for c in text.chars() {
+            let white = c.is_whitespace();
+            words += usize::from(!white && !in_word);
+            in_word = !white;
+        }
+    }
+    words
 }
 
 /// Splits one page into chunks.
@@ -466,6 +483,26 @@ mod tests {
             .rev()
             .skip(1)
             .all(|c| word_count(&c.text) >= MIN_WORDS));
+    }
+
+    #[test]
+    fn words_are_counted_as_split_whitespace_counts_them() {
+        for text in [
+            "",
+            "   ",
+            "one",
+            " two  words ",
+            "tab\tvertical\u{b}tab\u{c}feed\r\nand lines",
+            "no\u{a0}break space and\u{2003}em space",
+            "ünïcödé wörds — and “quotes”",
+            "x = {'a': 1}\n    y()",
+        ] {
+            assert_eq!(
+                word_count(text),
+                text.split_whitespace().count(),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

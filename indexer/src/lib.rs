@@ -12,7 +12,7 @@ pub mod lexical;
 pub mod sync;
 pub mod vector;
 
-pub use chunk::{chunk_page, sentence_spans, Chunk};
+pub use chunk::{chunk_page, sentence_spans, word_count, Chunk};
 pub use error::IndexError;
 pub use lexical::{LexicalIndex, Ranked, SearchHit, SearchQuery, Snapshot};
 pub use store::{DocId, PageRecord, PageStore, Section, StoredPage, Upsert};

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use indexer::{sentence_spans, SearchHit};
+use indexer::{sentence_spans, word_count, SearchHit};
 
 use super::intent::{
     answers_value, says_literal, states_default, states_definition, states_quantity, Intent,
@@ -1162,27 +1162,6 @@ fn reads_as_prose(line: &str) -> bool {
         && sentence_spans(line)
             .first()
             .is_some_and(|&(a, b)| standalone_words(&line[a..b]).is_some())
-}
-
-/// The words of `text`, as `split_whitespace().count()` counts them, in one branch-light pass
-/// (every quote an answer weighs is counted).
-pub(super) fn word_count(text: &str) -> usize {
-    let (mut words, mut in_word) = (0, false);
-    if text.is_ascii() {
-        for &b in text.as_bytes() {
-            // `char::is_whitespace` for ASCII: tab to carriage return, and space.
-            let white = matches!(b, b'\t'..=b'\r' | b' ');
-            words += usize::from(!white && !in_word);
-            in_word = !white;
-        }
-    } else {
-        for c in text.chars() {
-            let white = c.is_whitespace();
-            words += usize::from(!white && !in_word);
-            in_word = !white;
-        }
-    }
-    words
 }
 
 /// Returns the word count of a table row that can be quoted as a statement, or `None`.

@@ -1289,23 +1289,3 @@ fn a_sentence_that_does_so_is_quoted_with_the_one_before() {
         answer.text()
     );
 }
-
-#[test]
-fn words_are_counted_as_split_whitespace_counts_them() {
-    for text in [
-        "",
-        "   ",
-        "one",
-        " two  words ",
-        "tab\tvertical\u{b}tab\u{c}feed\r\nand lines",
-        "no\u{a0}break space and\u{2003}em space",
-        "ünïcödé wörds — and “quotes”",
-        "x = {'a': 1}\n    y()",
-    ] {
-        assert_eq!(
-            super::sentences::word_count(text),
-            text.split_whitespace().count(),
-            "{text:?}"
-        );
-    }
-}
