@@ -13,7 +13,7 @@ mod server;
 use std::collections::HashMap;
 
 pub use edge::EdgeStore;
-pub use sentences::{sentence_units, SentenceVector, SentenceVectors};
+pub use sentences::{sentence_units, SentenceCosine, SentenceVector, SentenceVectors};
 pub use server::QdrantServer;
 
 use crate::IndexError;

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use indexer::embed::Embedder;
-use indexer::vector::{SentenceVector, SentenceVectors};
+use indexer::vector::{SentenceCosine, SentenceVectors};
 use indexer::{sentence_spans, SearchHit};
 
 use super::sentences::{heading_lines, is_field, is_label, row_words, standalone_words};
@@ -68,9 +68,9 @@ pub(super) fn semantic_support(
     let mut keys = Vec::new();
     let mut texts: Vec<String> = Vec::new();
     for (rank, hit) in hits.iter().enumerate() {
-        let stored: HashMap<usize, (usize, Vec<f32>)> = stored_vectors(meaning, hit)
+        let stored: HashMap<usize, (usize, f32)> = stored_cosines(meaning, hit, &q)
             .into_iter()
-            .map(|s| (s.start, (s.end, s.vector)))
+            .map(|s| (s.start, (s.end, s.cosine)))
             .collect();
         if stored.is_empty() && rank >= SEMANTIC_PASSAGES {
             continue;
@@ -80,8 +80,8 @@ pub(super) fn semantic_support(
                 .get(&start)
                 .filter(|(end, _)| *end == start + text.len())
             {
-                Some((_, v)) => {
-                    cosines.insert((rank, start), scale(cosine(v), INDEXED_COSINE_FLOOR));
+                Some(&(_, cosine)) => {
+                    cosines.insert((rank, start), scale(cosine, INDEXED_COSINE_FLOOR));
                 }
                 None if rank < SEMANTIC_PASSAGES => {
                     keys.push((rank, start));
@@ -118,17 +118,19 @@ fn scale(cosine: f32, floor: f32) -> f32 {
     ((cosine - floor) / (COSINE_FULL - floor)).clamp(0.0, 1.0)
 }
 
-/// The sentence vectors made for `hit` at index time, if any (a lookup failure counts as none).
-fn stored_vectors(meaning: Meaning<'_>, hit: &SearchHit) -> Vec<SentenceVector> {
+/// The cosines of `query` with the sentence vectors made for `hit` at index time, if any (a lookup
+/// failure counts as none).
+fn stored_cosines(meaning: Meaning<'_>, hit: &SearchHit, query: &[f32]) -> Vec<SentenceCosine> {
     let Some(store) = meaning.sentences else {
         return Vec::new();
     };
     store
-        .get(
+        .cosines(
             hit.doc_id,
             hit.ordinal,
             &hit.text,
             meaning.embedder.model_id(),
+            query,
         )
         .unwrap_or_else(|e| {
             tracing::warn!(error = %e, "reading sentence vectors failed");
