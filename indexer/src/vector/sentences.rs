@@ -290,9 +290,8 @@ pub struct SentenceCosine {
     pub cosine: f32,
 }
 
-/// The cosine of `query` with each sentence [`encode`] wrote, as if each were decoded to its 8-bit
-/// values times its scale and renormalised (the same arithmetic in the same order, so the same
-/// floats); `None` if the blob is malformed or of another dimension.
+/// The cosine of `query` with each sentence [`encode`] wrote (its 8-bit values; the scale cancels
+/// out); `None` if the blob is malformed or of another dimension.
 fn cosines(blob: &[u8], query: &[f32]) -> Option<Vec<SentenceCosine>> {
     let (dim, records) = records(blob)?;
     if dim != query.len() {
@@ -305,21 +304,38 @@ fn cosines(blob: &[u8], query: &[f32]) -> Option<Vec<SentenceCosine>> {
     };
     let out = records
         .map(|record| {
-            let scale = f32::from_le_bytes(word(record, 8));
-            let values = || record[12..].iter().map(|&b| f32::from(b as i8) * scale);
-            let norm = values().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+            let (dot, norm) = dot_and_norm_f32(&record[12..], query);
             SentenceCosine {
                 start: u32::from_le_bytes(word(record, 0)) as usize,
                 end: u32::from_le_bytes(word(record, 4)) as usize,
-                cosine: query
-                    .iter()
-                    .zip(values())
-                    .map(|(q, x)| q * (x / norm))
-                    .sum(),
+                cosine: dot / (norm as f32).sqrt().max(1e-12),
             }
         })
         .collect();
     Some(out)
+}
+
+/// The dot product of stored 8-bit values with a query's floats, in eight lanes the compiler keeps
+/// in vector registers, and the values' squared norm (exact).
+fn dot_and_norm_f32(values: &[u8], query: &[f32]) -> (f32, i32) {
+    const LANES: usize = 8;
+    let (mut dot, mut norm) = ([0f32; LANES], 0i32);
+    let (values_chunks, query_chunks) = (values.chunks_exact(LANES), query.chunks_exact(LANES));
+    let (values_rest, query_rest) = (values_chunks.remainder(), query_chunks.remainder());
+    for (v, q) in values_chunks.zip(query_chunks) {
+        for i in 0..LANES {
+            let x = i32::from(v[i] as i8);
+            dot[i] += x as f32 * q[i];
+            norm += x * x;
+        }
+    }
+    let mut dot: f32 = dot.iter().sum();
+    for (&v, &q) in values_rest.iter().zip(query_rest) {
+        let x = i32::from(v as i8);
+        dot += x as f32 * q;
+        norm += x * x;
+    }
+    (dot, norm)
 }
 
 /// The dimension (u32 little-endian), then per sentence: start and end (u32), the scale (f32), and
