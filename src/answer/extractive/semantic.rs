@@ -2,8 +2,6 @@
 //! its definition term or heading (a table row under its header row), compared with the question by
 //! cosine.
 
-use std::collections::HashMap;
-
 use indexer::embed::Embedder;
 use indexer::vector::{SentenceCosine, SentenceVectors};
 use indexer::{sentence_spans, SearchHit};
@@ -49,53 +47,81 @@ pub struct Meaning<'a> {
     pub nearest: Option<f32>,
 }
 
+/// What the sentences of the passages mean for the question: by (passage, sentence start), the
+/// sentence's end and its meaning on the 0..1 scale.
+#[derive(Default)]
+pub(super) struct Meanings {
+    of: rustc_hash::FxHashMap<(usize, usize), (usize, f32)>,
+    /// The passages with at least one sentence scored.
+    passages: rustc_hash::FxHashSet<usize>,
+}
+
+impl Meanings {
+    pub(super) fn insert(&mut self, passage: usize, (start, end): (usize, usize), meaning: f32) {
+        self.of.insert((passage, start), (end, meaning));
+        self.passages.insert(passage);
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.of.is_empty()
+    }
+
+    /// Whether any sentence of `passage` was scored.
+    pub(super) fn has(&self, passage: usize) -> bool {
+        self.passages.contains(&passage)
+    }
+
+    /// The meaning of the sentence at `span` of `passage`, if it was scored.
+    pub(super) fn get(&self, passage: usize, (start, end): (usize, usize)) -> Option<f32> {
+        self.of
+            .get(&(passage, start))
+            .filter(|(e, _)| *e == end)
+            .map(|(_, m)| *m)
+    }
+}
+
 /// Scores the sentences of the passages by their embedding's cosine with the question's, so that a
-/// sentence that paraphrases the question counts even when it shares no word with it. A sentence's
-/// vector is the one made at index time when there is one (every passage's sentences are then
-/// compared); else the sentences of the first [`SEMANTIC_PASSAGES`] passages are embedded now.
-/// Keyed by (hit, sentence start); values in 0..1. A model failure leaves the answer lexical.
+/// sentence that paraphrases the question counts even when it shares no word with it. A passage's
+/// sentences are compared with the vectors made for them at index time when it has them (every
+/// passage's, then); else the sentences of the first [`SEMANTIC_PASSAGES`] passages are embedded
+/// now. A model failure leaves the answer lexical.
 pub(super) fn semantic_support(
     meaning: Meaning<'_>,
     question: &str,
     hits: &[SearchHit],
-) -> HashMap<(usize, usize), f32> {
+) -> Meanings {
+    let mut meanings = Meanings::default();
     let Ok(q) = meaning.embedder.embed_query(question) else {
         tracing::warn!("embedding the question failed; answering lexically");
-        return HashMap::new();
+        return meanings;
     };
-    let cosine = |v: &[f32]| -> f32 { q.iter().zip(v).map(|(a, b)| a * b).sum() };
-    let mut cosines = HashMap::new();
-    let mut keys = Vec::new();
+    let mut spans = Vec::new();
     let mut texts: Vec<String> = Vec::new();
     for (rank, hit) in hits.iter().enumerate() {
-        let stored: HashMap<usize, (usize, f32)> = stored_cosines(meaning, hit, &q)
-            .into_iter()
-            .map(|s| (s.start, (s.end, s.cosine)))
-            .collect();
-        if stored.is_empty() && rank >= SEMANTIC_PASSAGES {
+        let stored = stored_cosines(meaning, hit, &q);
+        if !stored.is_empty() {
+            for s in stored {
+                meanings.insert(
+                    rank,
+                    (s.start, s.end),
+                    scale(s.cosine, INDEXED_COSINE_FLOOR),
+                );
+            }
+            continue;
+        }
+        if rank >= SEMANTIC_PASSAGES {
             continue;
         }
         for (start, text, context) in readable_sentences(hit) {
-            match stored
-                .get(&start)
-                .filter(|(end, _)| *end == start + text.len())
-            {
-                Some(&(_, cosine)) => {
-                    cosines.insert((rank, start), scale(cosine, INDEXED_COSINE_FLOOR));
-                }
-                None if rank < SEMANTIC_PASSAGES => {
-                    keys.push((rank, start));
-                    texts.push(match context {
-                        Some(c) => format!("{c}: {text}"),
-                        None => text.to_string(),
-                    });
-                }
-                None => {}
-            }
+            spans.push((rank, (start, start + text.len())));
+            texts.push(match context {
+                Some(c) => format!("{c}: {text}"),
+                None => text.to_string(),
+            });
         }
     }
     tracing::debug!(
-        from_index = cosines.len(),
+        from_index = meanings.of.len(),
         embedded_now = texts.len(),
         "sentence vectors"
     );
@@ -103,14 +129,15 @@ pub(super) fn semantic_support(
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         match meaning.embedder.embed_passages(&texts) {
             Ok(vectors) => {
-                for (key, v) in keys.into_iter().zip(vectors) {
-                    cosines.insert(key, scale(cosine(&v), COSINE_FLOOR));
+                for ((rank, span), v) in spans.into_iter().zip(vectors) {
+                    let cosine = q.iter().zip(&v).map(|(a, b)| a * b).sum();
+                    meanings.insert(rank, span, scale(cosine, COSINE_FLOOR));
                 }
             }
             Err(e) => tracing::warn!(error = %e, "embedding answer sentences failed"),
         }
     }
-    cosines
+    meanings
 }
 
 /// A cosine on the 0..1 scale of meaning: 0 at `floor` and under, 1 at [`COSINE_FULL`] and over.

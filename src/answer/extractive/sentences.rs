@@ -9,7 +9,7 @@ use super::intent::{
     answers_value, says_literal, states_default, states_definition, states_quantity, Intent,
     DEFAULT_BONUS, DEFINITION_BONUS, LITERAL_BONUS, STEPS_BONUS, VALUE_BONUS,
 };
-use super::semantic::{MAX_WORDS_SUPPORT, MEANING_WEIGHT};
+use super::semantic::{Meanings, MAX_WORDS_SUPPORT, MEANING_WEIGHT};
 use super::Candidate;
 use crate::retrieve::snippet::lines;
 use crate::retrieve::terms::QueryTerms;
@@ -447,7 +447,7 @@ pub(super) fn candidates(
     query: &QueryTerms,
     asked: Asked<'_>,
     hits: &[SearchHit],
-    semantic: &HashMap<(usize, usize), f32>,
+    semantic: &Meanings,
 ) -> (Vec<Candidate>, Vec<Vec<bool>>) {
     let Asked {
         intent,
@@ -496,7 +496,7 @@ pub(super) fn candidates(
         let mut at = Surroundings::new(query, hit);
         // The title names what a definition question asks about (see `under_title` below).
         let title_defines = intent.defines.is_some() && in_title.contains(&true);
-        let rank_has_meaning = semantic.keys().any(|(r, _)| *r == rank);
+        let rank_has_meaning = semantic.has(rank);
         let prefixes = finder.spans(&hit.text);
         for (line_start, line) in lines(&hit.text) {
             if line.trim().is_empty() {
@@ -644,7 +644,7 @@ pub(super) fn candidates(
                     && !fields
                         .as_ref()
                         .is_some_and(|(_, found)| found.contains(&true))
-                    && !semantic.contains_key(&(rank, start))
+                    && semantic.get(rank, (start, end)).is_none()
                     && !prefixes.within(start, said_to)
                 {
                     continue;
@@ -699,7 +699,7 @@ pub(super) fn candidates(
                                 * query.weight(b, &[&in_sentence, &label.found, &heading.found])
                         })
                         .sum::<f32>();
-                let meaning = semantic.get(&(rank, start)).copied().unwrap_or(0.0);
+                let meaning = semantic.get(rank, (start, end)).unwrap_or(0.0);
                 // Words and meaning are two kinds of evidence: each adds to the other. With a
                 // model, words alone never settle it: among sentences that each hold every word of
                 // the question, the one that means it leads.

@@ -272,7 +272,12 @@ fn sentence_vectors_from_the_index_spare_embedding_at_answer_time() {
         std::slice::from_ref(&passage),
     );
     assert_eq!(model.0.load(std::sync::atomic::Ordering::SeqCst), 2);
-    assert!(without.values().all(|&m| m == 0.0));
+    let first = (0, 36);
+    assert_eq!(
+        &text[first.0..first.1],
+        "The default is four megabytes (4MB)."
+    );
+    assert_eq!(without.get(0, first), Some(0.0));
 
     // The index holds the first sentence as the question's own meaning.
     let stored = indexer::vector::sentence_units(text)
@@ -297,8 +302,13 @@ fn sentence_vectors_from_the_index_spare_embedding_at_answer_time() {
         2,
         "nothing embedded at answer time"
     );
-    assert_eq!(with.get(&(0, 0)), Some(&1.0));
-    assert_eq!(with.get(&(0, 37)), Some(&0.0));
+    assert_eq!(with.get(0, first), Some(1.0));
+    assert_eq!(with.get(0, (37, text.len())), Some(0.0));
+    assert_eq!(
+        with.get(0, (0, 20)),
+        None,
+        "another span is another sentence"
+    );
 }
 
 /// Of two change notes of one entry, the later says what holds now.
@@ -1244,7 +1254,7 @@ fn among_sentences_holding_every_word_the_one_meaning_the_question_scores_higher
     let question = "git gc run";
     let (_dir, index) = crate::test_support::index_of(&[("git-gc(1)", &text)]);
     let query = crate::retrieve::terms::QueryTerms::new(&index, question);
-    let score_of = |semantic: &HashMap<(usize, usize), f32>, sentence: &str| {
+    let score_of = |semantic: &semantic::Meanings, sentence: &str| {
         let (found, _) = candidates(
             &query,
             super::sentences::Asked {
@@ -1262,13 +1272,16 @@ fn among_sentences_holding_every_word_the_one_meaning_the_question_scores_higher
             .map(|c| c.score)
             .expect("a candidate")
     };
-    let words_only = HashMap::new();
+    let words_only = semantic::Meanings::default();
     assert_eq!(
         score_of(&words_only, passing),
         score_of(&words_only, meant),
         "by words alone the two are alike"
     );
-    let meanings = HashMap::from([((0, passing.len() + 1), 1.0), ((0, 0), 0.0)]);
+    let mut meanings = semantic::Meanings::default();
+    let meant_at = passing.len() + 1;
+    meanings.insert(0, (meant_at, meant_at + meant.len()), 1.0);
+    meanings.insert(0, (0, passing.len()), 0.0);
     assert!(score_of(&meanings, meant) > score_of(&meanings, passing));
 }
 
