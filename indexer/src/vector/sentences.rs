@@ -345,7 +345,8 @@ fn dot_and_norm_f32(values: &[u8], query: &[f32]) -> (f32, i32) {
 }
 
 /// The dimension (u32 little-endian), then per sentence: start and end (u32), the scale (f32), and
-/// one signed byte per dimension (value = byte × scale; the vector is renormalised on reading).
+/// one signed byte per dimension (value = byte × scale; readers divide by the bytes' norm, so the
+/// scale cancels out of every cosine).
 fn encode(sentences: &[SentenceVector]) -> Vec<u8> {
     let dim = sentences.first().map_or(0, |s| s.vector.len());
     let mut out = (dim as u32).to_le_bytes().to_vec();
