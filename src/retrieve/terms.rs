@@ -21,6 +21,10 @@ pub struct QueryTerms {
     /// The names the question spells with underscores (`work_mem`), lowercased, each with the
     /// positions of its parts among the terms (`work`, `mem`).
     pub(crate) names: Vec<(String, Vec<usize>)>,
+    /// The names the question writes in camel case (`TaskGroup`, `HashMap`): each term's position
+    /// with the terms of its words (`task`, `group`), which a text may write apart ("Task Groups",
+    /// "a hash map").
+    compounds: Vec<(usize, Vec<String>)>,
 }
 
 impl QueryTerms {
@@ -81,8 +85,10 @@ impl QueryTerms {
             prefixes,
             unknown,
             names: Vec::new(),
+            compounds: Vec::new(),
         }
         .with_names(index, question)
+        .with_compounds(index, question)
     }
 
     /// Adds the terms of `words` the question implies but does not say, each weighted as the
@@ -161,6 +167,61 @@ impl QueryTerms {
         self
     }
 
+    fn with_compounds(mut self, index: &LexicalIndex, question: &str) -> Self {
+        for word in question.split(|c: char| !c.is_alphanumeric()) {
+            let parts = camel_parts(word);
+            if parts.len() < 2 {
+                continue;
+            }
+            let whole = index.analyze(word);
+            let Some(at) = self.terms.iter().position(|(t, _)| whole == [t.clone()]) else {
+                continue;
+            };
+            let terms: Vec<String> = parts.iter().flat_map(|p| index.analyze(p)).collect();
+            if terms.len() == parts.len() && self.compounds.iter().all(|(i, _)| *i != at) {
+                self.compounds.push((at, terms));
+            }
+        }
+        self
+    }
+
+    /// Marks in `found` the camel-case names of the question (`TaskGroup`) that `text` writes as
+    /// separate words, one after another with a space or hyphen between them ("Task Groups").
+    pub(crate) fn mark_compounds(&self, text: &str, found: &mut [bool]) {
+        if self.compounds.iter().all(|(at, _)| found[*at]) {
+            return;
+        }
+        // The words of the text, each with the separator before it.
+        let mut words: Vec<(&str, &str)> = Vec::new();
+        let (mut last_end, mut start) = (0, None);
+        for (i, c) in text.char_indices().chain([(text.len(), ' ')]) {
+            match (c.is_alphanumeric() && i < text.len(), start) {
+                (true, None) => start = Some(i),
+                (false, Some(from)) => {
+                    words.push((&text[last_end..from], &text[from..i]));
+                    (last_end, start) = (i, None);
+                }
+                _ => {}
+            }
+        }
+        let term_of = |word: &str| {
+            let mut term = None;
+            indexer::lexical::analyze_each(word, |t| term = Some(t.to_string()));
+            term
+        };
+        for (at, parts) in &self.compounds {
+            if found[*at] {
+                continue;
+            }
+            found[*at] = words.windows(parts.len()).any(|run| {
+                run.iter().enumerate().all(|(k, (gap, word))| {
+                    (k == 0 || matches!(*gap, " " | "-"))
+                        && term_of(word).as_deref() == Some(parts[k].as_str())
+                })
+            });
+        }
+    }
+
     /// Unmarks in `found` the parts of a name of the question that `text` holds only inside longer
     /// names: `maintenance_work_mem` holds `work` and `mem` but is not `work_mem`.
     pub(crate) fn drop_partial_names(&self, text: &str, found: &mut [bool]) {
@@ -213,6 +274,7 @@ impl QueryTerms {
     pub(crate) fn found_in(&self, text: &str) -> Vec<bool> {
         let mut found = vec![false; self.terms.len()];
         indexer::lexical::analyze_each(text, |term| self.mark_term(&mut found, term));
+        self.mark_compounds(text, &mut found);
         found
     }
 
@@ -380,8 +442,26 @@ impl PrefixSpans {
             }
             indexer::lexical::analyze_each(&text[a..b], |term| query.mark_term(&mut found, term));
         }
+        query.mark_compounds(&text[start..end], &mut found);
         found
     }
+}
+
+/// The words of a camel-case name (`TaskGroup` is `Task`, `Group`; `BaseExceptionGroup` three),
+/// split before each capital that follows a lower-case letter; one word for any other word.
+fn camel_parts(word: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut from = 0;
+    let mut prev_lower = false;
+    for (i, c) in word.char_indices() {
+        if c.is_uppercase() && prev_lower {
+            parts.push(&word[from..i]);
+            from = i;
+        }
+        prev_lower = c.is_lowercase();
+    }
+    parts.push(&word[from..]);
+    parts
 }
 
 /// The words of `text` written with an underscore (`work_mem`, `maintenance_work_mem`), lowercased.
@@ -470,6 +550,39 @@ mod tests {
                     &text[start..end]
                 );
             }
+        }
+    }
+
+    /// A camel-case name of the question is found where a text writes its words apart, one right
+    /// after the other; the same whichever way the text is read.
+    #[test]
+    fn a_camel_case_name_is_found_written_as_words() {
+        let (_dir, index) = crate::test_support::index_of(&[(
+            "Tasks",
+            "The TaskGroup class holds tasks. Groups of tasks.",
+        )]);
+        let query = QueryTerms::new(&index, "what does a TaskGroup cancel");
+        let group = query
+            .terms
+            .iter()
+            .position(|(t, _)| t == "taskgroup")
+            .expect("a term");
+        let finder = query.prefix_finder();
+        for (text, holds) in [
+            ("Task Groups", true),
+            ("a task-group cancels", true),
+            ("asyncio.TaskGroup", true),
+            ("tasks in the group", false),
+            ("Task. Groups", false),
+            ("Groups of tasks", false),
+        ] {
+            assert_eq!(query.found_in(text)[group], holds, "{text:?}");
+            let spans = finder.spans(text);
+            assert_eq!(
+                spans.found_in(&query, text, 0, text.len()),
+                query.found_in(text),
+                "{text:?}"
+            );
         }
     }
 
