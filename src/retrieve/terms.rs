@@ -213,9 +213,19 @@ impl QueryTerms {
             if found[*at] {
                 continue;
             }
+            // A word is analysed only when it opens as the part's term does (the stemmer changes
+            // words at their end).
+            let opens_as = |word: &str, part: &str| {
+                let n = part.len().min(2);
+                word.len() >= n
+                    && part.is_char_boundary(n)
+                    && word.is_char_boundary(n)
+                    && word[..n].eq_ignore_ascii_case(&part[..n])
+            };
             found[*at] = words.windows(parts.len()).any(|run| {
                 run.iter().enumerate().all(|(k, (gap, word))| {
                     (k == 0 || matches!(*gap, " " | "-"))
+                        && opens_as(word, &parts[k])
                         && term_of(word).as_deref() == Some(parts[k].as_str())
                 })
             });
