@@ -88,6 +88,20 @@ const DEFAULT_CUES: &[&str] = &[
     "if omitted",
     "unless specified",
     "without specifying",
+    "never set",
+    "never configure",
+    "don't configure",
+    "without configuring",
+];
+/// Verbs of a "when" question that ask for the version that brought or changed something ("when
+/// were STRICT tables added"), not for a condition ("when is a finalizer called").
+const VERSION_VERBS: &[&str] = &[
+    "added",
+    "introduced",
+    "available",
+    "supported",
+    "deprecated",
+    "removed",
 ];
 
 impl Intent {
@@ -96,12 +110,16 @@ impl Intent {
         // "Why …" asks for a reason, never a value: "Why does a list I use as a default argument
         // keep accumulating items?" does not ask for a default.
         let reason = q.starts_with("why ");
+        let when_added = (q.starts_with("when ") || q.contains("since when"))
+            && q.split(|c: char| !c.is_alphanumeric())
+                .any(|w| VERSION_VERBS.contains(&w));
         Self {
             wants_value: !reason
                 && (VALUE_CUES.iter().any(|c| q.contains(c))
                     || DEFAULT_CUES.iter().any(|c| q.contains(c))
-                    || superlative_of_quantity(&q)),
-            wants_version: q.contains("version"),
+                    || superlative_of_quantity(&q)
+                    || when_added),
+            wants_version: q.contains("version") || when_added,
             defines: None,
             wants_steps: STEPS_CUES
                 .iter()
@@ -178,10 +196,21 @@ const VALUE_WORDS: &str = "maximum minimum max min limit size number count long 
 pub(super) fn value_terms(
     index: &indexer::LexicalIndex,
     query: &crate::retrieve::terms::QueryTerms,
+    intent: Intent,
 ) -> Vec<bool> {
-    // The superlatives ask for a value too ("the largest n"), stated by a quantity.
+    // The superlatives ask for a value too ("the largest n"), stated by a quantity; when a version
+    // is asked for, the verbs that ask when something came ("added", "introduced") are answered
+    // by the version that brought it.
+    let versions = if intent.wants_version {
+        VERSION_VERBS.join(" ")
+    } else {
+        String::new()
+    };
     let words: std::collections::HashSet<String> = index
-        .analyze(&format!("{VALUE_WORDS} {}", SUPERLATIVES.join(" ")))
+        .analyze(&format!(
+            "{VALUE_WORDS} {} {versions}",
+            SUPERLATIVES.join(" ")
+        ))
         .into_iter()
         .collect();
     query.found_among(&words)
@@ -191,33 +220,37 @@ pub(super) fn value_terms(
 /// 3.8", "PEP 492").
 const REFERENCE_WORDS: &[&str] = &[
     "section", "chapter", "version", "versions", "pep", "table", "figure", "example", "appendix",
-    "rfc", "step", "part", "bpo", "issue", "python", "release", "see",
+    "rfc", "step", "part", "bpo", "issue", "python", "release", "see", "listing",
 ];
 
 /// Returns true if `text` states a quantity: a number that is not a reference to a section,
 /// version or document, or a number word.
 pub(super) fn states_quantity(text: &str) -> bool {
+    stated_numbers(text).next().is_some()
+        || text.split_whitespace().any(|word| {
+            let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+            NUMBER_WORDS.iter().any(|n| n.eq_ignore_ascii_case(bare))
+        })
+}
+
+/// The numbers `text` states as values, as written: not those that point to a section, version or
+/// document ("Section 30.5", "Listing 10-2", "bpo-36465").
+pub(super) fn stated_numbers(text: &str) -> impl Iterator<Item = &str> {
     let mut previous = "";
-    for word in text.split_whitespace() {
+    text.split_whitespace().filter_map(move |word| {
         let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
-        if bare.bytes().any(|b| b.is_ascii_digit())
+        let reference = std::mem::replace(&mut previous, bare);
+        (bare.bytes().any(|b| b.is_ascii_digit())
             && !REFERENCE_WORDS
                 .iter()
-                .any(|r| r.eq_ignore_ascii_case(previous))
+                .any(|r| r.eq_ignore_ascii_case(reference))
             // An issue number: "bpo-36465", "gh-94603".
             && !["bpo", "gh"].iter().any(|p| {
                 bare.get(..p.len())
                     .is_some_and(|head| head.eq_ignore_ascii_case(p))
-            })
-        {
-            return true;
-        }
-        if NUMBER_WORDS.iter().any(|n| n.eq_ignore_ascii_case(bare)) {
-            return true;
-        }
-        previous = bare;
-    }
-    false
+            }))
+        .then_some(bare)
+    })
 }
 
 /// Score added to a sentence that shows what to write or run when the question asks how to do

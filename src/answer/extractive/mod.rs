@@ -140,7 +140,7 @@ pub fn answer(
         .unwrap_or_default();
     let literals = literals(question);
     // The question's terms a stated value answers ("how long", "the largest").
-    let values = value_terms(index, &query);
+    let values = value_terms(index, &query, intent);
     let asked = Asked {
         intent,
         subject,
@@ -148,7 +148,16 @@ pub fn answer(
         value_terms: &values,
     };
     let (mut candidates, held) = candidates(&query, asked, hits, &semantic);
-    candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+    // Of sentences that score the same, a run comes before the sentence it opens with ("SQLite
+    // does not have a storage class set aside for storing dates" with the "Instead, …" that says
+    // how they are stored): the fact with what it leads to.
+    candidates.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.hit.cmp(&b.hit))
+            .then(a.quote.0.cmp(&b.quote.0))
+            .then(b.quote.1.cmp(&a.quote.1))
+    });
     for c in &candidates {
         tracing::trace!(
             passage = c.hit,
@@ -256,8 +265,7 @@ pub fn answer(
         } else if new_page && pages == MAX_SOURCES {
             Some("a page over the limit")
         } else if chosen.iter().any(|s| {
-            (same_hit(s) && s.quote.0 < c.quote.1 && c.quote.0 < s.quote.1)
-                || overlap(s.terms(hits), c.terms(hits)) > REDUNDANT
+            (same_hit(s) && s.quote.0 < c.quote.1 && c.quote.0 < s.quote.1) || repeats(hits, s, c)
         }) {
             Some("repeats a chosen sentence")
         } else {
@@ -443,6 +451,19 @@ fn drop_superseded_notes(candidates: &mut Vec<Candidate>, hits: &[SearchHit]) {
         }
     }
     candidates.retain(|c| note(c).is_none_or(|version| latest[&c.hit] == version));
+}
+
+/// Returns true if sentence `b` repeats the chosen sentence `a`: most of the shorter one's terms
+/// are in the other ([`REDUNDANT`]), and `b` states no value `a` does not. Sentences in the same
+/// words that state different values say different things ("the default page size for new
+/// databases has been 1024 bytes" and, later, "the default page size for new database files has
+/// been increased to 4096 bytes").
+fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate) -> bool {
+    let text = |c: &Candidate| &hits[c.hit].text[c.start..c.end];
+    overlap(a.terms(hits), b.terms(hits)) > REDUNDANT && {
+        let stated: HashSet<&str> = intent::stated_numbers(text(a)).collect();
+        intent::stated_numbers(text(b)).all(|n| stated.contains(n))
+    }
 }
 
 fn overlap(a: &HashSet<String>, b: &HashSet<String>) -> f32 {

@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use indexer::{sentence_spans, word_count, SearchHit};
 
 use super::intent::{
-    answers_value, says_literal, states_default, states_definition, states_quantity, Intent,
-    DEFAULT_BONUS, DEFINITION_BONUS, LITERAL_BONUS, STEPS_BONUS, VALUE_BONUS,
+    answers_value, holds_value, says_literal, states_default, states_definition, states_quantity,
+    Intent, DEFAULT_BONUS, DEFINITION_BONUS, LITERAL_BONUS, STEPS_BONUS, VALUE_BONUS,
 };
 use super::semantic::{Meanings, MAX_WORDS_SUPPORT, MEANING_WEIGHT};
 use super::Candidate;
@@ -661,7 +661,14 @@ pub(super) fn candidates(
                 query.drop_partial_names(says, &mut in_sentence);
                 at.holds(&in_sentence);
                 // A value stated answers the words that ask for one ("maximum size").
-                if let Some(by_value) = answered_by_value.filter(|_| states_quantity(says)) {
+                // A version answers the words that ask when something came ("added"): any number
+                // states one ("as of version 3.37.0").
+                let stated = if intent.wants_version {
+                    holds_value(says)
+                } else {
+                    states_quantity(says)
+                };
+                if let Some(by_value) = answered_by_value.filter(|_| stated) {
                     for (found, by_value) in in_sentence.iter_mut().zip(by_value) {
                         *found |= by_value;
                     }
@@ -976,9 +983,19 @@ fn names_the_command(sentence: &str) -> bool {
     matches!(words.next(), Some("This" | "The")) && words.take(2).any(|w| w.ends_with("command"))
 }
 
-/// Returns true if `heading` is a manual page's "Description" section.
-fn is_description(heading: &str) -> bool {
-    heading.trim().eq_ignore_ascii_case("description")
+/// Returns true if `heading` is a manual page's "Description" section, numbered or not ("2.
+/// Description" on a page whose title is the command it describes).
+pub(super) fn is_description(heading: &str) -> bool {
+    unnumbered(heading).eq_ignore_ascii_case("description")
+}
+
+/// `heading` without the section number it opens with ("2.1. Description" is "Description").
+fn unnumbered(heading: &str) -> &str {
+    let heading = heading.trim();
+    let number = heading.split_once(char::is_whitespace).filter(|(n, _)| {
+        n.ends_with('.') && n.split('.').all(|p| p.chars().all(|c| c.is_ascii_digit()))
+    });
+    number.map_or(heading, |(_, rest)| rest.trim_start())
 }
 
 /// Returns true if `sentence` only says in which version its entry appeared ("New in version

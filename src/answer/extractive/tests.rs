@@ -156,6 +156,22 @@ fn a_version_number_is_not_a_default_value() {
     assert!(intent::answers_value(version, prior));
 }
 
+/// "When was X added" asks for the version that brought it; "when is X called" asks for a
+/// condition. "If I never configure one" asks for the default.
+#[test]
+fn when_a_thing_was_added_asks_for_a_version() {
+    let added = Intent::of("when were STRICT tables added");
+    assert!(added.wants_version && added.wants_value);
+    assert!(intent::answers_value(
+        added,
+        "SQLite supports a strict typing mode, as of version 3.37.0 (2021-11-27)."
+    ));
+    let called = Intent::of("When is __del__ called?");
+    assert!(!called.wants_version && !called.wants_value);
+    let never = Intent::of("Which threading mode do I get if I never configure one?");
+    assert!(never.wants_default && never.wants_value);
+}
+
 /// A default is not always a quantity: "Read Committed is the default isolation level" states the
 /// default a question asks for, and leads over a sentence of the passage ranked above it that
 /// names the levels without saying which is the default.
@@ -1028,6 +1044,63 @@ fn a_manual_page_description_defines_what_the_page_names() {
     );
 }
 
+/// Two sentences in the same words that state different values say different things: the answer
+/// quotes the later value too, where it would drop a repeat. A sentence that repeats a chosen one
+/// and adds only a reference ("see Section 27.2.8") is still a repeat.
+#[test]
+fn a_sentence_stating_another_value_is_not_a_repeat() {
+    let text = "Since the SQLite database file format was designed (in 2003) the default page size for new databases has been 1024 bytes. So, beginning with SQLite version 3.12.0 the default page size for new database files has been increased to 4096 bytes.";
+    let answer = ask(
+        "default page size of a new database",
+        &[hit(&["Page size"], text)],
+    );
+    assert!(answer.text().contains("4096 bytes"), "{}", answer.text());
+    let text = "Streaming replication is asynchronous by default.\nIn the default configuration streaming replication is asynchronous (see Section 27.2.8).";
+    let answer = ask(
+        "is streaming replication asynchronous by default",
+        &[hit(&["Replication"], text)],
+    );
+    assert_eq!(answer.sentences.len(), 1, "{}", answer.text());
+    assert!(intent::stated_numbers("see Section 27.2.8, Listing 10-2")
+        .next()
+        .is_none());
+    assert_eq!(
+        intent::stated_numbers("increased to 4096 bytes in 3.12.0").collect::<Vec<_>>(),
+        ["4096", "3.12.0"]
+    );
+}
+
+/// A numbered "Description" heading ("2. Description", the SQLite manual's) is a description
+/// too: its first sentence defines the command the page is titled with, ahead of a sentence
+/// further down that retrieval ranks first.
+#[test]
+fn a_numbered_description_defines_what_the_page_names() {
+    let text = "1. Syntax\nVACUUM schema-name INTO filename\n2. Description\nThe VACUUM command rebuilds the database file, repacking it into a minimal amount of disk space.";
+    let mut description = hit(&["VACUUM", "2. Description"], text);
+    description.title = "VACUUM".into();
+    description.headings =
+        ["VACUUM", "1. Syntax", "2. Description"].join(indexer::lexical::HEADING_SEPARATOR);
+    description.score = 0.5;
+    let mut how = hit(
+        &["VACUUM", "4. Details"],
+        "4. Details\nThe VACUUM command works by copying the contents of the database into a temporary database file and then overwriting the original with the contents of the temporary file.",
+    );
+    how.title = "VACUUM".into();
+    how.start = description.end;
+    how.end = how.start + how.text.len();
+    let answer = ask("What does VACUUM do?", &[how, description]);
+    assert!(
+        answer.sentences[0]
+            .text
+            .contains("rebuilds the database file"),
+        "{}",
+        answer.text()
+    );
+    assert!(!is_description("2. Syntax"));
+    assert!(is_description("2.1. Description"));
+    assert!(!is_description("2.x Description"));
+}
+
 /// A manual page's description defines the page's subject even when settings further down hold
 /// the question's words themselves: `gc.writeCommitGraph` is a setting of `git gc` (its name is in
 /// gc's namespace), not what a question asking what `git gc` does wants.
@@ -1261,7 +1334,7 @@ fn among_sentences_holding_every_word_the_one_meaning_the_question_scores_higher
                 intent: Intent::of(question),
                 subject: None,
                 literals: &literals(question),
-                value_terms: &value_terms(&index, &query),
+                value_terms: &value_terms(&index, &query, Intent::of(question)),
             },
             &hits,
             semantic,
