@@ -271,6 +271,58 @@ struct TextBuilder {
     heading_level: u8,
     /// Link lists and tables left out of the text (see [`link_dense_blocks`]).
     link_dense: std::collections::HashSet<ego_tree::NodeId>,
+    /// `<h1>`–`<h6>` and `<dt id>` sections opened so far.
+    headings_opened: usize,
+}
+
+/// Where the outline stood before a bold title opened a section (see [`is_bold_title`]): restored
+/// where the title's parent ends.
+struct Place {
+    outline: Vec<(u8, String)>,
+    level: u8,
+    path: Vec<String>,
+    headings_opened: usize,
+}
+
+/// Longest text of a paragraph that titles what follows it in bold (see [`is_bold_title`]).
+const MAX_BOLD_TITLE_CHARS: usize = 80;
+
+/// Returns true if `node` is a paragraph whose whole text is one bold phrase, short and not a
+/// sentence: a title of what follows it in its parent, as hand-written manuals mark their list
+/// items and captions (`<li><p><b>Maximum Number Of Columns</b></p><p>The SQLITE_MAX_COLUMN …`,
+/// `<p class="title"><strong>Table 9.101. Built-In Trigger Functions</strong></p>`). Empty
+/// anchors (`<a name="max_column"></a>`) around it are allowed.
+fn is_bold_title(node: NodeRef<'_, Node>) -> bool {
+    let Some(el) = ElementRef::wrap(node) else {
+        return false;
+    };
+    if el.value().name() != "p" {
+        return false;
+    }
+    let mut bold = None;
+    for child in node.children() {
+        match child.value() {
+            Node::Text(t) if t.trim().is_empty() => {}
+            Node::Element(e) if matches!(e.name(), "b" | "strong") && bold.is_none() => {
+                bold = ElementRef::wrap(child);
+            }
+            Node::Element(e)
+                if e.name() == "a"
+                    && ElementRef::wrap(child)
+                        .is_some_and(|a| a.text().all(|t| t.trim().is_empty())) => {}
+            Node::Comment(_) => {}
+            _ => return false,
+        }
+    }
+    let Some(bold) = bold else {
+        return false;
+    };
+    let text = collapse(&bold.text().collect::<String>());
+    let text = text.trim();
+    !text.is_empty()
+        && text.chars().count() <= MAX_BOLD_TITLE_CHARS
+        && text.chars().any(char::is_alphabetic)
+        && !text.ends_with(['.', ',', ';'])
 }
 
 impl TextBuilder {
@@ -337,13 +389,60 @@ impl TextBuilder {
                 if heading.is_some() {
                     self.close_section(heading_start);
                 }
+                // A paragraph in bold that titles what follows it opens a section one level below
+                // the enclosing heading, which ends with its parent: the text after the list item
+                // or table it titles goes back to the section around them.
+                let mut titled: Option<Place> = None;
+                // In a block that holds a table, listing or figure the bold line is its caption
+                // (DocBook's `<div class="table"><p class="title"><strong>Table 9.33. …`): the
+                // display's, not a section's.
+                let displays = node.children().any(|c| {
+                    c.value()
+                        .as_element()
+                        .is_some_and(|e| matches!(e.name(), "table" | "pre" | "figure" | "img"))
+                        || ElementRef::wrap(c).is_some_and(|e| {
+                            e.value().name() == "div"
+                                && e.children().any(|g| {
+                                    g.value()
+                                        .as_element()
+                                        .is_some_and(|e| matches!(e.name(), "table" | "pre"))
+                                })
+                        })
+                });
                 for child in node.children() {
+                    if !displays && is_bold_title(child) {
+                        titled.get_or_insert_with(|| Place {
+                            outline: self.outline.clone(),
+                            level: self.section_level,
+                            path: self.section_path.clone(),
+                            headings_opened: self.headings_opened,
+                        });
+                        self.newline();
+                        let start = self.text.len();
+                        self.close_section(start);
+                        self.walk(child, from_body, depth + 1);
+                        let title = self.text[start.min(self.text.len())..].trim().to_string();
+                        self.open_section(self.heading_level + 1, title, start);
+                        continue;
+                    }
                     self.walk(child, from_body, depth + 1);
+                }
+                if let Some(place) = titled {
+                    // Unless a heading of the page opened inside, which goes on past it.
+                    if place.headings_opened == self.headings_opened {
+                        self.newline();
+                        let end = self.text.len();
+                        self.close_section(end);
+                        self.outline = place.outline;
+                        self.section_level = place.level;
+                        self.section_path = place.path;
+                    }
                 }
                 if let Some(level) = heading {
                     if name.len() == 2 && name.starts_with('h') {
                         self.heading_level = level;
                     }
+                    self.headings_opened += 1;
                     let heading_text = self.text[heading_start..].trim().to_string();
                     self.open_section(level, heading_text, heading_start);
                 }

@@ -138,6 +138,47 @@ fn dt_with_id_opens_a_subsection() {
     );
 }
 
+/// A paragraph that is one bold phrase titles the rest of its parent (the SQLite manual's limits
+/// are list items opening with `<p><b>Maximum Number Of Columns</b></p>`): a section one level
+/// below the page's heading, which ends with the list item. Bold inside a sentence, a bold
+/// sentence, or a table's caption (DocBook's `<p class="title">`) titles no section.
+#[test]
+fn a_bold_paragraph_titles_the_rest_of_its_parent() {
+    let html = r#"<main><h1>Limits</h1><p>Intro.</p><ol>
+        <li><a name="max_length"></a><p><b>Maximum length of a string or BLOB</b></p><p>The default is 1 billion.</p></li>
+        <li><p><b>Maximum Number Of Columns</b></p><p>The default setting is 2000.</p></li></ol>
+        <p>After the <b>list</b>.</p><p><b>This is a bold sentence.</b></p><p>Last.</p>
+        <div class="table"><p class="title"><strong>Table 8.2. Numeric Types</strong></p>
+        <div class="table-contents"><table><tr><td>bigint</td><td>8 bytes</td></tr></table></div></div></main>"#;
+    let e = extract_html(html, &url());
+    let sections: Vec<_> = e
+        .sections
+        .iter()
+        .map(|s| (s.level, s.heading_path.join("/"), &e.text[s.start..s.end]))
+        .collect();
+    assert_eq!(
+        sections,
+        vec![
+            (1, "Limits".into(), "Limits\nIntro."),
+            (
+                2,
+                "Limits/Maximum length of a string or BLOB".into(),
+                "Maximum length of a string or BLOB\nThe default is 1 billion."
+            ),
+            (
+                2,
+                "Limits/Maximum Number Of Columns".into(),
+                "Maximum Number Of Columns\nThe default setting is 2000."
+            ),
+            (
+                1,
+                "Limits".into(),
+                "After the list.\nThis is a bold sentence.\nLast.\nTable 8.2. Numeric Types\nbigint | 8 bytes"
+            ),
+        ]
+    );
+}
+
 /// Found by fuzzing with Rust-docs pages: a heading with no text of its own at the very end
 /// opened its section at the end of the text, and trimming the trailing line break left that
 /// start past the end (a slice panic).
