@@ -226,31 +226,39 @@ const REFERENCE_WORDS: &[&str] = &[
 /// Returns true if `text` states a quantity: a number that is not a reference to a section,
 /// version or document, or a number word.
 pub(super) fn states_quantity(text: &str) -> bool {
-    stated_numbers(text).next().is_some()
-        || text.split_whitespace().any(|word| {
-            let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
-            NUMBER_WORDS.iter().any(|n| n.eq_ignore_ascii_case(bare))
-        })
+    bare_words(text).any(|(previous, bare)| {
+        states_number(previous, bare) || NUMBER_WORDS.iter().any(|n| n.eq_ignore_ascii_case(bare))
+    })
 }
 
 /// The numbers `text` states as values, as written: not those that point to a section, version or
 /// document ("Section 30.5", "Listing 10-2", "bpo-36465").
 pub(super) fn stated_numbers(text: &str) -> impl Iterator<Item = &str> {
+    bare_words(text)
+        .filter(|(previous, bare)| states_number(previous, bare))
+        .map(|(_, bare)| bare)
+}
+
+/// The words of `text` without the punctuation around them, each with the word before it.
+fn bare_words(text: &str) -> impl Iterator<Item = (&str, &str)> {
     let mut previous = "";
-    text.split_whitespace().filter_map(move |word| {
+    text.split_whitespace().map(move |word| {
         let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
-        let reference = std::mem::replace(&mut previous, bare);
-        (bare.bytes().any(|b| b.is_ascii_digit())
-            && !REFERENCE_WORDS
-                .iter()
-                .any(|r| r.eq_ignore_ascii_case(reference))
-            // An issue number: "bpo-36465", "gh-94603".
-            && !["bpo", "gh"].iter().any(|p| {
-                bare.get(..p.len())
-                    .is_some_and(|head| head.eq_ignore_ascii_case(p))
-            }))
-        .then_some(bare)
+        (std::mem::replace(&mut previous, bare), bare)
     })
+}
+
+/// Returns true if `bare`, after the word `previous`, is a number that states a value.
+fn states_number(previous: &str, bare: &str) -> bool {
+    bare.bytes().any(|b| b.is_ascii_digit())
+        && !REFERENCE_WORDS
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(previous))
+        // An issue number: "bpo-36465", "gh-94603".
+        && !["bpo", "gh"].iter().any(|p| {
+            bare.get(..p.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(p))
+        })
 }
 
 /// Score added to a sentence that shows what to write or run when the question asks how to do

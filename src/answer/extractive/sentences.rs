@@ -663,12 +663,13 @@ pub(super) fn candidates(
                 // A value stated answers the words that ask for one ("maximum size").
                 // A version answers the words that ask when something came ("added"): any number
                 // states one ("as of version 3.37.0").
-                let stated = if intent.wants_version {
-                    holds_value(says)
-                } else {
-                    states_quantity(says)
-                };
-                if let Some(by_value) = answered_by_value.filter(|_| stated) {
+                if let Some(by_value) = answered_by_value.filter(|_| {
+                    if intent.wants_version {
+                        holds_value(says)
+                    } else {
+                        states_quantity(says)
+                    }
+                }) {
                     for (found, by_value) in in_sentence.iter_mut().zip(by_value) {
                         *found |= by_value;
                     }
