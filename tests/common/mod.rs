@@ -36,6 +36,11 @@ pub fn git_manual() -> PathBuf {
     debian_docs("/usr/share/doc/git-doc", "git-doc")
 }
 
+/// Debian's SQLite documentation (`sqlite3-doc`).
+pub fn sqlite_docs() -> PathBuf {
+    debian_docs("/usr/share/doc/sqlite3", "sqlite3-doc")
+}
+
 /// The Cargo Book shipped with the toolchain that runs the tests (its `rust-docs` component).
 pub fn cargo_book() -> PathBuf {
     let out = std::process::Command::new("rustc")
