@@ -288,10 +288,10 @@ struct Place {
 const MAX_BOLD_TITLE_CHARS: usize = 80;
 
 /// Returns true if `node` is a paragraph whose whole text is one bold phrase, short and not a
-/// sentence: a title of what follows it in its parent, as hand-written manuals mark their list
-/// items and captions (`<li><p><b>Maximum Number Of Columns</b></p><p>The SQLITE_MAX_COLUMN …`,
-/// `<p class="title"><strong>Table 9.101. Built-In Trigger Functions</strong></p>`). Empty
-/// anchors (`<a name="max_column"></a>`) around it are allowed.
+/// sentence: a title of what follows it in its parent, as hand-written manuals title their list
+/// items (`<li><p><b>Maximum Number Of Columns</b></p><p>The SQLITE_MAX_COLUMN …`). Empty anchors
+/// (`<a name="max_column"></a>`) around it are allowed. Where its parent holds a table, listing or
+/// figure, such a paragraph is the display's caption and opens no section (see `walk`).
 fn is_bold_title(node: NodeRef<'_, Node>) -> bool {
     let Some(el) = ElementRef::wrap(node) else {
         return false;
