@@ -284,6 +284,21 @@ struct Place {
     headings_opened: usize,
 }
 
+/// Returns true if `node` holds a table, listing or figure, directly or in a `<div>` of its own:
+/// a bold line in it is the display's caption (DocBook's `<div class="table"><p
+/// class="title"><strong>Table 9.33. …`), not a section's title.
+fn holds_display(node: NodeRef<'_, Node>) -> bool {
+    let named = |n: NodeRef<'_, Node>, names: &[&str]| {
+        n.value()
+            .as_element()
+            .is_some_and(|e| names.contains(&e.name()))
+    };
+    node.children().any(|c| {
+        named(c, &["table", "pre", "figure", "img"])
+            || (named(c, &["div"]) && c.children().any(|g| named(g, &["table", "pre"])))
+    })
+}
+
 /// Longest text of a paragraph that titles what follows it in bold (see [`is_bold_title`]).
 const MAX_BOLD_TITLE_CHARS: usize = 80;
 
@@ -291,7 +306,7 @@ const MAX_BOLD_TITLE_CHARS: usize = 80;
 /// sentence: a title of what follows it in its parent, as hand-written manuals title their list
 /// items (`<li><p><b>Maximum Number Of Columns</b></p><p>The SQLITE_MAX_COLUMN …`). Empty anchors
 /// (`<a name="max_column"></a>`) around it are allowed. Where its parent holds a table, listing or
-/// figure, such a paragraph is the display's caption and opens no section (see `walk`).
+/// figure, such a paragraph is the display's caption and opens no section ([`holds_display`]).
 fn is_bold_title(node: NodeRef<'_, Node>) -> bool {
     let Some(el) = ElementRef::wrap(node) else {
         return false;
@@ -393,24 +408,11 @@ impl TextBuilder {
                 // the enclosing heading, which ends with its parent: the text after the list item
                 // or table it titles goes back to the section around them.
                 let mut titled: Option<Place> = None;
-                // In a block that holds a table, listing or figure the bold line is its caption
-                // (DocBook's `<div class="table"><p class="title"><strong>Table 9.33. …`): the
-                // display's, not a section's.
-                let displays = node.children().any(|c| {
-                    c.value()
-                        .as_element()
-                        .is_some_and(|e| matches!(e.name(), "table" | "pre" | "figure" | "img"))
-                        || ElementRef::wrap(c).is_some_and(|e| {
-                            e.value().name() == "div"
-                                && e.children().any(|g| {
-                                    g.value()
-                                        .as_element()
-                                        .is_some_and(|e| matches!(e.name(), "table" | "pre"))
-                                })
-                        })
-                });
+                // Whether the block holds a display (looked at only once it holds a bold title).
+                let mut displays = None;
                 for child in node.children() {
-                    if !displays && is_bold_title(child) {
+                    if is_bold_title(child) && !*displays.get_or_insert_with(|| holds_display(node))
+                    {
                         titled.get_or_insert_with(|| Place {
                             outline: self.outline.clone(),
                             level: self.section_level,

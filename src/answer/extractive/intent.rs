@@ -169,11 +169,18 @@ const NUMBER_WORDS: &[&str] = &[
 /// level"), or any number when the question asks for a version.
 pub(super) fn answers_value(intent: Intent, text: &str) -> bool {
     intent.wants_value
-        && if intent.wants_version {
-            holds_value(text)
-        } else {
-            states_quantity(text) || (intent.wants_default && names_default(text))
-        }
+        && (states_kind_asked(intent, text)
+            || (!intent.wants_version && intent.wants_default && names_default(text)))
+}
+
+/// Returns true if `text` states the kind of value `intent` asks for: any number when a version is
+/// asked for ("as of version 3.37.0"), a quantity otherwise.
+pub(super) fn states_kind_asked(intent: Intent, text: &str) -> bool {
+    if intent.wants_version {
+        holds_value(text)
+    } else {
+        states_quantity(text)
+    }
 }
 
 /// Returns true if `text` states a value: a number, a number word, or a literal.

@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use indexer::{sentence_spans, word_count, SearchHit};
 
 use super::intent::{
-    answers_value, holds_value, says_literal, states_default, states_definition, states_quantity,
-    Intent, DEFAULT_BONUS, DEFINITION_BONUS, LITERAL_BONUS, STEPS_BONUS, VALUE_BONUS,
+    answers_value, says_literal, states_default, states_definition, states_kind_asked, Intent,
+    DEFAULT_BONUS, DEFINITION_BONUS, LITERAL_BONUS, STEPS_BONUS, VALUE_BONUS,
 };
 use super::semantic::{Meanings, MAX_WORDS_SUPPORT, MEANING_WEIGHT};
 use super::Candidate;
@@ -663,13 +663,9 @@ pub(super) fn candidates(
                 // A value stated answers the words that ask for one ("maximum size").
                 // A version answers the words that ask when something came ("added"): any number
                 // states one ("as of version 3.37.0").
-                if let Some(by_value) = answered_by_value.filter(|_| {
-                    if intent.wants_version {
-                        holds_value(says)
-                    } else {
-                        states_quantity(says)
-                    }
-                }) {
+                if let Some(by_value) =
+                    answered_by_value.filter(|_| states_kind_asked(intent, says))
+                {
                     for (found, by_value) in in_sentence.iter_mut().zip(by_value) {
                         *found |= by_value;
                     }
