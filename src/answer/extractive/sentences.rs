@@ -30,6 +30,10 @@ const LATER_HEADING_WEIGHT: f32 = 0.8;
 const OTHER_ENTRY: f32 = 0.15;
 /// Fewest words of the sentence an entry opens with; a shorter one is a note.
 const LEAD_WORDS: usize = 6;
+/// Most words of the value of a field stated inside a line ([`is_inline_field`]).
+const INLINE_FIELD_WORDS: usize = 12;
+/// Most words of a line read whole for the field it ends with ([`is_field`]).
+const MAX_LINE_WORDS: usize = 70;
 /// Longest line read as the term of a definition list or a table row label, in words.
 const LABEL_WORDS: usize = 10;
 
@@ -98,6 +102,16 @@ pub(super) fn is_field(line: &str) -> bool {
         && key.starts_with(char::is_uppercase)
         && key.chars().all(|c| c.is_alphabetic() || c == ' ')
         && !value.trim().is_empty()
+}
+
+/// Returns true if `sentence`, inside a line, is one field of what the line is about: one word, a
+/// colon, a short value ("Default: 5000 (5 seconds).", "Returns: <string>"); not a sentence that
+/// opens with a name and a colon ("See Cargo Targets: Tests to learn more …").
+pub(super) fn is_inline_field(sentence: &str) -> bool {
+    is_field(sentence)
+        && sentence.split_once(": ").is_some_and(|(key, value)| {
+            !key.contains(' ') && value.split_whitespace().count() <= INLINE_FIELD_WORDS
+        })
 }
 
 /// The terms of what a name holding dotted paths names: a dotted path names its last part, in the
@@ -570,8 +584,15 @@ pub(super) fn candidates(
                     );
                     continue;
                 }
+                // A property stated after what it is a property of, on one line ("<number>
+                // Timeout in milliseconds. Default: 5000 (5 seconds).", "highWaterMark <number> The
+                // maximum number of bytes to store … Default: 16384 (16 KiB) …") is read and
+                // quoted with the line: the line is the entry, the field one fact about it.
+                let field_of_line = !row && start > line_start && is_inline_field(text);
                 let words = if row {
                     row_words(text)
+                } else if field_of_line {
+                    Some(word_count(&hit.text[line_start..end])).filter(|w| *w <= MAX_LINE_WORDS)
                 } else {
                     standalone_words(text)
                 };
@@ -584,6 +605,7 @@ pub(super) fn candidates(
                     at.run = None;
                     continue;
                 };
+                let start = if field_of_line { line_start } else { start };
                 // The sentence joins the run before it when it refers back to it ("These are
                 // known as possessive quantifiers.").
                 let NextSentence {

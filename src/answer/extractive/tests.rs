@@ -1007,6 +1007,43 @@ fn field_lines_belong_to_the_entry_above_them() {
     );
 }
 
+/// Node.js states a parameter's default at the end of its line ("highWaterMark <number> The
+/// maximum number of bytes … Default: 16384 (16 KiB)."), or after its type ("<number> Timeout in
+/// milliseconds. Default: 5000 (5 seconds)."): the field is read and quoted with its line, which
+/// names what it is the default of. A sentence that opens with a name and a colon is no field.
+#[test]
+fn a_field_inside_a_line_is_read_with_the_line() {
+    assert!(is_inline_field("Default: 5000 (5 seconds)."));
+    assert!(!is_inline_field(
+        "See Cargo Targets: Tests to learn more about different styles of tests in Cargo."
+    ));
+    let text = "new stream.Readable([options])\noptions <Object>\nhighWaterMark <number> The maximum number of bytes to store in the internal buffer before ceasing to read from the underlying resource. Default: 16384 (16 KiB), or 16 for objectMode streams.\nobjectMode <boolean> Whether this stream should behave as a stream of objects. Default: false.\nThe use of readable.setEncoding() will change the behavior of how the highWaterMark operates in non-object mode.";
+    let answer = ask(
+        "default highWaterMark of a readable stream",
+        &[hit(&["Stream", "Implementing a readable stream"], text)],
+    );
+    assert!(
+        answer.sentences[0]
+            .text
+            .contains("highWaterMark <number> The maximum number of bytes")
+            && answer.sentences[0].text.contains("Default: 16384 (16 KiB)"),
+        "{:?}",
+        answer.text()
+    );
+    let text = "server.keepAliveTimeout\nAdded in: v8.0.0\n<number> Timeout in milliseconds. Default: 5000 (5 seconds).\nA value of 0 will disable the keep-alive timeout behavior on incoming connections. A value of 0 makes the http server behave similarly to Node.js versions prior to 8.0.0, which did not have a keep-alive timeout.";
+    let answer = ask(
+        "What is the default keepAliveTimeout of an HTTP server?",
+        &[hit(&["HTTP", "server.keepAliveTimeout"], text)],
+    );
+    assert!(
+        answer.sentences[0]
+            .text
+            .contains("Default: 5000 (5 seconds)."),
+        "{:?}",
+        answer.text()
+    );
+}
+
 /// "New in version 3.11." says when its entry appeared, nothing else: it answers a question about
 /// versions, not one that only mentions the version ("What is datetime.UTC, new in 3.11?").
 #[test]
