@@ -14,5 +14,5 @@ pub mod vector;
 
 pub use chunk::{chunk_page, sentence_spans, word_count, Chunk};
 pub use error::IndexError;
-pub use lexical::{LexicalIndex, Ranked, SearchHit, SearchQuery, Snapshot};
+pub use lexical::{Distinct, LexicalIndex, Ranked, SearchHit, SearchQuery, Snapshot};
 pub use store::{DocId, PageRecord, PageStore, Section, StoredPage, Upsert};

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use indexer::embed::Embedder;
 use indexer::vector::{SentenceVectors, VectorHit, VectorStore};
-use indexer::{IndexError, LexicalIndex, Ranked, SearchHit, SearchQuery, Snapshot};
+use indexer::{Distinct, IndexError, LexicalIndex, Ranked, SearchHit, SearchQuery, Snapshot};
 
 /// Pages, the first an answer reads, whose sentence nearest the query by meaning the answer also
 /// reads ([`Retriever::read`]). Measured, hybrid, with the nearest passage of 3 and of 5 pages, the
@@ -234,17 +234,15 @@ impl Retriever {
             // Only the first passage of each page shown is read from the document store.
             let snapshot = self.index.snapshot();
             let ranked = self.hybrid_ranking(&snapshot, &query, depth)?;
-            let kept: Vec<Ranked> = ranked
-                .into_iter()
-                .filter(|r| seen.insert(r.doc_id))
-                .take(pages)
-                .collect();
-            return read_all(&snapshot, &kept);
+            let firsts = ranked.into_iter().filter(|r| seen.insert(r.doc_id));
+            let (hits, _) = read_distinct(&snapshot, firsts, pages, &mut Distinct::default())?;
+            return Ok(hits);
         }
+        let mut distinct = Distinct::default();
         Ok(self
             .search(raw, depth, mode)?
             .into_iter()
-            .filter(|hit| seen.insert(hit.doc_id))
+            .filter(|hit| seen.insert(hit.doc_id) && distinct.first(&hit.text))
             .take(pages)
             .collect())
     }
@@ -309,8 +307,11 @@ impl Retriever {
                 // Only the passages read are loaded from the lexical index.
                 let vectors = self.dense_vectors(&query, depth)?;
                 let nearest = vectors.first().map(|v| v.score);
-                let (top, deeper) = vectors.split_at(limit.min(vectors.len()));
-                let hits = self.load_vectors(top)?;
+                let snapshot = self.index.snapshot();
+                let mut distinct = Distinct::default();
+                let (top, deeper) = vectors.split_at((limit * 2).min(vectors.len()));
+                let (hits, _) =
+                    read_distinct(&snapshot, located(&snapshot, top)?, limit, &mut distinct)?;
                 let taken = hits.iter().map(|h| (h.doc_id, h.ordinal)).collect();
                 let of_page = of_first_page(taken, deeper.iter().cloned(), more, |v| {
                     (v.doc_id, v.ordinal)
@@ -318,22 +319,25 @@ impl Retriever {
                 let mut more = self.load_vectors(&of_page)?;
                 let nearer = self.nearest_sentences(&query, &hits, &more);
                 more.extend(self.load_vectors(&nearer)?);
+                more.retain(|h| distinct.first(&h.text));
                 Ok(Reading::new(hits, more, nearest))
             }
             Mode::Hybrid => {
                 let snapshot = self.index.snapshot();
                 let lists = self.hybrid_lists(&snapshot, &query, limit)?;
                 let nearest = lists[1].first().map(|h| h.score);
-                let top = self.fuse(&lists, limit);
+                let fused = self.fuse(&lists, depth);
+                let mut distinct = Distinct::default();
+                let (hits, top) = read_distinct(&snapshot, fused, limit, &mut distinct)?;
                 let [lexical, dense] = lists;
                 let taken = top.iter().map(|r| (r.doc_id, r.address)).collect();
                 let more = of_first_page(taken, lexical.into_iter().chain(dense), more, |r| {
                     (r.doc_id, r.address)
                 });
-                let hits = read_all(&snapshot, &top)?;
                 let mut more = read_all(&snapshot, &more)?;
                 let nearer = self.nearest_sentences(&query, &hits, &more);
                 more.extend(read_all(&snapshot, &located(&snapshot, &nearer)?)?);
+                more.retain(|h| distinct.first(&h.text));
                 Ok(Reading::new(hits, more, nearest))
             }
         }
@@ -455,6 +459,28 @@ fn located(snapshot: &Snapshot<'_>, vectors: &[VectorHit]) -> Result<Vec<Ranked>
     Ok(out)
 }
 
+/// Reads `ranked` in order until `limit` passages are kept, skipping a passage whose text one kept
+/// before repeats ([`Distinct`]): the passages kept, and the ranked entries they were read from.
+fn read_distinct(
+    snapshot: &Snapshot<'_>,
+    ranked: impl IntoIterator<Item = Ranked>,
+    limit: usize,
+    distinct: &mut Distinct,
+) -> Result<(Vec<SearchHit>, Vec<Ranked>), IndexError> {
+    let (mut hits, mut kept) = (Vec::with_capacity(limit), Vec::with_capacity(limit));
+    for r in ranked {
+        if hits.len() == limit {
+            break;
+        }
+        let hit = snapshot.read(&r)?;
+        if distinct.first(&hit.text) {
+            hits.push(hit);
+            kept.push(r);
+        }
+    }
+    Ok((hits, kept))
+}
+
 /// Reads ranked passages, scored as ranked.
 fn read_all(snapshot: &Snapshot<'_>, ranked: &[Ranked]) -> Result<Vec<SearchHit>, IndexError> {
     ranked.iter().map(|r| snapshot.read(r)).collect()
@@ -476,6 +502,35 @@ mod tests {
             ("Lighthouse keeping", &long),
             ("Harbours", "A harbour may have a lighthouse."),
         ])
+    }
+
+    /// A page that repeats another's passage word for word (the Node.js docs' `all.html` holds
+    /// every other page) takes no place of its own: the results list shows the passage once, and
+    /// an answer reads the next passage instead of the copy.
+    #[test]
+    fn a_passage_repeated_word_for_word_is_taken_once() {
+        let lamp = "The lighthouse lamp turns once every ten seconds.";
+        let (_dir, index) = crate::test_support::index_of(&[
+            ("Lighthouse lamps", lamp),
+            ("Lighthouse lamps", lamp),
+            ("Harbours", "A harbour may have a lighthouse."),
+        ]);
+        let retriever = Retriever::new(Arc::new(index), None);
+        let pages = retriever
+            .search_pages("lighthouse lamp", 3, 50, Mode::Lexical)
+            .expect("search");
+        let titles: Vec<&str> = pages.iter().map(|h| h.title.as_str()).collect();
+        assert_eq!(titles, ["Lighthouse lamps", "Harbours"]);
+        let reading = retriever
+            .read("lighthouse lamp", 2, 2, Mode::Lexical)
+            .expect("read");
+        let texts: HashSet<&str> = reading.hits.iter().map(|h| h.text.as_str()).collect();
+        assert_eq!(
+            (reading.hits.len(), texts.len()),
+            (2, 2),
+            "{:?}",
+            reading.hits
+        );
     }
 
     #[test]

@@ -313,11 +313,18 @@ impl LexicalIndex {
     ) -> Result<Vec<SearchHit>, IndexError> {
         let searcher = self.reader.searcher();
         let top = self.top(&searcher, query, depth.max(limit))?;
-        let (first, rest) = top.split_at(limit.min(top.len()));
-        let mut hits = first
-            .iter()
-            .map(|(score, address)| self.load(&searcher, *score, *address))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut distinct = Distinct::default();
+        let mut hits = Vec::with_capacity(limit + more);
+        let mut rest = top.iter();
+        for (score, address) in rest.by_ref() {
+            let hit = self.load(&searcher, *score, *address)?;
+            if distinct.first(&hit.text) {
+                hits.push(hit);
+                if hits.len() == limit {
+                    break;
+                }
+            }
+        }
         let Some(page) = hits.first().map(|h| h.doc_id) else {
             return Ok(hits);
         };
@@ -328,8 +335,11 @@ impl LexicalIndex {
                 break;
             }
             if ids.of(*address)? == Some(page) {
-                hits.push(self.load(&searcher, *score, *address)?);
-                added += 1;
+                let hit = self.load(&searcher, *score, *address)?;
+                if distinct.first(&hit.text) {
+                    hits.push(hit);
+                    added += 1;
+                }
             }
         }
         Ok(hits)
@@ -347,13 +357,17 @@ impl LexicalIndex {
         let mut seen = HashSet::new();
         let mut hits = Vec::with_capacity(pages);
         let mut ids = PageIds::new(&searcher);
+        let mut distinct = Distinct::default();
         for (score, address) in self.top(&searcher, query, depth)? {
             if hits.len() == pages {
                 break;
             }
             let page = ids.of(address)?;
             if page.is_none_or(|p| seen.insert(p)) {
-                hits.push(self.load(&searcher, score, address)?);
+                let hit = self.load(&searcher, score, address)?;
+                if distinct.first(&hit.text) {
+                    hits.push(hit);
+                }
             }
         }
         Ok(hits)
@@ -654,6 +668,23 @@ fn order_ties(
         *slot = (score, address);
     }
     Ok(())
+}
+
+/// The passages taken so far, by their text: a passage another page repeats word for word (a page
+/// that gathers all the others, like the Node.js docs' `all.html`; release notes copied onto many
+/// pages) is taken once, at its best rank, and the place it would take again goes to the next
+/// passage.
+#[derive(Default)]
+pub struct Distinct(HashSet<u64>);
+
+impl Distinct {
+    /// Returns true if no passage taken so far has this text (and counts it as taken).
+    pub fn first(&mut self, text: &str) -> bool {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = rustc_hash::FxHasher::default();
+        text.hash(&mut hasher);
+        self.0.insert(hasher.finish())
+    }
 }
 
 #[cfg(test)]
