@@ -114,6 +114,25 @@ pub(super) fn is_inline_field(sentence: &str) -> bool {
         })
 }
 
+/// Returns true if the label `line` names a parameter of the signature `term`: its first word is
+/// one of the names inside the parentheses of the call the signature shows (`options <Object>` of
+/// `crypto.randomUUID([options])`).
+pub(super) fn is_parameter_of(term: &str, line: &str) -> bool {
+    // A call's parentheses follow its name (`randomUUID(`), not a space (`git bisect (bad|new)`).
+    let Some((name_part, parameters)) = term.split_once('(') else {
+        return false;
+    };
+    if !name_part.ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+        return false;
+    }
+    let name = line.split_whitespace().next().unwrap_or("");
+    let is_name = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_alphanumeric() || c == '_');
+    is_name(name)
+        && parameters
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|w| w == name)
+}
+
 /// The terms of what a name holding dotted paths names: a dotted path names its last part, in the
 /// namespace of the rest (`gc.writeCommitGraph` is a setting of `git gc`, not `git gc`; `class
 /// collections.Counter` names `Counter`). `None` when the name has no dotted path.
@@ -531,6 +550,15 @@ pub(super) fn candidates(
                 continue;
             }
             if !row && (is_label(line) || is_synopsis(line)) {
+                // A parameter of the signature the sentences stand under (`options <Object>` under
+                // `crypto.randomUUID([options])`) opens no entry of its own: the description after
+                // the parameters is the signature's ("Generates a random RFC 4122 version 4 UUID.").
+                if at
+                    .term
+                    .is_some_and(|(a, b)| is_parameter_of(&hit.text[a..b], line))
+                {
+                    continue;
+                }
                 let context = if prefixes.within(span.0, span.1) {
                     Context::held(query, line, &mut holds)
                 } else {

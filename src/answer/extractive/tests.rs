@@ -1044,6 +1044,32 @@ fn a_field_inside_a_line_is_read_with_the_line() {
     );
 }
 
+/// Node.js lists a function's parameters between its signature and its description: a parameter
+/// (`options <Object>`) opens no entry of its own, so the description is quoted under the
+/// signature that names the function.
+#[test]
+fn a_parameter_line_does_not_take_the_signature_s_place() {
+    assert!(is_parameter_of(
+        "crypto.randomUUID([options])",
+        "options <Object>"
+    ));
+    assert!(!is_parameter_of(
+        "crypto.randomUUID([options])",
+        "Returns: <string>"
+    ));
+    assert!(!is_parameter_of("git bisect (bad|new) [<rev>]", "bad"));
+    let text = "crypto.randomUUID([options])\nAdded in: v15.6.0\noptions <Object>\ndisableEntropyCache <boolean> By default, to improve performance, Node.js generates and caches enough random data to generate up to 128 random UUIDs. Default: false.\nReturns: <string>\nGenerates a random RFC 4122 version 4 UUID. The UUID is generated using a cryptographic pseudorandom number generator.";
+    let answer = ask(
+        "How do I generate a random UUID?",
+        &[hit(&["Crypto", "crypto.randomUUID([options])"], text)],
+    );
+    assert!(
+        answer.text().starts_with("crypto.randomUUID([options])"),
+        "{:?}",
+        answer.text()
+    );
+}
+
 /// "New in version 3.11." says when its entry appeared, nothing else: it answers a question about
 /// versions, not one that only mentions the version ("What is datetime.UTC, new in 3.11?").
 #[test]
