@@ -41,6 +41,12 @@ pub fn sqlite_docs() -> PathBuf {
     debian_docs("/usr/share/doc/sqlite3", "sqlite3-doc")
 }
 
+/// Debian's Node.js 18 API documentation (`nodejs-doc`): 65 pages, one of which (`all.html`)
+/// holds all the others.
+pub fn node_docs() -> PathBuf {
+    debian_docs("/usr/share/doc/nodejs/api", "nodejs-doc")
+}
+
 /// The Cargo Book shipped with the toolchain that runs the tests (its `rust-docs` component).
 pub fn cargo_book() -> PathBuf {
     let out = std::process::Command::new("rustc")
