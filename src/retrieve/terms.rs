@@ -284,8 +284,27 @@ impl QueryTerms {
     pub(crate) fn found_in(&self, text: &str) -> Vec<bool> {
         let mut found = vec![false; self.terms.len()];
         indexer::lexical::analyze_each(text, |term| self.mark_term(&mut found, term));
+        for word in text.split(|c: char| !c.is_alphanumeric()) {
+            self.mark_camel_parts(word, &mut found);
+        }
         self.mark_compounds(text, &mut found);
         found
+    }
+
+    /// Marks in `found` the question's terms among the words of a name written in lower camel case
+    /// (`readFile` holds "read" and "file", `gc.reflogExpire` "expire"), as functions, properties
+    /// and settings are: a text names what the question says in words. Not a capitalised one: a
+    /// brand or a class is one name (`PostgreSQL` does not say "SQL", `OrderedDict` not "order").
+    fn mark_camel_parts(&self, word: &str, found: &mut [bool]) {
+        if !word.starts_with(|c: char| c.is_lowercase()) || !word.contains(char::is_uppercase) {
+            return;
+        }
+        let parts = camel_parts(word);
+        if parts.len() > 1 {
+            for part in parts {
+                indexer::lexical::analyze_each(part, |term| self.mark_term(found, term));
+            }
+        }
     }
 
     /// Marks `term` in `found` if it is one of the question's.
@@ -451,6 +470,7 @@ impl PrefixSpans {
                 b += 1;
             }
             indexer::lexical::analyze_each(&text[a..b], |term| query.mark_term(&mut found, term));
+            query.mark_camel_parts(&text[a..b], &mut found);
         }
         query.mark_compounds(&text[start..end], &mut found);
         found
@@ -565,6 +585,46 @@ mod tests {
 
     /// A camel-case name of the question is found where a text writes its words apart, one right
     /// after the other; the same whichever way the text is read.
+    /// A function or setting named in lower camel case (`readFile`, `gc.reflogExpire`) holds the
+    /// words of the question it is written with; a capitalised brand or class does not
+    /// (`PostgreSQL` is not "SQL").
+    #[test]
+    fn a_lower_camel_case_name_holds_its_words() {
+        let (_dir, index) = crate::test_support::index_of(&[(
+            "Files",
+            "fsPromises.readFile reads a file. PostgreSQL speaks SQL. Expiry.",
+        )]);
+        let query = QueryTerms::new(&index, "read a file with promises in SQL");
+        let term = |t: &str| {
+            query
+                .terms
+                .iter()
+                .position(|(q, _)| q == t)
+                .expect("a term")
+        };
+        let finder = query.prefix_finder();
+        for (text, words, holds) in [
+            (
+                "fsPromises.readFile(path)",
+                &["read", "file", "promis"][..],
+                true,
+            ),
+            ("PostgreSQL", &["sql"][..], false),
+            ("ReadFile", &["read", "file"][..], false),
+        ] {
+            let found = query.found_in(text);
+            for w in words {
+                assert_eq!(found[term(w)], holds, "{text:?} {w}");
+            }
+            let spans = finder.spans(text);
+            assert_eq!(
+                spans.found_in(&query, text, 0, text.len()),
+                found,
+                "{text:?}"
+            );
+        }
+    }
+
     #[test]
     fn a_camel_case_name_is_found_written_as_words() {
         let (_dir, index) = crate::test_support::index_of(&[(
