@@ -295,7 +295,7 @@ impl QueryTerms {
     /// (`readFile` holds "read" and "file", `gc.reflogExpire` "expire"), as functions, properties
     /// and settings are: a text names what the question says in words. Not a capitalised one: a
     /// brand or a class is one name (`PostgreSQL` does not say "SQL", `OrderedDict` not "order").
-    fn mark_camel_parts(&self, word: &str, found: &mut [bool]) {
+    pub(crate) fn mark_camel_parts(&self, word: &str, found: &mut [bool]) {
         if !word.starts_with(|c: char| c.is_lowercase()) || !word.contains(char::is_uppercase) {
             return;
         }

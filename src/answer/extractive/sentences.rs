@@ -114,23 +114,34 @@ pub(super) fn is_inline_field(sentence: &str) -> bool {
         })
 }
 
+/// Returns true if `heading` shows a call: parentheses right after a name (`randomUUID(`), not
+/// after a space (`git bisect (bad|new)`).
+fn shows_call(heading: &str) -> bool {
+    heading
+        .split_once('(')
+        .is_some_and(|(name, _)| name.ends_with(|c: char| c.is_alphanumeric() || c == '_'))
+}
+
 /// Returns true if the label `line` names a parameter of the signature `term`: its first word is
 /// one of the names inside the parentheses of the call the signature shows (`options <Object>` of
-/// `crypto.randomUUID([options])`).
+/// `crypto.randomUUID([options])`), or a name followed by its type.
 pub(super) fn is_parameter_of(term: &str, line: &str) -> bool {
-    // A call's parentheses follow its name (`randomUUID(`), not a space (`git bisect (bad|new)`).
-    let Some((name_part, parameters)) = term.split_once('(') else {
+    let Some((_, parameters)) = term.split_once('(').filter(|_| shows_call(term)) else {
         return false;
     };
-    if !name_part.ends_with(|c: char| c.is_alphanumeric() || c == '_') {
-        return false;
-    }
-    let name = line.split_whitespace().next().unwrap_or("");
+    let mut words = line.split_whitespace();
+    let name = words.next().unwrap_or("");
     let is_name = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_alphanumeric() || c == '_');
+    // A name with its type (`encoding {string|null}`, `signal <AbortSignal>`) is a parameter's
+    // option or a returned object's property: part of the call's entry too.
+    let typed = words
+        .next()
+        .is_some_and(|w| w.starts_with(['<', '{']) && w.len() > 2);
     is_name(name)
-        && parameters
-            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .any(|w| w == name)
+        && (typed
+            || parameters
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|w| w == name))
 }
 
 /// The terms of what a name holding dotted paths names: a dotted path names its last part, in the
@@ -190,6 +201,13 @@ impl Context {
         };
         let name_terms = read(name, &mut named_found);
         let terms = read(&text[name.len()..], &mut found);
+        // A name in lower camel case holds its words (`fsPromises.readFile`: "read", "file").
+        for word in name.split(|c: char| !c.is_alphanumeric()) {
+            query.mark_camel_parts(word, &mut named_found);
+        }
+        for word in text[name.len()..].split(|c: char| !c.is_alphanumeric()) {
+            query.mark_camel_parts(word, &mut found);
+        }
         mark(&mut found, &named_found);
         // A context that opens with its parameters names nothing apart from them.
         let (named_found, name_terms) = if name.trim().is_empty() {
@@ -292,6 +310,9 @@ struct Surroundings {
     run_terms: Vec<bool>,
     /// The line before was a table row.
     in_table: bool,
+    /// The span of the heading the sentences stand under when it shows a call
+    /// (`crypto.randomUUID([options])`): the entry its parameters belong to.
+    signature: Option<(usize, usize)>,
     /// The field lines between the term and the next sentence (`Default: 30`): their span and the
     /// question's terms they hold.
     fields: Option<((usize, usize), Vec<bool>)>,
@@ -326,6 +347,7 @@ impl Surroundings {
             run: None,
             run_terms: vec![false; query.terms.len()],
             in_table: false,
+            signature: own.filter(|h| lead && shows_call(h)).map(|h| (0, h.len())),
             fields: None,
             describes_page: own.is_some_and(|h| is_description(h)),
             page_name: None,
@@ -370,6 +392,7 @@ impl Surroundings {
             .flatten();
         self.label_run = None;
         self.label = Context::none_like(&self.label);
+        self.signature = shows_call(text).then_some(span);
         self.open_term(text, span);
     }
 
@@ -409,6 +432,15 @@ impl Surroundings {
         self.label = header;
         self.term = None;
         self.run = None;
+    }
+
+    /// A parameter of the call the heading shows: the entry is the call's again, whatever label or
+    /// table came between (a table of changes, "History"), and the description after the
+    /// parameters stands under the signature.
+    fn back_to_signature(&mut self, passage: &str, signature: (usize, usize)) {
+        self.label_run = None;
+        self.label = Context::none_like(&self.label);
+        self.open_term(&passage[signature.0..signature.1], signature);
     }
 
     /// Takes the next sentence (at `start`): returns whether it is the first under its term, the
@@ -553,10 +585,11 @@ pub(super) fn candidates(
                 // A parameter of the signature the sentences stand under (`options <Object>` under
                 // `crypto.randomUUID([options])`) opens no entry of its own: the description after
                 // the parameters is the signature's ("Generates a random RFC 4122 version 4 UUID.").
-                if at
-                    .term
-                    .is_some_and(|(a, b)| is_parameter_of(&hit.text[a..b], line))
+                if let Some(signature) = at
+                    .signature
+                    .filter(|&(a, b)| is_parameter_of(&hit.text[a..b], line))
                 {
+                    at.back_to_signature(&hit.text, signature);
                     continue;
                 }
                 let context = if prefixes.within(span.0, span.1) {

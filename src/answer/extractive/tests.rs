@@ -1058,6 +1058,15 @@ fn a_parameter_line_does_not_take_the_signature_s_place() {
         "Returns: <string>"
     ));
     assert!(!is_parameter_of("git bisect (bad|new) [<rev>]", "bad"));
+    // An option of a parameter, with its type, is part of the call's entry too.
+    assert!(is_parameter_of(
+        "fsPromises.readFile(path[, options])",
+        "signal <AbortSignal> allows aborting an in-progress readFile"
+    ));
+    assert!(!is_parameter_of(
+        "fsPromises.readFile(path[, options])",
+        "Examples"
+    ));
     let text = "crypto.randomUUID([options])\nAdded in: v15.6.0\noptions <Object>\ndisableEntropyCache <boolean> By default, to improve performance, Node.js generates and caches enough random data to generate up to 128 random UUIDs. Default: false.\nReturns: <string>\nGenerates a random RFC 4122 version 4 UUID. The UUID is generated using a cryptographic pseudorandom number generator.";
     let answer = ask(
         "How do I generate a random UUID?",
@@ -1065,6 +1074,28 @@ fn a_parameter_line_does_not_take_the_signature_s_place() {
     );
     assert!(
         answer.text().starts_with("crypto.randomUUID([options])"),
+        "{:?}",
+        answer.text()
+    );
+}
+
+/// A label or table between a function's signature and its parameters (the Node.js docs' "History"
+/// and table of changes) does not end the entry: after the parameters, the description stands
+/// under the signature.
+#[test]
+fn parameters_bring_back_the_signature_s_entry() {
+    let text = "fsPromises.readFile(path[, options])\nHistory\nVersion | Changes\nv15.2.0 | The options argument may include an AbortSignal.\nv10.0.0 | Added in: v10.0.0\npath {string|Buffer|URL|FileHandle} filename or FileHandle\nsignal <AbortSignal> allows aborting an in-progress readFile\nAsynchronously reads the entire contents of a file into memory.";
+    let answer = ask(
+        "How do I read a whole file into memory asynchronously using promises?",
+        &[hit(
+            &["File system", "fsPromises.readFile(path[, options])"],
+            text,
+        )],
+    );
+    assert!(
+        answer
+            .text()
+            .starts_with("fsPromises.readFile(path[, options]) … Asynchronously reads"),
         "{:?}",
         answer.text()
     );
