@@ -129,19 +129,45 @@ pub(super) fn is_parameter_of(term: &str, line: &str) -> bool {
     let Some((_, parameters)) = term.split_once('(').filter(|_| shows_call(term)) else {
         return false;
     };
-    let mut words = line.split_whitespace();
-    let name = words.next().unwrap_or("");
-    let is_name = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_alphanumeric() || c == '_');
+    let name = line.split_whitespace().next().unwrap_or("");
     // A name with its type (`encoding {string|null}`, `signal <AbortSignal>`) is a parameter's
     // option or a returned object's property: part of the call's entry too.
-    let typed = words
-        .next()
-        .is_some_and(|w| w.starts_with(['<', '{']) && w.len() > 2);
-    is_name(name)
-        && (typed
-            || parameters
+    is_typed_name(line)
+        || (is_name(name)
+            && parameters
                 .split(|c: char| !(c.is_alphanumeric() || c == '_'))
                 .any(|w| w == name))
+}
+
+/// Returns true if `line` is a table row that opens with a version or a list of them (`v15.2.0,
+/// v14.17.0 |`, `3.11 | …`).
+pub(super) fn opens_with_version(line: &str) -> bool {
+    let Some((first, _)) = line.split_once('|') else {
+        return false;
+    };
+    first.split(',').all(|v| {
+        let v = v.trim().trim_start_matches('v');
+        v.contains('.')
+            && v.split('.')
+                .all(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    })
+}
+
+fn is_name(word: &str) -> bool {
+    !word.is_empty() && word.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// Returns true if `line` opens with a name and its type, as API references list parameters and
+/// properties: `signal <AbortSignal> …`, `encoding {string|null} …`, `...args <any> …` (a rest
+/// parameter).
+fn is_typed_name(line: &str) -> bool {
+    let mut words = line.split_whitespace();
+    words
+        .next()
+        .is_some_and(|name| is_name(name.trim_start_matches("...")))
+        && words
+            .next()
+            .is_some_and(|w| w.starts_with(['<', '{']) && w.len() > 2)
 }
 
 /// The terms of what a name holding dotted paths names: a dotted path names its last part, in the
@@ -563,12 +589,25 @@ pub(super) fn candidates(
         let title_defines = intent.defines.is_some() && in_title.contains(&true);
         let rank_has_meaning = semantic.has(rank);
         let prefixes = finder.spans(&hit.text);
+        let mut version_row = false;
         for (line_start, line) in lines(&hit.text) {
             if line.trim().is_empty() {
                 continue;
             }
             let span = (line_start, line_start + line.trim_end().len());
             let row = indexer::vector::sentences::is_table_row(line);
+            // A table of changes ("v18.0.0 |", then what changed then) between a call's signature
+            // and its description: the version alone names nothing, and what changed does not open
+            // the entry (its sentences are not the call's first).
+            let versions = opens_with_version(line);
+            let change_note = std::mem::replace(&mut version_row, versions);
+            if versions
+                && line
+                    .split_once('|')
+                    .is_some_and(|(_, rest)| rest.trim().is_empty())
+            {
+                continue;
+            }
             if row && !at.in_table {
                 at.in_table = true;
                 at.open_table(Context::held(query, line, &mut holds));
@@ -657,11 +696,16 @@ pub(super) fn candidates(
                 } else {
                     standalone_words(text)
                 };
+                // A parameter's line under a call's signature ("highWaterMark <number> The
+                // maximum …", "...args <any> Additional arguments …") describes the parameter, not
+                // the call, and a change note what changed: the call's description after them
+                // still opens the entry.
+                let parameter_line = (at.signature.is_some() && is_typed_name(line)) || change_note;
                 let Some(words) = words else {
                     if prefixes.within(start, end) {
                         mark(&mut holds, &prefixes.found_in(query, &hit.text, start, end));
                     }
-                    at.lead = false;
+                    at.lead &= parameter_line;
                     at.previous.fill(false);
                     at.run = None;
                     continue;
@@ -676,6 +720,12 @@ pub(super) fn candidates(
                     earlier,
                     fields,
                 } = at.next_sentence(start, answers_heading || refers_back(text));
+                let is_lead = if parameter_line {
+                    at.lead = is_lead;
+                    false
+                } else {
+                    is_lead
+                };
                 // A short note right under a term ("Part of the Stable ABI.", "New in version
                 // 3.2.") is not what the entry opens with: the lead passes to the next sentence.
                 let is_lead = if is_lead && words < LEAD_WORDS {

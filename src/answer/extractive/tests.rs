@@ -1101,6 +1101,30 @@ fn parameters_bring_back_the_signature_s_entry() {
     );
 }
 
+/// What changed in which version, and the parameters, come between a call's signature and its
+/// description in the Node.js docs: neither opens the entry, so "What does X do?" is answered by
+/// the description, under the signature.
+#[test]
+fn change_notes_and_parameters_do_not_open_the_entry() {
+    assert!(opens_with_version("v15.2.0, v14.17.0 |"));
+    assert!(!opens_with_version("Version | Changes"));
+    let text = "process.nextTick(callback[, ...args])\nHistory\nVersion | Changes\nv18.0.0 |\nPassing an invalid callback to the callback argument now throws ERR_INVALID_ARG_TYPE.\nv1.8.1 |\nAdditional arguments after callback are now supported.\ncallback <Function>\n...args <any> Additional arguments to pass when invoking the callback\nprocess.nextTick() adds callback to the \"next tick queue\". This queue is fully drained after the current operation on the JavaScript stack runs to completion.";
+    let answer = ask(
+        "what does process.nextTick do",
+        &[hit(
+            &["Process", "process.nextTick(callback[, ...args])"],
+            text,
+        )],
+    );
+    assert!(
+        answer.text().starts_with(
+            "process.nextTick(callback[, ...args]) … process.nextTick() adds callback"
+        ),
+        "{:?}",
+        answer.text()
+    );
+}
+
 /// "New in version 3.11." says when its entry appeared, nothing else: it answers a question about
 /// versions, not one that only mentions the version ("What is datetime.UTC, new in 3.11?").
 #[test]
