@@ -284,18 +284,31 @@ impl QueryTerms {
     pub(crate) fn found_in(&self, text: &str) -> Vec<bool> {
         let mut found = vec![false; self.terms.len()];
         indexer::lexical::analyze_each(text, |term| self.mark_term(&mut found, term));
-        for word in text.split(|c: char| !c.is_alphanumeric()) {
-            self.mark_camel_parts(word, &mut found);
-        }
+        self.mark_camel_names(text, &mut found);
         self.mark_compounds(text, &mut found);
         found
+    }
+
+    /// Marks in `found` the question's terms among the words of the lower-camel-case names of
+    /// `text` (see [`Self::mark_camel_parts`]).
+    pub(crate) fn mark_camel_names(&self, text: &str, found: &mut [bool]) {
+        // Most text has no such name: one look at its bytes.
+        let camel = text
+            .as_bytes()
+            .windows(2)
+            .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase());
+        if camel {
+            for word in text.split(|c: char| !c.is_alphanumeric()) {
+                self.mark_camel_parts(word, found);
+            }
+        }
     }
 
     /// Marks in `found` the question's terms among the words of a name written in lower camel case
     /// (`readFile` holds "read" and "file", `gc.reflogExpire` "expire"), as functions, properties
     /// and settings are: a text names what the question says in words. Not a capitalised one: a
     /// brand or a class is one name (`PostgreSQL` does not say "SQL", `OrderedDict` not "order").
-    pub(crate) fn mark_camel_parts(&self, word: &str, found: &mut [bool]) {
+    fn mark_camel_parts(&self, word: &str, found: &mut [bool]) {
         if !word.starts_with(|c: char| c.is_lowercase()) || !word.contains(char::is_uppercase) {
             return;
         }

@@ -228,12 +228,8 @@ impl Context {
         let name_terms = read(name, &mut named_found);
         let terms = read(&text[name.len()..], &mut found);
         // A name in lower camel case holds its words (`fsPromises.readFile`: "read", "file").
-        for word in name.split(|c: char| !c.is_alphanumeric()) {
-            query.mark_camel_parts(word, &mut named_found);
-        }
-        for word in text[name.len()..].split(|c: char| !c.is_alphanumeric()) {
-            query.mark_camel_parts(word, &mut found);
-        }
+        query.mark_camel_names(name, &mut named_found);
+        query.mark_camel_names(&text[name.len()..], &mut found);
         mark(&mut found, &named_found);
         // A context that opens with its parameters names nothing apart from them.
         let (named_found, name_terms) = if name.trim().is_empty() {
