@@ -153,6 +153,15 @@ pub(super) fn opens_with_version(line: &str) -> bool {
     })
 }
 
+/// The field a sentence states after a type (`Default: 60000` of `<number> Default: 60000`), as API
+/// references open a property's line with its type.
+pub(super) fn typed_field(sentence: &str) -> Option<&str> {
+    let (ty, rest) = sentence.split_once(' ')?;
+    let typed =
+        (ty.starts_with('<') && ty.ends_with('>')) || (ty.starts_with('{') && ty.ends_with('}'));
+    typed.then_some(rest.trim_start())
+}
+
 fn is_name(word: &str) -> bool {
     !word.is_empty() && word.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
@@ -684,7 +693,9 @@ pub(super) fn candidates(
                 // Timeout in milliseconds. Default: 5000 (5 seconds).", "highWaterMark <number> The
                 // maximum number of bytes to store … Default: 16384 (16 KiB) …") is read and
                 // quoted with the line: the line is the entry, the field one fact about it.
-                let field_of_line = !row && start > line_start && is_inline_field(text);
+                let field_of_line = !row
+                    && ((start > line_start && is_inline_field(text))
+                        || typed_field(text).is_some_and(is_inline_field));
                 let words = if row {
                     row_words(text)
                 } else if field_of_line {
@@ -694,14 +705,14 @@ pub(super) fn candidates(
                 };
                 // A parameter's line under a call's signature ("highWaterMark <number> The
                 // maximum …", "...args <any> Additional arguments …") describes the parameter, not
-                // the call, and a change note what changed: the call's description after them
-                // still opens the entry.
-                let parameter_line = (at.signature.is_some() && is_typed_name(line)) || change_note;
+                // the call, and a change note what changed: both stand aside, and the call's
+                // description after them still opens the entry.
+                let aside = (at.signature.is_some() && is_typed_name(line)) || change_note;
                 let Some(words) = words else {
                     if prefixes.within(start, end) {
                         mark(&mut holds, &prefixes.found_in(query, &hit.text, start, end));
                     }
-                    at.lead &= parameter_line;
+                    at.lead &= aside;
                     at.previous.fill(false);
                     at.run = None;
                     continue;
@@ -716,7 +727,7 @@ pub(super) fn candidates(
                     earlier,
                     fields,
                 } = at.next_sentence(start, answers_heading || refers_back(text));
-                let is_lead = if parameter_line {
+                let is_lead = if aside {
                     at.lead = is_lead;
                     false
                 } else {

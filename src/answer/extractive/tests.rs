@@ -1017,6 +1017,22 @@ fn a_field_inside_a_line_is_read_with_the_line() {
     assert!(!is_inline_field(
         "See Cargo Targets: Tests to learn more about different styles of tests in Cargo."
     ));
+    assert_eq!(
+        typed_field("<number> Default: 60000"),
+        Some("Default: 60000")
+    );
+    let text = "server.headersTimeout\nAdded in: v11.3.0\n<number> Default: The minimum between server.requestTimeout or 60000.\nLimit the amount of time the parser will wait to receive the complete HTTP headers.";
+    let answer = ask(
+        "How long does an HTTP server wait to receive the complete request headers by default?",
+        &[hit(&["HTTP", "server.headersTimeout"], text)],
+    );
+    assert!(
+        answer.sentences[0]
+            .text
+            .contains("Default: The minimum between server.requestTimeout or 60000."),
+        "{:?}",
+        answer.text()
+    );
     let text = "new stream.Readable([options])\noptions <Object>\nhighWaterMark <number> The maximum number of bytes to store in the internal buffer before ceasing to read from the underlying resource. Default: 16384 (16 KiB), or 16 for objectMode streams.\nobjectMode <boolean> Whether this stream should behave as a stream of objects. Default: false.\nThe use of readable.setEncoding() will change the behavior of how the highWaterMark operates in non-object mode.";
     let answer = ask(
         "default highWaterMark of a readable stream",
