@@ -309,11 +309,12 @@ impl Retriever {
                 let nearest = vectors.first().map(|v| v.score);
                 let snapshot = self.index.snapshot();
                 let mut distinct = Distinct::default();
-                let (top, deeper) = vectors.split_at((limit * 2).min(vectors.len()));
+                let top = &vectors[..(limit * 2).min(vectors.len())];
                 let (hits, _) =
                     read_distinct(&snapshot, located(&snapshot, top)?, limit, &mut distinct)?;
                 let taken = hits.iter().map(|h| (h.doc_id, h.ordinal)).collect();
-                let of_page = of_first_page(taken, deeper.iter().cloned(), more, |v| {
+                // Passed over or not reached, the rest of the ranking may hold the first page's.
+                let of_page = of_first_page(taken, vectors.iter().cloned(), more, |v| {
                     (v.doc_id, v.ordinal)
                 });
                 let mut more = self.load_vectors(&of_page)?;

@@ -293,11 +293,7 @@ impl QueryTerms {
     /// `text` (see [`Self::mark_camel_parts`]).
     pub(crate) fn mark_camel_names(&self, text: &str, found: &mut [bool]) {
         // Most text has no such name: one look at its bytes.
-        let camel = text
-            .as_bytes()
-            .windows(2)
-            .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase());
-        if camel {
+        if has_camel(text) {
             for word in text.split(|c: char| !c.is_alphanumeric()) {
                 self.mark_camel_parts(word, found);
             }
@@ -309,7 +305,7 @@ impl QueryTerms {
     /// and settings are: a text names what the question says in words. Not a capitalised one: a
     /// brand or a class is one name (`PostgreSQL` does not say "SQL", `OrderedDict` not "order").
     fn mark_camel_parts(&self, word: &str, found: &mut [bool]) {
-        if !word.starts_with(|c: char| c.is_lowercase()) || !word.contains(char::is_uppercase) {
+        if !word.starts_with(|c: char| c.is_lowercase()) || !has_camel(word) {
             return;
         }
         let parts = camel_parts(word);
@@ -490,6 +486,14 @@ impl PrefixSpans {
     }
 }
 
+/// Returns true if `text` holds a lower-case ASCII letter followed by an upper-case one (`dF` of
+/// `readFile`): where a camel-case name may be.
+fn has_camel(text: &str) -> bool {
+    text.as_bytes()
+        .windows(2)
+        .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+}
+
 /// The words of a camel-case name (`TaskGroup` is `Task`, `Group`; `BaseExceptionGroup` three),
 /// split before each capital that follows a lower-case letter; one word for any other word.
 fn camel_parts(word: &str) -> Vec<&str> {
@@ -596,8 +600,6 @@ mod tests {
         }
     }
 
-    /// A camel-case name of the question is found where a text writes its words apart, one right
-    /// after the other; the same whichever way the text is read.
     /// A function or setting named in lower camel case (`readFile`, `gc.reflogExpire`) holds the
     /// words of the question it is written with; a capitalised brand or class does not
     /// (`PostgreSQL` is not "SQL").
@@ -638,6 +640,8 @@ mod tests {
         }
     }
 
+    /// A camel-case name of the question is found where a text writes its words apart, one right
+    /// after the other; the same whichever way the text is read.
     #[test]
     fn a_camel_case_name_is_found_written_as_words() {
         let (_dir, index) = crate::test_support::index_of(&[(

@@ -673,7 +673,8 @@ fn order_ties(
 /// The passages taken so far, by their text: a passage another page repeats word for word (a page
 /// that gathers all the others, like the Node.js docs' `all.html`; release notes copied onto many
 /// pages) is taken once, at its best rank, and the place it would take again goes to the next
-/// passage.
+/// passage. In a list of pages, a page whose best passage repeats one already listed is not
+/// listed: for this query it adds nothing.
 #[derive(Default)]
 pub struct Distinct(HashSet<u64>);
 

@@ -78,7 +78,8 @@ const REDUNDANT: f32 = 0.6;
 
 pub(super) struct Candidate {
     pub(super) hit: usize,
-    /// Byte span of the sentence in the hit's text.
+    /// Byte span of the sentence in the hit's text (of its line, for a field read with the line it
+    /// ends).
     pub(super) start: usize,
     pub(super) end: usize,
     /// Byte span quoted: the sentence with what it needs to be read alone (the term it defines,

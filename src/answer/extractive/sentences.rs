@@ -251,7 +251,8 @@ impl Context {
             if of == 0 {
                 0.0
             } else {
-                found.iter().filter(|f| **f).count() as f32 / of as f32
+                // Capped: the words of a camel-case name count beside the name itself.
+                (found.iter().filter(|f| **f).count() as f32 / of as f32).min(1.0)
             }
         };
         let focus = share(&named_found, name_terms)
@@ -604,13 +605,12 @@ pub(super) fn candidates(
             // A table of changes ("v18.0.0 |", then what changed then) between a call's signature
             // and its description: the version alone names nothing, and what changed does not open
             // the entry (its sentences are not the call's first).
-            let versions = opens_with_version(line);
-            let change_note = std::mem::replace(&mut version_row, versions);
-            if versions
+            let bare_version = opens_with_version(line)
                 && line
                     .split_once('|')
-                    .is_some_and(|(_, rest)| rest.trim().is_empty())
-            {
+                    .is_some_and(|(_, rest)| rest.trim().is_empty());
+            let change_note = std::mem::replace(&mut version_row, bare_version);
+            if bare_version {
                 continue;
             }
             if row && !at.in_table {
@@ -717,6 +717,8 @@ pub(super) fn candidates(
                     at.run = None;
                     continue;
                 };
+                // The sentence's own span keys its meaning; a field is read from its line's start.
+                let own = (start, end);
                 let start = if field_of_line { line_start } else { start };
                 // The sentence joins the run before it when it refers back to it ("These are
                 // known as possessive quantifiers.").
@@ -784,7 +786,7 @@ pub(super) fn candidates(
                     && !fields
                         .as_ref()
                         .is_some_and(|(_, found)| found.contains(&true))
-                    && semantic.get(rank, (start, end)).is_none()
+                    && semantic.get(rank, own).is_none()
                     && !prefixes.within(start, said_to)
                 {
                     continue;
@@ -843,7 +845,7 @@ pub(super) fn candidates(
                                 * query.weight(b, &[&in_sentence, &label.found, &heading.found])
                         })
                         .sum::<f32>();
-                let meaning = semantic.get(rank, (start, end)).unwrap_or(0.0);
+                let meaning = semantic.get(rank, own).unwrap_or(0.0);
                 // Words and meaning are two kinds of evidence: each adds to the other. With a
                 // model, words alone never settle it: among sentences that each hold every word of
                 // the question, the one that means it leads.
