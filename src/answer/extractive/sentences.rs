@@ -114,19 +114,20 @@ pub(super) fn is_inline_field(sentence: &str) -> bool {
         })
 }
 
-/// Returns true if `heading` shows a call: parentheses right after a name (`randomUUID(`), not
-/// after a space (`git bisect (bad|new)`).
-fn shows_call(heading: &str) -> bool {
+/// What follows the opening parenthesis when `heading` shows a call: parentheses right after a
+/// name (`randomUUID(`), not after a space (`git bisect (bad|new)`).
+fn call_parameters(heading: &str) -> Option<&str> {
     heading
         .split_once('(')
-        .is_some_and(|(name, _)| name.ends_with(|c: char| c.is_alphanumeric() || c == '_'))
+        .filter(|(name, _)| name.ends_with(|c: char| c.is_alphanumeric() || c == '_'))
+        .map(|(_, parameters)| parameters)
 }
 
 /// Returns true if the label `line` names a parameter of the signature `term`: its first word is
 /// one of the names inside the parentheses of the call the signature shows (`options <Object>` of
 /// `crypto.randomUUID([options])`), or a name followed by its type.
 pub(super) fn is_parameter_of(term: &str, line: &str) -> bool {
-    let Some((_, parameters)) = term.split_once('(').filter(|_| shows_call(term)) else {
+    let Some(parameters) = call_parameters(term) else {
         return false;
     };
     let name = line.split_whitespace().next().unwrap_or("");
@@ -379,7 +380,9 @@ impl Surroundings {
             run: None,
             run_terms: vec![false; query.terms.len()],
             in_table: false,
-            signature: own.filter(|h| lead && shows_call(h)).map(|h| (0, h.len())),
+            signature: own
+                .filter(|h| lead && call_parameters(h).is_some())
+                .map(|h| (0, h.len())),
             fields: None,
             describes_page: own.is_some_and(|h| is_description(h)),
             page_name: None,
@@ -424,7 +427,7 @@ impl Surroundings {
             .flatten();
         self.label_run = None;
         self.label = Context::none_like(&self.label);
-        self.signature = shows_call(text).then_some(span);
+        self.signature = call_parameters(text).map(|_| span);
         self.open_term(text, span);
     }
 
