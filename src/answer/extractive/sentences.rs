@@ -748,7 +748,9 @@ pub(super) fn candidates(
                 };
                 // "New in version 3.11." says when, nothing else: it answers only a question about
                 // versions, however many of the question's words its entry holds.
-                if !intent.wants_version && is_version_note(text) {
+                // So does a sentence on how things were before some version ("Prior to Apache 1.3,
+                // HostnameLookups defaulted to On."): it says what no longer holds.
+                if !intent.wants_version && (is_version_note(text) || tells_the_past(text)) {
                     continue;
                 }
                 // A sentence that introduces lines with a colon ("This can be expressed like
@@ -1152,6 +1154,29 @@ fn is_version_note(sentence: &str) -> bool {
             .next()
             .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit() || c == '.'))
         && words.next().is_none()
+}
+
+/// A sentence on how things were before some version: its opening clause is "Prior to …",
+/// "Before …" or "Until …" naming a version, or "In … 2.4.53 and earlier". A year is no version:
+/// "Prior to 1953, …" is history a question may ask about.
+fn tells_the_past(sentence: &str) -> bool {
+    let Some((clause, _)) = sentence.split_once(", ") else {
+        return false;
+    };
+    let names_version = clause.contains("version")
+        || clause.split_whitespace().any(|w| {
+            let mut parts = w.split('.');
+            parts.clone().count() >= 2
+                && parts.all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        });
+    names_version
+        && (["Prior to ", "Before ", "Until "]
+            .iter()
+            .any(|p| clause.starts_with(p))
+            || (clause.starts_with("In ")
+                && [" and earlier", " or earlier", " and older", " or older"]
+                    .iter()
+                    .any(|e| clause.ends_with(e))))
 }
 
 /// Words that open a sentence which points back at the one before ("These are known as possessive

@@ -1161,6 +1161,38 @@ fn a_version_note_answers_only_a_version_question() {
     );
 }
 
+/// How things were before some version ("Prior to Apache 1.3, HostnameLookups defaulted to On.")
+/// is not what holds now: the default the page states for today answers, the history only a
+/// question about versions.
+#[test]
+fn how_things_were_before_a_version_answers_only_a_version_question() {
+    let history = "HostnameLookups\nPrior to Apache 1.3, HostnameLookups defaulted to On. \
+                   DNS lookups add latency to every request.";
+    let entry =
+        "HostnameLookups Directive\nDescription: | Enables DNS lookups on client IP addresses\n\
+                 Default: | HostnameLookups Off";
+    let hits = [
+        hit(&["Performance Tuning"], history),
+        hit(&["HostnameLookups Directive"], entry),
+    ];
+    let answer = ask("HostnameLookups default", &hits);
+    assert!(!answer.text().contains("Prior to"), "{}", answer.text());
+    assert!(
+        answer.text().contains("HostnameLookups Off"),
+        "{}",
+        answer.text()
+    );
+    let answer = ask(
+        "In which version did the HostnameLookups default change?",
+        &hits,
+    );
+    assert!(
+        answer.text().contains("Prior to Apache 1.3"),
+        "{}",
+        answer.text()
+    );
+}
+
 /// A manual page's "Description" describes the page's subject, named by its title: its first
 /// sentence defines the command, ahead of an example entry named by a command line.
 #[test]
