@@ -616,10 +616,16 @@ pub(super) fn candidates(
             if bare_version {
                 continue;
             }
+            // A table's first row is its header, what the rows below stand under. A first row
+            // that is a field ("Description: | Types of directives that are allowed in .htaccess
+            // files" opening the table of fields under "AllowOverride Directive") is also read as
+            // one: it says one thing about the entry, as the rows after it do.
             if row && !at.in_table {
                 at.in_table = true;
                 at.open_table(Context::held(query, line, &mut holds));
-                continue;
+                if !opens_with_field(line) {
+                    continue;
+                }
             }
             at.in_table = row;
             // A heading line opens its section whole ("19.5. Shutting Down the Server" is not two
@@ -1154,6 +1160,13 @@ fn is_version_note(sentence: &str) -> bool {
             .next()
             .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit() || c == '.'))
         && words.next().is_none()
+}
+
+/// Returns true if a table row's first cell names a field ("Description:"), not a column.
+fn opens_with_field(row: &str) -> bool {
+    row.split(indexer::vector::sentences::TABLE_CELL)
+        .next()
+        .is_some_and(|cell| cell.trim_end().ends_with(':'))
 }
 
 /// A sentence on how things were before some version: its opening clause is "Prior to …",

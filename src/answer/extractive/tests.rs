@@ -1161,6 +1161,24 @@ fn a_version_note_answers_only_a_version_question() {
     );
 }
 
+/// A table whose first row is a field ("Description: | …") has no header: that row is read as a
+/// statement about the entry, as the rows after it are.
+#[test]
+fn a_field_opening_a_table_is_read_as_a_row() {
+    let text =
+        "User Directive\nDescription: | The userid under which the server will answer requests\n\
+                Syntax: | User unix-userid\nDefault: | User #-1";
+    let hits = [hit(&["User Directive"], text)];
+    let answer = ask("what does the User directive do", &hits);
+    assert!(
+        answer
+            .text()
+            .contains("The userid under which the server will answer requests"),
+        "{}",
+        answer.text()
+    );
+}
+
 /// How things were before some version ("Prior to Apache 1.3, HostnameLookups defaulted to On.")
 /// is not what holds now: the default the page states for today answers, the history only a
 /// question about versions.
