@@ -47,6 +47,12 @@ pub fn node_docs() -> PathBuf {
     debian_docs("/usr/share/doc/nodejs/api", "nodejs-doc")
 }
 
+/// Debian's Apache HTTP Server 2.4 manual (`apache2-doc`), its English pages: 242 pages, a table
+/// of fields (Description, Syntax, Default, …) under every directive's heading.
+pub fn apache_docs() -> PathBuf {
+    debian_docs("/usr/share/doc/apache2-doc/manual/en", "apache2-doc")
+}
+
 /// The Cargo Book shipped with the toolchain that runs the tests (its `rust-docs` component).
 pub fn cargo_book() -> PathBuf {
     let out = std::process::Command::new("rustc")
