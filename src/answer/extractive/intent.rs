@@ -347,11 +347,15 @@ pub(super) fn defined_subject(question: &str) -> Option<&str> {
     .into_iter()
     .find(|(c, _)| lower.starts_with(c))?;
     let rest = q.get(cue.len()..)?;
-    // "What does X do / mean …": X is what comes before the verb.
+    // "What does X do / mean / control …": X is what comes before the verb (what a setting or an
+    // option controls, sets or determines is what it does).
     let subject = if verb {
-        let verb_word = rest
-            .split_whitespace()
-            .rfind(|w| matches!(*w, "do" | "mean"))?;
+        let verb_word = rest.split_whitespace().rfind(|w| {
+            matches!(
+                *w,
+                "do" | "mean" | "control" | "set" | "specify" | "determine" | "affect"
+            )
+        })?;
         rest[..verb_word.as_ptr() as usize - rest.as_ptr() as usize].trim()
     } else {
         rest
@@ -399,8 +403,26 @@ pub(super) fn states_definition(subject: &str, sentence: &str) -> bool {
         .unwrap_or(rest);
     [" is ", " are ", " refers to ", " means "]
         .iter()
-        .find_map(|verb| strip_prefix_ignoring_case(rest, verb))
-        .is_some_and(|predicate| !is_passive_with_agent(predicate))
+        .find_map(|verb| strip_prefix_ignoring_case(rest, verb).map(|p| (*verb, p)))
+        .is_some_and(|(verb, predicate)| {
+            !is_passive_with_agent(predicate) && (verb != " is " || names_a_kind(predicate))
+        })
+}
+
+/// Returns true if `predicate` (what follows a singular subject's "is") says what kind of thing the
+/// subject is ("a collection of …", "normally an appropriately named directory …", "used to issue
+/// …"), not one of its properties ("AllowOverride is valid only in <Directory> sections", "… is not set").
+fn names_a_kind(predicate: &str) -> bool {
+    let mut words = predicate.split_whitespace();
+    // An adverb may come first ("is normally an appropriately named directory").
+    let first = words
+        .next()
+        .filter(|w| !w.ends_with("ly"))
+        .or_else(|| words.next())
+        .unwrap_or("");
+    ["a", "an", "the", "one", "used"]
+        .iter()
+        .any(|w| first.eq_ignore_ascii_case(w))
 }
 
 /// The kinds of thing documentation names after a thing's name ("the unwrap method", "the move

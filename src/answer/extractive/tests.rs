@@ -458,6 +458,11 @@ fn definition_questions_name_their_subject() {
         Some("the Py_INCREF macro")
     );
     assert_eq!(defined_subject("What does SIGTERM mean?"), Some("SIGTERM"));
+    // What a setting controls is what it does.
+    assert_eq!(
+        defined_subject("What does AllowOverride control?"),
+        Some("AllowOverride")
+    );
     // Long "what is" questions ask for a fact, other questions for something else.
     assert_eq!(
         defined_subject("What is the largest n I can use when declaring a varchar(n) column?"),
@@ -889,6 +894,15 @@ fn a_sentence_saying_what_the_subject_is_defines_it() {
     assert!(!states_definition(
         "a closure",
         "Closures are represented by traits, which means you can’t return closures directly."
+    ));
+    // A singular subject's "is" names a kind of thing, an adverb aside; a property is no definition.
+    assert!(states_definition(
+        "a bare repository",
+        "A bare repository is normally an appropriately named directory with a .git suffix."
+    ));
+    assert!(!states_definition(
+        "AllowOverride",
+        "AllowOverride is valid only in <Directory> sections specified without regular expressions."
     ));
     // What kind of thing the subject is, between it and the verb.
     assert!(states_definition(
