@@ -71,6 +71,10 @@ pub(super) fn is_label(line: &str) -> bool {
     {
         return false;
     }
+    // A closing tag (`</Directory>`) ends a block of configuration or markup: code, not a term.
+    if line.starts_with("</") {
+        return false;
+    }
     // A web address on its own line is where a link pointed, not a term.
     if line.contains("://") && !line.contains(char::is_whitespace) {
         return false;
