@@ -1176,7 +1176,13 @@ fn opens_with_field(row: &str) -> bool {
 /// A sentence on how things were before some version: its opening clause is "Prior to …",
 /// "Before …" or "Until …" naming a version, or "In … 2.4.53 and earlier". A year is no version:
 /// "Prior to 1953, …" is history a question may ask about.
-fn tells_the_past(sentence: &str) -> bool {
+pub(super) fn tells_the_past(sentence: &str) -> bool {
+    // A field row says it in its value ("Compatibility: | In Apache HTTP Server 2.4.53 and earlier,
+    // the default value was 0 (unlimited)").
+    let sentence = sentence
+        .rsplit(indexer::vector::sentences::TABLE_CELL)
+        .next()
+        .unwrap_or(sentence);
     let Some((clause, _)) = sentence.split_once(", ") else {
         return false;
     };
