@@ -411,7 +411,8 @@ pub(super) fn states_definition(subject: &str, sentence: &str) -> bool {
 
 /// Returns true if `predicate` (what follows a singular subject's "is") says what kind of thing the
 /// subject is ("a collection of …", "normally an appropriately named directory …", "used to issue
-/// …"), not one of its properties ("AllowOverride is valid only in <Directory> sections", "… is not set").
+/// …"), not one of its properties ("AllowOverride is valid only in <Directory> sections", "… is
+/// not set").
 fn names_a_kind(predicate: &str) -> bool {
     let mut words = predicate.split_whitespace();
     // An adverb may come first ("is normally an appropriately named directory").
