@@ -108,6 +108,10 @@ pub struct CrawlStats {
     pub unsupported: u64,
     pub truncated: u64,
     pub retried: u64,
+    /// URLs that answered 404 Not Found or 410 Gone: a broken link or a page taken down, which the
+    /// site says itself, not a failure of the crawl.
+    pub not_found: u64,
+    /// Fetches that failed: connection errors, timeouts, redirect loops, giving up after 429/503.
     pub errors: u64,
     pub elapsed_ms: u64,
 }
@@ -441,7 +445,7 @@ impl Crawler {
                 .await
             }
             Outcome::Gone(status) => {
-                stats.errors += 1;
+                stats.not_found += 1;
                 let sink = sink.clone();
                 let (removed, added) = blocking(move || {
                     let removed = sink.gone(&url).map_err(CrawlError::Sink)?;

@@ -284,6 +284,21 @@ async fn redirect_loop_ends_with_an_error_and_redirects_are_followed() {
     assert!(target.requested_url.as_str().ends_with("/moved"));
 }
 
+/// A broken link (404) is the site's own answer, counted as not found, not as a crawl error.
+#[tokio::test]
+async fn a_broken_link_is_not_found_not_an_error() {
+    let (base, _) = serve(|path, _| match path {
+        "/" => html(r#"<p>home</p><a href="/missing">m</a><a href="/there">t</a>"#),
+        "/there" => html("<p>there</p>"),
+        _ => not_found(),
+    })
+    .await;
+    let (stats, sink, _dir) = crawl(&base, config()).await;
+    assert_eq!(stats.not_found, 1, "{stats:?}");
+    assert_eq!(stats.errors, 0, "{stats:?}");
+    assert!(sink.page("/there").is_some());
+}
+
 #[tokio::test]
 async fn oversized_bodies_are_cut_and_flagged() {
     let (base, _) = serve(|path, _| match path {

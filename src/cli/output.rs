@@ -61,7 +61,7 @@ pub fn crawl_summary(s: &CrawlStats) -> String {
     format!(
         "crawled {} pages in {:.1}s ({:.1} pages/s): {} stored, {} unchanged, {} not modified (304), {} removed (gone or moved), {} duplicates, {} noindex\n\
          {} URLs from sitemaps; skipped: {} disallowed by robots.txt, {} waiting on an unavailable robots.txt, {} unsupported type, \
-         {} redirected out of scope, {} left by the per-host budget, {} crawler traps, {} refused (non-public address); {} truncated, {} retried after 429/503, {} errors; {} still queued",
+         {} redirected out of scope, {} left by the per-host budget, {} crawler traps, {} refused (non-public address); {} truncated, {} retried after 429/503, {} not found (404/410), {} errors; {} still queued",
         s.fetched,
         s.elapsed_ms as f64 / 1000.0,
         s.rate(),
@@ -81,6 +81,7 @@ pub fn crawl_summary(s: &CrawlStats) -> String {
         s.refused,
         s.truncated,
         s.retried,
+        s.not_found,
         s.errors,
         s.queued
     )
