@@ -71,8 +71,9 @@ pub(super) fn is_label(line: &str) -> bool {
     {
         return false;
     }
-    // A closing tag (`</Directory>`) ends a block of configuration or markup: code, not a term.
-    if line.starts_with("</") {
+    // A closing tag (`</Directory>`) ends a block of configuration or markup, and a quoted path
+    // (`ServerRoot "/home/httpd"`) is a directive's argument in an example: code, not a term.
+    if line.starts_with("</") || line.contains("\"/") {
         return false;
     }
     // A web address on its own line is where a link pointed, not a term.

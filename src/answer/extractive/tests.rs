@@ -539,6 +539,7 @@ fn a_web_address_is_no_term() {
     let text = "See the Python Cookbook for a long discussion of many ways to do this:\nhttps://code.activestate.com/recipes/52560/\nIf you don’t mind reordering the list, sort it and then scan from the end of the list, deleting duplicates as you go.";
     assert!(!is_label("https://code.activestate.com/recipes/52560/"));
     assert!(!is_label("</Directory>"));
+    assert!(!is_label("ServerRoot \"/home/httpd\""));
     let answer = ask(
         "how do I remove duplicates from a list",
         &[hit(&["How do you remove duplicates from a list?"], text)],
