@@ -427,8 +427,8 @@ fn names_a_kind(predicate: &str) -> bool {
 }
 
 /// The kinds of thing documentation names after a thing's name ("the unwrap method", "the move
-/// keyword", "the --force option").
-const KINDS: &[&str] = &[
+/// keyword", "the --force option", "ServerRoot Directive").
+pub(super) const KINDS: &[&str] = &[
     "method",
     "function",
     "macro",
@@ -448,6 +448,7 @@ const KINDS: &[&str] = &[
     "setting",
     "parameter",
     "variable",
+    "directive",
 ];
 
 /// Returns true if `predicate` (what follows "is" or "are") opens with a past participle and its

@@ -240,6 +240,9 @@ impl Context {
             });
             distinct.len()
         };
+        // What kind of thing the name is, after it ("ServerRoot Directive", "The unwrap method"),
+        // says nothing about which: the name is what the context is about.
+        let name = without_kind(name);
         let name_terms = read(name, &mut named_found);
         let terms = read(&text[name.len()..], &mut found);
         // A name in lower camel case holds its words (`fsPromises.readFile`: "read", "file").
@@ -1165,6 +1168,25 @@ fn is_version_note(sentence: &str) -> bool {
             .next()
             .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit() || c == '.'))
         && words.next().is_none()
+}
+
+/// `name` without the word after it that says what kind of thing it is ("ServerRoot Directive":
+/// "ServerRoot"), when that word is written as a word (not in capitals, which name a command:
+/// "CREATE FUNCTION") and something is left.
+fn without_kind(name: &str) -> &str {
+    let trimmed = name.trim_end();
+    match trimmed.rsplit_once(' ') {
+        Some((rest, last))
+            if !rest.trim().is_empty()
+                && last.chars().any(char::is_lowercase)
+                && super::intent::KINDS
+                    .iter()
+                    .any(|k| last.eq_ignore_ascii_case(k)) =>
+        {
+            rest
+        }
+        _ => name,
+    }
 }
 
 /// Returns true if a table row's first cell names a field ("Description:"), not a column.

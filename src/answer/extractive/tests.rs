@@ -1195,6 +1195,29 @@ fn a_field_opening_a_table_is_read_as_a_row() {
     );
 }
 
+/// What kind of thing a heading names after the name ("ServerRoot Directive") says nothing about
+/// which: the entry's own description defines the name, ahead of an option elsewhere whose
+/// description names it ("-d serverroot": "Set the initial value for the ServerRoot directive").
+#[test]
+fn a_kind_after_a_name_does_not_dilute_its_heading() {
+    let entry = "ServerRoot Directive\nDescription: | Base directory for the server installation\n\
+                 Syntax: | ServerRoot directory-path";
+    let elsewhere =
+        "Options\n-d serverroot\nSet the initial value for the ServerRoot directive to serverroot.";
+    let hits = [
+        hit(&["Options"], elsewhere),
+        hit(&["ServerRoot Directive"], entry),
+    ];
+    let answer = ask("what does ServerRoot do", &hits);
+    assert!(
+        answer
+            .text()
+            .starts_with("Description: | Base directory for the server installation"),
+        "{}",
+        answer.text()
+    );
+}
+
 /// How things were before some version ("Prior to Apache 1.3, HostnameLookups defaulted to On.")
 /// is not what holds now: the default the page states for today answers, the history only a
 /// question about versions.
