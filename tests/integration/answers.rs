@@ -198,13 +198,13 @@ fn node_docs_answers_hold_their_floor() {
 
 /// The Apache HTTP Server 2.4 manual (eval/apache-2.4.jsonl), a sixth site, written in stop 44
 /// before its answers were read: 17 of 28 supported and 12 first with stop 43's code (audited
-/// patterns), 17 and 13 (top 3: 22) when set.
+/// patterns), 17 and 13 (top 3: 22) when set, 18 and 14 at the end of the stop.
 #[test]
 fn apache_docs_answers_hold_their_floor() {
     let floor = Floor {
         questions: 28,
-        supported: 16,
-        first_supported: 12,
+        supported: 17,
+        first_supported: 13,
         most_abstained: 2,
         results_top3: 20,
     };
