@@ -1202,10 +1202,21 @@ fn opens_with_field(row: &str) -> bool {
 pub(super) fn tells_the_past(sentence: &str) -> bool {
     // A field row says it in its value ("Compatibility: | In Apache HTTP Server 2.4.53 and earlier,
     // the default value was 0 (unlimited)").
-    let sentence = sentence
-        .rsplit(indexer::vector::sentences::TABLE_CELL)
-        .next()
-        .unwrap_or(sentence);
+    let sentence = if sentence.contains('|') {
+        sentence
+            .rsplit(indexer::vector::sentences::TABLE_CELL)
+            .next()
+            .unwrap_or(sentence)
+    } else {
+        sentence
+    };
+    // Most sentences open otherwise: one look at their first bytes.
+    if !["Prior to ", "Before ", "Until ", "In "]
+        .iter()
+        .any(|p| sentence.starts_with(p))
+    {
+        return false;
+    }
     let Some((clause, _)) = sentence.split_once(", ") else {
         return false;
     };
