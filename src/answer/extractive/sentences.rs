@@ -151,12 +151,18 @@ pub(super) fn opens_with_version(line: &str) -> bool {
     let Some((first, _)) = line.split_once('|') else {
         return false;
     };
-    first.split(',').all(|v| {
-        let v = v.trim().trim_start_matches('v');
-        v.contains('.')
-            && v.split('.')
-                .all(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
-    })
+    first
+        .split(',')
+        .all(|v| is_dotted_number(v.trim().trim_start_matches('v')))
+}
+
+/// Returns true if `word` is a version number: two or more runs of digits joined by dots (`3.11`,
+/// `2.4.53`).
+fn is_dotted_number(word: &str) -> bool {
+    word.contains('.')
+        && word
+            .split('.')
+            .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The field a sentence states after a type (`Default: 60000` of `<number> Default: 60000`), as API
@@ -1211,29 +1217,22 @@ pub(super) fn tells_the_past(sentence: &str) -> bool {
         sentence
     };
     // Most sentences open otherwise: one look at their first bytes.
-    if !["Prior to ", "Before ", "Until ", "In "]
+    let before = ["Prior to ", "Before ", "Until "]
         .iter()
-        .any(|p| sentence.starts_with(p))
-    {
+        .any(|p| sentence.starts_with(p));
+    if !before && !sentence.starts_with("In ") {
         return false;
     }
     let Some((clause, _)) = sentence.split_once(", ") else {
         return false;
     };
-    let names_version = clause.contains("version")
-        || clause.split_whitespace().any(|w| {
-            let mut parts = w.split('.');
-            parts.clone().count() >= 2
-                && parts.all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-        });
+    let names_version =
+        clause.contains("version") || clause.split_whitespace().any(is_dotted_number);
     names_version
-        && (["Prior to ", "Before ", "Until "]
-            .iter()
-            .any(|p| clause.starts_with(p))
-            || (clause.starts_with("In ")
-                && [" and earlier", " or earlier", " and older", " or older"]
-                    .iter()
-                    .any(|e| clause.ends_with(e))))
+        && (before
+            || [" and earlier", " or earlier", " and older", " or older"]
+                .iter()
+                .any(|e| clause.ends_with(e)))
 }
 
 /// Words that open a sentence which points back at the one before ("These are known as possessive
