@@ -134,7 +134,7 @@ pub fn answer(
     };
     intent.defines = subject.and_then(|s| query.heaviest_of(index, s));
     for (rank, hit) in hits.iter().enumerate() {
-        tracing::trace!(passage = rank, url = %hit.url, text = %hit.text, "passage");
+        tracing::trace!(passage = rank, url = %hit.url, score = hit.score, text = %hit.text, "passage");
     }
     let semantic = meaning
         .map(|m| semantic_support(m, question, hits))
@@ -159,18 +159,7 @@ pub fn answer(
             .then(a.quote.0.cmp(&b.quote.0))
             .then(b.quote.1.cmp(&a.quote.1))
     });
-    for c in &candidates {
-        tracing::trace!(
-            passage = c.hit,
-            url = %hits[c.hit].url,
-            quote = &hits[c.hit].text[c.quote.0..c.quote.1],
-            score = c.score,
-            support = c.support,
-            meaning = c.meaning,
-            sentence = &hits[c.hit].text[c.start..c.end],
-            "candidate"
-        );
-    }
+    trace_candidates("scored", &candidates, hits);
     // Nothing found is said when retrieval found nothing about the question, not when the best
     // sentence words it differently: a sentence is used if its passage holds most of what the
     // question asks about (or means it, with a model), or if it states most of it itself. When no
@@ -229,6 +218,7 @@ pub fn answer(
         });
     }
     drop_superseded_notes(&mut candidates, hits);
+    trace_candidates("pooled", &candidates, hits);
     let Some(best) = candidates.first() else {
         return empty;
     };
@@ -285,6 +275,24 @@ pub fn answer(
         chosen.push(c);
     }
     assemble(question, hits, chosen)
+}
+
+/// Traces every candidate, best first: `scored` (all of them) or `pooled` (those that passed the
+/// relevance gate, which the answer chooses from).
+fn trace_candidates(stage: &str, candidates: &[Candidate], hits: &[SearchHit]) {
+    for c in candidates {
+        tracing::trace!(
+            %stage,
+            passage = c.hit,
+            url = %hits[c.hit].url,
+            quote = &hits[c.hit].text[c.quote.0..c.quote.1],
+            score = c.score,
+            support = c.support,
+            meaning = c.meaning,
+            sentence = &hits[c.hit].text[c.start..c.end],
+            "candidate"
+        );
+    }
 }
 
 /// Orders the chosen sentences (the best first, then pages by their best sentence and sentences in
