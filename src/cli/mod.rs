@@ -48,6 +48,24 @@ pub fn hint(error: &anyhow::Error) -> Option<&'static str> {
         })
 }
 
+/// Fails with what to do when `data` holds no index to query: a mistyped `--data-dir` would
+/// otherwise be created empty and answer every question with "No passage … answers this question",
+/// as if the site said nothing about it.
+fn require_index(data: &DataDir) -> Result<()> {
+    let dir = data.root().display();
+    if !data.root().is_dir() {
+        anyhow::bail!(
+            "no data directory at `{dir}`: crawl a site into it first (`cited --data-dir {dir} crawl URL`)"
+        );
+    }
+    if !data.serving().index_path().is_dir() {
+        anyhow::bail!(
+            "`{dir}` holds no index: crawl a site into it (`cited --data-dir {dir} crawl URL`), or index the pages it holds (`cited --data-dir {dir} index`)"
+        );
+    }
+    Ok(())
+}
+
 /// Where first-use downloads come from.
 struct Endpoints<'a> {
     model: &'a str,
@@ -83,8 +101,12 @@ pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Crawl(args) => crawl(&data, &settings, download, args).await,
         Command::Index => index(&data, &settings, download).await,
-        Command::Chat { mode } => chat(&data, &settings, mode).await,
+        Command::Chat { mode } => {
+            require_index(&data)?;
+            chat(&data, &settings, mode).await
+        }
         Command::Mcp => {
+            require_index(&data)?;
             let engine = Engine::open(&data, &settings)?;
             let store =
                 store::PageStore::open(&data.store_path()).context("cannot open the page store")?;
@@ -98,6 +120,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             mode,
             min_support,
         } => {
+            require_index(&data)?;
             let response = ask(&data, &settings, &question.join(" "), json, mode).await?;
             if let Some(min) = min_support {
                 let weak = response
@@ -120,7 +143,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             json,
             limit,
             mode,
-        } => search(&data, &settings, &query.join(" "), json, limit, mode).await,
+        } => {
+            require_index(&data)?;
+            search(&data, &settings, &query.join(" "), json, limit, mode).await
+        }
         Command::Serve {
             addr,
             max_concurrent,
@@ -212,6 +238,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             rows,
             json,
         }) => {
+            require_index(&data)?;
             let work = move || {
                 crate::eval::answers::run_docs_qa(&file, &data, &settings, mode, rows.as_deref())
             };

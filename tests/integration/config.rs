@@ -76,3 +76,36 @@ fn a_config_file_sets_defaults_that_environment_and_flags_override() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read the config file"));
 }
+
+#[test]
+fn querying_a_data_dir_without_an_index_says_what_to_do_and_creates_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    // A mistyped --data-dir: no directory at all.
+    let missing = dir.path().join("mistyped");
+    for args in [
+        &["ask", "what is a decorator"][..],
+        &["search", "decorator"],
+        &["eval", "answers", "questions.jsonl"],
+    ] {
+        let out = crate::common::cited(&missing, args);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("no data directory at") && err.contains("crawl URL"),
+            "{args:?}: {err}"
+        );
+        assert!(!missing.exists(), "{args:?} created the data directory");
+    }
+    // A directory that holds no index (nothing crawled into it yet).
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).expect("mkdir");
+    let out = crate::common::cited(&empty, &["ask", "what is a decorator"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("holds no index"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(&empty).expect("read").count(),
+        0,
+        "asking wrote into the empty directory"
+    );
+}
