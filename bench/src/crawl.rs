@@ -188,10 +188,16 @@ fn alternate(
     Ok(out)
 }
 
+/// What each tool's pages weigh, when the site can say (the files of a documentation tree): the
+/// tools may fetch different pages under the same cap, and a page of the Rust docs weighs from a
+/// few kilobytes to megabytes.
+type Weigh<'a> = Option<&'a dyn Fn(&BTreeSet<String>) -> u64>;
+
 fn rows(
     site: &str,
     concurrency: &str,
     runs: Vec<(&'static str, Vec<Sample>)>,
+    weigh: Weigh<'_>,
     report: &mut Report,
 ) {
     let reference: Option<BTreeSet<String>> = runs
@@ -218,6 +224,18 @@ fn rows(
                 .map(|s| s.min_gap_ms)
                 .fold(f64::INFINITY, f64::min),
             pages_per_s: median(samples.iter().map(|s| s.pages_per_s).collect()),
+            // HTML megabytes per second: each run's pages weighed, over the time it took.
+            html_mb_per_s: weigh.map(|weigh| {
+                median(
+                    samples
+                        .iter()
+                        .map(|s| {
+                            let seconds = s.pages.len() as f64 / s.pages_per_s.max(1e-9);
+                            weigh(&s.pages) as f64 / 1e6 / seconds.max(1e-9)
+                        })
+                        .collect(),
+                )
+            }),
             peak_rss_mb: median(samples.iter().map(|s| s.rss).collect()),
         });
     }
@@ -259,7 +277,7 @@ pub fn run(
         options.hosts,
         web.reachable()
     );
-    rows(&label, &format!("{PER_HOST}/host"), runs, report);
+    rows(&label, &format!("{PER_HOST}/host"), runs, None, report);
 
     // 2. Politeness on: a smaller web (one request at a time per host, a pause between two).
     let polite_pages = (options.pages / 10).max(10);
@@ -287,7 +305,7 @@ pub fn run(
         "generated web, politeness on ({POLITE_DELAY_MS} ms, 1/host), {} pages",
         small.reachable()
     );
-    rows(&label, "1/host", runs, report);
+    rows(&label, "1/host", runs, None, report);
 
     // 3. A real documentation tree: the Rust docs that ship with the toolchain, capped.
     if let Some(root) = rust_docs() {
@@ -315,7 +333,13 @@ pub fn run(
             "Rust std docs (toolchain), cap {} pages",
             options.docs_pages
         );
-        rows(&label, &format!("{PER_HOST}/host"), runs, report);
+        rows(
+            &label,
+            &format!("{PER_HOST}/host"),
+            runs,
+            Some(&|pages| docs.html_bytes(pages)),
+            report,
+        );
     } else {
         eprintln!("no Rust docs under ~/.rustup/toolchains/*/share/doc/rust/html: skipped");
     }
@@ -351,6 +375,7 @@ pub fn run(
                 disallowed: private,
                 min_gap_ms: one.min_gap_ms(),
                 pages_per_s: pages.len() as f64 / took.as_secs_f64(),
+                html_mb_per_s: None,
                 peak_rss_mb: rss,
             });
         }

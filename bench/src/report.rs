@@ -22,6 +22,8 @@ pub struct CrawlRow {
     /// Shortest gap between two requests to one host, as the server saw it.
     pub min_gap_ms: f64,
     pub pages_per_s: f64,
+    /// HTML megabytes fetched per second, where the site can weigh its pages.
+    pub html_mb_per_s: Option<f64>,
     pub peak_rss_mb: f64,
 }
 
@@ -119,7 +121,7 @@ impl Report {
     pub fn crawl_markdown(&self) -> String {
         let mut md = String::new();
         md.push_str("## Crawl\n\n");
-        md.push_str("| site | crawler | concurrency | runs | pages fetched | set differs from cited's by | disallowed fetched | min gap per host ms | pages/s | × cited | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+        md.push_str("| site | crawler | concurrency | runs | pages fetched | set differs from cited's by | disallowed fetched | min gap per host ms | pages/s | × cited | HTML MB/s | × cited | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for r in &self.crawl {
             let cited = self
                 .crawl
@@ -127,8 +129,18 @@ impl Report {
                 .find(|c| c.tool == "cited" && c.site == r.site)
                 .map(|c| format!("{:.2}", r.pages_per_s / c.pages_per_s.max(1e-9)))
                 .unwrap_or_else(|| "–".into());
+            let cited_mb = self
+                .crawl
+                .iter()
+                .find(|c| c.tool == "cited" && c.site == r.site)
+                .and_then(|c| c.html_mb_per_s);
+            let (mb, mb_ratio) = match (r.html_mb_per_s, cited_mb) {
+                (Some(mb), Some(c)) => (format!("{mb:.1}"), format!("{:.2}", mb / c.max(1e-9))),
+                (Some(mb), None) => (format!("{mb:.1}"), "–".into()),
+                _ => ("–".into(), "–".into()),
+            };
             md.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {} | {:.0} |\n",
+                "| {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {} | {} | {} | {:.0} |\n",
                 r.site,
                 r.tool,
                 r.concurrency,
@@ -139,6 +151,8 @@ impl Report {
                 r.min_gap_ms,
                 r.pages_per_s,
                 cited,
+                mb,
+                mb_ratio,
                 r.peak_rss_mb
             ));
         }

@@ -271,6 +271,21 @@ impl Site {
         (pages, private)
     }
 
+    /// What the files of `pages` (paths this site served) weigh in bytes; 0 for a generated site.
+    pub fn html_bytes(&self, pages: &BTreeSet<String>) -> u64 {
+        let Some(root) = &self.root else { return 0 };
+        pages
+            .iter()
+            .map(|path| {
+                let mut file = root.join(percent_decode(path).trim_start_matches('/'));
+                if file.is_dir() {
+                    file = file.join("index.html");
+                }
+                std::fs::metadata(&file).map_or(0, |m| m.len())
+            })
+            .sum()
+    }
+
     /// The shortest gap between two page requests to this host, in milliseconds.
     pub fn min_gap_ms(&self) -> f64 {
         let log = self.log.lock().expect("log");
