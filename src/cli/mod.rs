@@ -52,15 +52,24 @@ pub fn hint(error: &anyhow::Error) -> Option<&'static str> {
 /// otherwise be created empty and answer every question with "No passage … answers this question",
 /// as if the site said nothing about it.
 fn require_index(data: &DataDir) -> Result<()> {
+    require_data_dir(data)?;
+    let dir = data.root().display();
+    if !data.serving().index_path().is_dir() {
+        anyhow::bail!(
+            "`{dir}` holds no index: crawl a site into it (`cited --data-dir {dir} crawl URL`), or index the pages it holds (`cited --data-dir {dir} index`)"
+        );
+    }
+    Ok(())
+}
+
+/// Fails with what to do when `data` does not exist, for commands that work on what is in it
+/// (`rebuild`): a mistyped `--data-dir` is not created. (`stats` reports on any directory, an empty
+/// one with zeros: it says which data directory the settings pick.)
+fn require_data_dir(data: &DataDir) -> Result<()> {
     let dir = data.root().display();
     if !data.root().is_dir() {
         anyhow::bail!(
             "no data directory at `{dir}`: crawl a site into it first (`cited --data-dir {dir} crawl URL`)"
-        );
-    }
-    if !data.serving().index_path().is_dir() {
-        anyhow::bail!(
-            "`{dir}` holds no index: crawl a site into it (`cited --data-dir {dir} crawl URL`), or index the pages it holds (`cited --data-dir {dir} index`)"
         );
     }
     Ok(())
@@ -196,7 +205,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             crate::serve::serve(engine, listener, options).await
         }
         Command::Stats { json } => stats(&data, &settings, json),
-        Command::Rebuild { json } => rebuild(&data, &settings, download, json).await,
+        Command::Rebuild { json } => {
+            require_data_dir(&data)?;
+            rebuild(&data, &settings, download, json).await
+        }
         Command::Jobs { json } => {
             let jobs = crate::jobs::list(&data);
             if json {

@@ -86,6 +86,7 @@ fn querying_a_data_dir_without_an_index_says_what_to_do_and_creates_nothing() {
         &["ask", "what is a decorator"][..],
         &["search", "decorator"],
         &["eval", "answers", "questions.jsonl"],
+        &["rebuild"],
     ] {
         let out = crate::common::cited(&missing, args);
         assert!(!out.status.success(), "{args:?} succeeded");
