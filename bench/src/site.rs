@@ -276,13 +276,8 @@ impl Site {
         let Some(root) = &self.root else { return 0 };
         pages
             .iter()
-            .map(|path| {
-                let mut file = root.join(percent_decode(path).trim_start_matches('/'));
-                if file.is_dir() {
-                    file = file.join("index.html");
-                }
-                std::fs::metadata(&file).map_or(0, |m| m.len())
-            })
+            .filter_map(|path| file_of(root, path))
+            .map(|file| std::fs::metadata(&file).map_or(0, |m| m.len()))
             .sum()
     }
 
@@ -424,14 +419,9 @@ async fn file(State(site): State<Site>, uri: Uri) -> Response {
     let path = uri.path().to_string();
     site.delay_and_count(&path).await;
     let root = site.root.as_ref().expect("a file site has a root");
-    let decoded = percent_decode(&path);
-    if decoded.split('/').any(|part| part == "..") {
+    let Some(file) = file_of(root, &path) else {
         return StatusCode::BAD_REQUEST.into_response();
-    }
-    let mut file = root.join(decoded.trim_start_matches('/'));
-    if file.is_dir() {
-        file = file.join("index.html");
-    }
+    };
     match tokio::fs::read(&file).await {
         Ok(body) => {
             let kind = match file.extension().and_then(|e| e.to_str()) {
@@ -447,6 +437,21 @@ async fn file(State(site): State<Site>, uri: Uri) -> Response {
         }
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// The file under `root` that serves the URL path `path` (a directory serves its index.html), or
+/// `None` for a path that climbs out of `root`.
+fn file_of(root: &std::path::Path, path: &str) -> Option<PathBuf> {
+    let decoded = percent_decode(path);
+    if decoded.split('/').any(|part| part == "..") {
+        return None;
+    }
+    let file = root.join(decoded.trim_start_matches('/'));
+    Some(if file.is_dir() {
+        file.join("index.html")
+    } else {
+        file
+    })
 }
 
 fn percent_decode(s: &str) -> String {

@@ -1205,7 +1205,7 @@ fn opens_with_field(row: &str) -> bool {
 /// A sentence on how things were before some version: its opening clause is "Prior to …",
 /// "Before …" or "Until …" naming a version, or "In … 2.4.53 and earlier". A year is no version:
 /// "Prior to 1953, …" is history a question may ask about.
-pub(super) fn tells_the_past(sentence: &str) -> bool {
+fn tells_the_past(sentence: &str) -> bool {
     // A field row says it in its value ("Compatibility: | In Apache HTTP Server 2.4.53 and earlier,
     // the default value was 0 (unlimited)").
     let sentence = if sentence.contains('|') {
