@@ -53,6 +53,11 @@ pub fn apache_docs() -> PathBuf {
     debian_docs("/usr/share/doc/apache2-doc/manual/en", "apache2-doc")
 }
 
+/// Debian's Flask 2.2 documentation (`python-flask-doc`): 77 pages, Sphinx with the Pallets theme.
+pub fn flask_docs() -> PathBuf {
+    debian_docs("/usr/share/doc/python-flask-doc/html", "python-flask-doc")
+}
+
 /// The Cargo Book shipped with the toolchain that runs the tests (its `rust-docs` component).
 pub fn cargo_book() -> PathBuf {
     let out = std::process::Command::new("rustc")

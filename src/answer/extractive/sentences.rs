@@ -613,10 +613,15 @@ pub(super) fn candidates(
         let rank_has_meaning = semantic.has(rank);
         let prefixes = finder.spans(&hit.text);
         let mut version_row = false;
+        // The previous line introduces a list with its colon ("Jinja2 is configured by Flask as
+        // follows:"), or is an item of one.
+        let mut listing = false;
         for (line_start, line) in lines(&hit.text) {
             if line.trim().is_empty() {
                 continue;
             }
+            let item = listing && is_lowercase_item(line);
+            listing = item || line.trim_end().ends_with(':');
             let span = (line_start, line_start + line.trim_end().len());
             let row = indexer::vector::sentences::is_table_row(line);
             // A table of changes ("v18.0.0 |", then what changed then) between a call's signature
@@ -723,6 +728,8 @@ pub(super) fn candidates(
                     row_words(text)
                 } else if field_of_line {
                     Some(word_count(&hit.text[line_start..end])).filter(|w| *w <= MAX_LINE_WORDS)
+                } else if item && start == line_start {
+                    item_words(text)
                 } else {
                     standalone_words(text)
                 };
@@ -751,7 +758,12 @@ pub(super) fn candidates(
                     joined,
                     earlier,
                     fields,
-                } = at.next_sentence(start, answers_heading || refers_back(text));
+                } = at.next_sentence(
+                    start,
+                    answers_heading
+                        || refers_back(text)
+                        || (!row && !field_of_line && words < SHORTEST_SENTENCE),
+                );
                 let is_lead = if aside {
                     at.lead = is_lead;
                     false
@@ -1404,6 +1416,42 @@ fn reads_as_prose(line: &str) -> bool {
             .is_some_and(|&(a, b)| standalone_words(&line[a..b]).is_some())
 }
 
+/// Returns true if `line` is an item of a list a colon introduced, written as the rest of the
+/// sentence that introduces it: a whole line that opens with a lower-case word and ends as a
+/// sentence does ("autoescaping is enabled for all templates ending in .html, .htm, .xml as well as
+/// .xhtml when using render_template()." under "Jinja2 is configured by Flask as follows:"). Not an
+/// indented line, which is code, nor a parameter's line (`args <string[]> array of argument
+/// strings.`), which describes the parameter under its call's entry.
+pub(super) fn is_lowercase_item(line: &str) -> bool {
+    line.starts_with(char::is_lowercase)
+        && !is_typed_name(line)
+        && line
+            .trim_end()
+            .trim_end_matches([')', '"', '\'', '”', '’'])
+            .ends_with(['.', '!', '?'])
+}
+
+/// Returns the word count of a list item ([`is_lowercase_item`]) that can stand alone in an
+/// answer, as a sentence can ([`standalone_words`]) but for its lower-case opening.
+fn item_words(text: &str) -> Option<usize> {
+    let mut chars = text.chars();
+    let first = chars.next()?;
+    standalone_words(&format!("{}{}", first.to_uppercase(), chars.as_str()))
+}
+
+/// Fewest words of a sentence that says what it is about. A shorter one that states a default
+/// ("Defaults to 4093.") has no subject but what the sentence before it describes ("Warn if cookie
+/// headers are larger than this many bytes."): it is read and quoted with that sentence.
+const SHORTEST_SENTENCE: usize = 4;
+
+/// Returns true if `text` opens with "Default" and states a value: "Defaults to 4093.", "Default
+/// is 30 seconds.".
+fn states_short_default(text: &str) -> bool {
+    text.get(..7)
+        .is_some_and(|w| w.eq_ignore_ascii_case("default"))
+        && super::intent::holds_value(text)
+}
+
 /// Returns the word count of a table row that can be quoted as a statement, or `None`.
 pub(super) fn row_words(text: &str) -> Option<usize> {
     let words = word_count(text);
@@ -1447,7 +1495,9 @@ pub(super) fn standalone_words(text: &str) -> Option<usize> {
         visible += 1;
         letters += usize::from(c.is_alphabetic());
     }
-    if words < 4 {
+    // A short sentence is a fragment, unless it states a default ("Defaults to 4093." under
+    // `MAX_COOKIE_SIZE`), which is read with the sentence before it.
+    if words < SHORTEST_SENTENCE && !(words >= 2 && states_short_default(text)) {
         return None;
     }
     // A cross-reference ("See global interpreter lock.") says nothing by itself.

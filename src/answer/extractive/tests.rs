@@ -1598,3 +1598,56 @@ fn a_sentence_that_does_so_is_quoted_with_the_one_before() {
         answer.text()
     );
 }
+
+/// Sphinx writes a list under a sentence that introduces it with a colon, each item the rest of
+/// that sentence in lower case (Flask's "Jinja Setup"): the item answers, the parameter lines of an
+/// API entry do not become items.
+#[test]
+fn a_lower_case_item_of_a_list_a_colon_introduces_answers() {
+    let text = "Jinja Setup\nUnless customized, Jinja2 is configured by Flask as follows:\nautoescaping is enabled for all templates ending in .html, .htm, .xml as well as .xhtml when using render_template().\nautoescaping is enabled for all strings when using render_template_string().\na template has the ability to opt in/out autoescaping with the {% autoescape %} tag.";
+    let hits = [hit(&["Templates", "Jinja Setup"], text)];
+    let answer = ask("which templates have autoescaping enabled", &hits);
+    assert!(
+        answer.sentences[0]
+            .text
+            .starts_with("autoescaping is enabled for all templates ending in .html"),
+        "{:?}",
+        answer.sentences
+    );
+    // Without the colon above it, a lower-case line is the tail of a sentence cut wrongly.
+    let text = "Jinja Setup\nUnless customized, Jinja2 is configured by Flask as follows.\nautoescaping is enabled for all templates ending in .html, .htm, .xml as well as .xhtml when using render_template().";
+    let hits = [hit(&["Templates", "Jinja Setup"], text)];
+    let answer = ask("which templates have autoescaping enabled", &hits);
+    assert!(
+        answer
+            .sentences
+            .iter()
+            .all(|s| !s.text.starts_with("autoescaping")),
+        "{:?}",
+        answer.sentences
+    );
+    assert!(!super::sentences::is_lowercase_item(
+        "args <string[]> array of argument strings."
+    ));
+}
+
+/// "Defaults to 4093." is three words, but no fragment: it states the default of what the sentence
+/// before describes, and is read and quoted with it.
+#[test]
+fn a_short_default_is_quoted_with_the_sentence_it_completes() {
+    assert_eq!(standalone_words("Defaults to 4093."), Some(3));
+    assert_eq!(standalone_words("Defaults to nothing."), None);
+    let text = "MAX_COOKIE_SIZE\nWarn if cookie headers are larger than this many bytes. Defaults to 4093. Larger cookies may be silently ignored by browsers. Set to 0 to disable the warning.";
+    let hits = [hit(
+        &["Configuration Handling", "Builtin Configuration Values"],
+        text,
+    )];
+    let answer = ask("How large can cookie headers get before a warning?", &hits);
+    assert!(
+        answer.sentences[0]
+            .text
+            .contains("Warn if cookie headers are larger than this many bytes. Defaults to 4093."),
+        "{:?}",
+        answer.sentences
+    );
+}
