@@ -68,6 +68,8 @@ pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
         let mut glue = false;
         // Where the piece before ended, when on a question or exclamation mark.
         let mut mark_end: Option<usize> = None;
+        // Where the piece before ended, when on a full stop.
+        let mut stop_end: Option<usize> = None;
         let mut piece = |offset: usize, sentence: &str| {
             let trimmed = sentence.trim();
             if trimmed.is_empty() {
@@ -78,7 +80,11 @@ pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
             let end = start + trimmed.len();
             // A mark followed by more of the same word (`println!("…")`) or by a lower-case word
             // is code or a name, not the end of a sentence.
-            let joins = glue || mark_end.is_some_and(|at| at == start || goes_on(trimmed));
+            // A full stop with no space after it is inside a name (`ctx._AppCtxGlobals`, which
+            // UAX #29 breaks before the underscore).
+            let dotted = stop_end == Some(start);
+            let joins =
+                glue || dotted || mark_end.is_some_and(|at| at == start || goes_on(trimmed));
             match spans.last_mut() {
                 Some(last) if joins => last.1 = end,
                 _ => spans.push((start, end)),
@@ -90,6 +96,7 @@ pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
                     .any(|a| a.eq_ignore_ascii_case(last_word))
                     || is_initial(last_word));
             mark_end = ends_in_mark(last_word).then_some(end);
+            stop_end = trimmed.ends_with('.').then_some(end);
         };
         // An ASCII line without a terminator is one sentence (see `line_sentences`): no
         // allocation for the most common line of all.
@@ -428,6 +435,20 @@ mod tests {
                 "John F. Kennedy won.",
                 "New block without stop",
                 "Last one!"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_full_stop_inside_a_name_ends_no_sentence() {
+        // Flask's `g`: UAX #29 breaks after "ctx." before an underscore.
+        let text = "This is an instance of Flask.app_ctx_globals_class, which defaults to \
+                    ctx._AppCtxGlobals. This is a good place to store resources.";
+        assert_eq!(
+            sentences(text),
+            vec![
+                "This is an instance of Flask.app_ctx_globals_class, which defaults to ctx._AppCtxGlobals.",
+                "This is a good place to store resources."
             ]
         );
     }
