@@ -299,6 +299,26 @@ fn holds_display(node: NodeRef<'_, Node>) -> bool {
     })
 }
 
+/// Returns true if `node` is a paragraph that is all its table cell holds besides text: docutils
+/// (Sphinx) wraps every cell's text in one `<p>`, which is no block of its own, so the row stays
+/// one line (`x or y | if x is false, then y, else x | (1)`). A cell holding several paragraphs or
+/// a list still breaks into lines.
+fn is_sole_paragraph_of_cell(node: NodeRef<'_, Node>) -> bool {
+    let is_p = ElementRef::wrap(node).is_some_and(|e| e.value().name() == "p");
+    is_p && node.parent().is_some_and(|cell| {
+        ElementRef::wrap(cell).is_some_and(|c| matches!(c.value().name(), "td" | "th"))
+            && cell
+                .children()
+                .filter(|c| match c.value() {
+                    Node::Element(e) => BLOCKS.contains(&e.name()),
+                    Node::Text(t) => !t.trim().is_empty(),
+                    _ => false,
+                })
+                .count()
+                == 1
+    })
+}
+
 /// Longest text of a paragraph that titles what follows it in bold (see [`is_bold_title`]).
 const MAX_BOLD_TITLE_CHARS: usize = 80;
 
@@ -370,7 +390,7 @@ impl TextBuilder {
                     b"dt" if el.attr("id").is_some() => Some(self.heading_level + 1),
                     _ => None,
                 };
-                let block = BLOCKS.contains(&name);
+                let block = BLOCKS.contains(&name) && !is_sole_paragraph_of_cell(node);
                 if name == "br" {
                     self.newline();
                     return;

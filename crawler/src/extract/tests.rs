@@ -262,6 +262,22 @@ fn a_table_row_is_one_line() {
     assert_eq!(e.text, "Name | Size\nbigint | 8 bytes\nlpad\nPads.\nx");
 }
 
+/// Sphinx (docutils) wraps each cell's text in a `<p>`: the row is still one line.
+#[test]
+fn a_cell_that_is_one_paragraph_stays_in_its_row() {
+    let html = r#"<main><table><thead><tr><th class="head"><p>Operation</p></th>
+        <th class="head"><p>Result</p></th></tr></thead><tbody>
+        <tr><td><p><code>x or y</code></p></td>
+        <td><p>if <em>x</em> is false, then <em>y</em>, else <em>x</em></p></td></tr>
+        <tr><td><p>path</p></td><td><p>like <code>string</code> but also accepts slashes</p></td></tr>
+        </tbody></table></main>"#;
+    let e = extract_html(html, &url());
+    assert_eq!(
+        e.text,
+        "Operation | Result\nx or y | if x is false, then y, else x\npath | like string but also accepts slashes"
+    );
+}
+
 #[test]
 fn pre_keeps_lines() {
     let e = extract_html(

@@ -627,11 +627,15 @@ pub(super) fn candidates(
             // A table of changes ("v18.0.0 |", then what changed then) between a call's signature
             // and its description: the version alone names nothing, and what changed does not open
             // the entry (its sentences are not the call's first).
-            let bare_version = opens_with_version(line)
+            // A row that says what changed in its own cells (`v18.0.0 | The requestTimeout, …
+            // options are supported now.`) is a change note too.
+            let opens_version = opens_with_version(line);
+            let bare_version = opens_version
                 && line
                     .split_once('|')
                     .is_some_and(|(_, rest)| rest.trim().is_empty());
-            let change_note = std::mem::replace(&mut version_row, bare_version);
+            let change_note =
+                std::mem::replace(&mut version_row, bare_version) || (row && opens_version);
             if bare_version {
                 continue;
             }
@@ -782,7 +786,11 @@ pub(super) fn candidates(
                 // versions, however many of the question's words its entry holds.
                 // So does a sentence on how things were before some version ("Prior to Apache 1.3,
                 // HostnameLookups defaulted to On."): it says what no longer holds.
-                if !intent.wants_version && (is_version_note(text) || tells_the_past(text)) {
+                // So does a row of a table of changes (`v18.0.0 | The requestTimeout, … options are
+                // supported now.`).
+                if !intent.wants_version
+                    && (is_version_note(text) || tells_the_past(text) || (row && opens_version))
+                {
                     continue;
                 }
                 // A sentence that introduces lines with a colon ("This can be expressed like

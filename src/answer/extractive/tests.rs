@@ -1651,3 +1651,22 @@ fn a_short_default_is_quoted_with_the_sentence_it_completes() {
         answer.sentences
     );
 }
+
+/// The Node.js docs' table of changes under a property, each row one line since Sphinx-style cells
+/// keep their rows: a row saying when something changed answers only a version question.
+#[test]
+fn a_row_of_a_table_of_changes_answers_only_a_version_question() {
+    let text = "server.keepAliveTimeout\nVersion | Changes\nv18.0.0 | The keepAliveTimeout option of the http server is supported now.\nv8.0.0 | Added in: v8.0.0\n<number> Timeout in milliseconds. Default: 5000 (5 seconds).\nThe number of milliseconds of inactivity a server needs to wait for additional incoming data before a socket will be destroyed.";
+    let hits = [hit(&["HTTP", "server.keepAliveTimeout"], text)];
+    let answer = ask(
+        "What is the default keepAliveTimeout of an http server?",
+        &hits,
+    );
+    assert!(answer.text().contains("5000"), "{:?}", answer.text());
+    assert!(!answer.text().contains("v18.0.0"), "{:?}", answer.text());
+    let answer = ask(
+        "When was the keepAliveTimeout option of the http server added?",
+        &hits,
+    );
+    assert!(answer.text().contains("v8.0.0"), "{:?}", answer.text());
+}
