@@ -1376,7 +1376,11 @@ fn code_follows(text: &str, end: usize, headings: &Headings<'_>) -> bool {
     };
     let mut lines = rest[newline + 1..].lines();
     let line = lines.next().unwrap_or("").trim();
-    if line.is_empty() || headings.contains(line) || reads_as_prose(line) {
+    // A line of prose in lower case (Sphinx's parameter lists: "values (Any) – Values to use for
+    // the variable parts of the URL rule. Unknown keys are appended as query string arguments, like
+    // ?a=b&c=d.") is no code, whatever symbols it quotes.
+    let lower_case_prose = line.ends_with('.') && item_words(line).is_some();
+    if line.is_empty() || headings.contains(line) || reads_as_prose(line) || lower_case_prose {
         return false;
     }
     if ["$ ", "> ", ">>> ", "% ", "# "]

@@ -1670,3 +1670,21 @@ fn a_row_of_a_table_of_changes_answers_only_a_version_question() {
     );
     assert!(answer.text().contains("v8.0.0"), "{:?}", answer.text());
 }
+
+/// Sphinx's parameter lists are prose in lower case: a `?a=b` quoted in one is no code for the
+/// sentence above it to introduce ("Return type: str" was quoted with it).
+#[test]
+fn a_parameter_line_in_lower_case_is_no_code_to_show() {
+    let text = "url_for(endpoint, **values)\nGenerate a URL to the given endpoint with the given values.\n_external (Optional[bool]) – If given, prefer the URL to be internal (False) or require it to be external (True). When not in an active request, URLs are external by default.\nvalues (Any) – Values to use for the variable parts of the URL rule. Unknown keys are appended as query string arguments, like ?a=b&c=d.\nReturn type:\nstr";
+    let hits = [hit(&["API", "url_for"], text)];
+    let answer = ask(
+        "how can I make a URL with url_for including query arguments",
+        &hits,
+    );
+    assert!(answer.found(), "{:?}", answer.text());
+    assert!(
+        !answer.text().contains("Return type"),
+        "{:?}",
+        answer.text()
+    );
+}
