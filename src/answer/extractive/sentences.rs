@@ -1379,8 +1379,8 @@ fn code_follows(text: &str, end: usize, headings: &Headings<'_>) -> bool {
     // A line of prose in lower case (Sphinx's parameter lists: "values (Any) – Values to use for
     // the variable parts of the URL rule. Unknown keys are appended as query string arguments, like
     // ?a=b&c=d.") is no code, whatever symbols it quotes.
-    let lower_case_prose = line.ends_with('.') && item_words(line).is_some();
-    if line.is_empty() || headings.contains(line) || reads_as_prose(line) || lower_case_prose {
+    let lower_case_prose = || line.ends_with('.') && item_words(line).is_some();
+    if line.is_empty() || headings.contains(line) || reads_as_prose(line) || lower_case_prose() {
         return false;
     }
     if ["$ ", "> ", ">>> ", "% ", "# "]
@@ -1446,9 +1446,7 @@ pub(super) fn is_lowercase_item(line: &str) -> bool {
 /// Returns the word count of a list item ([`is_lowercase_item`]) that can stand alone in an
 /// answer, as a sentence can ([`standalone_words`]) but for its lower-case opening.
 fn item_words(text: &str) -> Option<usize> {
-    let mut chars = text.chars();
-    let first = chars.next()?;
-    standalone_words(&format!("{}{}", first.to_uppercase(), chars.as_str()))
+    sentence_words(text, true)
 }
 
 /// Fewest words of a sentence that says what it is about. A shorter one that states a default
@@ -1472,12 +1470,19 @@ pub(super) fn row_words(text: &str) -> Option<usize> {
 
 /// Returns the word count of a sentence that can stand alone in an answer, or `None`.
 pub(super) fn standalone_words(text: &str) -> Option<usize> {
+    sentence_words(text, false)
+}
+
+/// [`standalone_words`], or [`item_words`] when `lower_case` (the text may open with a lower-case
+/// word: everything else is judged as if it opened with a capital).
+fn sentence_words(text: &str, lower_case: bool) -> Option<usize> {
     // A sentence starts with a capital, a number, a quote or an identifier (`f.read()`, `sys.path`):
     // a lowercase word is the tail of a sentence the splitter cut wrongly.
     let first_word = text.split_whitespace().next()?;
     let first = first_word.chars().next()?;
     let identifier = first_word.contains(['(', '.', '_']) && !first_word.ends_with('.');
     if !(first.is_uppercase()
+        || (lower_case && first.is_lowercase())
         || first.is_numeric()
         || matches!(first, '"' | '`' | '“')
         || identifier)
@@ -1513,7 +1518,11 @@ pub(super) fn standalone_words(text: &str) -> Option<usize> {
         return None;
     }
     // A cross-reference ("See global interpreter lock.") says nothing by itself.
-    if words <= 8 && (first_word == "See" || text.starts_with("See also")) {
+    // (An item opens in lower case: "see …" as the sentence's "See …".)
+    let see = first_word == "See"
+        || text.starts_with("See also")
+        || (lower_case && (first_word == "see" || text.starts_with("see also")));
+    if words <= 8 && see {
         return None;
     }
     if (letters as f32) < 0.65 * visible as f32 {
