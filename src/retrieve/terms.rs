@@ -11,9 +11,13 @@ use super::english;
 pub struct QueryTerms {
     pub(crate) terms: Vec<(String, f32)>,
     pub(crate) total: f32,
-    /// Each term's weight when judging whether retrieval found anything: a word no passage holds
-    /// weighs as the rarest word (the index has nothing on it), the others their idf.
+    /// Each term's weight when judging whether a passage holds enough of the question to answer
+    /// it: a word no passage holds weighs as the rarest word (the index has nothing on it), the
+    /// others their idf.
     pub(crate) strength_weights: Vec<f32>,
+    /// Each term's weight when judging whether retrieval found anything at all: as
+    /// `strength_weights`, but a word the site holds weighs no more than it would in English.
+    pub(crate) found_weights: Vec<f32>,
     /// The first four letters of each term: a text without any of them holds none of the terms.
     pub(crate) prefixes: Vec<String>,
     /// The terms no passage holds: what the index has nothing on at all.
@@ -43,7 +47,7 @@ impl QueryTerms {
         // are rare in a manual only because manuals seldom phrase things so, and would otherwise
         // outweigh the question's topic ("dependency", "optional"), which the site uses everywhere.
         // What the site names and English does not (`work_mem`, "rustflags") keeps the site's idf.
-        // Whether retrieval found anything is still judged by the site's idf alone.
+        // Which passages hold enough of the question is still judged by the site's idf alone.
         let english = english_idf(question);
         // A word no passage contains gets the mean weight of the words that some passage does
         // contain: enough to keep "capital of France" from being answered by "capitalize" alone,
@@ -60,6 +64,23 @@ impl QueryTerms {
         let strength_weights: Vec<f32> = terms
             .iter()
             .map(|(_, w)| w.unwrap_or(rarest).max(0.05))
+            .collect();
+        // Whether retrieval found anything at all is judged with the site's everyday words
+        // weighing no more than in English: "switches", "temporarily" and "afterwards" are rare in
+        // the Python docs, and a passage about changing the working directory is about "a helper
+        // that switches the working directory temporarily and goes back afterwards" all the same.
+        // A name keeps the site's weight, as a word no passage holds keeps the rarest: "France" is
+        // common English, but a site that barely mentions it has nothing on "the capital of France".
+        let names = capitalised_terms(question);
+        let found_weights: Vec<f32> = terms
+            .iter()
+            .zip(&strength_weights)
+            .map(|((t, w), &strength)| match (w, english.get(t)) {
+                (Some(_), Some(&Some(english))) if !names.contains(t) => {
+                    strength.min(english).max(0.05)
+                }
+                _ => strength,
+            })
             .collect();
         // An empty index says nothing about which words its passages lack.
         let unknown = terms
@@ -82,6 +103,7 @@ impl QueryTerms {
             terms,
             total,
             strength_weights,
+            found_weights,
             prefixes,
             unknown,
             names: Vec::new(),
@@ -100,6 +122,7 @@ impl QueryTerms {
                 self.prefixes.push(first_letters(&term));
                 self.terms.push((term, mean));
                 self.strength_weights.push(mean);
+                self.found_weights.push(mean);
                 self.unknown.push(false);
                 self.total += mean;
             }
@@ -328,11 +351,11 @@ impl QueryTerms {
         self.terms.iter().map(|(t, _)| terms.contains(t)).collect()
     }
 
-    /// The share of the question's weight, by [`Self::strength_weights`], that falls on words no
+    /// The share of the question's weight, by [`Self::found_weights`], that falls on words no
     /// passage holds, leaving out the terms marked in `except`.
     pub(crate) fn unknown_share(&self, except: &[bool]) -> f32 {
         let (mut unknown, mut total) = (0.0, 0.0);
-        for (i, w) in self.strength_weights.iter().enumerate() {
+        for (i, w) in self.found_weights.iter().enumerate() {
             if except.get(i).is_some_and(|e| *e) {
                 continue;
             }
@@ -392,6 +415,17 @@ fn english_idf(question: &str) -> HashMap<String, Option<f32>> {
         }
     }
     idf
+}
+
+/// The terms of the question's words written with a capital that do not open it: names ("France",
+/// "Normans"), which English frequencies say nothing about.
+fn capitalised_terms(question: &str) -> HashSet<String> {
+    question
+        .split_whitespace()
+        .skip(1)
+        .filter(|w| w.starts_with(|c: char| c.is_uppercase()))
+        .flat_map(indexer::lexical::analyze)
+        .collect()
 }
 
 /// The first letters every word that analyses to `term` starts with: its first four, less a final
@@ -551,6 +585,33 @@ mod tests {
         );
         assert!(super::english::idf("rustflags", 180.0).is_none());
         assert!(weight("depend") < weight("made"), "the site's common word");
+    }
+
+    /// Whether anything was found weighs the site's everyday words as English does, but a name
+    /// (written with a capital inside the question) keeps the site's weight: "France" is common
+    /// English, and a site that mentions it once has nothing on "the capital of France".
+    #[test]
+    fn found_weights_cap_everyday_words_but_not_names() {
+        let mut pages = vec![
+            ("Locales", "Made for France and its locale."),
+            ("Strings", "Capitalize a string."),
+        ];
+        pages.extend(std::iter::repeat_n(
+            ("Topics", "Each topic is built once."),
+            300,
+        ));
+        let (_dir, index) = crate::test_support::index_of(&pages);
+        let query = QueryTerms::new(&index, "Who made the locale of France");
+        let found = |term: &str| {
+            let i = query.terms.iter().position(|(t, _)| t == term).expect(term);
+            (query.found_weights[i], query.strength_weights[i])
+        };
+        let english = super::english::idf("made", indexer::chunk::TARGET_WORDS as f32);
+        let (made, site) = found("made");
+        assert!(site > made && made == english.expect("a common English word"));
+        let (france, site) = found("franc");
+        assert!(super::english::idf("france", 180.0).is_some_and(|e| e < site));
+        assert_eq!(france, site, "a name keeps the site's weight");
     }
 
     #[test]

@@ -58,6 +58,12 @@ pub fn flask_docs() -> PathBuf {
     debian_docs("/usr/share/doc/python-flask-doc/html", "python-flask-doc")
 }
 
+/// Debian's pytest 7.2 documentation (`python-pytest-doc`): 249 pages, Sphinx with the Flask
+/// theme, its highlighted source pages (`_modules/`) included.
+pub fn pytest_docs() -> PathBuf {
+    debian_docs("/usr/share/doc/python-pytest-doc/html", "python-pytest-doc")
+}
+
 /// The Cargo Book shipped with the toolchain that runs the tests (its `rust-docs` component).
 pub fn cargo_book() -> PathBuf {
     let out = std::process::Command::new("rustc")

@@ -173,12 +173,18 @@ pub fn answer(
     // largest") do not count: a number answers them, so no passage need name them.
     let unknown_share = query.unknown_share(&values);
     let mostly_unknown = unknown_share >= MAX_UNKNOWN_SHARE;
-    let strong = |c: &Candidate| {
+    // A passage answers when it holds enough of the question by the site's idf; whether anything
+    // answers at all is judged with everyday words weighing no more than in English
+    // ([`QueryTerms::found_weights`]: "switches", "temporarily", "afterwards" are rare in a
+    // manual), so that a passage about changing the working directory is found, while a name the
+    // site has never heard of still weighs as the rarest word. Both must hold.
+    let strong = |c: &Candidate, weights: &[f32]| {
         c.meaning >= MIN_PASSAGE_STRENGTH
             || (!mostly_unknown
                 && (c.support >= SELF_SUPPORTED
-                    || retrieval_strength(&query, &held[c.hit]) >= MIN_PASSAGE_STRENGTH))
+                    || strength(weights, &held[c.hit]) >= MIN_PASSAGE_STRENGTH))
     };
+    let answers = |c: &Candidate| strong(c, &query.strength_weights);
     // With a model, vector search says whether anything indexed is about the question at all: a
     // passage this close means the question is on the site's topic, worded otherwise. Not when
     // most of it is in no passage: a passage on the site's topic is near any question about it
@@ -191,15 +197,16 @@ pub fn answer(
         unknown_share,
         strength = held
             .iter()
-            .map(|h| retrieval_strength(&query, h))
+            .map(|h| strength(&query.found_weights, h))
             .fold(0.0, f32::max),
         self_supported = candidates.iter().map(|c| c.support).fold(0.0, f32::max),
         nearest = meaning.and_then(|m| m.nearest),
         found_by_meaning,
         "retrieval found"
     );
-    if candidates.iter().any(strong) {
-        candidates.retain(strong);
+    if candidates.iter().any(|c| strong(c, &query.found_weights)) && candidates.iter().any(answers)
+    {
+        candidates.retain(answers);
     } else if mostly_unknown {
         candidates.clear();
     } else if !found_by_meaning {
@@ -213,7 +220,7 @@ pub fn answer(
                         mark(&mut together, holds);
                     }
                 }
-                retrieval_strength(&query, &together)
+                strength(&query.found_weights, &together)
             }) >= MIN_PASSAGE_STRENGTH
         });
     }
@@ -416,15 +423,14 @@ fn follows(hits: &[SearchHit], c: &Candidate, next: &Candidate) -> bool {
 
 /// How much of the question passages speak to (one passage, or the retrieved passages of one page),
 /// given the question's terms they hold (`found`, in their text, headings and titles): their share,
-/// weighted as in [`QueryTerms::strength_weights`]. Low when retrieval found nothing about the
-/// question there, whatever the wording of its sentences.
-fn retrieval_strength(query: &QueryTerms, found: &[bool]) -> f32 {
-    let total: f32 = query.strength_weights.iter().sum();
+/// by `weights` ([`QueryTerms::strength_weights`] or [`QueryTerms::found_weights`]). Low when
+/// retrieval found nothing about the question there, whatever the wording of its sentences.
+fn strength(weights: &[f32], found: &[bool]) -> f32 {
+    let total: f32 = weights.iter().sum();
     if total <= 0.0 {
         return 0.0;
     }
-    let held: f32 = query
-        .strength_weights
+    let held: f32 = weights
         .iter()
         .zip(found)
         .filter(|(_, f)| **f)

@@ -1300,6 +1300,15 @@ fn refers_back(sentence: &str) -> bool {
     false
 }
 
+/// Returns true if `line` is a console banner, the output a command prints around its report
+/// (`=== test session starts ===`, `____ test_answer ____`), not the command itself.
+fn is_banner(line: &str) -> bool {
+    let line = line.trim();
+    ["===", "___"]
+        .iter()
+        .any(|rule| line.starts_with(rule) && line.ends_with(rule))
+}
+
 /// Most lines quoted after a sentence that introduces them with a colon.
 const INTRODUCED_LINES: usize = 3;
 /// Most words of those lines.
@@ -1308,8 +1317,8 @@ const INTRODUCED_WORDS: usize = 30;
 /// Returns the end of the lines after `end` (the end of a sentence ending with a colon) that the
 /// sentence introduces, when they are short enough to quote with it: the command, setting or value
 /// it shows (`[dependencies]` and `gif = { version = "0.11.1", optional = true }` after "This can
-/// be expressed like this:"). The first line is always one of them; a line that reads as prose or
-/// is a heading ends them.
+/// be expressed like this:"). The first line is always one of them; a line that reads as prose, is
+/// a heading or is a console banner ends them.
 fn introduced_block(text: &str, end: usize, headings: &Headings<'_>) -> Option<usize> {
     let rest = &text[end..];
     let skip = rest.len() - rest.trim_start().len();
@@ -1322,7 +1331,8 @@ fn introduced_block(text: &str, end: usize, headings: &Headings<'_>) -> Option<u
         let line_end = text[from..].find('\n').map_or(text.len(), |i| from + i);
         let line = text[from..line_end].trim_end();
         if line.trim().is_empty()
-            || (block_end.is_some() && (reads_as_prose(line) || headings.contains(line.trim())))
+            || (block_end.is_some()
+                && (reads_as_prose(line) || headings.contains(line.trim()) || is_banner(line)))
         {
             break;
         }

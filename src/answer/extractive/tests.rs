@@ -1433,6 +1433,46 @@ fn a_question_about_what_no_passage_names_is_declined() {
     assert!(tests.found());
 }
 
+/// Whether anything was found is judged with everyday words weighing no more than in English: on a
+/// large site where "good", "way" and "people" are rare, a passage holding the question's topic
+/// ("upload size limit") is still about it. Which passages answer is judged by the site's weights,
+/// and a question naming what the site never mentions is still declined.
+#[test]
+fn everyday_words_rare_on_a_site_do_not_hide_what_was_found() {
+    let text = "MAX_CONTENT_LENGTH sets the upload size limit in bytes.";
+    let filler: Vec<String> = (0..300)
+        .map(|i| format!("Topic {i} covers routing and templates."))
+        .collect();
+    let mut pages: Vec<(&str, &str)> = filler.iter().map(|f| ("Topics", f.as_str())).collect();
+    pages.push(("Uploads", text));
+    pages.extend([("Forms", "Each form checks the upload size limit."); 9]);
+    pages.push(("Community", "What good way do people have to find help?"));
+    let (_dir, index) = crate::test_support::index_of(&pages);
+    let hits = [hit(&["Uploads"], text)];
+    let question = "What good way do people have to find the upload size limit?";
+    let query = QueryTerms::new(&index, question);
+    // By the site's weights alone the passage holds too little of the question.
+    let held = query.found_in(text);
+    assert!(strength(&query.strength_weights, &held) < MIN_PASSAGE_STRENGTH);
+    let upload = answer(&index, question, &hits, 1, None);
+    assert!(upload.found(), "{}", upload.text());
+    assert!(upload.text().contains("MAX_CONTENT_LENGTH"));
+    let other = answer(&index, "Which NFL team won the Super Bowl?", &hits, 1, None);
+    assert!(!other.found(), "{}", other.text());
+}
+
+/// The lines a colon introduces are the command, not the report it prints: a console banner ends
+/// them.
+#[test]
+fn a_console_banner_ends_the_quoted_command() {
+    let text = "You can then restrict a test run to only run tests marked with webtest:\n$ pytest -v -m webtest\n=========================== test session starts ============================\nplatform linux -- Python 3.x.y, pytest-7.x.y";
+    let hits = [hit(&["Marking test functions"], text)];
+    let answer = ask("how do I run only the tests marked webtest", &hits);
+    let said = answer.text();
+    assert!(said.contains("$ pytest -v -m webtest"), "{said}");
+    assert!(!said.contains("test session starts"), "{said}");
+}
+
 /// A word that asks for a value ("how long") is answered by a number, not named by the passage:
 /// that no passage holds it says nothing about whether the index covers the question.
 #[test]
