@@ -32,8 +32,8 @@ pub struct SyncStats {
     pub updated: u64,
     pub removed: u64,
     pub unchanged: u64,
-    /// Pages with no text to index (a page of links only, whose links extraction drops): in the
-    /// store, never in the index.
+    /// Pages with no text to index (a page of links only, whose links extraction drops, or a source
+    /// listing): in the store, never in the index.
     pub without_text: u64,
     pub chunks_written: u64,
     pub chunks_total: u64,

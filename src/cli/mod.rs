@@ -417,7 +417,7 @@ async fn index(
     );
     if stats.without_text > 0 {
         println!(
-            "{} pages hold no text to index (links only)",
+            "{} pages hold no text to index (links or a code listing only)",
             stats.without_text
         );
     }

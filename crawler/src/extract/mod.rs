@@ -77,6 +77,10 @@ const BLOCKS: &[&str] = &[
     "header",
     "footer",
 ];
+/// The most words outside `<pre>` blocks of a page that is a source listing: its title.
+const LISTING_TITLE_WORDS: usize = 12;
+/// The fewest words in `<pre>` blocks of a page that is a source listing.
+const LISTING_CODE_WORDS: usize = 120;
 /// Between the cells of a table row in the clean text.
 pub const CELL_SEPARATOR: &str = " | ";
 /// Deep enough for any real page; deeper nesting is hostile and its text is dropped.
@@ -144,13 +148,23 @@ pub fn extract_html(html: &str, url: &Url) -> Extracted {
         builder.link_dense = link_dense_blocks(*root);
         builder.walk(*root, from_body, 0);
     }
-    let (text, sections) = builder.finish();
+    let code_words = builder.code_words;
+    let (mut text, mut sections) = builder.finish();
     if out.title.is_empty() {
         out.title = sections
             .iter()
             .find(|s| s.level > 0)
             .and_then(|s| s.heading_path.last().cloned())
             .unwrap_or_default();
+    }
+    // A page that is a listing of code under its title (Sphinx's highlighted source under
+    // `_modules/`, rustdoc's `src/` pages) states nothing in words: like a page of links only, it
+    // has no text to index. A listing a paragraph introduces keeps it, and so does a short
+    // example under a line or two of words.
+    let prose_words = text.split_whitespace().count().saturating_sub(code_words);
+    if prose_words <= LISTING_TITLE_WORDS && code_words >= LISTING_CODE_WORDS {
+        text.clear();
+        sections.clear();
     }
     out.text = text;
     out.sections = sections;
@@ -273,6 +287,8 @@ struct TextBuilder {
     link_dense: std::collections::HashSet<ego_tree::NodeId>,
     /// `<h1>`–`<h6>` and `<dt id>` sections opened so far.
     headings_opened: usize,
+    /// Words of the text that came from `<pre>` blocks.
+    code_words: usize,
 }
 
 /// Where the outline stood before a bold title opened a section (see [`is_bold_title`]): restored
@@ -501,6 +517,7 @@ impl TextBuilder {
             if !line.trim().is_empty() {
                 self.text.push_str(line);
                 self.text.push('\n');
+                self.code_words += line.split_whitespace().count();
             }
         }
         self.pending_space = false;

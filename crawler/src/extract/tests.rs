@@ -40,6 +40,30 @@ fn a_block_naming_itself_by_its_id_is_no_text() {
     );
 }
 
+/// A page that is a listing of code under its title (Sphinx's `_modules/`, rustdoc's `src/`) has
+/// no text to index; a listing a paragraph introduces is kept whole.
+#[test]
+fn a_source_listing_has_no_text() {
+    let code = "def f(x):\n    return x + 1\n".repeat(50);
+    let listing = format!(
+        "<html><body><main><h1>Source code for pkg.mod</h1><pre>{code}</pre></main></body></html>"
+    );
+    let page = extract_html(&listing, &url());
+    assert!(
+        page.text.is_empty() && page.sections.is_empty(),
+        "{}",
+        page.text
+    );
+    assert!(!page.title.is_empty());
+    let introduced = format!(
+        "<html><body><main><h1>Analyzer</h1><p>The analyzer is a command-line program that \
+         measures how space is used by each table of a database file.</p><pre>{code}</pre></main>\
+         </body></html>"
+    );
+    let page = extract_html(&introduced, &url());
+    assert!(page.text.contains("command-line program") && page.text.contains("return x + 1"));
+}
+
 #[test]
 fn prefers_main_and_drops_boilerplate() {
     let html = r##"<html><head><title> Guide  Page </title><style>p{}</style></head><body>
