@@ -60,8 +60,9 @@ fn label_words(label: &str) -> usize {
 /// Returns true if `line` reads as a label for the lines after it: short, and not a sentence (a
 /// definition-list term like `SIGTERM` or `work_mem (integer)`, a table row's first cell).
 pub(super) fn is_label(line: &str) -> bool {
-    // An indented line is code.
-    if line.starts_with([' ', '\t']) {
+    // An indented line is code, and a line aligned in columns (`test_example.txt .      [100%]`)
+    // is a listing's output: only a `<pre>` block keeps a run of spaces.
+    if line.starts_with([' ', '\t']) || line.trim_end().contains("   ") {
         return false;
     }
     let line = line.trim();

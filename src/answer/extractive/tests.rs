@@ -532,6 +532,24 @@ fn a_note_under_a_term_does_not_define_it() {
     );
 }
 
+/// A line of a listing's output, aligned in columns, is no term for the sentence after it: pytest's
+/// doctest page quoted `test_example.txt .      [100%]` before "In addition to text files, …".
+#[test]
+fn a_line_aligned_in_columns_is_no_term() {
+    assert!(!is_label(
+        "test_example.txt .                                   [100%]"
+    ));
+    assert!(!is_label("wheel          0.30.0"));
+    assert!(is_label("Default: none"));
+    let text = "test_example.txt .                                   [100%]\nIn addition to text files, you can also execute doctests directly from docstrings of your functions.";
+    let answer = ask(
+        "run doctests from docstrings",
+        &[hit(&["How to run doctests"], text)],
+    );
+    let said = answer.text();
+    assert!(said.starts_with("In addition"), "{said}");
+}
+
 /// A link's address on a line of its own is no term for the sentence after it: the answer does not
 /// open with it.
 #[test]
