@@ -171,6 +171,15 @@ pub fn extract_html(html: &str, url: &Url) -> Extracted {
     out
 }
 
+/// Returns true if `el` links an entry to its source listing: Sphinx's `[source]`
+/// (`<span class="viewcode-link">`) after a signature, rustdoc's `Source` (`<a class="src">`)
+/// beside an item's heading. Not the entry's text (`pytest_sessionfinish(session,
+/// exitstatus)[source]`).
+fn is_source_link(el: &scraper::node::Element) -> bool {
+    el.classes()
+        .any(|c| c == "viewcode-link" || (el.name() == "a" && matches!(c, "src" | "srclink")))
+}
+
 /// Extracts a `text/plain` page: the text as is (whitespace tidied), one section.
 pub fn extract_plain(body: &str) -> Extracted {
     let mut text = String::new();
@@ -392,6 +401,7 @@ impl TextBuilder {
                     || el.attr("aria-hidden") == Some("true")
                     || el.classes().any(|c| c == "headerlink")
                     || (name == "a" && is_permalink(node))
+                    || is_source_link(el)
                     || (depth > 0
                         && BLOCKS.contains(&name)
                         && ((is_furniture(el) && !holds_heading(node))

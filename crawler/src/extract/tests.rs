@@ -64,6 +64,20 @@ fn a_source_listing_has_no_text() {
     assert!(page.text.contains("command-line program") && page.text.contains("return x + 1"));
 }
 
+/// A link from an entry to its source listing is not the entry's text.
+#[test]
+fn a_link_to_the_source_is_no_text() {
+    let sphinx = "<main><dl><dt id=\"f\">pytest_sessionfinish(session, exitstatus)<a class=\"reference internal\" href=\"_modules/x.html\"><span class=\"viewcode-link\"><span class=\"pre\">[source]</span></span></a></dt><dd><p>Called after the run.</p></dd></dl></main>";
+    let page = extract_html(sphinx, &url());
+    assert!(!page.text.contains("[source]"), "{}", page.text);
+    assert!(page
+        .text
+        .contains("pytest_sessionfinish(session, exitstatus)"));
+    let rustdoc = "<main><h2>Methods</h2><p><a class=\"src rightside\" href=\"../src/a.rs.html\">Source</a>Constructs a new, empty vector.</p></main>";
+    let page = extract_html(rustdoc, &url());
+    assert!(!page.text.contains("Source"), "{}", page.text);
+}
+
 #[test]
 fn prefers_main_and_drops_boilerplate() {
     let html = r##"<html><head><title> Guide  Page </title><style>p{}</style></head><body>
