@@ -178,13 +178,15 @@ pub fn answer(
     // ([`QueryTerms::found_weights`]: "switches", "temporarily", "afterwards" are rare in a
     // manual), so that a passage about changing the working directory is found, while a name the
     // site has never heard of still weighs as the rarest word. Both must hold.
-    let strong = |c: &Candidate, weights: &[f32]| {
+    // Each passage's strength by each set of weights, computed once for all its sentences.
+    let by = |weights: &[f32]| -> Vec<f32> { held.iter().map(|h| strength(weights, h)).collect() };
+    let (answering, finding) = (by(&query.strength_weights), by(&query.found_weights));
+    let strong = |c: &Candidate, strengths: &[f32]| {
         c.meaning >= MIN_PASSAGE_STRENGTH
             || (!mostly_unknown
-                && (c.support >= SELF_SUPPORTED
-                    || strength(weights, &held[c.hit]) >= MIN_PASSAGE_STRENGTH))
+                && (c.support >= SELF_SUPPORTED || strengths[c.hit] >= MIN_PASSAGE_STRENGTH))
     };
-    let answers = |c: &Candidate| strong(c, &query.strength_weights);
+    let answers = |c: &Candidate| strong(c, &answering);
     // With a model, vector search says whether anything indexed is about the question at all: a
     // passage this close means the question is on the site's topic, worded otherwise. Not when
     // most of it is in no passage: a passage on the site's topic is near any question about it
@@ -195,17 +197,13 @@ pub fn answer(
             .is_some_and(|c| c >= NEAREST_FOUND);
     tracing::debug!(
         unknown_share,
-        strength = held
-            .iter()
-            .map(|h| strength(&query.found_weights, h))
-            .fold(0.0, f32::max),
+        strength = finding.iter().copied().fold(0.0, f32::max),
         self_supported = candidates.iter().map(|c| c.support).fold(0.0, f32::max),
         nearest = meaning.and_then(|m| m.nearest),
         found_by_meaning,
         "retrieval found"
     );
-    if candidates.iter().any(|c| strong(c, &query.found_weights)) && candidates.iter().any(answers)
-    {
+    if candidates.iter().any(|c| strong(c, &finding)) && candidates.iter().any(answers) {
         candidates.retain(answers);
     } else if mostly_unknown {
         candidates.clear();
