@@ -64,6 +64,12 @@ pub fn pytest_docs() -> PathBuf {
     debian_docs("/usr/share/doc/python-pytest-doc/html", "python-pytest-doc")
 }
 
+/// Debian's Postfix 3.7 documentation (`postfix-doc`): guides, the parameter reference and manual
+/// pages set in `<pre>`.
+pub fn postfix_docs() -> PathBuf {
+    debian_docs("/usr/share/doc/postfix/html", "postfix-doc")
+}
+
 /// The Cargo Book shipped with the toolchain that runs the tests (its `rust-docs` component).
 pub fn cargo_book() -> PathBuf {
     let out = std::process::Command::new("rustc")

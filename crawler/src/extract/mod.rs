@@ -81,6 +81,21 @@ const BLOCKS: &[&str] = &[
 const LISTING_TITLE_WORDS: usize = 12;
 /// The fewest words in `<pre>` blocks of a page that is a source listing.
 const LISTING_CODE_WORDS: usize = 120;
+/// The least share of a `<pre>` block's words that are plain words (letters, with the punctuation
+/// of a sentence) for it to be text set in fixed width, as manual pages rendered to HTML are
+/// (`<pre>` around the whole of `postqueue(1)`), rather than code or a console session.
+const PROSE_WORD_SHARE: f32 = 0.8;
+/// The fewest words, and sentences, of such a block: a short example in words stays as it is.
+const PROSE_MIN_WORDS: usize = 120;
+const PROSE_MIN_SENTENCES: usize = 5;
+/// How lines of code open when they hold words: comments and prompts.
+const CODE_LINE_MARKS: &[&str] = &["#", "//", "--", ";", "/*", "$ ", ">>>", "%", "<!--", "REM "];
+/// The largest share of a block's lines that may open so and it still be text set in fixed width
+/// (a list item of a manual page may open with `#`).
+const PROSE_MARKED_LINES: f32 = 0.1;
+/// The longest line set alone above a deeper indented paragraph that is the term it describes
+/// (`-c config_dir`); a longer one is the first line of the paragraph.
+const MAX_TERM_CHARS: usize = 60;
 /// Between the cells of a table row in the clean text.
 pub const CELL_SEPARATOR: &str = " | ";
 /// Deep enough for any real page; deeper nesting is hostile and its text is dropped.
@@ -146,6 +161,7 @@ pub fn extract_html(html: &str, url: &Url) -> Extracted {
     let mut builder = TextBuilder::default();
     if let Some(root) = root {
         builder.link_dense = link_dense_blocks(*root);
+        builder.pre_holds_text = words_outside_pre(*root) <= LISTING_TITLE_WORDS;
         builder.walk(*root, from_body, 0);
     }
     let code_words = builder.code_words;
@@ -178,6 +194,86 @@ pub fn extract_html(html: &str, url: &Url) -> Extracted {
 fn is_source_link(el: &scraper::node::Element) -> bool {
     el.classes()
         .any(|c| c == "viewcode-link" || (el.name() == "a" && matches!(c, "src" | "srclink")))
+}
+
+/// The words of `root`'s text outside its `<pre>` blocks.
+fn words_outside_pre(root: NodeRef<'_, Node>) -> usize {
+    let words = |n: NodeRef<'_, Node>| {
+        n.descendants()
+            .filter_map(|d| d.value().as_text())
+            .map(|t| t.split_whitespace().count())
+            .sum::<usize>()
+    };
+    let in_pre: usize = root
+        .descendants()
+        .filter(|d| d.value().as_element().is_some_and(|e| e.name() == "pre"))
+        .map(words)
+        .sum();
+    words(root).saturating_sub(in_pre)
+}
+
+/// Returns true if `node` holds the anchor a link to it lands on as older HTML marks one, an
+/// `<a name>` (Postfix's `<dt><b><a name="message_size_limit">`): a `<dt>` holding one titles an
+/// entry, as one with an `id` of its own does. Not an element with an `id` inside: DocBook marks
+/// index terms so (`<a id="id-1.6.3.8" class="indexterm">`) in terms that title no section.
+fn holds_anchor(node: NodeRef<'_, Node>) -> bool {
+    node.descendants().any(|d| {
+        d.value()
+            .as_element()
+            .is_some_and(|e| e.name() == "a" && e.attr("name").is_some())
+    })
+}
+
+/// Returns true if a `<pre>` block is text set in fixed width rather than code: long, made of
+/// sentences, and nearly all its words plain words ([`PROSE_WORD_SHARE`]). A manual page rendered
+/// to HTML is; a source listing, a configuration file or a console session is not.
+fn is_preformatted_prose(raw: &str) -> bool {
+    let (mut words, mut plain, mut sentences) = (0usize, 0usize, 0usize);
+    for token in raw.split_whitespace() {
+        words += 1;
+        let word = token
+            .trim_start_matches(['(', '"', '\'', '“'])
+            .trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '"', '\'', '”']);
+        let is_plain = !word.is_empty()
+            && word
+                .chars()
+                .all(|c| c.is_alphabetic() || c == '-' || c == '\'')
+            && word.starts_with(char::is_alphabetic);
+        if is_plain {
+            plain += 1;
+            sentences += usize::from(token.ends_with('.') && word.chars().count() > 1);
+        }
+    }
+    // Comments and prompts: a commented configuration file or a console session reads as words.
+    let (mut lines, mut marked) = (0usize, 0usize);
+    for line in raw.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        lines += 1;
+        marked += usize::from(CODE_LINE_MARKS.iter().any(|m| line.starts_with(m)));
+    }
+    words >= PROSE_MIN_WORDS
+        && sentences >= PROSE_MIN_SENTENCES
+        && plain as f32 >= PROSE_WORD_SHARE * words as f32
+        && marked as f32 <= PROSE_MARKED_LINES * lines as f32
+}
+
+/// Returns true if a line of a manual page in `<pre>` is its running head or foot: the same name
+/// at both ends, spaced apart (`POSTQUEUE(1)      POSTQUEUE(1)`).
+fn is_running_head(line: &str) -> bool {
+    let mut tokens = line.split_whitespace();
+    let (Some(first), Some(last)) = (tokens.next(), tokens.next_back()) else {
+        return false;
+    };
+    first == last && first.contains('(') && first.ends_with(')') && line.contains("   ")
+}
+
+/// Returns true if a line at the margin of a manual page in `<pre>` is a section heading: a few
+/// words in capitals (`NAME`, `SEE ALSO`).
+fn is_capitals_heading(line: &str) -> bool {
+    line.split_whitespace().count() <= 4
+        && line.chars().any(char::is_alphabetic)
+        && line
+            .chars()
+            .all(|c| c.is_uppercase() || c == ' ' || c == '-' || c == '_')
 }
 
 /// Extracts a `text/plain` page: the text as is (whitespace tidied), one section.
@@ -298,6 +394,11 @@ struct TextBuilder {
     headings_opened: usize,
     /// Words of the text that came from `<pre>` blocks.
     code_words: usize,
+    /// Whether the page's words are all in `<pre>` blocks but its title: a manual page or a text
+    /// document rendered to HTML, whose blocks may be text set in fixed width
+    /// ([`is_preformatted_prose`]). In a page of prose a `<pre>` block is an example, a table or
+    /// a session, kept line by line however many words it holds.
+    pre_holds_text: bool,
 }
 
 /// Where the outline stood before a bold title opened a section (see [`is_bold_title`]): restored
@@ -413,7 +514,9 @@ impl TextBuilder {
                 // one level below the enclosing heading.
                 let heading = match name.as_bytes() {
                     [b'h', d @ b'1'..=b'6'] => Some(d - b'0'),
-                    b"dt" if el.attr("id").is_some() => Some(self.heading_level + 1),
+                    b"dt" if el.attr("id").is_some() || holds_anchor(node) => {
+                        Some(self.heading_level + 1)
+                    }
                     _ => None,
                 };
                 let block = BLOCKS.contains(&name) && !is_sole_paragraph_of_cell(node);
@@ -442,7 +545,11 @@ impl TextBuilder {
                     let raw: String = ElementRef::wrap(node)
                         .map(|e| e.text().collect())
                         .unwrap_or_default();
-                    self.push_pre(&raw);
+                    if self.pre_holds_text && is_preformatted_prose(&raw) {
+                        self.push_preformatted_prose(&raw);
+                    } else {
+                        self.push_pre(&raw);
+                    }
                     self.newline();
                     return;
                 }
@@ -530,6 +637,92 @@ impl TextBuilder {
                 self.code_words += line.split_whitespace().count();
             }
         }
+        self.pending_space = false;
+    }
+
+    /// Pushes a block of text set in fixed width ([`is_preformatted_prose`]) as the text it
+    /// reads as: a paragraph's lines (those after its first indented at least as deep) joined into
+    /// one, its justified spaces collapsed and a word hyphenated at a line's end ("delet-" /
+    /// "ing") joined again; a line of capitals at the margin (`DESCRIPTION`) opens a section; the
+    /// running head (`POSTQUEUE(1)  …  POSTQUEUE(1)`) is left out.
+    fn push_preformatted_prose(&mut self, raw: &str) {
+        // The paragraph so far, its first line as set, and how deep that line is indented.
+        let mut paragraph = String::new();
+        let mut first: &str = "";
+        let mut indent = 0;
+        let flush = |b: &mut Self, paragraph: &mut String| {
+            if !paragraph.is_empty() {
+                b.text.push_str(&collapse(paragraph));
+                b.text.push('\n');
+                paragraph.clear();
+            }
+        };
+        for line in raw.lines() {
+            let body = line.trim();
+            let depth = line.len() - line.trim_start().len();
+            if body.is_empty() || is_running_head(body) {
+                flush(self, &mut paragraph);
+                continue;
+            }
+            if depth == 0 && is_capitals_heading(body) {
+                flush(self, &mut paragraph);
+                let start = self.text.len();
+                self.close_section(start);
+                self.text.push_str(body);
+                self.text.push('\n');
+                self.headings_opened += 1;
+                self.open_section(self.heading_level + 1, body.to_string(), start);
+                continue;
+            }
+            if paragraph.is_empty() || depth < indent {
+                flush(self, &mut paragraph);
+                indent = depth;
+                first = line;
+                paragraph.push_str(body);
+                continue;
+            }
+            // A hanging indent: the first line is the term the rest describes (`-f     Flush the
+            // queue: …`, or the term alone on its line), which goes on a line of its own.
+            if depth > indent && paragraph.len() == first.trim().len() {
+                let term = if first.trim_end().len() <= depth {
+                    Some((first.trim(), ""))
+                } else {
+                    first
+                        .get(depth.saturating_sub(2)..depth)
+                        .filter(|gap| *gap == "  ")
+                        .map(|_| (first[..depth].trim(), first[depth..].trim()))
+                        .or_else(|| {
+                            (first.trim().chars().count() <= MAX_TERM_CHARS)
+                                .then(|| (first.trim(), ""))
+                        })
+                };
+                if let Some((term, rest)) = term {
+                    paragraph.clear();
+                    // A list item's bullet (`o`, `*`) is no term.
+                    if !matches!(term, "o" | "*" | "+" | "-" | "•" | "·") {
+                        self.text.push_str(&collapse(term));
+                        self.text.push('\n');
+                    }
+                    paragraph.push_str(rest);
+                    indent = depth;
+                    if paragraph.is_empty() {
+                        paragraph.push_str(body);
+                        continue;
+                    }
+                }
+            }
+            let hyphenated = paragraph.strip_suffix('-').is_some_and(|head| {
+                head.ends_with(|c: char| c.is_alphabetic())
+                    && body.starts_with(|c: char| c.is_lowercase())
+            });
+            if hyphenated {
+                paragraph.pop();
+            } else {
+                paragraph.push(' ');
+            }
+            paragraph.push_str(body);
+        }
+        flush(self, &mut paragraph);
         self.pending_space = false;
     }
 

@@ -324,3 +324,120 @@ fn pre_keeps_lines() {
     );
     assert_eq!(e.text, "Example:\na = 1\n  b = 2\nAfter.");
 }
+
+/// A manual page rendered to HTML (the whole page one `<pre>`, as Postfix ships `postqueue(1)`):
+/// its paragraphs read as text, a capitals line at the margin opens a section, an option's term
+/// goes on a line above what describes it, a word hyphenated at a line's end is whole again, and
+/// the running head is left out.
+#[test]
+fn a_manual_page_set_in_pre_reads_as_text() {
+    let description = "The postqueue command implements the Postfix user interface for queue \
+        management. It implements operations that are traditionally available via the sendmail \
+        command. See the postsuper command for queue operations that need privileges. ";
+    let mut page = String::from(
+        "<html><head><title>Postfix manual - postqueue(1)</title></head><body><pre>\n\
+         POSTQUEUE(1)                                                      POSTQUEUE(1)\n\n\
+         <b>NAME</b>\n       postqueue - Postfix queue control\n\n<b>DESCRIPTION</b>\n",
+    );
+    for line in textwrap_lines(&description.repeat(4), 70) {
+        page.push_str(&format!("       {line}\n"));
+    }
+    page.push_str(
+        "\n       <b>-f</b>     Flush the queue: attempt to deliver all queued mail. This is the\n\
+         \x20             traditional way to retry every deferred message at once, for delet-\n\
+         \x20             ing nothing.\n\n\
+         \x20      <b>-c</b> <i>config_dir</i>\n\
+         \x20             The main.cf configuration file is in the named directory.\n\
+         </pre></body></html>",
+    );
+    let e = extract_html(&page, &url());
+    let lines: Vec<&str> = e.text.lines().collect();
+    assert_eq!(lines[0], "NAME");
+    assert_eq!(lines[1], "postqueue - Postfix queue control");
+    assert_eq!(lines[2], "DESCRIPTION");
+    assert!(lines[3].starts_with("The postqueue command implements the Postfix user interface for queue management. It implements"), "{}", lines[3]);
+    assert!(!e.text.contains("POSTQUEUE(1)"), "{}", e.text);
+    assert!(!e.text.contains("  "), "{}", e.text);
+    let f = lines.iter().position(|l| *l == "-f").expect(&e.text);
+    assert_eq!(
+        lines[f + 1],
+        "Flush the queue: attempt to deliver all queued mail. This is the traditional way to retry every deferred message at once, for deleting nothing."
+    );
+    let c = lines
+        .iter()
+        .position(|l| *l == "-c config_dir")
+        .expect(&e.text);
+    assert_eq!(
+        lines[c + 1],
+        "The main.cf configuration file is in the named directory."
+    );
+    let heading = |h: &str| {
+        e.sections
+            .iter()
+            .any(|s| s.heading_path.last().map(String::as_str) == Some(h))
+    };
+    assert!(
+        heading("NAME") && heading("DESCRIPTION"),
+        "{:?}",
+        e.sections
+    );
+}
+
+/// Lines of at most `width` characters from `text`'s words.
+fn textwrap_lines(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let last = lines.last_mut().expect("one line");
+        if !last.is_empty() && last.len() + 1 + word.len() > width {
+            lines.push(word.to_string());
+        } else {
+            if !last.is_empty() {
+                last.push(' ');
+            }
+            last.push_str(word);
+        }
+    }
+    lines
+}
+
+/// In a page of prose a `<pre>` block stays line by line, however much it reads as text: there
+/// it is an example, a table set in columns or a session.
+#[test]
+fn a_wordy_pre_block_in_a_page_of_prose_keeps_its_lines() {
+    let comment = "Allow any user on the local system to connect to any database with any \
+        user name using Unix-domain sockets. This is the default for local connections. ";
+    let block: String = textwrap_lines(&comment.repeat(6), 60)
+        .iter()
+        .map(|l| format!("   {l}\n"))
+        .collect();
+    let page = format!(
+        "<html><body><main><h1>The pg_hba.conf File</h1><p>Client authentication is controlled \
+         by a configuration file, which traditionally is named pg_hba.conf.</p><pre>{block}</pre></main></body></html>"
+    );
+    let e = extract_html(&page, &url());
+    let kept: Vec<&str> = block.lines().map(str::trim_end).collect();
+    assert!(e.text.contains(&kept.join("\n")), "{}", e.text);
+}
+
+/// Older HTML marks an entry's anchor with `<a name>` inside its `<dt>` (Postfix's
+/// `postconf(5)`): the entry opens a section, as a `<dt id>` does.
+#[test]
+fn a_term_holding_a_named_anchor_opens_a_section() {
+    let html = r#"<html><body><h1>Postfix Configuration Parameters</h1><dl>
+        <dt><b><a name="message_size_limit">message_size_limit</a> (default: 10240000)</b></dt>
+        <dd><p>The maximal size in bytes of a message, including envelope information.</p></dd>
+        <dt><b><a href="other.html">not_an_entry</a></b></dt><dd><p>Linked, not anchored.</p></dd>
+        </dl></body></html>"#;
+    let e = extract_html(html, &url());
+    let paths: Vec<&Vec<String>> = e.sections.iter().map(|s| &s.heading_path).collect();
+    assert!(
+        paths.iter().any(|p| p.last().map(String::as_str) == Some("message_size_limit (default: 10240000)")),
+        "{paths:?}"
+    );
+    assert!(
+        !paths
+            .iter()
+            .any(|p| p.iter().any(|h| h.contains("not_an_entry"))),
+        "{paths:?}"
+    );
+}
