@@ -66,7 +66,10 @@ pub(super) fn is_label(line: &str) -> bool {
         return false;
     }
     let line = line.trim();
-    if line.ends_with([
+    // A placeholder for arguments (`DISCARD optional text...`, `postqueue -i queue_id...`) ends
+    // a term, not a sentence.
+    let ends = line.strip_suffix("...").unwrap_or(line);
+    if ends.ends_with([
         '.', '!', '?', ':', ';', ',', '{', '}', ')', '(', '[', '=', '\\',
     ]) || line.starts_with([' ', '>', '#', '$', '.', '}', '(', '"', '\''])
     {

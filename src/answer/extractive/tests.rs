@@ -550,6 +550,25 @@ fn a_line_aligned_in_columns_is_no_term() {
     assert!(said.starts_with("In addition"), "{said}");
 }
 
+/// A term that ends in a placeholder for its arguments (`DISCARD optional text...` in Postfix's
+/// `header_checks(5)`) is quoted above the sentence it titles; a sentence cut off with dots is not
+/// a term.
+#[test]
+fn a_term_ending_in_a_placeholder_is_quoted_with_its_sentence() {
+    assert!(is_label("DISCARD optional text..."));
+    assert!(!is_label("The queue is flushed."));
+    let text = "FILTER transport:destination\nWrite a content filter request to the queue file.\nDISCARD optional text...\nClaim successful delivery and silently discard the message. Log the optional text if specified, otherwise log a generic message.";
+    let answer = ask(
+        "What does the DISCARD action do in header_checks?",
+        &[hit(&["header_checks - content inspection"], text)],
+    );
+    let said = answer.text();
+    assert!(
+        said.starts_with("DISCARD optional text...\nClaim successful delivery"),
+        "{said}"
+    );
+}
+
 /// A link's address on a line of its own is no term for the sentence after it: the answer does not
 /// open with it.
 #[test]
