@@ -196,6 +196,37 @@ fn is_source_link(el: &scraper::node::Element) -> bool {
         .any(|c| c == "viewcode-link" || (el.name() == "a" && matches!(c, "src" | "srclink")))
 }
 
+/// Classes of what a page hides in a `<pre>` block until a reader points at it: menus and tips.
+/// Not the furniture words at large: a highlighter marks code comments `hljs-comment`.
+const HIDDEN_IN_PRE: &[&str] = &["dropdown-menu", "menu", "popup", "popover", "tooltip"];
+
+/// Appends the text of a `<pre>` block as it shows: without what the page hides in it (HAProxy's
+/// keyword links open a `<ul class="dropdown-menu">` of the sections a keyword appears in, which
+/// read into the text as `maxconnThis keyword is available in sections :Log forwarding…`),
+/// scripts or styles; a `<br>` breaks the line.
+fn pre_text(node: NodeRef<'_, Node>, out: &mut String, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    for child in node.children() {
+        match child.value() {
+            Node::Text(t) => out.push_str(t),
+            Node::Element(el) => {
+                let hidden = SKIP_ALWAYS.contains(&el.name())
+                    || el.attr("hidden").is_some()
+                    || el.attr("aria-hidden") == Some("true")
+                    || el.classes().any(|c| HIDDEN_IN_PRE.contains(&c));
+                if el.name() == "br" {
+                    out.push('\n');
+                } else if !hidden {
+                    pre_text(child, out, depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The words of `root`'s text outside its `<pre>` blocks.
 fn words_outside_pre(root: NodeRef<'_, Node>) -> usize {
     let words = |n: NodeRef<'_, Node>| {
@@ -542,9 +573,8 @@ impl TextBuilder {
                     self.newline();
                 }
                 if name == "pre" {
-                    let raw: String = ElementRef::wrap(node)
-                        .map(|e| e.text().collect())
-                        .unwrap_or_default();
+                    let mut raw = String::new();
+                    pre_text(node, &mut raw, depth);
                     if self.pre_holds_text && is_preformatted_prose(&raw) {
                         self.push_preformatted_prose(&raw);
                     } else {

@@ -441,3 +441,17 @@ fn a_term_holding_a_named_anchor_opens_a_section() {
         "{paths:?}"
     );
 }
+
+/// What a page hides inside a `<pre>` block until pointed at is not its text: HAProxy's keyword
+/// links open a menu of the sections the keyword appears in. A highlighted comment stays.
+#[test]
+fn a_menu_hidden_in_a_pre_block_is_no_text() {
+    let html = r##"<html><body><main><p>The maxconn setting limits connections.</p><pre class="text">The "<span class="dropdown"><a class="dropdown-toggle" href="#">maxconn<span class="caret"></span></a><ul class="dropdown-menu"><li class="dropdown-header">This keyword is available in sections :</li><li><a href="#3.2-maxconn">Performance tuning</a></li></ul></span>" parameter specifies the maximal number of concurrent connections.
+<span class="hljs-comment"># keep me</span></pre></main></body></html>"##;
+    let e = extract_html(html, &url());
+    assert!(
+        e.text.contains("The \"maxconn\" parameter specifies the maximal number of concurrent connections.\n# keep me"),
+        "{}",
+        e.text
+    );
+}
