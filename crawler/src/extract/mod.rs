@@ -93,6 +93,11 @@ const CODE_LINE_MARKS: &[&str] = &["#", "//", "--", ";", "/*", "$ ", ">>>", "%",
 /// The largest share of a block's lines that may open so and it still be text set in fixed width
 /// (a list item of a manual page may open with `#`).
 const PROSE_MARKED_LINES: f32 = 0.1;
+/// The fewest words, lines going on to another, and share of those that stop mid-sentence, of
+/// prose wrapped at a fixed width in a `<pre>` block of a page of prose ([`is_wrapped_prose`]).
+const WRAPPED_MIN_WORDS: usize = 40;
+const WRAPPED_MIN_LINES: usize = 3;
+const WRAPPED_SHARE: f32 = 0.6;
 /// The longest line set alone above a deeper indented paragraph that is the term it describes
 /// (`-c config_dir`); a longer one is the first line of the paragraph.
 const MAX_TERM_CHARS: usize = 60;
@@ -255,36 +260,101 @@ fn holds_anchor(node: NodeRef<'_, Node>) -> bool {
     })
 }
 
+/// How a `<pre>` block reads: its words, how many are plain words (letters, with the punctuation
+/// of a sentence) and end a sentence, and how many of its lines open as comments or prompts.
+struct Reading {
+    words: usize,
+    plain: usize,
+    sentences: usize,
+    lines: usize,
+    marked: usize,
+}
+
+impl Reading {
+    fn of(raw: &str) -> Self {
+        let mut r = Reading {
+            words: 0,
+            plain: 0,
+            sentences: 0,
+            lines: 0,
+            marked: 0,
+        };
+        for token in raw.split_whitespace() {
+            r.words += 1;
+            let word = token
+                .trim_start_matches(['(', '"', '\'', '“'])
+                .trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '"', '\'', '”']);
+            let is_plain = !word.is_empty()
+                && word
+                    .chars()
+                    .all(|c| c.is_alphabetic() || c == '-' || c == '\'')
+                && word.starts_with(char::is_alphabetic);
+            if is_plain {
+                r.plain += 1;
+                r.sentences += usize::from(token.ends_with('.') && word.chars().count() > 1);
+            }
+        }
+        // Comments and prompts (`$ `, `sqlite>`): a commented configuration file or a console
+        // session reads as words.
+        for line in raw.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            r.lines += 1;
+            let prompt = line
+                .split_whitespace()
+                .next()
+                .is_some_and(|t| t.len() > 1 && t.ends_with('>'));
+            r.marked += usize::from(prompt || CODE_LINE_MARKS.iter().any(|m| line.starts_with(m)));
+        }
+        r
+    }
+
+    /// Whether it reads as text: from `words` words and `sentences` sentences, nearly all its
+    /// words plain ([`PROSE_WORD_SHARE`]), few lines opening as code ([`PROSE_MARKED_LINES`]).
+    fn is_text(&self, words: usize, sentences: usize) -> bool {
+        self.words >= words
+            && self.sentences >= sentences
+            && self.plain as f32 >= PROSE_WORD_SHARE * self.words as f32
+            && self.marked as f32 <= PROSE_MARKED_LINES * self.lines as f32
+    }
+}
+
 /// Returns true if a `<pre>` block is text set in fixed width rather than code: long, made of
 /// sentences, and nearly all its words plain words ([`PROSE_WORD_SHARE`]). A manual page rendered
 /// to HTML is; a source listing, a configuration file or a console session is not.
 fn is_preformatted_prose(raw: &str) -> bool {
-    let (mut words, mut plain, mut sentences) = (0usize, 0usize, 0usize);
-    for token in raw.split_whitespace() {
-        words += 1;
-        let word = token
-            .trim_start_matches(['(', '"', '\'', '“'])
-            .trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '"', '\'', '”']);
-        let is_plain = !word.is_empty()
-            && word
-                .chars()
-                .all(|c| c.is_alphabetic() || c == '-' || c == '\'')
-            && word.starts_with(char::is_alphabetic);
-        if is_plain {
-            plain += 1;
-            sentences += usize::from(token.ends_with('.') && word.chars().count() > 1);
+    Reading::of(raw).is_text(PROSE_MIN_WORDS, PROSE_MIN_SENTENCES)
+}
+
+/// Returns true if a `<pre>` block is prose wrapped at a fixed width, as HAProxy's manual sets its
+/// text in `<pre class="text">` among headings and tables of HTML: it reads as text, its lines
+/// start at one margin (no hanging indent: not a table or an option list), and most lines
+/// followed by another stop mid-sentence near the width of the longest ([`WRAPPED_SHARE`]).
+fn is_wrapped_prose(raw: &str) -> bool {
+    let lines: Vec<&str> = raw.lines().map(str::trim_end).collect();
+    let margin = |l: &str| l.len() - l.trim_start().len();
+    let filled: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let Some(left) = filled.iter().map(|l| margin(l)).min() else {
+        return false;
+    };
+    let width = filled.iter().map(|l| l.len()).max().unwrap_or(0);
+    let at_margin = filled.iter().filter(|l| margin(l) == left).count();
+    let (mut followed, mut wrapped) = (0usize, 0usize);
+    for pair in lines.windows(2) {
+        if pair[0].trim().is_empty() || pair[1].trim().is_empty() {
+            continue;
         }
+        followed += 1;
+        wrapped += usize::from(
+            !pair[0].ends_with(['.', '!', '?', ':', ';']) && pair[0].len() * 4 >= width * 3,
+        );
     }
-    // Comments and prompts: a commented configuration file or a console session reads as words.
-    let (mut lines, mut marked) = (0usize, 0usize);
-    for line in raw.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        lines += 1;
-        marked += usize::from(CODE_LINE_MARKS.iter().any(|m| line.starts_with(m)));
-    }
-    words >= PROSE_MIN_WORDS
-        && sentences >= PROSE_MIN_SENTENCES
-        && plain as f32 >= PROSE_WORD_SHARE * words as f32
-        && marked as f32 <= PROSE_MARKED_LINES * lines as f32
+    followed >= WRAPPED_MIN_LINES
+        && wrapped as f32 >= WRAPPED_SHARE * followed as f32
+        && at_margin as f32 >= 0.9 * filled.len() as f32
+        && Reading::of(raw).is_text(WRAPPED_MIN_WORDS, 2)
 }
 
 /// Returns true if a line of a manual page in `<pre>` is its running head or foot: the same name
@@ -575,7 +645,9 @@ impl TextBuilder {
                 if name == "pre" {
                     let mut raw = String::new();
                     pre_text(node, &mut raw, depth);
-                    if self.pre_holds_text && is_preformatted_prose(&raw) {
+                    if (self.pre_holds_text && is_preformatted_prose(&raw))
+                        || is_wrapped_prose(&raw)
+                    {
                         self.push_preformatted_prose(&raw);
                     } else {
                         self.push_pre(&raw);

@@ -404,11 +404,10 @@ fn textwrap_lines(text: &str, width: usize) -> Vec<String> {
 /// it is an example, a table set in columns or a session.
 #[test]
 fn a_wordy_pre_block_in_a_page_of_prose_keeps_its_lines() {
-    let comment = "Allow any user on the local system to connect to any database with any \
-        user name using Unix-domain sockets. This is the default for local connections. ";
-    let block: String = textwrap_lines(&comment.repeat(6), 60)
-        .iter()
-        .map(|l| format!("   {l}\n"))
+    let block: String = (0..12)
+        .map(|i| {
+            format!("   Note {i}: any user on the local system may connect to any database.\n")
+        })
         .collect();
     let page = format!(
         "<html><body><main><h1>The pg_hba.conf File</h1><p>Client authentication is controlled \
@@ -454,4 +453,44 @@ fn a_menu_hidden_in_a_pre_block_is_no_text() {
         "{}",
         e.text
     );
+}
+
+/// Prose wrapped at a fixed width in a `<pre>` block of a page of prose (HAProxy's manual, git's
+/// technical notes) reads as text, its sentences whole; a table set in columns with a hanging
+/// indent, and a console session, keep their lines.
+#[test]
+fn prose_wrapped_in_pre_reads_as_text() {
+    let wrapped = "Set the maximum time to wait for a connection attempt to a server to\n\
+        succeed. If the server is located on the same LAN as HAProxy, the connection\n\
+        should be immediate (less than a few milliseconds). Anyway, it is a good\n\
+        practice to cover one or several TCP packet losses by specifying timeouts\n\
+        that are slightly above multiples of 3 seconds.";
+    let page = format!(
+        "<html><body><main><h1>timeout connect</h1><p>A keyword of the defaults section.</p><pre class=\"text\">{wrapped}</pre></main></body></html>"
+    );
+    let e = extract_html(&page, &url());
+    assert!(
+        e.text.contains("Set the maximum time to wait for a connection attempt to a server to succeed. If the server"),
+        "{}",
+        e.text
+    );
+    let table = "Field       Meaning\n\
+        <XY>        A 2 character field containing the staged and\n\
+        \x20           unstaged XY values described in the short format,\n\
+        \x20           with unchanged indicated by a dot rather than\n\
+        \x20           a space character and the staged changes kept.\n\
+        <sub>       A 4 character field describing the submodule state\n\
+        \x20           and whether it has new commits or local changes.";
+    let session = "sqlite> the track table contains a row that refers to the artist and\n\
+        sqlite> deleting the artist record fails because the track table holds it\n\
+        sqlite> so the foreign key constraint keeps the two tables consistent here\n\
+        sqlite> which is what an application wants from its database in the end.";
+    for block in [table, session] {
+        let escaped = block.replace('<', "&lt;").replace('>', "&gt;");
+        let page = format!(
+            "<html><body><main><h1>Status</h1><p>The output reads as follows.</p><pre>{escaped}</pre></main></body></html>"
+        );
+        let e = extract_html(&page, &url());
+        assert!(e.text.contains(block), "{}", e.text);
+    }
 }
