@@ -69,6 +69,19 @@ pub(super) fn is_label(line: &str) -> bool {
     // A placeholder for arguments (`DISCARD optional text...`, `postqueue -i queue_id...`) ends
     // a term, not a sentence.
     let ends = line.strip_suffix("...").unwrap_or(line);
+    // A setting's name with its type or default in parentheses (`maximal_queue_lifetime
+    // (default: 5 days)`, `work_mem (integer)`) ends a term, not a sentence.
+    let ends = match ends.split_once(" (") {
+        Some((name, rest))
+            if rest.ends_with(')')
+                && !name.contains(char::is_whitespace)
+                && name.contains(['_', '.'])
+                && !rest.contains(['.', ';']) =>
+        {
+            name
+        }
+        _ => ends,
+    };
     if ends.ends_with([
         '.', '!', '?', ':', ';', ',', '{', '}', ')', '(', '[', '=', '\\',
     ]) || line.starts_with([' ', '>', '#', '$', '.', '}', '(', '"', '\''])

@@ -557,6 +557,10 @@ fn a_line_aligned_in_columns_is_no_term() {
 fn a_term_ending_in_a_placeholder_is_quoted_with_its_sentence() {
     assert!(is_label("DISCARD optional text..."));
     assert!(!is_label("The queue is flushed."));
+    // So does a setting's type or default in parentheses, not a remark in them.
+    assert!(is_label("maximal_queue_lifetime (default: 5 days)"));
+    assert!(!is_label("The queue is flushed (see below)"));
+    assert!(!is_label("Use a larger value (the default is too small)."));
     let text = "FILTER transport:destination\nWrite a content filter request to the queue file.\nDISCARD optional text...\nClaim successful delivery and silently discard the message. Log the optional text if specified, otherwise log a generic message.";
     let answer = ask(
         "What does the DISCARD action do in header_checks?",
