@@ -232,20 +232,23 @@ fn pre_text(node: NodeRef<'_, Node>, out: &mut String, depth: usize) {
     }
 }
 
-/// The words of `root`'s text outside its `<pre>` blocks.
+/// The words of `root`'s text outside its `<pre>` blocks, counted in one pass.
 fn words_outside_pre(root: NodeRef<'_, Node>) -> usize {
-    let words = |n: NodeRef<'_, Node>| {
-        n.descendants()
-            .filter_map(|d| d.value().as_text())
-            .map(|t| t.split_whitespace().count())
-            .sum::<usize>()
-    };
-    let in_pre: usize = root
-        .descendants()
-        .filter(|d| d.value().as_element().is_some_and(|e| e.name() == "pre"))
-        .map(words)
-        .sum();
-    words(root).saturating_sub(in_pre)
+    let is_pre = |n: NodeRef<'_, Node>| n.value().as_element().is_some_and(|e| e.name() == "pre");
+    let (mut inside_pre, mut words) = (0usize, 0usize);
+    for edge in root.traverse() {
+        match edge {
+            ego_tree::iter::Edge::Open(n) if is_pre(n) => inside_pre += 1,
+            ego_tree::iter::Edge::Close(n) if is_pre(n) => inside_pre -= 1,
+            ego_tree::iter::Edge::Open(n) if inside_pre == 0 => {
+                if let Some(t) = n.value().as_text() {
+                    words += t.split_whitespace().count();
+                }
+            }
+            _ => {}
+        }
+    }
+    words
 }
 
 /// Returns true if `node` holds the anchor a link to it lands on as older HTML marks one, an
@@ -262,6 +265,7 @@ fn holds_anchor(node: NodeRef<'_, Node>) -> bool {
 
 /// How a `<pre>` block reads: its words, how many are plain words (letters, with the punctuation
 /// of a sentence) and end a sentence, and how many of its lines open as comments or prompts.
+#[derive(Default)]
 struct Reading {
     words: usize,
     plain: usize,
@@ -272,13 +276,7 @@ struct Reading {
 
 impl Reading {
     fn of(raw: &str) -> Self {
-        let mut r = Reading {
-            words: 0,
-            plain: 0,
-            sentences: 0,
-            lines: 0,
-            marked: 0,
-        };
+        let mut r = Reading::default();
         for token in raw.split_whitespace() {
             r.words += 1;
             let word = token
@@ -742,8 +740,8 @@ impl TextBuilder {
         self.pending_space = false;
     }
 
-    /// Pushes a block of text set in fixed width ([`is_preformatted_prose`]) as the text it
-    /// reads as: a paragraph's lines (those after its first indented at least as deep) joined into
+    /// Pushes a block of text set in fixed width ([`is_preformatted_prose`],
+    /// [`is_wrapped_prose`]) as the text it reads as: a paragraph's lines (those after its first indented at least as deep) joined into
     /// one, its justified spaces collapsed and a word hyphenated at a line's end ("delet-" /
     /// "ing") joined again; a line of capitals at the margin (`DESCRIPTION`) opens a section; the
     /// running head (`POSTQUEUE(1)  …  POSTQUEUE(1)`) is left out.
