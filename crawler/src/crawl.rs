@@ -92,6 +92,9 @@ pub struct CrawlStats {
     /// Stored pages dropped because they are gone (404/410) or moved (redirect).
     pub removed: u64,
     pub noindex: u64,
+    /// Pages that only send their reader on (a meta refresh at once): not stored, their target
+    /// followed as a link.
+    pub refreshes: u64,
     /// URLs new to the frontier that came from sitemaps.
     pub sitemap_urls: u64,
     pub queued: u64,
@@ -443,6 +446,29 @@ impl Crawler {
                     )?)
                 })
                 .await
+            }
+            Outcome::Refresh(to) => {
+                stats.fetched += 1;
+                stats.refreshes += 1;
+                // The target is the stub's own content: followed at the stub's depth.
+                let links: Vec<(Url, u32)> = if scope.allows(&to) {
+                    vec![(to.clone(), entry.depth)]
+                } else {
+                    Vec::new()
+                };
+                let sink = sink.clone();
+                let (removed, added) = blocking(move || {
+                    // A stored page that now only redirects has moved: its copy goes.
+                    let removed = sink.gone(&url).map_err(CrawlError::Sink)?;
+                    let label = format!("meta refresh to {to}");
+                    Ok::<_, CrawlError>((
+                        removed,
+                        frontier.finish(&url, Finish::Fetched, &label, &links, &[])?,
+                    ))
+                })
+                .await?;
+                stats.removed += u64::from(removed);
+                Ok(added)
             }
             Outcome::Gone(status) => {
                 stats.not_found += 1;

@@ -39,6 +39,9 @@ pub(crate) enum Outcome {
         redirects: Vec<Url>,
     },
     NotModified,
+    /// The page only sends its reader on at once (a meta refresh): its target is a link to
+    /// follow, the page itself no content.
+    Refresh(Url),
     Gone(u16),
     Skipped(Skip),
     RobotsUnavailable(String),
@@ -149,6 +152,9 @@ async fn settle_body(
             } else {
                 extract_plain(&text)
             };
+        if let Some(to) = extracted.refresh.take() {
+            return Err(to);
+        }
         extracted.noindex |= robots_header.contains("noindex") || robots_header.contains("none");
         if robots_header.contains("nofollow") || robots_header.contains("none") {
             extracted.links.clear();
@@ -169,15 +175,16 @@ async fn settle_body(
             canonical: extracted.canonical,
             truncated: body.truncated,
         };
-        (page, extracted.noindex)
+        Ok((page, extracted.noindex))
     })
     .await;
     match extracted {
-        Ok((page, noindex)) => Outcome::Page {
+        Ok(Ok((page, noindex))) => Outcome::Page {
             page: Box::new(page),
             noindex,
             redirects,
         },
+        Ok(Err(to)) => Outcome::Refresh(to),
         Err(e) => Outcome::Failed(format!("extraction failed: {e}")),
     }
 }

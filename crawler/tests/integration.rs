@@ -284,6 +284,70 @@ async fn redirect_loop_ends_with_an_error_and_redirects_are_followed() {
     assert!(target.requested_url.as_str().ends_with("/moved"));
 }
 
+/// A page whose meta refresh sends the reader on at once (GNU Texinfo's stub for every node:
+/// "The node you are looking for is at …") is a redirect: the stub is not stored, its target is,
+/// under the target's URL. A page that reloads itself or moves on after minutes is content.
+#[tokio::test]
+async fn a_meta_refresh_stub_is_a_redirect_not_a_page() {
+    let page = |head: &str, body: &str| {
+        (
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            format!("<html><head><title>t</title>{head}</head><body>{body}</body></html>"),
+        )
+            .into_response()
+    };
+    let stub = move |to: &str| {
+        page(
+            &format!(r#"<meta http-equiv="Refresh" content="0; url={to}">"#),
+            &format!(r#"<p>The node you are looking for is at <a href="{to}">there</a>.</p>"#),
+        )
+    };
+    let (base, site) = serve(move |path, _| match path {
+        "/robots.txt" => not_found(),
+        "/" => {
+            html(r#"<a href="/Aliasing.html">a</a><a href="/Alias.html">b</a><a href="/clock">c</a><a href="/later">l</a>"#)
+        }
+        "/Aliasing.html" => stub("Shell-Grammar.html#Aliasing"),
+        "/Alias.html" => stub("/Shell-Grammar.html"),
+        "/Shell-Grammar.html" => html(
+            "<h2 id=\"Aliasing\">Aliasing</h2><p>Every eligible word is checked for an alias.</p>",
+        ),
+        "/clock" => page(
+            r#"<meta http-equiv="refresh" content="30">"#,
+            "<p>The time is now.</p>",
+        ),
+        "/later" => page(
+            r#"<meta http-equiv="refresh" content="600; URL='/elsewhere'">"#,
+            "<p>Read this first.</p>",
+        ),
+        _ => not_found(),
+    })
+    .await;
+    let (stats, sink, _dir) = crawl(&base, config()).await;
+    assert_eq!((stats.errors, stats.refreshes), (0, 2), "{stats:?}");
+    assert!(sink.page("/Aliasing.html").is_none(), "{:?}", sink.urls());
+    let target = sink
+        .page("/Shell-Grammar.html")
+        .expect("the stub's target is stored");
+    assert_eq!(target.requested_url, target.url);
+    assert_eq!(
+        site.requests("/Shell-Grammar.html").len(),
+        1,
+        "two stubs, one fetch"
+    );
+    assert!(target.text.contains("checked for an alias"));
+    assert!(sink
+        .page("/clock")
+        .is_some_and(|p| p.text.contains("The time is now")));
+    assert!(sink
+        .page("/later")
+        .is_some_and(|p| p.text.contains("Read this first")));
+    assert!(
+        site.requests("/elsewhere").is_empty(),
+        "a late refresh is no link to follow"
+    );
+}
+
 /// A broken link (404) is the site's own answer, counted as not found, not as a crawl error.
 #[tokio::test]
 async fn a_broken_link_is_not_found_not_an_error() {

@@ -26,7 +26,16 @@ pub struct Extracted {
     pub canonical: Option<Url>,
     pub noindex: bool,
     pub nofollow: bool,
+    /// Where a `<meta http-equiv="refresh">` sends the reader at once (within
+    /// [`MAX_REFRESH_DELAY_SECS`]): the page is a redirect, not content (GNU Texinfo's stubs for
+    /// every node, "moved" pages).
+    pub refresh: Option<Url>,
 }
+
+/// The longest delay of a meta refresh that still reads as a redirect: a page that sends its
+/// reader elsewhere within seconds is a stub ("you will be redirected"), while a page that reloads
+/// after minutes is content.
+const MAX_REFRESH_DELAY_SECS: f32 = 5.0;
 
 mod furniture;
 use furniture::{holds_heading, is_furniture, link_dense_blocks};
@@ -110,6 +119,29 @@ fn selector(s: &str) -> Selector {
     Selector::parse(s).expect("static selector is valid")
 }
 
+/// The page a meta refresh's `content` (`0; url=Shell-Grammar.html#Aliasing`, `3;URL='/new'`)
+/// sends the reader to, resolved against `base`, when it does so within
+/// [`MAX_REFRESH_DELAY_SECS`]; `None` for a reload in place (`30`) or a later one.
+fn refresh_target(content: &str, base: &Url) -> Option<Url> {
+    let (delay, rest) = content.split_once([';', ','])?;
+    let delay: f32 = delay.trim().parse().ok()?;
+    if !(0.0..=MAX_REFRESH_DELAY_SECS).contains(&delay) {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let target = match rest.get(..3) {
+        Some(key) if key.eq_ignore_ascii_case("url") => {
+            rest[3..].trim_start().strip_prefix('=').unwrap_or(rest)
+        }
+        _ => rest,
+    };
+    let target = target.trim().trim_matches(['"', '\'']).trim();
+    if target.is_empty() {
+        return None;
+    }
+    normalize(target, Some(base)).ok()
+}
+
 /// Extracts an HTML page fetched from `url`.
 pub fn extract_html(html: &str, url: &Url) -> Extracted {
     let doc = Html::parse_document(html);
@@ -133,6 +165,15 @@ pub fn extract_html(html: &str, url: &Url) -> Extracted {
         .and_then(|b| b.value().attr("href"))
         .and_then(|h| url.join(h).ok())
         .unwrap_or_else(|| url.clone());
+    out.refresh = doc
+        .select(&selector("meta[http-equiv][content]"))
+        .filter(|m| {
+            m.value()
+                .attr("http-equiv")
+                .is_some_and(|e| e.trim().eq_ignore_ascii_case("refresh"))
+        })
+        .find_map(|m| refresh_target(m.value().attr("content")?, &base))
+        .filter(|target| target != url);
     out.canonical = doc
         .select(&selector("link[rel~=canonical][href]"))
         .next()

@@ -494,3 +494,27 @@ fn prose_wrapped_in_pre_reads_as_text() {
         assert!(e.text.contains(block), "{}", e.text);
     }
 }
+
+#[test]
+fn a_meta_refresh_is_a_redirect_only_when_it_moves_on_at_once() {
+    let base = Url::parse("http://docs.test/html/Aliasing.html").expect("valid");
+    let to = |content: &str| refresh_target(content, &base).map(|u| u.to_string());
+    let grammar = Some("http://docs.test/html/Shell-Grammar.html".to_string());
+    assert_eq!(to("0; url=Shell-Grammar.html#Aliasing"), grammar);
+    assert_eq!(to("0;URL='Shell-Grammar.html'"), grammar);
+    assert_eq!(to("2, url = \"Shell-Grammar.html\""), grammar);
+    assert_eq!(to("5; /new"), Some("http://docs.test/new".to_string()));
+    for reload_or_late in [
+        "30",
+        "0",
+        "0; url=",
+        "600; url=Shell-Grammar.html",
+        "-1; url=x",
+        "soon; url=x",
+    ] {
+        assert_eq!(to(reload_or_late), None, "{reload_or_late}");
+    }
+    let page = r#"<html><head><meta http-equiv="refresh" content="0; url=Aliasing.html"></head>
+        <body><p>Refreshing to itself is no redirect.</p></body></html>"#;
+    assert_eq!(extract_html(page, &base).refresh, None);
+}
