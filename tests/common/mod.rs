@@ -70,6 +70,11 @@ pub fn postfix_docs() -> PathBuf {
     debian_docs("/usr/share/doc/postfix/html", "postfix-doc")
 }
 
+/// The zsh 5.9 manual as Debian packages it (GNU Texinfo HTML, most of its files redirect stubs).
+pub fn zsh_docs() -> PathBuf {
+    debian_docs("/usr/share/doc/zsh-common/html", "zsh-doc")
+}
+
 /// The Cargo Book shipped with the toolchain that runs the tests (its `rust-docs` component).
 pub fn cargo_book() -> PathBuf {
     let out = std::process::Command::new("rustc")
