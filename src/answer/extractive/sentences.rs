@@ -66,6 +66,19 @@ pub(super) fn is_label(line: &str) -> bool {
         return false;
     }
     let line = line.trim();
+    // Syntax named by symbols alone (zsh's prompt escapes `%?` and `%#`, `$?`, `<<<`) is a term
+    // whatever it ends with; brackets and quotes alone close or open code, dots are no term, and
+    // an interpreter's or a shell's prompt alone (`>>>`, `$`) is a line of a session.
+    if (1..=12).contains(&line.len())
+        && !line.starts_with('>')
+        && !matches!(line, "$" | "#" | "%")
+        && !line.contains(|c: char| {
+            c.is_alphanumeric() || c.is_whitespace() || "{}()[];,\"'`".contains(c)
+        })
+        && !line.chars().all(|c| c == '.' || c == '…')
+    {
+        return true;
+    }
     // A placeholder for arguments (`DISCARD optional text...`, `postqueue -i queue_id...`) ends
     // a term, not a sentence.
     let ends = line.strip_suffix("...").unwrap_or(line);

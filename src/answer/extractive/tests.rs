@@ -550,6 +550,26 @@ fn a_line_aligned_in_columns_is_no_term() {
     assert!(said.starts_with("In addition"), "{said}");
 }
 
+/// Syntax named by symbols alone is a term whatever it ends with (zsh's `%?` under "Shell state"
+/// was read as a sentence, and "The return status of the last command…" was quoted under the
+/// `%#` above it); a prompt or a bracket alone is a line of code.
+#[test]
+fn a_term_of_symbols_alone_is_quoted_with_its_sentence() {
+    for term in ["%?", "%#", "$?", "<<<", "**", "%%"] {
+        assert!(is_label(term), "{term}");
+    }
+    for code in [">>>", "...", "$", "#", "}", ");", "\"\"\"", "?"] {
+        assert_eq!(is_label(code), code == "?", "{code}");
+    }
+    let text = "%#\nA '#' if the shell is running with privileges, a '%' if not.\n%?\nThe return status of the last command executed just before the prompt.\n%_\nThe status of the parser.";
+    let answer = ask(
+        "How can my prompt display the return status of the previous command?",
+        &[hit(&["Prompt Expansion", "Shell state"], text)],
+    );
+    let said = answer.text();
+    assert!(said.starts_with("%?\nThe return status"), "{said}");
+}
+
 /// A term that ends in a placeholder for its arguments (`DISCARD optional text...` in Postfix's
 /// `header_checks(5)`) is quoted above the sentence it titles; a sentence cut off with dots is not
 /// a term.
