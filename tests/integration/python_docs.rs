@@ -185,7 +185,8 @@ fn answers_stay_short() {
             .map(|s| s.text.split_whitespace().count())
             .sum::<usize>();
         assert!(
-            answer.sentences.len() <= 5 && words <= 120,
+            answer.sentences.len() <= cited::answer::extractive::MAX_SENTENCES
+                && words <= cited::answer::extractive::MAX_WORDS,
             "`{q}`: {} sentences, {words} words",
             answer.sentences.len()
         );

@@ -49,7 +49,7 @@ use sentences::{candidates, mark, Asked};
 pub const MAX_SENTENCES: usize = 5;
 /// Between quoted pieces of one page that are not contiguous in it.
 pub const QUOTE_GAP: &str = " … ";
-pub const MAX_WORDS: usize = 120;
+pub const MAX_WORDS: usize = 150;
 /// Share of what the question asks about (its terms by idf, a term no passage holds weighing as
 /// the rarest) that a passage must hold for its sentences to answer: below it, retrieval found
 /// nothing about the question there. Calibrated on answerable questions (docs-qa, the PostgreSQL
