@@ -17,6 +17,8 @@ use url::Url;
 #[derive(Default)]
 struct MemorySink {
     pages: Mutex<HashMap<String, Page>>,
+    /// URLs the crawl said are gone or moved, whose stored copy must go.
+    gone: Mutex<Vec<String>>,
 }
 
 impl PageSink for MemorySink {
@@ -28,6 +30,16 @@ impl PageSink for MemorySink {
         };
         pages.insert(page.url.to_string(), page);
         Ok(outcome)
+    }
+
+    fn gone(&self, url: &Url) -> Result<bool, String> {
+        self.gone.lock().expect("lock").push(url.to_string());
+        Ok(self
+            .pages
+            .lock()
+            .expect("lock")
+            .remove(url.as_str())
+            .is_some())
     }
 }
 
@@ -326,6 +338,12 @@ async fn a_meta_refresh_stub_is_a_redirect_not_a_page() {
     let (stats, sink, _dir) = crawl(&base, config()).await;
     assert_eq!((stats.errors, stats.refreshes), (0, 2), "{stats:?}");
     assert!(sink.page("/Aliasing.html").is_none(), "{:?}", sink.urls());
+    // A copy stored before the page became a stub is dropped.
+    let gone = sink.gone.lock().expect("lock").clone();
+    assert!(
+        gone.iter().any(|u| u.ends_with("/Aliasing.html")),
+        "{gone:?}"
+    );
     let target = sink
         .page("/Shell-Grammar.html")
         .expect("the stub's target is stored");
