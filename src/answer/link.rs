@@ -9,26 +9,58 @@ const FRAGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'.').remove(b'_').remove(b
 
 /// Words quoted at each end of a long passage.
 const EDGE_WORDS: usize = 5;
+/// A first line shorter than this (a term: `-v`, `%?`, `NULL_GLOB (-G)`) is too common on its page
+/// to start the highlight: it is given as the text right before it instead.
+const TERM_WORDS: usize = 3;
 
-/// Returns `url` with a text fragment that selects `quote` (its first sentence-like line).
+/// Returns `url` with a text fragment that selects `quote`. A browser matches each of a fragment's
+/// start and end within one block of the page, so a quote of several lines (a term and its
+/// description, a heading and its first sentence: blocks of their own) starts in its first line and
+/// ends in its last; a short first line is the prefix before the quote's second line (a term like
+/// `-v` is first matched wherever the page names it first).
 pub fn deep_link(url: &str, quote: &str) -> String {
     let base = url.split('#').next().unwrap_or(url);
-    let words: Vec<&str> = quote.split_whitespace().collect();
-    if words.is_empty() {
+    let lines: Vec<Vec<&str>> = quote
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|words| !words.is_empty())
+        .collect();
+    let Some(first) = lines.first() else {
         return base.to_string();
-    }
-    let directive = if words.len() <= 2 * EDGE_WORDS {
-        encode(&words.join(" "))
-    } else {
-        let start = words[..EDGE_WORDS].join(" ");
-        let end = words[words.len() - EDGE_WORDS..].join(" ");
-        format!("{},{}", encode(&start), encode(&end))
+    };
+    let directive = match &lines[..] {
+        [_] if first.len() <= 2 * EDGE_WORDS => encode(first),
+        [_] => format!("{},{}", encode(head(first)), encode(tail(first))),
+        [term, second, ..] if term.len() < TERM_WORDS => {
+            let rest = &lines[1..];
+            let prefix = format!("{}-", encode(tail(term)));
+            match rest {
+                [only] if only.len() <= 2 * EDGE_WORDS => format!("{prefix},{}", encode(only)),
+                _ => format!(
+                    "{prefix},{},{}",
+                    encode(head(second)),
+                    encode(tail(&rest[rest.len() - 1]))
+                ),
+            }
+        }
+        [.., last] => format!("{},{}", encode(head(first)), encode(tail(last))),
+        [] => unreachable!("a quote with a first line has lines"),
     };
     format!("{base}#:~:text={directive}")
 }
 
-fn encode(s: &str) -> String {
-    utf8_percent_encode(s, FRAGMENT).to_string()
+/// The first words of a line, at most [`EDGE_WORDS`].
+fn head<'a>(words: &'a [&'a str]) -> &'a [&'a str] {
+    &words[..words.len().min(EDGE_WORDS)]
+}
+
+/// The last words of a line, at most [`EDGE_WORDS`].
+fn tail<'a>(words: &'a [&'a str]) -> &'a [&'a str] {
+    &words[words.len().saturating_sub(EDGE_WORDS)..]
+}
+
+fn encode(words: &[&str]) -> String {
+    utf8_percent_encode(&words.join(" "), FRAGMENT).to_string()
 }
 
 #[cfg(test)]
@@ -47,5 +79,24 @@ mod tests {
             "http://h/p#:~:text=one%20two%20three%20four%20five,eight%20nine%20ten%20eleven%20twelve"
         );
         assert_eq!(deep_link("http://h/p", "  "), "http://h/p");
+    }
+
+    /// Each end of a fragment is matched within one block of the page: a quote of several lines
+    /// starts in its first line and ends in its last, and a term too short to be found where it is
+    /// meant (`-v` is on the page many times) is the prefix of the line after it.
+    #[test]
+    fn a_quote_of_several_lines_is_matched_line_by_line() {
+        assert_eq!(
+            deep_link("http://h/p", "5.1 Startup/Shutdown Files\nCommands are first read from /etc/zsh/zshenv; this cannot be overridden."),
+            "http://h/p#:~:text=5.1%20Startup%2FShutdown%20Files,%2Fetc%2Fzsh%2Fzshenv%3B%20this%20cannot%20be%20overridden."
+        );
+        assert_eq!(
+            deep_link("http://h/p", "NULL_GLOB (-G)\nIf a pattern has no matches, delete it."),
+            "http://h/p#:~:text=NULL_GLOB%20%28%2DG%29-,If%20a%20pattern%20has%20no%20matches%2C%20delete%20it."
+        );
+        assert_eq!(
+            deep_link("http://h/p", "-v\nSelects keymap viins for any operations by the current command, and also links viins to main.\nSee above."),
+            "http://h/p#:~:text=%2Dv-,Selects%20keymap%20viins%20for%20any,See%20above."
+        );
     }
 }
