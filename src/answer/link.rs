@@ -2,6 +2,7 @@
 //!
 //! Browsers that support text fragments scroll to and highlight the quoted words; others open the page.
 
+use indexer::vector::sentences::{is_table_row, TABLE_CELL};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Everything but unreserved characters is encoded; `-`, `,` and `&` are text-fragment syntax.
@@ -15,13 +16,22 @@ const TERM_WORDS: usize = 3;
 
 /// Returns `url` with a text fragment that selects `quote`. A browser matches each of a fragment's
 /// start and end within one block of the page, so a quote of several lines (a term and its
-/// description, a heading and its first sentence: blocks of their own) starts in its first line and
-/// ends in its last; a short first line is the prefix before the quote's second line (a term like
+/// description, a heading and its first sentence: blocks of their own) or of a table row's cells
+/// starts in its first line or cell and ends in its last; a short first line is the prefix before the quote's second line (a term like
 /// `-v` is first matched wherever the page names it first).
 pub fn deep_link(url: &str, quote: &str) -> String {
     let base = url.split('#').next().unwrap_or(url);
+    // The page's blocks: its lines, and a table row's cells.
     let lines: Vec<Vec<&str>> = quote
         .lines()
+        .flat_map(|line| {
+            let cells: Vec<&str> = if is_table_row(line) {
+                line.split(TABLE_CELL.trim()).collect()
+            } else {
+                vec![line]
+            };
+            cells
+        })
         .map(|l| l.split_whitespace().collect::<Vec<_>>())
         .filter(|words| !words.is_empty())
         .collect();
@@ -97,6 +107,15 @@ mod tests {
         assert_eq!(
             deep_link("http://h/p", "-v\nSelects keymap viins for any operations by the current command, and also links viins to main.\nSee above."),
             "http://h/p#:~:text=%2Dv-,Selects%20keymap%20viins%20for%20any,See%20above."
+        );
+        // A row's cells are blocks too; a bar inside brackets is syntax, not a cell.
+        assert_eq!(
+            deep_link("http://h/p", "bigint | 8 bytes | large-range integer | -9223372036854775808 to +9223372036854775807"),
+            "http://h/p#:~:text=bigint-,8%20bytes,%2D9223372036854775808%20to%20%2B9223372036854775807"
+        );
+        assert_eq!(
+            deep_link("http://h/p", "git stash drop [-q | --quiet]"),
+            "http://h/p#:~:text=git%20stash%20drop%20%5B%2Dq%20%7C%20%2D%2Dquiet%5D"
         );
     }
 }
