@@ -17,46 +17,45 @@ const TERM_WORDS: usize = 3;
 /// Returns `url` with a text fragment that selects `quote`. A browser matches each of a fragment's
 /// start and end within one block of the page, so a quote of several lines (a term and its
 /// description, a heading and its first sentence: blocks of their own) or of a table row's cells
-/// starts in its first line or cell and ends in its last; a short first line is the prefix before the quote's second line (a term like
-/// `-v` is first matched wherever the page names it first).
+/// starts in its first line or cell and ends in its last. A first line of fewer than
+/// [`TERM_WORDS`] words is the prefix of the line after it: alone it would be matched wherever the
+/// page names it first (`-v` among a command's options).
 pub fn deep_link(url: &str, quote: &str) -> String {
     let base = url.split('#').next().unwrap_or(url);
-    // The page's blocks: its lines, and a table row's cells.
-    let lines: Vec<Vec<&str>> = quote
+    // The quote's blocks: its lines, and a table row's cells.
+    let blocks: Vec<Vec<&str>> = quote
         .lines()
         .flat_map(|line| {
-            let cells: Vec<&str> = if is_table_row(line) {
+            if is_table_row(line) {
                 line.split(TABLE_CELL.trim()).collect()
             } else {
                 vec![line]
-            };
-            cells
+            }
         })
-        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .map(|block| block.split_whitespace().collect::<Vec<_>>())
         .filter(|words| !words.is_empty())
         .collect();
-    let Some(first) = lines.first() else {
-        return base.to_string();
-    };
-    let directive = match &lines[..] {
-        [_] if first.len() <= 2 * EDGE_WORDS => encode(first),
-        [_] => format!("{},{}", encode(head(first)), encode(tail(first))),
-        [term, second, ..] if term.len() < TERM_WORDS => {
-            let rest = &lines[1..];
-            let prefix = format!("{}-", encode(tail(term)));
-            match rest {
-                [only] if only.len() <= 2 * EDGE_WORDS => format!("{prefix},{}", encode(only)),
-                _ => format!(
-                    "{prefix},{},{}",
-                    encode(head(second)),
-                    encode(tail(&rest[rest.len() - 1]))
-                ),
-            }
+    let directive = match blocks.as_slice() {
+        [] => return base.to_string(),
+        [term, rest @ ..] if !rest.is_empty() && term.len() < TERM_WORDS => {
+            format!("{}-,{}", encode(tail(term)), span(rest))
         }
-        [.., last] => format!("{},{}", encode(head(first)), encode(tail(last))),
-        [] => unreachable!("a quote with a first line has lines"),
+        blocks => span(blocks),
     };
     format!("{base}#:~:text={directive}")
+}
+
+/// The start and end of a fragment that selects `blocks` (at least one): a short single block
+/// whole, else the first words of the first and the last words of the last.
+fn span(blocks: &[Vec<&str>]) -> String {
+    match blocks {
+        [only] if only.len() <= 2 * EDGE_WORDS => encode(only),
+        [first, ..] => {
+            let last = &blocks[blocks.len() - 1];
+            format!("{},{}", encode(head(first)), encode(tail(last)))
+        }
+        [] => String::new(),
+    }
 }
 
 /// The first words of a line, at most [`EDGE_WORDS`].
