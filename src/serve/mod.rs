@@ -160,6 +160,7 @@ fn routes(live: LiveEngine, options: &ServeOptions) -> Router {
     };
     let router = Router::new()
         .route("/", get(page::search_page))
+        .route("/opensearch.xml", get(page::opensearch))
         .route("/healthz", get(api::healthz))
         .route("/api/openapi.json", get(openapi::document))
         .route("/metrics", get(telemetry::render))

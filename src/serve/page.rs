@@ -94,7 +94,8 @@ fn head(q: &str) -> String {
     };
     format!(
         "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">\
-         <title>{title}</title><style>{STYLE}</style></head><body><form action=/ method=get role=search>\
+         <title>{title}</title><link rel=search type=application/opensearchdescription+xml title=cited href=/opensearch.xml>\
+         <style>{STYLE}</style></head><body><form action=/ method=get role=search>\
          <input name=q value=\"{}\" aria-label=Question autofocus><button>Ask</button></form>",
         escape(q)
     )
@@ -326,6 +327,55 @@ pub fn render_error(q: &str, message: &str) -> String {
         head(q),
         escape(message)
     )
+}
+
+/// `GET /opensearch.xml`: the OpenSearch description that lets a browser add this server as a
+/// search engine (the address bar then asks `/?q=…`). Its URLs are absolute, on the host the browser
+/// asked (`Host`; `https` when a proxy says `X-Forwarded-Proto: https`); a `Host` that is no host name
+/// or address gets a 400, not a document naming it.
+pub(super) async fn opensearch(headers: axum::http::HeaderMap) -> Response {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        });
+    let Some(host) = host else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "a Host header naming this server is needed",
+        )
+            .into_response();
+    };
+    let scheme = match headers
+        .get("x-forwarded-proto")
+        .and_then(|p| p.to_str().ok())
+    {
+        Some(p) if p.eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    };
+    let origin = format!("{scheme}://{host}");
+    let body = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/" xmlns:moz="http://www.mozilla.org/2006/browser/search/">
+<ShortName>cited</ShortName>
+<Description>Answers with the passages they come from, from the sites this server has crawled</Description>
+<InputEncoding>UTF-8</InputEncoding>
+<Url type="text/html" method="get" template="{origin}/?q={{searchTerms}}"/>
+<moz:SearchForm>{origin}/</moz:SearchForm>
+</OpenSearchDescription>
+"#
+    );
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/opensearchdescription+xml; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// `GET /status`: the same, for people.

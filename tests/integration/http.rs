@@ -440,6 +440,73 @@ async fn date_and_site_filters_narrow_search_and_answers() {
     );
 }
 
+/// A browser can add the search page as a search engine: the page names its OpenSearch description,
+/// whose template asks the page on the host the browser used; a `Host` that is no host name gets a
+/// 400, not a document that would carry it.
+#[tokio::test]
+async fn browsers_can_add_the_search_page_as_a_search_engine() {
+    let (data, _) = crawled();
+    let server = Server::start(data);
+    let page = reqwest::get(format!("{}/", server.base))
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        page.contains("<link rel=search type=application/opensearchdescription+xml title=cited href=/opensearch.xml>"),
+        "{page}"
+    );
+    let client = reqwest::Client::new();
+    let description = |proto: Option<&'static str>, host: Option<&'static str>| {
+        let mut req = client.get(format!("{}/opensearch.xml", server.base));
+        if let Some(p) = proto {
+            req = req.header("x-forwarded-proto", p);
+        }
+        if let Some(h) = host {
+            req = req.header(reqwest::header::HOST, h);
+        }
+        async move {
+            let resp = req.send().await.expect("request");
+            let status = resp.status().as_u16();
+            let kind = resp
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            (status, kind, resp.text().await.expect("body"))
+        }
+    };
+    let (status, kind, xml) = description(None, None).await;
+    assert_eq!(status, 200);
+    assert!(
+        kind.starts_with("application/opensearchdescription+xml"),
+        "{kind}"
+    );
+    let template = format!("template=\"{}/?q={{searchTerms}}\"", server.base);
+    assert!(xml.contains(&template), "{xml}");
+    assert!(xml.contains("<ShortName>cited</ShortName>"), "{xml}");
+    let (_, _, xml) = description(Some("https"), None).await;
+    let https = server.base.replacen("http://", "https://", 1);
+    assert!(xml.contains(&format!("template=\"{https}/?q=")), "{xml}");
+    let (status, _, body) = description(None, Some("evil\"><x")).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(!body.contains("evil"));
+    // The template's address answers.
+    let q = template
+        .trim_start_matches("template=\"")
+        .trim_end_matches('"')
+        .replace("{searchTerms}", "global+interpreter+lock");
+    let page = reqwest::get(q)
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert!(page.contains("class=hit"), "results");
+}
+
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let (data, _) = crawled();
