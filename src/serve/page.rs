@@ -26,7 +26,7 @@ button{font-size:1rem;padding:.45rem 1rem;border-radius:6px;border:1px solid #1f
 mark{background:#fff3b0;padding:0 .05rem}.status h1{font-size:1.2rem}.status table{border-collapse:collapse;width:100%}\
 .status th,.status td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #d0d7de;vertical-align:top}.status td{overflow-wrap:anywhere}\
 footer{margin-top:2rem;font-size:.8rem;color:#59636e}.s-weak,.s-unsupported{color:#6e7781}.s-unsupported{text-decoration:line-through 1px #cf222e}\
-.why{font-size:.78rem;color:#9a6700;margin-left:.25rem}.followup{margin:-.6rem 0 1.2rem}.followup input[name=q]{font-size:.95rem}.draft{color:#424a53;white-space:pre-wrap}.notice{background:#fff8c5;border-radius:6px;padding:.4rem .6rem;font-size:.88rem}";
+.why{font-size:.78rem;color:#9a6700;margin-left:.25rem}.followup{margin:-.6rem 0 1.2rem}.followup input[name=q]{font-size:.95rem}.draft{color:#424a53;white-space:pre-wrap}.s,.card-quote,.pop q,.src q{white-space:pre-line}.notice{background:#fff8c5;border-radius:6px;padding:.4rem .6rem;font-size:.88rem}";
 
 const SCRIPT: &str = include_str!("page.js");
 
