@@ -73,6 +73,8 @@ pub struct HitDto {
     pub url: String,
     pub title: String,
     pub snippet: String,
+    /// `url#:~:text=…`: opens the page scrolled to the snippet's first sentence.
+    pub link: String,
     pub score: f32,
 }
 
@@ -140,6 +142,7 @@ impl From<Vec<SearchResult>> for SearchResponse {
                     url: r.url,
                     title: r.title,
                     snippet: r.snippet,
+                    link: r.link,
                     score: r.score,
                 })
                 .collect(),

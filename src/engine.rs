@@ -41,6 +41,8 @@ pub struct SearchResult {
     pub url: String,
     pub title: String,
     pub snippet: String,
+    /// The page scrolled to the snippet's first sentence (a `#:~:text=` deep link).
+    pub link: String,
     pub score: f32,
 }
 
@@ -335,11 +337,15 @@ impl Engine {
         );
         let results = hits
             .into_iter()
-            .map(|hit| SearchResult {
-                snippet: crate::retrieve::snippet::snippet(&terms, &hit),
-                url: hit.url,
-                title: hit.title,
-                score: hit.score,
+            .map(|hit| {
+                let snippet = crate::retrieve::snippet::snippet(&terms, &hit);
+                SearchResult {
+                    link: crate::answer::link::deep_link(&hit.url, &snippet.first),
+                    snippet: snippet.text,
+                    url: hit.url,
+                    title: hit.title,
+                    score: hit.score,
+                }
             })
             .collect();
         Ok(Timed {

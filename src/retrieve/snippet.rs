@@ -6,9 +6,16 @@ use indexer::{sentence_spans, SearchHit};
 
 use super::terms::QueryTerms;
 
+/// A result's extract, and the sentence it starts with (verbatim page text, within one line: what a
+/// link to the result scrolls to).
+pub struct Snippet {
+    pub text: String,
+    pub first: String,
+}
+
 /// Returns a short extract of `hit` around the query's terms, for a results list: from the sentence
 /// that covers most of the query (the first such; the passage's first sentence if none does) on.
-pub fn snippet(query: &QueryTerms, hit: &SearchHit) -> String {
+pub fn snippet(query: &QueryTerms, hit: &SearchHit) -> Snippet {
     const MAX_CHARS: usize = 320;
     let text = hit.text.as_str();
     // A sentence that contains no query term's first letters cannot contain the term, nor can a
@@ -49,6 +56,7 @@ pub fn snippet(query: &QueryTerms, hit: &SearchHit) -> String {
     // Whole sentences from there, until half the room is used (what lies beyond 4 bytes a
     // character of room is never shown, and is not split).
     let mut out = String::new();
+    let mut first = String::new();
     'lines: for (line_start, line) in lines(text) {
         if line_start + line.len() < from {
             continue;
@@ -56,16 +64,22 @@ pub fn snippet(query: &QueryTerms, hit: &SearchHit) -> String {
         let skip = from.saturating_sub(line_start);
         let line = &line[..floor_char_boundary(line, skip + 4 * MAX_CHARS)];
         for (s, e) in sentence_spans(&line[skip..]) {
-            if !out.is_empty() {
+            let sentence = &line[skip + s..skip + e];
+            if out.is_empty() {
+                first = sentence.to_string();
+            } else {
                 out.push(' ');
             }
-            out.push_str(&line[skip + s..skip + e]);
+            out.push_str(sentence);
             if out.chars().count() >= MAX_CHARS / 2 {
                 break 'lines;
             }
         }
     }
-    truncate(&out, MAX_CHARS)
+    Snippet {
+        text: truncate(&out, MAX_CHARS),
+        first,
+    }
 }
 
 /// The largest char boundary of `s` at or before `i` (`s.len()` past its end).

@@ -152,7 +152,7 @@ fn results_list(q: &str, results: &SearchResponse) -> String {
     for hit in &results.hits {
         html.push_str(&format!(
             "<div class=hit><a href=\"{}\">{}</a><div class=url>{}</div><div>{}</div></div>",
-            safe_href(&hit.url),
+            safe_href(&hit.link),
             escape(&hit.title),
             escape(&hit.url),
             highlight(&hit.snippet, &terms)

@@ -39,6 +39,31 @@ async fn api_answer_and_search_match_the_cli() {
     assert_eq!(status, 200);
     let cli: SearchResponse = cited_json(data, &["search", "--json", "--limit", "5", "json dumps"]);
     assert_eq!(hits, cli);
+    // Each result links to its page scrolled to the sentence its snippet starts with.
+    for hit in &hits.hits {
+        let words: Vec<&str> = hit.snippet.split_whitespace().take(2).collect();
+        let fragment = hit
+            .link
+            .strip_prefix(&format!("{}#:~:text=", hit.url))
+            .unwrap_or_else(|| panic!("{hit:?}"));
+        let start = percent_encoding::percent_decode_str(
+            fragment.split([',', '-']).next().unwrap_or_default(),
+        )
+        .decode_utf8_lossy()
+        .into_owned();
+        assert!(start.starts_with(&words.join(" ")), "{hit:?}: {start}");
+    }
+    let page = reqwest::get(format!("{}/?q=json+dumps", server.base))
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    let first = &hits.hits[0].link;
+    assert!(
+        page.contains(&format!("<a href=\"{}\"", first.replace('&', "&amp;"))),
+        "the results list links to the passage: {first}"
+    );
 
     let (status, health): (u16, serde_json::Value) =
         get_json(&format!("{}/healthz", server.base)).await;
