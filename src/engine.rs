@@ -340,7 +340,7 @@ impl Engine {
             .map(|hit| {
                 let snippet = crate::retrieve::snippet::snippet(&terms, &hit);
                 SearchResult {
-                    link: crate::answer::link::deep_link(&hit.url, &snippet.first),
+                    link: crate::answer::link::deep_link(&hit.url, snippet.first),
                     snippet: snippet.text,
                     url: hit.url,
                     title: hit.title,

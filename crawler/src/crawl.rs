@@ -456,32 +456,18 @@ impl Crawler {
                 } else {
                     Vec::new()
                 };
-                let sink = sink.clone();
-                let (removed, added) = blocking(move || {
-                    // A stored page that now only redirects has moved: its copy goes.
-                    let removed = sink.gone(&url).map_err(CrawlError::Sink)?;
-                    let label = format!("meta refresh to {to}");
-                    Ok::<_, CrawlError>((
-                        removed,
-                        frontier.finish(&url, Finish::Fetched, &label, &links, &[])?,
-                    ))
-                })
-                .await?;
+                // A stored page that now only redirects has moved: its copy goes.
+                let label = format!("meta refresh to {to}");
+                let (removed, added) =
+                    drop_stored(sink, frontier, url, Finish::Fetched, label, links).await?;
                 stats.removed += u64::from(removed);
                 Ok(added)
             }
             Outcome::Gone(status) => {
                 stats.not_found += 1;
-                let sink = sink.clone();
-                let (removed, added) = blocking(move || {
-                    let removed = sink.gone(&url).map_err(CrawlError::Sink)?;
-                    let label = format!("gone (http status {status})");
-                    Ok::<_, CrawlError>((
-                        removed,
-                        frontier.finish(&url, Finish::Failed, &label, &[], &[])?,
-                    ))
-                })
-                .await?;
+                let label = format!("gone (http status {status})");
+                let (removed, added) =
+                    drop_stored(sink, frontier, url, Finish::Failed, label, Vec::new()).await?;
                 stats.removed += u64::from(removed);
                 Ok(added)
             }
@@ -578,6 +564,25 @@ impl Kept {
             Self::Noindex => "noindex",
         }
     }
+}
+
+/// Drops the stored copy of `url` (gone from the site, or only a redirect now) and finishes it in
+/// the frontier as `how` with `label`, queueing `links`: whether a copy was dropped, and the links
+/// new to the frontier.
+async fn drop_stored(
+    sink: &Arc<dyn PageSink>,
+    frontier: Arc<Frontier>,
+    url: Url,
+    how: Finish,
+    label: String,
+    links: Vec<(Url, u32)>,
+) -> Result<(bool, Vec<(Url, u32)>), CrawlError> {
+    let sink = sink.clone();
+    blocking(move || {
+        let removed = sink.gone(&url).map_err(CrawlError::Sink)?;
+        Ok::<_, CrawlError>((removed, frontier.finish(&url, how, &label, &links, &[])?))
+    })
+    .await
 }
 
 async fn blocking<T: Send + 'static, E: Into<CrawlError> + Send + 'static>(

@@ -139,7 +139,7 @@ async fn settle_body(
     let Ok(permit) = parsing.clone().acquire_owned().await else {
         return Outcome::Failed("crawl stopped".into());
     };
-    let extracted = tokio::task::spawn_blocking(move || {
+    let outcome = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let text = decode(&body.bytes, &body.content_type);
         let robots_header = body
@@ -153,7 +153,7 @@ async fn settle_body(
                 extract_plain(&text)
             };
         if let Some(to) = extracted.refresh.take() {
-            return Err(to);
+            return Outcome::Refresh(to);
         }
         extracted.noindex |= robots_header.contains("noindex") || robots_header.contains("none");
         if robots_header.contains("nofollow") || robots_header.contains("none") {
@@ -175,18 +175,14 @@ async fn settle_body(
             canonical: extracted.canonical,
             truncated: body.truncated,
         };
-        Ok((page, extracted.noindex))
+        Outcome::Page {
+            page: Box::new(page),
+            noindex: extracted.noindex,
+            redirects,
+        }
     })
     .await;
-    match extracted {
-        Ok(Ok((page, noindex))) => Outcome::Page {
-            page: Box::new(page),
-            noindex,
-            redirects,
-        },
-        Ok(Err(to)) => Outcome::Refresh(to),
-        Err(e) => Outcome::Failed(format!("extraction failed: {e}")),
-    }
+    outcome.unwrap_or_else(|e| Outcome::Failed(format!("extraction failed: {e}")))
 }
 
 fn looks_like_html(text: &str) -> bool {

@@ -8,14 +8,14 @@ use super::terms::QueryTerms;
 
 /// A result's extract, and the sentence it starts with (verbatim page text, within one line: what a
 /// link to the result scrolls to).
-pub struct Snippet {
+pub struct Snippet<'a> {
     pub text: String,
-    pub first: String,
+    pub first: &'a str,
 }
 
 /// Returns a short extract of `hit` around the query's terms, for a results list: from the sentence
 /// that covers most of the query (the first such; the passage's first sentence if none does) on.
-pub fn snippet(query: &QueryTerms, hit: &SearchHit) -> Snippet {
+pub fn snippet<'a>(query: &QueryTerms, hit: &'a SearchHit) -> Snippet<'a> {
     const MAX_CHARS: usize = 320;
     let text = hit.text.as_str();
     // A sentence that contains no query term's first letters cannot contain the term, nor can a
@@ -56,7 +56,7 @@ pub fn snippet(query: &QueryTerms, hit: &SearchHit) -> Snippet {
     // Whole sentences from there, until half the room is used (what lies beyond 4 bytes a
     // character of room is never shown, and is not split).
     let mut out = String::new();
-    let mut first = String::new();
+    let mut first = "";
     'lines: for (line_start, line) in lines(text) {
         if line_start + line.len() < from {
             continue;
@@ -66,7 +66,7 @@ pub fn snippet(query: &QueryTerms, hit: &SearchHit) -> Snippet {
         for (s, e) in sentence_spans(&line[skip..]) {
             let sentence = &line[skip + s..skip + e];
             if out.is_empty() {
-                first = sentence.to_string();
+                first = sentence;
             } else {
                 out.push(' ');
             }

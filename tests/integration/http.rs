@@ -10,6 +10,16 @@ use cited::dto::{AnswerResponse, ErrorResponse, SearchResponse};
 use crate::common::{cited_json, cited_ok, serve_router, Server};
 use crate::python_docs::{assert_citations_hold, crawled};
 
+/// The body of a page that must answer.
+async fn get_text(url: &str) -> String {
+    reqwest::get(url)
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body")
+}
+
 async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> (u16, T) {
     let resp = reqwest::get(url).await.expect("request");
     let status = resp.status().as_u16();
@@ -53,12 +63,7 @@ async fn api_answer_and_search_match_the_cli() {
         .into_owned();
         assert!(start.starts_with(&words.join(" ")), "{hit:?}: {start}");
     }
-    let page = reqwest::get(format!("{}/?q=json+dumps", server.base))
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("body");
+    let page = get_text(&format!("{}/?q=json+dumps", server.base)).await;
     let first = &hits.hits[0].link;
     assert!(
         page.contains(&format!("<a href=\"{}\"", first.replace('&', "&amp;"))),
@@ -114,14 +119,7 @@ async fn search_page_shows_the_answer_and_escapes_everything() {
     let server = Server::start(data);
     let get = |q: &'static str| {
         let base = server.base.clone();
-        async move {
-            reqwest::get(format!("{base}/?q={q}"))
-                .await
-                .expect("page")
-                .text()
-                .await
-                .expect("body")
-        }
+        async move { get_text(&format!("{base}/?q={q}")).await }
     };
     // Without JavaScript (static=1) the answer is rendered on the server.
     let page = get("What+is+the+global+interpreter+lock%3F&static=1").await;
@@ -472,12 +470,7 @@ async fn date_and_site_filters_narrow_search_and_answers() {
 async fn browsers_can_add_the_search_page_as_a_search_engine() {
     let (data, _) = crawled();
     let server = Server::start(data);
-    let page = reqwest::get(format!("{}/", server.base))
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("body");
+    let page = get_text(&format!("{}/", server.base)).await;
     assert!(
         page.contains("<link rel=search type=application/opensearchdescription+xml title=cited href=/opensearch.xml>"),
         "{page}"
@@ -523,12 +516,7 @@ async fn browsers_can_add_the_search_page_as_a_search_engine() {
         .trim_start_matches("template=\"")
         .trim_end_matches('"')
         .replace("{searchTerms}", "global+interpreter+lock");
-    let page = reqwest::get(q)
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("body");
+    let page = get_text(&q).await;
     assert!(page.contains("class=hit"), "results");
 }
 
