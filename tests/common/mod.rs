@@ -75,6 +75,12 @@ pub fn zsh_docs() -> PathBuf {
     debian_docs("/usr/share/doc/zsh-common/html", "zsh-doc")
 }
 
+/// Debian's CMake 3.25 documentation (`cmake-doc`): Sphinx, 1,936 pages, one per command,
+/// variable, property, module and policy.
+pub fn cmake_docs() -> PathBuf {
+    debian_docs("/usr/share/doc/cmake-data/html", "cmake-doc")
+}
+
 /// The Cargo Book shipped with the toolchain that runs the tests (its `rust-docs` component).
 pub fn cargo_book() -> PathBuf {
     let out = std::process::Command::new("rustc")

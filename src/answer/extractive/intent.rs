@@ -306,6 +306,7 @@ const DEFAULT_PREDICATES: &[&str] = &[
     "is default",
     "the default is",
     "default value is",
+    "defaults to",
 ];
 
 /// Returns true if `text` says that something is the default, whatever the value is (a level, a
