@@ -95,6 +95,8 @@ pub struct CrawlStats {
     /// Pages that only send their reader on (a meta refresh at once): not stored, their target
     /// followed as a link.
     pub refreshes: u64,
+    /// Scripts read for the pages they link to (a menu or navigation tree a script builds).
+    pub scripts: u64,
     /// URLs new to the frontier that came from sitemaps.
     pub sitemap_urls: u64,
     pub queued: u64,
@@ -394,6 +396,7 @@ impl Crawler {
                 page,
                 noindex,
                 redirects,
+                scripts,
             } => {
                 stats.fetched += 1;
                 stats.truncated += u64::from(page.truncated);
@@ -403,6 +406,14 @@ impl Crawler {
                         .chain(page.canonical.iter())
                         .filter(|l| scope.allows(l))
                         .map(|l| (l.clone(), entry.depth + 1))
+                        // A script is part of its page: read at the page's depth, the pages it
+                        // links to one deeper.
+                        .chain(
+                            scripts
+                                .into_iter()
+                                .filter(|s| scope.allows(s))
+                                .map(|s| (s, entry.depth)),
+                        )
                         .collect()
                 } else {
                     Vec::new()
@@ -458,6 +469,23 @@ impl Crawler {
                 };
                 // A stored page that now only redirects has moved: its copy goes.
                 let label = format!("meta refresh to {to}");
+                let (removed, added) =
+                    drop_stored(sink, frontier, url, Finish::Fetched, label, links).await?;
+                stats.removed += u64::from(removed);
+                Ok(added)
+            }
+            Outcome::Script(found) => {
+                stats.scripts += 1;
+                let links: Vec<(Url, u32)> = if entry.depth < self.config.max_depth {
+                    found
+                        .into_iter()
+                        .filter(|l| scope.allows(l))
+                        .map(|l| (l, entry.depth + 1))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let label = format!("script naming {} pages", links.len());
                 let (removed, added) =
                     drop_stored(sink, frontier, url, Finish::Fetched, label, links).await?;
                 stats.removed += u64::from(removed);

@@ -263,6 +263,24 @@ impl Body {
     pub fn is_html(&self) -> bool {
         self.content_type.contains("html")
     }
+
+    /// A script, read for the pages it links to (see [`crate::extract::script_links`]).
+    pub fn is_script(&self) -> bool {
+        is_script(&self.content_type)
+    }
+}
+
+/// Returns true if `content_type` (lower case) is JavaScript's.
+fn is_script(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    matches!(
+        essence,
+        "application/javascript"
+            | "text/javascript"
+            | "application/x-javascript"
+            | "application/ecmascript"
+            | "text/ecmascript"
+    )
 }
 
 /// The HTTP client of a crawl.
@@ -356,7 +374,8 @@ impl Fetcher {
         let supported = content_type.is_empty()
             || content_type.starts_with("text/html")
             || content_type.starts_with("application/xhtml+xml")
-            || content_type.starts_with("text/plain");
+            || content_type.starts_with("text/plain")
+            || is_script(&content_type);
         if !accept_any && resp.status().is_success() && !supported {
             return Ok(Fetched::Unsupported {
                 status,

@@ -37,7 +37,11 @@ pub(crate) enum Outcome {
         page: Box<Page>,
         noindex: bool,
         redirects: Vec<Url>,
+        /// The page's own scripts, to read for links (see [`crate::extract::script_links`]).
+        scripts: Vec<Url>,
     },
+    /// A script: the pages it links to are links to follow, the script itself no content.
+    Script(Vec<Url>),
     NotModified,
     /// The page only sends its reader on at once (a meta refresh): its target is a link to
     /// follow, the page itself no content.
@@ -142,6 +146,9 @@ async fn settle_body(
     let outcome = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let text = decode(&body.bytes, &body.content_type);
+        if body.is_script() {
+            return Outcome::Script(crate::extract::script_links(&text, &url));
+        }
         let robots_header = body
             .header("x-robots-tag")
             .unwrap_or_default()
@@ -158,6 +165,7 @@ async fn settle_body(
         extracted.noindex |= robots_header.contains("noindex") || robots_header.contains("none");
         if robots_header.contains("nofollow") || robots_header.contains("none") {
             extracted.links.clear();
+            extracted.scripts.clear();
         }
         let page = Page {
             requested_url: requested,
@@ -179,6 +187,7 @@ async fn settle_body(
             page: Box::new(page),
             noindex: extracted.noindex,
             redirects,
+            scripts: extracted.scripts,
         }
     })
     .await;

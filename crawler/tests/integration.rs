@@ -366,6 +366,43 @@ async fn a_meta_refresh_stub_is_a_redirect_not_a_page() {
     );
 }
 
+/// A site whose menus a script builds (Doxygen: an empty main page, `menudata.js` and
+/// `navtreedata.js` naming every page) is crawled through its scripts: each same-origin script is
+/// read once for the pages it names, and stored as nothing; another site's script is not fetched.
+#[tokio::test]
+async fn pages_named_only_by_a_script_are_crawled() {
+    let script =
+        |body: &'static str| ([(header::CONTENT_TYPE, "text/javascript")], body).into_response();
+    let (base, site) = serve(move |path, _| match path {
+        "/robots.txt" => not_found(),
+        "/" | "/index.html" => html(
+            r#"<script src="menudata.js"></script><script src="/navtreedata.js"></script>
+            <script src="https://cdn.example.com/jquery.js"></script><div class="contents"></div>"#,
+        ),
+        "/menudata.js" => script(
+            r#"var menudata={children:[{text:"Main Page",url:"index.html"},{text:"Files",url:"files.html"},{text:"Modules",url:"modules.html#top"}]};"#,
+        ),
+        "/navtreedata.js" => script(
+            r#"var NAVTREE = [ [ "SDL", "index.html", [ [ "Structs", "annotated.html", null ] ] ] ]; var s = "<a href='x.html'>x</a>"; if (a < 2) { f("no spaces.html"); }"#,
+        ),
+        "/files.html" => html("<p>SDL_video.h is the header for windows.</p><script src=\"menudata.js\"></script>"),
+        "/modules.html" => html("<p>The video module creates windows.</p>"),
+        "/annotated.html" => html("<p>SDL_Rect is a rectangle.</p>"),
+        _ => not_found(),
+    })
+    .await;
+    let (stats, sink, _dir) = crawl(&base, config()).await;
+    assert_eq!((stats.errors, stats.scripts), (0, 2), "{stats:?}");
+    for path in ["/files.html", "/modules.html", "/annotated.html"] {
+        assert!(sink.page(path).is_some(), "{path}: {:?}", sink.urls());
+    }
+    assert!(sink.page(".js").is_none(), "{:?}", sink.urls());
+    assert_eq!(site.requests("/menudata.js").len(), 1, "read once");
+    // Literals that are markup or code name no page.
+    assert!(site.requests("/x.html").is_empty());
+    assert_eq!(stats.not_found, 0, "{stats:?}");
+}
+
 /// A broken link (404) is the site's own answer, counted as not found, not as a crawl error.
 #[tokio::test]
 async fn a_broken_link_is_not_found_not_an_error() {

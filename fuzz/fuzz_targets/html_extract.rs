@@ -1,6 +1,6 @@
 //! Any bytes as a fetched page: decoding and extraction never panic, every section is a slice of the
 //! extracted text, sections do not overlap (the first runs found real pages where they did), and
-//! every link is http(s).
+//! every link is http(s); the same bytes read as a script name only pages of the script's origin.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
@@ -16,5 +16,11 @@ fuzz_target!(|data: &[u8]| {
     }
     for link in &page.links {
         assert!(matches!(link.scheme(), "http" | "https"));
+    }
+    for script in &page.scripts {
+        assert_eq!(script.origin(), base.origin());
+    }
+    for link in crawler::extract::script_links(&text, &base) {
+        assert_eq!(link.origin(), base.origin());
     }
 });

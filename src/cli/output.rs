@@ -59,7 +59,7 @@ pub fn crawl_progress(s: &CrawlStats) -> String {
 
 pub fn crawl_summary(s: &CrawlStats) -> String {
     format!(
-        "crawled {} pages in {:.1}s ({:.1} pages/s): {} stored, {} unchanged, {} not modified (304), {} removed (gone or moved), {} duplicates, {} noindex, {} redirected by meta refresh\n\
+        "crawled {} pages in {:.1}s ({:.1} pages/s): {} stored, {} unchanged, {} not modified (304), {} removed (gone or moved), {} duplicates, {} noindex, {} redirected by meta refresh, {} scripts read for links\n\
          {} URLs from sitemaps; skipped: {} disallowed by robots.txt, {} waiting on an unavailable robots.txt, {} unsupported type, \
          {} redirected out of scope, {} left by the per-host budget, {} crawler traps, {} refused (non-public address); {} truncated, {} retried after 429/503, {} not found (404/410), {} errors; {} still queued",
         s.fetched,
@@ -72,6 +72,7 @@ pub fn crawl_summary(s: &CrawlStats) -> String {
         s.duplicates,
         s.noindex,
         s.refreshes,
+        s.scripts,
         s.sitemap_urls,
         s.robots_disallowed,
         s.robots_unavailable,

@@ -30,6 +30,10 @@ pub struct Extracted {
     /// [`MAX_REFRESH_DELAY_SECS`]): the page is a redirect, not content (GNU Texinfo's stubs for
     /// every node, "moved" pages).
     pub refresh: Option<Url>,
+    /// The page's scripts on its own origin (`<script src>`), read for the pages they link to: a
+    /// site whose menus a script builds (Doxygen's `menudata.js` and `navtreedata.js`) links its
+    /// pages from nowhere else.
+    pub scripts: Vec<Url>,
 }
 
 /// The longest delay of a meta refresh that still reads as a redirect: a page that sends its
@@ -198,6 +202,16 @@ pub fn extract_html(html: &str, url: &Url) -> Extracted {
             if let Ok(link) = normalize(href, Some(&base)) {
                 if seen.insert(link.as_str().to_string()) {
                     out.links.push(link);
+                }
+            }
+        }
+        for script in doc.select(&selector("script[src]")) {
+            let Some(src) = script.value().attr("src") else {
+                continue;
+            };
+            if let Ok(src) = normalize(src, Some(&base)) {
+                if src.origin() == url.origin() && seen.insert(src.as_str().to_string()) {
+                    out.scripts.push(src);
                 }
             }
         }
@@ -414,6 +428,60 @@ fn is_capitals_heading(line: &str) -> bool {
         && line
             .chars()
             .all(|c| c.is_uppercase() || c == ' ' || c == '-' || c == '_')
+}
+
+/// Extensions of the paths a script names that are pages (`"files.html"`, `"group__x.html#a1"`).
+const PAGE_EXTENSIONS: &[&str] = &[".html", ".htm", ".xhtml", ".php", ".asp", ".aspx", ".jsp"];
+/// The most links one script gives (a navigation index of a large API lists every member).
+const MAX_SCRIPT_LINKS: usize = 20_000;
+
+/// The pages a script names in its string literals, resolved against the script's URL: the menus
+/// and navigation trees a script builds (`{text:"Files",url:"files.html"}` in Doxygen's
+/// `menudata.js`, `[ "Main Page", "index.html", … ]` in its `navtreedata.js`). Only a literal that
+/// is a plain path to a page counts: no spaces, no markup or code, ending in a page's extension
+/// before any `?` or `#`.
+pub fn script_links(js: &str, url: &Url) -> Vec<Url> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    let bytes = js.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() && out.len() < MAX_SCRIPT_LINKS {
+        let quote = bytes[i];
+        i += 1;
+        if !matches!(quote, b'"' | b'\'' | b'`') {
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i] != quote && bytes[i] != b'\n' && i - start <= 300 {
+            i += 1;
+        }
+        if i >= bytes.len() || bytes[i] != quote {
+            continue;
+        }
+        let literal = &js[start..i];
+        i += 1;
+        if !names_page(literal) {
+            continue;
+        }
+        if let Ok(link) = normalize(literal, Some(url)) {
+            if link.origin() == url.origin() && seen.insert(link.as_str().to_string()) {
+                out.push(link);
+            }
+        }
+    }
+    out
+}
+
+/// Returns true if `literal` is a plain relative or absolute path to a page (see [`script_links`]).
+fn names_page(literal: &str) -> bool {
+    let path = literal.split(['#', '?']).next().unwrap_or("");
+    !path.is_empty()
+        && literal
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./%~+#?=&:".contains(&b))
+        && PAGE_EXTENSIONS
+            .iter()
+            .any(|e| path.len() > e.len() && path[path.len() - e.len()..].eq_ignore_ascii_case(e))
 }
 
 /// Extracts a `text/plain` page: the text as is (whitespace tidied), one section.

@@ -518,3 +518,51 @@ fn a_meta_refresh_is_a_redirect_only_when_it_moves_on_at_once() {
         <body><p>Refreshing to itself is no redirect.</p></body></html>"#;
     assert_eq!(extract_html(page, &base).refresh, None);
 }
+
+#[test]
+fn a_page_names_its_own_origins_scripts() {
+    let url = Url::parse("http://docs.test/api/index.html").expect("valid");
+    let out = extract_html(
+        r#"<html><head><script src="menudata.js"></script><script src="/static/nav.js"></script>
+        <script src="https://cdn.example.com/jquery.js"></script><script>inline()</script></head>
+        <body><p>Text.</p></body></html>"#,
+        &url,
+    );
+    let scripts: Vec<&str> = out.scripts.iter().map(Url::as_str).collect();
+    assert_eq!(
+        scripts,
+        [
+            "http://docs.test/api/menudata.js",
+            "http://docs.test/static/nav.js"
+        ]
+    );
+}
+
+#[test]
+fn a_script_links_the_pages_its_literals_name() {
+    let url = Url::parse("http://docs.test/api/navtreedata.js").expect("valid");
+    let js = r#"var NAVTREE = [ [ "Main Page", "index.html", [ [ "Files", 'files.html', null ],
+        [ "Window", `group__video.html#ga1`, "struct_s_d_l___rect.html" ] ] ] ];
+        var NAVTREEINDEX = { "annotated.html":[5,0], "../guide/start.htm":[1] };
+        var html = "<a href='x.html'>x</a>"; var re = /a.html/; f("no spaces.html", "a.js", "javascript:x.html",
+        "https://other.example/page.html", "text/html", ".html");"#;
+    let links: Vec<String> = script_links(js, &url)
+        .iter()
+        .map(|u| {
+            u.as_str()
+                .trim_start_matches("http://docs.test")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        links,
+        [
+            "/api/index.html",
+            "/api/files.html",
+            "/api/group__video.html",
+            "/api/struct_s_d_l___rect.html",
+            "/api/annotated.html",
+            "/guide/start.htm",
+        ]
+    );
+}
