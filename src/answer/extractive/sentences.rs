@@ -117,6 +117,26 @@ pub(super) fn is_label(line: &str) -> bool {
         && (line.chars().any(char::is_alphabetic) || syntax)
 }
 
+/// Returns true if `line` is the return type of the C declaration `next` goes on with, GNU style
+/// (`void` or `const gchar *` above `g_strdup (const gchar *str);`): a type of at most three words
+/// of identifiers and `*`, above a name, a space and its parameters up to a comma or the end.
+pub(super) fn returns_into(line: &str, next: &str) -> bool {
+    let ty = line.trim();
+    let next = next.trim_end();
+    let Some((name, _)) = next.split_once(" (") else {
+        return false;
+    };
+    !ty.is_empty()
+        && ty.split_whitespace().count() <= 3
+        && ty
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '*' || c == ' ')
+        && name.len() >= 2
+        && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && next.ends_with([',', ';', ')'])
+}
+
 /// Returns true if `line` is a command's synopsis, whatever its length: alternatives inside
 /// brackets (`\copy { table [ ( column_list ) ] | ( query ) } to { 'filename' | stdout }`). It
 /// opens the entry its description stands under, as a term does.
@@ -646,8 +666,18 @@ pub(super) fn candidates(
         // The previous line introduces a list with its colon ("Jinja2 is configured by Flask as
         // follows:"), or is an item of one.
         let mut listing = false;
-        for (line_start, line) in lines(&hit.text) {
+        let mut passage_lines = lines(&hit.text).peekable();
+        while let Some((line_start, line)) = passage_lines.next() {
             if line.trim().is_empty() {
+                continue;
+            }
+            // The return type of a C declaration written GNU style, over two lines (`void` above
+            // `g_list_free_full (GList *list,`: GLib's reference), is part of the declaration, not
+            // the term of the description after it: that stands under the function's heading.
+            if passage_lines
+                .peek()
+                .is_some_and(|&(_, next)| returns_into(line, next))
+            {
                 continue;
             }
             let item = listing && is_lowercase_item(line);

@@ -1789,3 +1789,32 @@ fn a_parameter_line_in_lower_case_is_no_code_to_show() {
         answer.text()
     );
 }
+
+/// GLib's reference writes a function's declaration GNU style, its return type on a line of its
+/// own (`void` above `g_list_free_full (GList *list,`): the description stands under the
+/// function's heading, not under `void`.
+#[test]
+fn a_return_type_on_its_own_line_is_no_term() {
+    let text = "g_list_free_full ()\nvoid\ng_list_free_full (GList *list,\n                  GDestroyNotify free_func);\nConvenience method, which frees all the memory used by a GList, and calls free_func on every element's data.";
+    let answer = ask(
+        "how to free a GList",
+        &[hit(&["Doubly-Linked Lists", "g_list_free_full ()"], text)],
+    );
+    assert!(
+        answer.sentences[0]
+            .text
+            .starts_with("g_list_free_full () … Convenience method"),
+        "{:?}",
+        answer.sentences
+    );
+    assert!(sentences::returns_into(
+        "const gchar *",
+        "g_strdup (const gchar *str);"
+    ));
+    assert!(!sentences::returns_into("Example", "print(x)"));
+    assert!(!sentences::returns_into("Default: none", "foo (bar);"));
+    assert!(!sentences::returns_into(
+        "void",
+        "Frees the list (and its data)."
+    ));
+}
