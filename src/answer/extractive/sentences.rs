@@ -666,6 +666,8 @@ pub(super) fn candidates(
         // The previous line introduces a list with its colon ("Jinja2 is configured by Flask as
         // follows:"), or is an item of one.
         let mut listing = false;
+        // The line before opened a definition-list term or row label.
+        let mut under_term = false;
         let mut passage_lines = lines(&hit.text).peekable();
         while let Some((line_start, line)) = passage_lines.next() {
             if line.trim().is_empty() {
@@ -680,7 +682,13 @@ pub(super) fn candidates(
             {
                 continue;
             }
-            let item = listing && is_lowercase_item(line);
+            // A term's description may open in lower case, as Doxygen writes what a function
+            // returns ("Returns", then "the window that was created or NULL on failure; …"): the
+            // line right under a term is read like an item of a list.
+            // (Not a line aligned in columns: `opt-level = 1      # Use …` under `[profile.dev]`
+            // is code.)
+            let described = std::mem::take(&mut under_term) && !line.contains("   ");
+            let item = (listing || described) && is_lowercase_item(line);
             listing = item || line.trim_end().ends_with(':');
             let span = (line_start, line_start + line.trim_end().len());
             let row = indexer::vector::sentences::is_table_row(line);
@@ -737,6 +745,10 @@ pub(super) fn candidates(
                     at.add_field(span, context.found);
                 } else {
                     at.open_label(context, &hit.text, span);
+                    // Only a short term: a long line without a full stop may be wrapped prose
+                    // ("This typically means that you attempted to use functionality that" above
+                    // "needed to interface with …").
+                    under_term = line.split_whitespace().count() <= TERM_ABOVE_ITEM_WORDS;
                 }
                 continue;
             }
@@ -1497,6 +1509,9 @@ fn reads_as_prose(line: &str) -> bool {
             .first()
             .is_some_and(|&(a, b)| standalone_words(&line[a..b]).is_some())
 }
+
+/// Most words of a term whose description may open in lower case ("Returns", "See also").
+const TERM_ABOVE_ITEM_WORDS: usize = 3;
 
 /// Returns true if `line` is an item of a list a colon introduced, written as the rest of the
 /// sentence that introduces it: a whole line that opens with a lower-case word and ends as a

@@ -1818,3 +1818,21 @@ fn a_return_type_on_its_own_line_is_no_term() {
         "Frees the list (and its data)."
     ));
 }
+
+/// Doxygen writes what a function returns in lower case under a "Returns" term: the line is the
+/// term's description, a sentence of the entry, not the cut-off tail of one.
+#[test]
+fn a_description_in_lower_case_under_a_short_term_is_read() {
+    let text = "SDL_CreateWindow()\nCreate a window with the specified position, dimensions, and flags.\nReturns\nthe window that was created or NULL on failure; call SDL_GetError() for more information.\nSince\nThis function is available since SDL 2.0.0.";
+    let answer = ask(
+        "what does SDL_CreateWindow return on failure",
+        &[hit(&["Function Documentation", "SDL_CreateWindow()"], text)],
+    );
+    assert!(
+        answer.sentences.iter().any(|s| s
+            .text
+            .contains("the window that was created or NULL on failure")),
+        "{:?}",
+        answer.sentences
+    );
+}
