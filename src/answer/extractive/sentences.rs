@@ -117,6 +117,23 @@ pub(super) fn is_label(line: &str) -> bool {
         && (line.chars().any(char::is_alphabetic) || syntax)
 }
 
+/// Returns true if the table row `line` opens a declaration laid out as a table, as Doxygen lays
+/// out a function's (`SDL_Window * SDL_CreateWindow | ( | const char * | title,`): a type and a
+/// name, then a cell holding only the opening parenthesis.
+pub(super) fn is_signature_row(line: &str) -> bool {
+    let mut cells = line.split('|').map(str::trim);
+    let (Some(declared), Some("(")) = (cells.next(), cells.next()) else {
+        return false;
+    };
+    declared.rsplit([' ', '*', '&']).next().is_some_and(|name| {
+        name.len() >= 2
+            && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+    })
+}
+
 /// Returns true if `line` is the return type of the C declaration `next` goes on with, GNU style
 /// (`void` or `const gchar *` above `g_strdup (const gchar *str);`): a type of at most three words
 /// of identifiers and `*`, above a name, a space and its parameters up to a comma or the end.
@@ -666,6 +683,8 @@ pub(super) fn candidates(
         // The previous line introduces a list with its colon ("Jinja2 is configured by Flask as
         // follows:"), or is an item of one.
         let mut listing = false;
+        // The line before was a row of a declaration laid out as a table.
+        let mut in_signature = false;
         // The line before opened a definition-list term or row label.
         let mut under_term = false;
         let mut passage_lines = lines(&hit.text).peekable();
@@ -692,6 +711,13 @@ pub(super) fn candidates(
             listing = item || line.trim_end().ends_with(':');
             let span = (line_start, line_start + line.trim_end().len());
             let row = indexer::vector::sentences::is_table_row(line);
+            // A declaration laid out as a table (Doxygen: `char * SDL_GetPrefPath | ( | const char *
+            // | org,`, a row per parameter, `) |  |`) is the signature of the function the heading
+            // names: no table, and the description under it stands under the heading.
+            in_signature = row && (in_signature || is_signature_row(line));
+            if in_signature {
+                continue;
+            }
             // A table of changes ("v18.0.0 |", then what changed then) between a call's signature
             // and its description: the version alone names nothing, and what changed does not open
             // the entry (its sentences are not the call's first).

@@ -1836,3 +1836,28 @@ fn a_description_in_lower_case_under_a_short_term_is_read() {
         answer.sentences
     );
 }
+
+/// Doxygen lays out a function's declaration as a table, a row per parameter, between the
+/// function's heading and its description: the description is the function's, quoted after its
+/// name.
+#[test]
+fn a_declaration_laid_out_as_a_table_is_no_table() {
+    let text = "SDL_GetPrefPath()\nchar * SDL_GetPrefPath | ( | const char * | org,\nconst char * | app\n) |  |\nGet the user-and-app-specific path where files can be written.\nGet the \"pref dir\". This is meant to be where users can write personal files (preferences and save games, etc) that are specific to your application.";
+    let answer = ask(
+        "where to store save games per user",
+        &[hit(&["Function Documentation", "SDL_GetPrefPath()"], text)],
+    );
+    assert!(
+        answer.sentences[0].text.starts_with("SDL_GetPrefPath() … "),
+        "{:?}",
+        answer.sentences
+    );
+    assert!(sentences::is_signature_row(
+        "SDL_Window * SDL_CreateWindow | ( | const char * | title,"
+    ));
+    assert!(sentences::is_signature_row(
+        "int SDL_PollEvent | ( | SDL_Event * | event | ) |"
+    ));
+    assert!(!sentences::is_signature_row("Name | Storage Size | Range"));
+    assert!(!sentences::is_signature_row("smallint | 2 bytes | ( | x"));
+}
