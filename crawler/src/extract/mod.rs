@@ -238,13 +238,38 @@ pub fn extract_html(html: &str, url: &Url) -> Extracted {
     // has no text to index. A listing a paragraph introduces keeps it, and so does a short
     // example under a line or two of words.
     let prose_words = text.split_whitespace().count().saturating_sub(code_words);
-    if prose_words <= LISTING_TITLE_WORDS && code_words >= LISTING_CODE_WORDS {
+    if (prose_words <= LISTING_TITLE_WORDS && code_words >= LISTING_CODE_WORDS)
+        || is_numbered_listing(&text)
+    {
         text.clear();
         sections.clear();
     }
     out.text = text;
     out.sections = sections;
     out
+}
+
+/// The fewest lines of a listing whose lines are numbered.
+const NUMBERED_LISTING_LINES: usize = 20;
+/// The least share of a page's lines that open with their number for it to be a listing.
+const NUMBERED_LINE_SHARE: f32 = 0.8;
+
+/// Returns true if `text` is a source file shown line by line with its line numbers (Doxygen's
+/// `SDL_audio.h` source page: `1/*`, `390 * If obtained is NULL, …`), set in `<div>`s rather than
+/// `<pre>`: a listing, whose comments repeat the documentation pages. Not a numbered list (`1.`,
+/// `2)`) nor a table whose rows open with a number (`404 | Not Found`).
+fn is_numbered_listing(text: &str) -> bool {
+    let (mut lines, mut numbered) = (0usize, 0usize);
+    for line in text.lines() {
+        lines += 1;
+        let rest = line.trim_start_matches(|c: char| c.is_ascii_digit());
+        numbered += usize::from(
+            rest.len() < line.len()
+                && !rest.starts_with(|c: char| c.is_alphanumeric() || matches!(c, '.' | ')' | ','))
+                && !line.contains(" | "),
+        );
+    }
+    lines >= NUMBERED_LISTING_LINES && numbered as f32 >= NUMBERED_LINE_SHARE * lines as f32
 }
 
 /// Returns true if `el` links an entry to its source listing: Sphinx's `[source]`

@@ -566,3 +566,31 @@ fn a_script_links_the_pages_its_literals_name() {
         ]
     );
 }
+
+/// Doxygen shows a header's source line by line with its numbers, in `<div>`s: a listing whose
+/// comments repeat the documentation pages, stored without text. A numbered list or a table of
+/// status codes is text.
+#[test]
+fn a_source_shown_with_its_line_numbers_is_a_listing() {
+    let listing: String = (1..=40)
+        .map(|n| format!("<div class=\"line\"><span class=\"lineno\">{n}</span> * comment line {n} says what the code does</div>"))
+        .collect();
+    let page = extract_html(
+        &format!("<html><body><div class=\"contents\"><div class=\"fragment\">{listing}</div></div></body></html>"),
+        &url(),
+    );
+    assert!(page.text.is_empty(), "{}", page.text);
+    let list: String = (1..=40)
+        .map(|n| format!("<p>{n}. Step {n} of the guide.</p>"))
+        .collect();
+    let page = extract_html(&format!("<html><body>{list}</body></html>"), &url());
+    assert!(page.text.contains("Step 7 of the guide"));
+    let rows: String = (200..240)
+        .map(|n| format!("<tr><td>{n}</td><td>Status {n}</td></tr>"))
+        .collect();
+    let page = extract_html(
+        &format!("<html><body><table>{rows}</table></body></html>"),
+        &url(),
+    );
+    assert!(page.text.contains("Status 204"), "{}", page.text);
+}
