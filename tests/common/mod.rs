@@ -81,6 +81,12 @@ pub fn cmake_docs() -> PathBuf {
     debian_docs("/usr/share/doc/cmake-data/html", "cmake-doc")
 }
 
+/// Debian's SDL 2 API documentation (`libsdl2-doc`): Doxygen, its pages linked only from the
+/// scripts that build its menus.
+pub fn sdl_docs() -> PathBuf {
+    debian_docs("/usr/share/doc/libsdl2-doc/html", "libsdl2-doc")
+}
+
 /// The Cargo Book shipped with the toolchain that runs the tests (its `rust-docs` component).
 pub fn cargo_book() -> PathBuf {
     let out = std::process::Command::new("rustc")

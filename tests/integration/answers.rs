@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::common::{
     apache_docs, cargo_book, cited_json, cmake_docs, crawl_fast, flask_docs, git_manual, node_docs,
-    postfix_docs, postgres_docs, pytest_docs, serve_dir, sqlite_docs, zsh_docs,
+    postfix_docs, postgres_docs, pytest_docs, sdl_docs, serve_dir, sqlite_docs, zsh_docs,
 };
 
 #[derive(Debug, serde::Deserialize)]
@@ -285,6 +285,23 @@ fn cmake_docs_answers_hold_their_floor() {
         results_top3: 16,
     };
     holds_floor(&cmake_docs(), "2000", "eval/cmake-3.25.jsonl", floor);
+}
+
+/// The SDL 2 API documentation (eval/sdl-2.jsonl), a fourteenth site, written in stop 50 by a
+/// helper that never saw cited's code or answers: Doxygen, whose main page is empty and whose pages
+/// only its menu scripts link. 0 of 25 with the code that followed no script (one page crawled);
+/// 11 and 8 first once scripts were read, 13 and 10 (top 3: 22) with Doxygen's declaration tables
+/// read as declarations.
+#[test]
+fn sdl_docs_answers_hold_their_floor() {
+    let floor = Floor {
+        questions: 25,
+        supported: 11,
+        first_supported: 8,
+        most_abstained: 4,
+        results_top3: 20,
+    };
+    holds_floor(&sdl_docs(), "1000", "eval/sdl-2.jsonl", floor);
 }
 
 #[derive(Debug, serde::Deserialize)]
