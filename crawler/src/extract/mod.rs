@@ -255,18 +255,16 @@ const NUMBERED_LISTING_LINES: usize = 20;
 const NUMBERED_LINE_SHARE: f32 = 0.8;
 
 /// Returns true if `text` is a source file shown line by line with its line numbers (Doxygen's
-/// `SDL_audio.h` source page: `1/*`, `390 * If obtained is NULL, …`), set in `<div>`s rather than
-/// `<pre>`: a listing, whose comments repeat the documentation pages. Not a numbered list (`1.`,
-/// `2)`) nor a table whose rows open with a number (`404 | Not Found`).
+/// `SDL_audio.h` source page: `1/*`, `390 * If obtained is NULL, …`, `40extern "C" {`), set in
+/// `<div>`s rather than `<pre>`: a listing, whose comments repeat the documentation pages. Not a
+/// numbered list (`1.`, `2)`) nor a table whose rows open with a number (`404 | Not Found`).
 fn is_numbered_listing(text: &str) -> bool {
     let (mut lines, mut numbered) = (0usize, 0usize);
     for line in text.lines() {
         lines += 1;
         let rest = line.trim_start_matches(|c: char| c.is_ascii_digit());
         numbered += usize::from(
-            rest.len() < line.len()
-                && !rest.starts_with(|c: char| c.is_alphanumeric() || matches!(c, '.' | ')' | ','))
-                && !line.contains(" | "),
+            rest.len() < line.len() && !rest.starts_with(['.', ')', ',']) && !line.contains(" | "),
         );
     }
     lines >= NUMBERED_LISTING_LINES && numbered as f32 >= NUMBERED_LINE_SHARE * lines as f32
