@@ -486,8 +486,9 @@ impl Crawler {
                     Vec::new()
                 };
                 let label = format!("script naming {} pages", links.len());
+                // No page: it does not count against `max_pages`, in this run or the next.
                 let (removed, added) =
-                    drop_stored(sink, frontier, url, Finish::Fetched, label, links).await?;
+                    drop_stored(sink, frontier, url, Finish::Skipped, label, links).await?;
                 stats.removed += u64::from(removed);
                 Ok(added)
             }

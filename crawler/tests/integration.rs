@@ -401,6 +401,19 @@ async fn pages_named_only_by_a_script_are_crawled() {
     // Literals that are markup or code name no page.
     assert!(site.requests("/x.html").is_empty());
     assert_eq!(stats.not_found, 0, "{stats:?}");
+    // Scripts are no pages: four pages fit a budget of four, and the frontier counts four fetched
+    // (what a resumed crawl counts against its budget).
+    let (stats, sink, dir) = crawl(
+        &base,
+        CrawlConfig {
+            max_pages: 4,
+            ..config()
+        },
+    )
+    .await;
+    assert_eq!((stats.fetched, sink.urls().len()), (4, 4), "{stats:?}");
+    let frontier = Frontier::open(&dir.path().join("f.sqlite")).expect("frontier");
+    assert_eq!(frontier.counts().expect("counts").fetched, 4);
 }
 
 /// A broken link (404) is the site's own answer, counted as not found, not as a crawl error.

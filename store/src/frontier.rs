@@ -40,7 +40,8 @@ pub struct FrontierCounts {
 pub enum Finish {
     /// A page body was fetched (stored, unchanged, duplicate or noindex).
     Fetched,
-    /// Nothing fetched, and not worth retrying (robots disallow, unsupported type, out of scope).
+    /// No page fetched, and not worth retrying (robots disallow, unsupported type, out of scope, a
+    /// script read only for the pages it names).
     Skipped,
     Failed,
 }
