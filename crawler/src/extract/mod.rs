@@ -272,11 +272,15 @@ fn is_numbered_listing(text: &str) -> bool {
 
 /// Returns true if `el` links an entry to its source listing: Sphinx's `[source]`
 /// (`<span class="viewcode-link">`) after a signature, rustdoc's `Source` (`<a class="src">`)
-/// beside an item's heading. Not the entry's text (`pytest_sessionfinish(session,
+/// beside an item's heading, Doxygen's "Definition at line 58 of file SDL_video.h." (`<p
+/// class="definition">`) under every member. Not the entry's text (`pytest_sessionfinish(session,
 /// exitstatus)[source]`).
 fn is_source_link(el: &scraper::node::Element) -> bool {
-    el.classes()
-        .any(|c| c == "viewcode-link" || (el.name() == "a" && matches!(c, "src" | "srclink")))
+    el.classes().any(|c| {
+        c == "viewcode-link"
+            || (el.name() == "a" && matches!(c, "src" | "srclink"))
+            || (el.name() == "p" && c == "definition")
+    })
 }
 
 /// Classes of what a page hides in a `<pre>` block until a reader points at it: menus and tips.

@@ -598,3 +598,18 @@ fn a_source_shown_with_its_line_numbers_is_a_listing() {
     );
     assert!(page.text.contains("Status 204"), "{}", page.text);
 }
+
+/// Doxygen closes every member's documentation with where it is defined ("Definition at line 58
+/// of file SDL_video.h."), a link into the source listing like Sphinx's `[source]`: not text.
+#[test]
+fn doxygen_source_locations_are_no_text() {
+    let page = extract_html(
+        r#"<html><body><div class="contents"><h2>refresh_rate</h2>
+        <div class="memdoc"><p>refresh rate (or zero for unspecified)</p>
+        <p class="definition">Definition at line <a class="el" href="../dc/d64/_s_d_l__video_8h_source.html#l00058">58</a> of file <a class="el" href="../dc/d64/_s_d_l__video_8h.html">SDL_video.h</a>.</p>
+        </div></div></body></html>"#,
+        &url(),
+    );
+    assert!(page.text.contains("zero for unspecified"), "{}", page.text);
+    assert!(!page.text.contains("Definition at line"), "{}", page.text);
+}
