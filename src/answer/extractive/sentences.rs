@@ -707,7 +707,8 @@ pub(super) fn candidates(
             // (Not a line aligned in columns: `opt-level = 1      # Use …` under `[profile.dev]`
             // is code.)
             let described = std::mem::take(&mut under_term) && !line.contains("   ");
-            let item = (listing || described) && is_lowercase_item(line);
+            let item = (listing && is_lowercase_item(line))
+                || (described && (is_lowercase_item(line) || is_lowercase_description(line)));
             listing = item || line.trim_end().ends_with(':');
             let span = (line_start, line_start + line.trim_end().len());
             let row = indexer::vector::sentences::is_table_row(line);
@@ -1552,6 +1553,18 @@ pub(super) fn is_lowercase_item(line: &str) -> bool {
             .trim_end()
             .trim_end_matches([')', '"', '\'', '”', '’'])
             .ends_with(['.', '!', '?'])
+}
+
+/// Returns true if `line`, right under a short term, is its description written as a phrase in
+/// lower case without a full stop (Doxygen's fields: "refresh rate (or zero for unspecified)"
+/// under `int SDL_DisplayMode::refresh_rate`): at least three words, not code.
+fn is_lowercase_description(line: &str) -> bool {
+    let line = line.trim_end();
+    line.starts_with(char::is_lowercase)
+        && !is_typed_name(line)
+        && line.split_whitespace().count() >= 3
+        && !line.ends_with([':', ',', ';', '{', '(', '=', '\\'])
+        && !line.contains(['{', '}', ';', '='])
 }
 
 /// Returns the word count of a list item ([`is_lowercase_item`]) that can stand alone in an

@@ -1861,3 +1861,22 @@ fn a_declaration_laid_out_as_a_table_is_no_table() {
     assert!(!sentences::is_signature_row("Name | Storage Size | Range"));
     assert!(!sentences::is_signature_row("smallint | 2 bytes | ( | x"));
 }
+
+/// Doxygen describes a struct's field as a phrase in lower case without a full stop under the
+/// field's declaration: the phrase is the answer, quoted under its field.
+#[test]
+fn a_phrase_under_a_field_describes_it() {
+    let text = "refresh_rate\nint SDL_DisplayMode::refresh_rate\nrefresh rate (or zero for unspecified)\nw\nint SDL_DisplayMode::w\nwidth, in screen coordinates";
+    let answer = ask(
+        "What does a zero refresh rate in SDL_DisplayMode mean?",
+        &[hit(&["Field Documentation"], text)],
+    );
+    assert!(
+        answer
+            .sentences
+            .iter()
+            .any(|s| s.text.contains("refresh rate (or zero for unspecified)")),
+        "{:?}",
+        answer.sentences
+    );
+}
