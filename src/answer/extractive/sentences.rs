@@ -79,6 +79,11 @@ pub(super) fn is_label(line: &str) -> bool {
     {
         return true;
     }
+    // A definition line of a GNU Texinfo manual (`: x = inv (A)`, `: [x, rcond] = inv (A)` in
+    // GNU Octave's) is the entry's term, however it ends.
+    if is_definition_line(line) {
+        return true;
+    }
     // A placeholder for arguments (`DISCARD optional text...`, `postqueue -i queue_id...`) ends
     // a term, not a sentence.
     let ends = line.strip_suffix("...").unwrap_or(line);
@@ -509,7 +514,22 @@ impl Surroundings {
         self.label_run = None;
         self.label = Context::none_like(&self.label);
         self.signature = call_parameters(text).map(|_| span);
-        self.open_term(text, span);
+        // Texinfo's forms of one function, a heading each with nothing between (`: x = inv (A)`,
+        // `: [x, rcond] = inv (A)`), are one entry's term.
+        let forms = self.term.filter(|&(start, end)| {
+            is_definition_line(text)
+                && end <= span.0
+                && hit.text[end..span.0].trim().is_empty()
+                && hit.text[start..end].lines().all(is_definition_line)
+        });
+        match forms {
+            Some((start, _)) => {
+                self.term = Some((start, span.1));
+                self.lead = true;
+                self.break_flow();
+            }
+            None => self.open_term(text, span),
+        }
     }
 
     /// A definition-list term or row label opens an entry under the heading. Options stacked with
@@ -522,7 +542,8 @@ impl Surroundings {
             .filter(|&(_, end)| self.lead && passage[end..span.0].trim().is_empty());
         match stacked {
             Some((start, _))
-                if label_words(&passage[start..span.1]) <= LABEL_WORDS
+                if (label_words(&passage[start..span.1]) <= LABEL_WORDS
+                    || passage[start..span.1].lines().all(is_definition_line))
                     && passage[start..span.1].lines().all(shows_syntax) =>
             {
                 self.label.merge(&label);
@@ -1188,21 +1209,33 @@ pub(super) fn names_a_thing(term: &str) -> bool {
 /// Returns true if `term` is written as command syntax: an option (`--cached`), a backslash
 /// command (`\dt`) or a placeholder (`[<commit>]`, `<path>`).
 fn shows_syntax(term: &str) -> bool {
-    term.split_whitespace().any(|w| {
-        // An option is dashes and a name (`-p`, `--jobs`, `--[no-]keep-index`), not an SQL
-        // comment's `--` or an arrow.
-        let option = w
-            .strip_prefix("--")
-            .or_else(|| w.strip_prefix('-'))
-            .is_some_and(|name| name.starts_with(|c: char| c.is_alphanumeric() || c == '['));
-        // A backslash command names a meta-command (psql's `\password [ username ]`, `\dt`).
-        let backslash = w
-            .strip_prefix('\\')
-            .is_some_and(|name| name.starts_with(|c: char| c.is_ascii_alphabetic()));
-        option
-            || backslash
-            || w.starts_with("[<")
-            || (w.starts_with('<') && w.ends_with('>') && w.len() > 2)
+    (!term.trim().is_empty() && term.lines().all(is_definition_line))
+        || term.split_whitespace().any(|w| {
+            // An option is dashes and a name (`-p`, `--jobs`, `--[no-]keep-index`), not an SQL
+            // comment's `--` or an arrow.
+            let option = w
+                .strip_prefix("--")
+                .or_else(|| w.strip_prefix('-'))
+                .is_some_and(|name| name.starts_with(|c: char| c.is_alphanumeric() || c == '['));
+            // A backslash command names a meta-command (psql's `\password [ username ]`, `\dt`).
+            let backslash = w
+                .strip_prefix('\\')
+                .is_some_and(|name| name.starts_with(|c: char| c.is_ascii_alphabetic()));
+            option
+                || backslash
+                || w.starts_with("[<")
+                || (w.starts_with('<') && w.ends_with('>') && w.len() > 2)
+        })
+}
+
+/// Returns true if `line` is a definition line of a GNU Texinfo manual: a colon, then the call it
+/// defines (`: x = inv (A)`, `: [x, rcond] = inv (A)`, `: ifft (x, n, dim)`), as `texi2any` writes
+/// `@deftypefn` for GNU Octave's functions; several such lines stacked are one entry's forms.
+fn is_definition_line(line: &str) -> bool {
+    line.trim_start().strip_prefix(": ").is_some_and(|call| {
+        call.contains('(')
+            && !call.trim_end().ends_with('.')
+            && call.split_whitespace().count() <= LABEL_WORDS
     })
 }
 

@@ -1880,3 +1880,28 @@ fn a_phrase_under_a_field_describes_it() {
         answer.sentences
     );
 }
+
+/// GNU Octave's manual (Texinfo) heads a function's entry with a definition line per form (`: x =
+/// inv (A)`, `: [x, rcond] = inv (A)`), each a heading: together they are the entry's term,
+/// quoted with its description, which does not name the function.
+#[test]
+fn texinfo_definition_lines_are_one_term() {
+    let text = ": x = inv (A)\n: [x, rcond] = inv (A)\n: […] = inverse (…)\nCompute the inverse of the square matrix A.";
+    let headings = [
+        "18.2 Basic Matrix Functions",
+        ": x = inv (A)",
+        ": [x, rcond] = inv (A)",
+        ": […] = inverse (…)",
+    ];
+    let answer = ask(
+        "how do I compute the inverse of a matrix",
+        &[hit(&headings, text)],
+    );
+    assert!(
+        answer.sentences[0]
+            .text
+            .starts_with(": x = inv (A)\n: [x, rcond] = inv (A)\n: […] = inverse (…)\nCompute"),
+        "{:?}",
+        answer.sentences
+    );
+}
