@@ -469,10 +469,7 @@ impl Crawler {
                 };
                 // A stored page that now only redirects has moved: its copy goes.
                 let label = format!("meta refresh to {to}");
-                let (removed, added) =
-                    drop_stored(sink, frontier, url, Finish::Fetched, label, links).await?;
-                stats.removed += u64::from(removed);
-                Ok(added)
+                drop_stored(sink, frontier, url, Finish::Fetched, label, links, stats).await
             }
             Outcome::Script(found) => {
                 stats.scripts += 1;
@@ -487,18 +484,21 @@ impl Crawler {
                 };
                 let label = format!("script naming {} pages", links.len());
                 // No page: it does not count against `max_pages`, in this run or the next.
-                let (removed, added) =
-                    drop_stored(sink, frontier, url, Finish::Skipped, label, links).await?;
-                stats.removed += u64::from(removed);
-                Ok(added)
+                drop_stored(sink, frontier, url, Finish::Skipped, label, links, stats).await
             }
             Outcome::Gone(status) => {
                 stats.not_found += 1;
                 let label = format!("gone (http status {status})");
-                let (removed, added) =
-                    drop_stored(sink, frontier, url, Finish::Failed, label, Vec::new()).await?;
-                stats.removed += u64::from(removed);
-                Ok(added)
+                drop_stored(
+                    sink,
+                    frontier,
+                    url,
+                    Finish::Failed,
+                    label,
+                    Vec::new(),
+                    stats,
+                )
+                .await
             }
             Outcome::Skipped(skip) => {
                 let label = match skip {
@@ -595,8 +595,8 @@ impl Kept {
     }
 }
 
-/// Drops the stored copy of `url` (gone from the site, or only a redirect now) and finishes it in
-/// the frontier as `how` with `label`, queueing `links`: whether a copy was dropped, and the links
+/// Drops the stored copy of `url` (gone from the site, or no page: a redirect, a script), counting
+/// it in `stats`, and finishes it in the frontier as `how` with `label`, queueing `links`: the links
 /// new to the frontier.
 async fn drop_stored(
     sink: &Arc<dyn PageSink>,
@@ -605,13 +605,16 @@ async fn drop_stored(
     how: Finish,
     label: String,
     links: Vec<(Url, u32)>,
-) -> Result<(bool, Vec<(Url, u32)>), CrawlError> {
+    stats: &mut CrawlStats,
+) -> Result<Vec<(Url, u32)>, CrawlError> {
     let sink = sink.clone();
-    blocking(move || {
+    let (removed, added) = blocking(move || {
         let removed = sink.gone(&url).map_err(CrawlError::Sink)?;
         Ok::<_, CrawlError>((removed, frontier.finish(&url, how, &label, &links, &[])?))
     })
-    .await
+    .await?;
+    stats.removed += u64::from(removed);
+    Ok(added)
 }
 
 async fn blocking<T: Send + 'static, E: Into<CrawlError> + Send + 'static>(
