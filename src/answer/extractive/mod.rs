@@ -470,10 +470,18 @@ fn drop_superseded_notes(candidates: &mut Vec<Candidate>, hits: &[SearchHit]) {
 /// are in the other ([`REDUNDANT`]), and `b` states no value `a` does not. Sentences in the same
 /// words that state different values say different things ("the default page size for new
 /// databases has been 1024 bytes" and, later, "the default page size for new database files has
-/// been increased to 4096 bytes").
+/// been increased to 4096 bytes"). Nor do sentences under different terms: each says it of its own
+/// entry ("All ignored and untracked files are also stashed …" under `--all`, "… all untracked
+/// files are also stashed …" under `--include-untracked`).
 fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate) -> bool {
     let text = |c: &Candidate| &hits[c.hit].text[c.start..c.end];
-    overlap(a.terms(hits), b.terms(hits)) > REDUNDANT && {
+    let term = |c: &Candidate| {
+        c.term_above
+            .or(c.lead_in)
+            .map(|(start, end)| hits[c.hit].text[start..end].trim())
+    };
+    let other_entries = matches!((term(a), term(b)), (Some(x), Some(y)) if x != y);
+    !other_entries && overlap(a.terms(hits), b.terms(hits)) > REDUNDANT && {
         let stated: HashSet<&str> = intent::stated_numbers(text(a)).collect();
         intent::stated_numbers(text(b)).all(|n| stated.contains(n))
     }

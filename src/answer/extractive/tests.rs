@@ -1354,6 +1354,30 @@ fn a_sentence_stating_another_value_is_not_a_repeat() {
     );
 }
 
+/// Sentences in nearly the same words under two options' terms say it of different options: the
+/// second is no repeat of the first (git stash's `--all` and `--include-untracked`). The same
+/// sentence under the same term is still one.
+#[test]
+fn sentences_under_different_terms_are_not_repeats() {
+    let text = "-a\n--all\nAll ignored and untracked files are also stashed and then cleaned up with git clean.\n-u\n--include-untracked\nWhen used with the push and save commands, all untracked files are also stashed and then cleaned up with git clean.";
+    let answer = ask("stash untracked files too", &[hit(&["OPTIONS"], text)]);
+    assert!(
+        answer
+            .text()
+            .contains("When used with the push and save commands"),
+        "{}",
+        answer.text()
+    );
+    let entry = "-u\n--include-untracked\nWhen used with the push and save commands, all untracked files are also stashed and then cleaned up with git clean.";
+    let mut again = hit(&["OPTIONS"], entry);
+    again.url = "http://docs.example/git-stash-copy.html".into();
+    let answer = ask(
+        "stash untracked files too",
+        &[hit(&["OPTIONS"], entry), again],
+    );
+    assert_eq!(answer.sentences.len(), 1, "{}", answer.text());
+}
+
 /// A numbered "Description" heading ("2. Description", the SQLite manual's) is a description
 /// too: its first sentence defines the command the page is titled with, ahead of a sentence
 /// further down that retrieval ranks first.
