@@ -87,6 +87,12 @@ pub fn sdl_docs() -> PathBuf {
     debian_docs("/usr/share/doc/libsdl2-doc/html", "libsdl2-doc")
 }
 
+/// Debian's GNU Octave 7 manual (`octave-doc`): Texinfo, one page per node, its functions defined
+/// by lines such as `: x = inv (A)`.
+pub fn octave_docs() -> PathBuf {
+    debian_docs("/usr/share/doc/octave/octave.html", "octave-doc")
+}
+
 /// The Cargo Book shipped with the toolchain that runs the tests (its `rust-docs` component).
 pub fn cargo_book() -> PathBuf {
     let out = std::process::Command::new("rustc")

@@ -921,6 +921,7 @@ pub(super) fn candidates(
                 // For a question on how to do something, a sentence that ends its line above a
                 // command ("Then run the cargo login command." over `$ cargo login`) shows it too.
                 let introduces = text.ends_with(':')
+                    || (breaks_off(text) && formula_follows(&hit.text, end))
                     || (intent.wants_steps
                         && text.ends_with('.')
                         && code_follows(&hit.text, end, &headings));
@@ -1439,6 +1440,34 @@ fn is_banner(line: &str) -> bool {
     ["===", "___"]
         .iter()
         .any(|rule| line.starts_with(rule) && line.ends_with(rule))
+}
+
+/// Words no sentence ends with: a line that stops on one goes on below it.
+const OPEN_ENDS: &[&str] = &[
+    "if", "and", "or", "than", "to", "of", "the", "a", "an", "by", "with", "is", "are", "as",
+    "that", "from", "for", "when", "where", "which", "whether",
+];
+
+/// Returns true if `sentence` breaks off on a word no sentence ends with ("For complex numbers,
+/// the following ordering is defined: z1 < z2 if and only if", over the lines of the formula): it
+/// goes on in the lines below, which it introduces as a colon would.
+fn breaks_off(sentence: &str) -> bool {
+    sentence
+        .rsplit(|c: char| c.is_whitespace())
+        .next()
+        .is_some_and(|last| OPEN_ENDS.contains(&last.to_lowercase().as_str()))
+}
+
+/// Returns true if the line after `end` (the end of a sentence that ends its line) is set off as a
+/// formula or code: indented, with an operator or bracket (`  abs (z1) < abs (z2)`). Not the next
+/// line of prose wrapped in fixed width.
+pub(super) fn formula_follows(text: &str, end: usize) -> bool {
+    let rest = &text[end..];
+    let Some(next) = rest.strip_prefix('\n').and_then(|r| r.lines().next()) else {
+        return false;
+    };
+    next.starts_with([' ', '\t'])
+        && next.contains(['=', '<', '>', '|', '&', '(', '[', '{', '+', '*', '/'])
 }
 
 /// Most lines quoted after a sentence that introduces them with a colon.

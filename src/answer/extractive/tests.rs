@@ -1378,6 +1378,30 @@ fn sentences_under_different_terms_are_not_repeats() {
     assert_eq!(answer.sentences.len(), 1, "{}", answer.text());
 }
 
+/// A sentence that breaks off over a formula set off below it ("… z1 < z2 if and only if", GNU
+/// Octave's manual) is quoted with the formula, which says what it leaves unsaid. A line of prose
+/// wrapped in fixed width does not go on that way.
+#[test]
+fn a_sentence_that_breaks_off_over_a_formula_is_quoted_with_it() {
+    let text = "For complex numbers, the following ordering is defined: z1 < z2 if and only if\n  abs (z1) < abs (z2)\n  || (abs (z1) == abs (z2) && arg (z1) < arg (z2))\nThis is consistent with the ordering used by max, min and sort, but is not consistent with MATLAB, which only compares the real parts.";
+    let answer = ask(
+        "How does the < operator order complex numbers?",
+        &[hit(&["Comparison Operators"], text)],
+    );
+    assert!(
+        answer
+            .text()
+            .contains("if and only if\n  abs (z1) < abs (z2)"),
+        "{}",
+        answer.text()
+    );
+    let wrapped = "So a revert undoes the data changes, but it is very much not an\nundo in the sense that it does not undo the effects of a commit.";
+    assert!(!formula_follows(
+        wrapped,
+        wrapped.find('\n').expect("two lines")
+    ));
+}
+
 /// A numbered "Description" heading ("2. Description", the SQLite manual's) is a description
 /// too: its first sentence defines the command the page is titled with, ahead of a sentence
 /// further down that retrieval ranks first.
