@@ -470,17 +470,22 @@ fn drop_superseded_notes(candidates: &mut Vec<Candidate>, hits: &[SearchHit]) {
 /// are in the other ([`REDUNDANT`]), and `b` states no value `a` does not. Sentences in the same
 /// words that state different values say different things ("the default page size for new
 /// databases has been 1024 bytes" and, later, "the default page size for new database files has
-/// been increased to 4096 bytes"). Nor do sentences under different terms: each says it of its own
-/// entry ("All ignored and untracked files are also stashed …" under `--all`, "… all untracked
-/// files are also stashed …" under `--include-untracked`).
+/// been increased to 4096 bytes"). Nor do sentences under terms that share no word: each says it
+/// of its own entry ("All ignored and untracked files are also stashed …" under `--all`, "… all
+/// untracked files are also stashed …" under `--include-untracked`). The same entry copied under
+/// a term with one more option (`--ff --no-ff` in git-pull, `--ff --no-ff --ff-only` in
+/// git-merge) is still the same entry.
 fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate) -> bool {
     let text = |c: &Candidate| &hits[c.hit].text[c.start..c.end];
     let term = |c: &Candidate| {
-        c.term_above
-            .or(c.lead_in)
-            .map(|(start, end)| hits[c.hit].text[start..end].trim())
+        c.term_above.or(c.lead_in).map(|(start, end)| {
+            indexer::lexical::analyze(&hits[c.hit].text[start..end])
+                .into_iter()
+                .collect::<HashSet<_>>()
+        })
     };
-    let other_entries = matches!((term(a), term(b)), (Some(x), Some(y)) if x != y);
+    let other_entries =
+        matches!((term(a), term(b)), (Some(x), Some(y)) if x.is_disjoint(&y) && !x.is_empty());
     !other_entries && overlap(a.terms(hits), b.terms(hits)) > REDUNDANT && {
         let stated: HashSet<&str> = intent::stated_numbers(text(a)).collect();
         intent::stated_numbers(text(b)).all(|n| stated.contains(n))

@@ -1356,7 +1356,8 @@ fn a_sentence_stating_another_value_is_not_a_repeat() {
 
 /// Sentences in nearly the same words under two options' terms say it of different options: the
 /// second is no repeat of the first (git stash's `--all` and `--include-untracked`). The same
-/// sentence under the same term is still one.
+/// sentence under the same term is still one, and so is an entry copied under a term that shares
+/// its options.
 #[test]
 fn sentences_under_different_terms_are_not_repeats() {
     let text = "-a\n--all\nAll ignored and untracked files are also stashed and then cleaned up with git clean.\n-u\n--include-untracked\nWhen used with the push and save commands, all untracked files are also stashed and then cleaned up with git clean.";
@@ -1374,6 +1375,18 @@ fn sentences_under_different_terms_are_not_repeats() {
     let answer = ask(
         "stash untracked files too",
         &[hit(&["OPTIONS"], entry), again],
+    );
+    assert_eq!(answer.sentences.len(), 1, "{}", answer.text());
+    // git-merge's entry, copied into git-pull's under one option fewer: one entry.
+    let merge = "--ff\n--no-ff\n--ff-only\nSpecifies how a merge is handled when the merged-in history is already a descendant of the current history.";
+    let mut pull = hit(
+        &["OPTIONS"],
+        "--ff\n--no-ff\nSpecifies how a merge is handled when the merged-in history is already a descendant of the current history.",
+    );
+    pull.url = "http://docs.example/git-pull.html".into();
+    let answer = ask(
+        "how is a merge handled with --no-ff",
+        &[hit(&["OPTIONS"], merge), pull],
     );
     assert_eq!(answer.sentences.len(), 1, "{}", answer.text());
 }
