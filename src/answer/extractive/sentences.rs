@@ -921,7 +921,9 @@ pub(super) fn candidates(
                 // For a question on how to do something, a sentence that ends its line above a
                 // command ("Then run the cargo login command." over `$ cargo login`) shows it too.
                 let introduces = text.ends_with(':')
-                    || (breaks_off(text) && formula_follows(&hit.text, end))
+                    || (breaks_off(text)
+                        && (formula_follows(&hit.text, end)
+                            || code_follows(&hit.text, end, &headings)))
                     || (intent.wants_steps
                         && text.ends_with('.')
                         && code_follows(&hit.text, end, &headings));

@@ -1392,7 +1392,7 @@ fn sentences_under_different_terms_are_not_repeats() {
 }
 
 /// A sentence that breaks off over a formula set off below it ("… z1 < z2 if and only if", GNU
-/// Octave's manual) is quoted with the formula, which says what it leaves unsaid. A line of prose
+/// Octave's manual) or over code is quoted with it, which says what the sentence leaves unsaid. A line of prose
 /// wrapped in fixed width does not go on that way.
 #[test]
 fn a_sentence_that_breaks_off_over_a_formula_is_quoted_with_it() {
@@ -1405,6 +1405,17 @@ fn a_sentence_that_breaks_off_over_a_formula_is_quoted_with_it() {
         answer
             .text()
             .contains("if and only if\n  abs (z1) < abs (z2)"),
+        "{}",
+        answer.text()
+    );
+    // So is one that breaks off over code (the Python tutorial).
+    let text = "The default values are evaluated at the point of function definition in the defining scope, so that\ni = 5\ndef f(arg=i):\n    print(arg)\nwill print 5.";
+    let answer = ask(
+        "When are default values evaluated?",
+        &[hit(&["Default Argument Values"], text)],
+    );
+    assert!(
+        answer.text().contains("so that\ni = 5"),
         "{}",
         answer.text()
     );
