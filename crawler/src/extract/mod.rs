@@ -283,6 +283,14 @@ fn is_source_link(el: &scraper::node::Element) -> bool {
     })
 }
 
+/// Returns true if `el` is a tooltip a page shows only when the pointer rests on a name in its
+/// code: Doxygen's `<div class="ttc">` (the name, its declaration and "Definition: …"), one per
+/// linked name under every source listing and code fragment. Hidden text: read, it broke the
+/// listing's numbered lines and repeated every declaration.
+fn is_code_tooltip(el: &scraper::node::Element) -> bool {
+    el.name() == "div" && el.classes().any(|c| c == "ttc")
+}
+
 /// Classes of what a page hides in a `<pre>` block until a reader points at it: menus and tips.
 /// Not the furniture words at large: a highlighter marks code comments `hljs-comment`.
 const HIDDEN_IN_PRE: &[&str] = &["dropdown-menu", "menu", "popup", "popover", "tooltip"];
@@ -738,6 +746,7 @@ impl TextBuilder {
                     || el.classes().any(|c| c == "headerlink")
                     || (name == "a" && is_permalink(node))
                     || is_source_link(el)
+                    || is_code_tooltip(el)
                     || (depth > 0
                         && BLOCKS.contains(&name)
                         && ((is_furniture(el) && !holds_heading(node))

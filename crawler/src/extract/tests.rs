@@ -568,8 +568,8 @@ fn a_script_links_the_pages_its_literals_name() {
 }
 
 /// Doxygen shows a header's source line by line with its numbers, in `<div>`s: a listing whose
-/// comments repeat the documentation pages, stored without text. A numbered list or a table of
-/// status codes is text.
+/// comments repeat the documentation pages, stored without text, whatever tooltips follow it. A
+/// numbered list or a table of status codes is text.
 #[test]
 fn a_source_shown_with_its_line_numbers_is_a_listing() {
     let listing: String = (1..=40)
@@ -579,11 +579,21 @@ fn a_source_shown_with_its_line_numbers_is_a_listing() {
             _ => format!("<div class=\"line\"><span class=\"lineno\">{n}</span> * comment line {n} says what the code does</div>"),
         })
         .collect();
+    // Under it, a tooltip per linked name, shown only under the pointer: hidden text, not lines
+    // of the listing.
+    let tooltips: String = (1..=15)
+        .map(|n| format!("<div class=\"ttc\" id=\"a{n}\"><div class=\"ttname\"><a href=\"#f{n}\">f{n}</a></div><div class=\"ttdeci\">int f{n}(void)</div><div class=\"ttdef\"><b>Definition:</b> x.h:{n}</div></div>"))
+        .collect();
     let page = extract_html(
-        &format!("<html><body><div class=\"contents\"><div class=\"fragment\">{listing}</div></div></body></html>"),
+        &format!("<html><body><div class=\"contents\"><div class=\"fragment\">{listing}</div>{tooltips}</div></body></html>"),
         &url(),
     );
     assert!(page.text.is_empty(), "{}", page.text);
+    let page = extract_html(
+        &format!("<html><body><p>Call f1 to start.</p>{tooltips}</body></html>"),
+        &url(),
+    );
+    assert_eq!(page.text, "Call f1 to start.");
     let list: String = (1..=40)
         .map(|n| format!("<p>{n}. Step {n} of the guide.</p>"))
         .collect();

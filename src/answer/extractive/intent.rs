@@ -234,8 +234,20 @@ const REFERENCE_WORDS: &[&str] = &[
 /// version or document, or a number word.
 pub(super) fn states_quantity(text: &str) -> bool {
     bare_words(text).any(|(previous, bare)| {
-        states_number(previous, bare) || NUMBER_WORDS.iter().any(|n| n.eq_ignore_ascii_case(bare))
+        (states_number(previous, bare) && !is_version_number(bare))
+            || NUMBER_WORDS.iter().any(|n| n.eq_ignore_ascii_case(bare))
     })
+}
+
+/// Returns true if `bare` is written as a version is, three numbers with dots (`2.0.18`,
+/// `3.12.0`): no quantity is ("This function is available since SDL 2.0.0." states no level, size
+/// or count). Not an address (`127.0.0.1`) nor a decimal (`1.5`).
+fn is_version_number(bare: &str) -> bool {
+    let parts: Vec<&str> = bare.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The numbers `text` states as values, as written: not those that point to a section, version or

@@ -1352,6 +1352,13 @@ fn a_sentence_stating_another_value_is_not_a_repeat() {
         intent::stated_numbers("increased to 4096 bytes in 3.12.0").collect::<Vec<_>>(),
         ["4096", "3.12.0"]
     );
+    // A version states no quantity (Doxygen's "available since" under every SDL function); an
+    // address or a decimal may.
+    assert!(!intent::states_quantity(
+        "This function is available since SDL 2.0.0."
+    ));
+    assert!(intent::states_quantity("It binds to 127.0.0.1 by default."));
+    assert!(intent::states_quantity("The factor is 1.5 by default."));
 }
 
 /// Sentences in nearly the same words under two options' terms say it of different options: the
