@@ -82,7 +82,8 @@ pub enum Upsert {
     Updated(DocId),
     /// Same URL, same content: only the fetch time and validators were refreshed.
     Unchanged(DocId),
-    /// Same content as the page `of`, under another URL: not stored.
+    /// Same content as the page `of`, under another URL: not stored. Never for a page without
+    /// text.
     Duplicate {
         of: DocId,
     },
@@ -194,13 +195,18 @@ impl PageStore {
                 Upsert::Updated(id as DocId)
             }
             None => {
-                let dup: Option<i64> = tx
-                    .query_row(
+                // A page without text (a listing, a page of links) duplicates nothing: pages that
+                // all hash the empty text are different pages, each kept.
+                let dup: Option<i64> = if page.text.is_empty() {
+                    None
+                } else {
+                    tx.query_row(
                         "SELECT id FROM pages WHERE content_hash = ?1 LIMIT 1",
                         [&page.content_hash],
                         |r| r.get(0),
                     )
-                    .optional()?;
+                    .optional()?
+                };
                 if let Some(of) = dup {
                     return Ok(Upsert::Duplicate { of: of as DocId });
                 }
@@ -513,5 +519,13 @@ mod tests {
         assert_eq!(page.page.text, "two");
         assert_eq!(store.hashes().expect("hashes").len(), 1);
         assert_eq!(store.stats().expect("stats").pages, 1);
+        // Pages without text are no duplicates of each other.
+        for url in ["http://a/listing-1", "http://a/listing-2"] {
+            assert!(matches!(
+                store.upsert(&record(url, "")).expect("upsert"),
+                Upsert::Inserted(_)
+            ));
+        }
+        assert_eq!(store.stats().expect("stats").pages, 3);
     }
 }
