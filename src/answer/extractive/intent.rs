@@ -243,10 +243,9 @@ pub(super) fn states_quantity(text: &str) -> bool {
 /// `3.12.0`): no quantity is ("This function is available since SDL 2.0.0." states no level, size
 /// or count). Not an address (`127.0.0.1`) nor a decimal (`1.5`).
 fn is_version_number(bare: &str) -> bool {
-    let parts: Vec<&str> = bare.split('.').collect();
-    parts.len() == 3
-        && parts
-            .iter()
+    bare.split('.').count() == 3
+        && bare
+            .split('.')
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 

@@ -484,9 +484,10 @@ fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate) -> bool {
                 .collect::<HashSet<_>>()
         })
     };
+    // The terms are analysed only for sentences in nearly the same words.
     let other_entries =
-        matches!((term(a), term(b)), (Some(x), Some(y)) if x.is_disjoint(&y) && !x.is_empty());
-    !other_entries && overlap(a.terms(hits), b.terms(hits)) > REDUNDANT && {
+        || matches!((term(a), term(b)), (Some(x), Some(y)) if x.is_disjoint(&y) && !x.is_empty());
+    overlap(a.terms(hits), b.terms(hits)) > REDUNDANT && !other_entries() && {
         let stated: HashSet<&str> = intent::stated_numbers(text(a)).collect();
         intent::stated_numbers(text(b)).all(|n| stated.contains(n))
     }
