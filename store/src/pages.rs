@@ -308,9 +308,7 @@ impl PageStore {
         // Asked for every source of every answer: the statement is prepared once per connection.
         let row: Option<(String, Option<String>)> = self
             .conn()
-            .prepare_cached(
-                "SELECT fetched_at, changed_at FROM pages INDEXED BY pages_times WHERE url = ?1",
-            )?
+            .prepare_cached(TIMES_QUERY)?
             .query_row([url], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let parse = |s: &str| {
