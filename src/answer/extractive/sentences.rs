@@ -1,6 +1,7 @@
 //! Sentences read in their context: each sentence of a passage with the heading, definition term,
 //! table row, sentence before and run it stands under, scored against the question ([`candidates`]).
 
+use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 
 use indexer::{sentence_spans, word_count, SearchHit};
@@ -668,8 +669,6 @@ pub(super) fn candidates(
         .map(|h| h.score)
         .fold(f32::MIN, f32::max)
         .max(f32::EPSILON);
-    let mut out = Vec::new();
-    let mut held = Vec::with_capacity(hits.len());
     let finder = query.prefix_finder();
     // The question's terms a stated quantity answers (none unless it asks for a value).
     let answered_by_value = intent
@@ -682,13 +681,17 @@ pub(super) fn candidates(
     } else {
         MAX_WORDS_SUPPORT
     };
+    // The passages of one page share its title: analysed once.
     let mut titles: HashMap<&str, Vec<bool>> = HashMap::new();
-    for (rank, hit) in hits.iter().enumerate() {
-        // The passages of one page share its title: analysed once.
-        let in_title = titles
+    for hit in hits {
+        titles
             .entry(hit.title.as_str())
-            .or_insert_with(|| query.found_in(&hit.title))
-            .clone();
+            .or_insert_with(|| query.found_in(&hit.title));
+    }
+    // Each passage is read on its own (what carries over from line to line stays in it).
+    let read = |rank: usize, hit: &SearchHit| -> (Vec<Candidate>, Vec<bool>) {
+        let mut out = Vec::new();
+        let in_title = titles[hit.title.as_str()].clone();
         // Every piece of the passage that may hold a term is analysed below, except lines and
         // sentences without a term's first letters, which hold none.
         let mut holds = in_title.clone();
@@ -1167,6 +1170,18 @@ pub(super) fn candidates(
                 });
             }
         }
+        (out, holds)
+    };
+    // On the machine's cores: an answer's sentence scoring is most of its time.
+    let passages: Vec<_> = hits
+        .par_iter()
+        .enumerate()
+        .map(|(rank, hit)| read(rank, hit))
+        .collect();
+    let mut out = Vec::new();
+    let mut held = Vec::with_capacity(hits.len());
+    for (candidates, holds) in passages {
+        out.extend(candidates);
         held.push(holds);
     }
     (out, held)
