@@ -97,6 +97,8 @@ pub(super) struct Candidate {
     /// The semantic part of the support (0 without a model).
     pub(super) meaning: f32,
     pub(super) score: f32,
+    /// Says what the default is, when the question asks for it.
+    pub(super) tells_default: bool,
 }
 
 impl Candidate {
@@ -474,7 +476,9 @@ fn drop_superseded_notes(candidates: &mut Vec<Candidate>, hits: &[SearchHit]) {
 /// of its own entry ("All ignored and untracked files are also stashed …" under `--all`, "… all
 /// untracked files are also stashed …" under `--include-untracked`). The same entry copied under
 /// a term with one more option (`--ff --no-ff` in git-pull, `--ff --no-ff --ff-only` in
-/// git-merge) is still the same entry.
+/// git-merge) is still the same entry. A sentence that says what the default is, asked for, repeats
+/// none that does not ("Read Committed is the default isolation level in PostgreSQL." after "…
+/// PostgreSQL's Read Uncommitted mode behaves like Read Committed.").
 fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate) -> bool {
     let text = |c: &Candidate| &hits[c.hit].text[c.start..c.end];
     let term = |c: &Candidate| {
@@ -487,10 +491,13 @@ fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate) -> bool {
     // The terms are analysed only for sentences in nearly the same words.
     let other_entries =
         || matches!((term(a), term(b)), (Some(x), Some(y)) if x.is_disjoint(&y) && !x.is_empty());
-    overlap(a.terms(hits), b.terms(hits)) > REDUNDANT && !other_entries() && {
-        let stated: HashSet<&str> = intent::stated_numbers(text(a)).collect();
-        intent::stated_numbers(text(b)).all(|n| stated.contains(n))
-    }
+    overlap(a.terms(hits), b.terms(hits)) > REDUNDANT
+        && !other_entries()
+        && (a.tells_default || !b.tells_default)
+        && {
+            let stated: HashSet<&str> = intent::stated_numbers(text(a)).collect();
+            intent::stated_numbers(text(b)).all(|n| stated.contains(n))
+        }
 }
 
 fn overlap(a: &HashSet<String>, b: &HashSet<String>) -> f32 {

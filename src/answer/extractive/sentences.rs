@@ -1065,23 +1065,21 @@ pub(super) fn candidates(
                     Some((a, b)) if query.names_same(&hit.text[a..b]) => -OTHER_ENTRY,
                     _ => 0.0,
                 };
+                let tells_default = states_default(intent, says);
                 let value_bonus = if answers_value(intent, says) {
                     VALUE_BONUS
                 } else {
                     0.0
-                } + if states_default(intent, says) {
-                    DEFAULT_BONUS
-                } else {
-                    0.0
-                } + if says_literal(literals, says)
-                    || at
-                        .term
-                        .is_some_and(|(a, b)| says_literal(literals, &hit.text[a..b]))
-                {
-                    LITERAL_BONUS
-                } else {
-                    0.0
-                };
+                } + if tells_default { DEFAULT_BONUS } else { 0.0 }
+                    + if says_literal(literals, says)
+                        || at
+                            .term
+                            .is_some_and(|(a, b)| says_literal(literals, &hit.text[a..b]))
+                    {
+                        LITERAL_BONUS
+                    } else {
+                        0.0
+                    };
                 // What the sentence needs to be read alone is quoted with it: the short term or
                 // heading it opens, when that holds words of the question it lacks or names what
                 // it defines (`sys.getsizeof(object[, default])` before "Return the size of an
@@ -1167,6 +1165,7 @@ pub(super) fn candidates(
                     support,
                     meaning,
                     score,
+                    tells_default,
                 });
             }
         }

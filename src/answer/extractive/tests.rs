@@ -1398,6 +1398,31 @@ fn sentences_under_different_terms_are_not_repeats() {
     assert_eq!(answer.sentences.len(), 1, "{}", answer.text());
 }
 
+/// A sentence that says what the default is repeats no chosen sentence that does not, however many
+/// words they share ("Read Committed is the default isolation level in PostgreSQL." after "In
+/// PostgreSQL, you can request any of the four standard transaction isolation levels …").
+#[test]
+fn a_sentence_naming_the_default_is_no_repeat() {
+    let levels = "In PostgreSQL, you can request any of the four standard transaction isolation levels, but internally only three distinct isolation levels are implemented, i.e., PostgreSQL's Read Uncommitted mode behaves like Read Committed.";
+    let mut default = hit(
+        &[
+            "13.2. Transaction Isolation",
+            "13.2.1. Read Committed Isolation Level",
+        ],
+        "Read Committed is the default isolation level in PostgreSQL.",
+    );
+    (default.score, default.ordinal) = (0.3, 1);
+    let answer = ask(
+        "What is the default transaction isolation level in PostgreSQL?",
+        &[hit(&["13.2. Transaction Isolation"], levels), default],
+    );
+    assert!(
+        answer.text().contains("Read Committed is the default"),
+        "{}",
+        answer.text()
+    );
+}
+
 /// A sentence that breaks off over a formula set off below it ("… z1 < z2 if and only if", GNU
 /// Octave's manual) or over code is quoted with it, which says what the sentence leaves unsaid. A line of prose
 /// wrapped in fixed width does not go on that way.
