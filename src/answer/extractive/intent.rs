@@ -257,6 +257,26 @@ pub(super) fn stated_numbers(text: &str) -> impl Iterator<Item = &str> {
         .map(|(_, bare)| bare)
 }
 
+/// The names of code `text` states: words written as identifiers (`CARGO_TARGET_DIR`,
+/// `build-dir`, `os.path`, `setInterval`).
+pub(super) fn stated_names(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| c.is_whitespace() || "()[]{}<>,;:'\"`=*/".contains(c))
+        .map(|word| word.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|word| is_identifier(word))
+}
+
+fn is_identifier(word: &str) -> bool {
+    let joined = word.split(['_', '-', '.']).count() > 1
+        && word
+            .split(['_', '-', '.'])
+            .all(|part| part.len() > 1 && part.chars().all(char::is_alphanumeric));
+    let camel = word
+        .as_bytes()
+        .windows(2)
+        .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase());
+    joined || (camel && word.chars().all(char::is_alphanumeric))
+}
+
 /// The words of `text` without the punctuation around them, each with the word before it.
 fn bare_words(text: &str) -> impl Iterator<Item = (&str, &str)> {
     let mut previous = "";

@@ -476,7 +476,9 @@ fn drop_superseded_notes(candidates: &mut Vec<Candidate>, hits: &[SearchHit]) {
 /// of its own entry ("All ignored and untracked files are also stashed …" under `--all`, "… all
 /// untracked files are also stashed …" under `--include-untracked`). The same entry copied under
 /// a term with one more option (`--ff --no-ff` in git-pull, `--ff --no-ff --ff-only` in
-/// git-merge) is still the same entry. A sentence that says what the default is, asked for, repeats
+/// git-merge) is still the same entry. Nor does a sentence that names in code what the other and
+/// its term do not (`CARGO_TARGET_DIR` after `CARGO_BUILD_BUILD_DIR`), as one that states another
+/// number does not. A sentence that says what the default is, asked for, repeats
 /// none that does not ("Read Committed is the default isolation level in PostgreSQL." after "…
 /// PostgreSQL's Read Uncommitted mode behaves like Read Committed.").
 fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate) -> bool {
@@ -495,8 +497,20 @@ fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate) -> bool {
         && !other_entries()
         && (a.tells_default || !b.tells_default)
         && {
-            let stated: HashSet<&str> = intent::stated_numbers(text(a)).collect();
-            intent::stated_numbers(text(b)).all(|n| stated.contains(n))
+            // A name is stated by what the chosen sentence is quoted with too (its term).
+            let quoted = |c: &Candidate| {
+                let page = &hits[c.hit].text;
+                c.lead_in
+                    .map(|(start, end)| &page[start..end])
+                    .into_iter()
+                    .chain([&page[c.quote.0..c.quote.1]])
+            };
+            let stated: HashSet<&str> = intent::stated_numbers(text(a))
+                .chain(quoted(a).flat_map(intent::stated_names))
+                .collect();
+            intent::stated_numbers(text(b))
+                .chain(intent::stated_names(text(b)))
+                .all(|n| stated.contains(n))
         }
 }
 

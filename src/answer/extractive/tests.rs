@@ -1423,6 +1423,34 @@ fn a_sentence_naming_the_default_is_no_repeat() {
     );
 }
 
+/// Sentences in nearly the same words that name different things in code say different things
+/// (Cargo's build directory and target directory); the same sentence again under the name it
+/// is quoted with is still a repeat.
+#[test]
+fn sentences_naming_other_settings_are_no_repeats() {
+    let text = "Cargo stores the output of a build into the target and build directories.\nTo change the location of the build-dir, you can set the CARGO_BUILD_BUILD_DIR environment variable or the build.build-dir config value.\nTo change the location of the target-dir, you can set the CARGO_TARGET_DIR environment variable or the build.target-dir config value.";
+    let answer = ask(
+        "How do I change the location of the build output directory?",
+        &[hit(&["Build cache"], text)],
+    );
+    assert!(
+        answer.text().contains("CARGO_TARGET_DIR"),
+        "{}",
+        answer.text()
+    );
+    let text = "math.cbrt(x)\nReturn the cube root of x.";
+    let mut news = hit(&["math"], "Add math.cbrt(): return the cube root of x.");
+    (news.url, news.score) = ("http://docs.example/whatsnew.html".into(), 0.5);
+    let answer = ask(
+        "cube root of x",
+        &[
+            hit(&["math — Mathematical functions", "math.cbrt(x)"], text),
+            news,
+        ],
+    );
+    assert_eq!(answer.sentences.len(), 1, "{}", answer.text());
+}
+
 /// A sentence that breaks off over a formula set off below it ("… z1 < z2 if and only if", GNU
 /// Octave's manual) or over code is quoted with it, which says what the sentence leaves unsaid. A line of prose
 /// wrapped in fixed width does not go on that way.
