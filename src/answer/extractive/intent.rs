@@ -173,6 +173,21 @@ pub(super) fn answers_value(intent: Intent, text: &str) -> bool {
             || (!intent.wants_version && intent.wants_default && names_default(text)))
 }
 
+/// Returns true if `text` states what the words asking for a value ask ([`VALUE_WORDS`]: a limit,
+/// a size, a count): the kind `intent` asks for, and not only a truth value ("This can be avoided
+/// by setting recursive to False." states no limit).
+pub(super) fn states_value_asked(intent: Intent, text: &str) -> bool {
+    states_kind_asked(intent, text)
+        && (intent.wants_version
+            || bare_words(text).any(|(previous, bare)| {
+                states_amount(previous, bare)
+                    && !TRUTH_VALUES.iter().any(|t| t.eq_ignore_ascii_case(bare))
+            }))
+}
+
+/// Number words that state no amount.
+const TRUTH_VALUES: &[&str] = &["true", "false"];
+
 /// Returns true if `text` states the kind of value `intent` asks for: any number when a version is
 /// asked for ("as of version 3.37.0"), a quantity otherwise.
 pub(super) fn states_kind_asked(intent: Intent, text: &str) -> bool {
@@ -233,10 +248,13 @@ const REFERENCE_WORDS: &[&str] = &[
 /// Returns true if `text` states a quantity: a number that is not a reference to a section,
 /// version or document, or a number word.
 pub(super) fn states_quantity(text: &str) -> bool {
-    bare_words(text).any(|(previous, bare)| {
-        (states_number(previous, bare) && !is_version_number(bare))
-            || NUMBER_WORDS.iter().any(|n| n.eq_ignore_ascii_case(bare))
-    })
+    bare_words(text).any(|(previous, bare)| states_amount(previous, bare))
+}
+
+/// Returns true if the word `bare`, after `previous`, states a quantity.
+fn states_amount(previous: &str, bare: &str) -> bool {
+    (states_number(previous, bare) && !is_version_number(bare))
+        || NUMBER_WORDS.iter().any(|n| n.eq_ignore_ascii_case(bare))
 }
 
 /// Returns true if `bare` is written as a version is, three numbers with dots (`2.0.18`,

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use indexer::{sentence_spans, word_count, SearchHit};
 
 use super::intent::{
-    answers_value, says_literal, states_default, states_definition, states_kind_asked, Intent,
+    answers_value, says_literal, states_default, states_definition, states_value_asked, Intent,
     DEFAULT_BONUS, DEFINITION_BONUS, LITERAL_BONUS, STEPS_BONUS, VALUE_BONUS,
 };
 use super::semantic::{Meanings, MAX_WORDS_SUPPORT, MEANING_WEIGHT};
@@ -977,7 +977,7 @@ pub(super) fn candidates(
                 // A version answers the words that ask when something came ("added"): any number
                 // states one ("as of version 3.37.0").
                 if let Some(by_value) =
-                    answered_by_value.filter(|_| states_kind_asked(intent, says))
+                    answered_by_value.filter(|_| states_value_asked(intent, says))
                 {
                     for (found, by_value) in in_sentence.iter_mut().zip(by_value) {
                         *found |= by_value;

@@ -1398,6 +1398,37 @@ fn sentences_under_different_terms_are_not_repeats() {
     assert_eq!(answer.sentences.len(), 1, "{}", answer.text());
 }
 
+/// A truth value answers what the default is but is no limit, size or count: "This can be avoided
+/// by setting recursive to False." (`TarFile.add`) does not answer "default recursion limit", and
+/// the sentences of `sys.setrecursionlimit` lead.
+#[test]
+fn a_truth_value_states_no_limit() {
+    let intent = Intent::of("default recursion limit");
+    let boolean = "Directories are added recursively by default. This can be avoided by setting recursive to False.";
+    assert!(!intent::states_value_asked(intent, boolean));
+    assert!(intent::states_value_asked(
+        intent,
+        "The default limit is 1000."
+    ));
+    assert!(intent::answers_value(intent, boolean));
+    let mut tar = hit(
+        &["TarFile Objects"],
+        "TarFile.add(name, arcname=None, recursive=True, *, filter=None)\nAdd the file name to the archive. Directories are added recursively by default. This can be avoided by setting recursive to False.",
+    );
+    let mut sys = hit(
+        &["sys — System-specific parameters and functions"],
+        "sys.setrecursionlimit(limit)\nSet the maximum depth of the Python interpreter stack to limit. This limit prevents infinite recursion from causing an overflow of the C stack and crashing Python.",
+    );
+    sys.url = "http://docs.example/sys.html".into();
+    (tar.score, tar.ordinal) = (0.95, 1);
+    let answer = ask("default recursion limit", &[sys, tar]);
+    assert!(
+        answer.text().starts_with("Set the maximum depth"),
+        "{}",
+        answer.text()
+    );
+}
+
 /// A sentence that says what the default is repeats no chosen sentence that does not, however many
 /// words they share ("Read Committed is the default isolation level in PostgreSQL." after "In
 /// PostgreSQL, you can request any of the four standard transaction isolation levels …").
