@@ -297,6 +297,12 @@ struct Context {
     /// Square root of the share of the context's terms that are the question's: "global
     /// interpreter lock" is about the question, an API signature with ten parameters barely.
     focus: f32,
+    /// The question's terms `found` in what the context names (before a signature's parameters).
+    in_name: Vec<bool>,
+    /// The same share for the context whole, which a question's term found only among a
+    /// signature's parameters counts by: a sentence under `open(file, mode='r', …, encoding=None,
+    /// …)` is about `open`, but about `encoding` only if it says so.
+    whole_focus: f32,
 }
 
 impl Context {
@@ -343,9 +349,8 @@ impl Context {
                 (found.iter().filter(|f| **f).count() as f32 / of as f32).min(1.0)
             }
         };
-        let focus = share(&named_found, name_terms)
-            .max(share(&found, terms))
-            .sqrt();
+        let whole_focus = share(&found, terms).sqrt();
+        let focus = share(&named_found, name_terms).sqrt().max(whole_focus);
         query.drop_partial_names(text, &mut found);
         // Only a name holding a question's term can lose it to a namespace.
         let members = if named_found.contains(&true) {
@@ -353,11 +358,18 @@ impl Context {
         } else {
             named_found.clone()
         };
+        let in_name = named_found
+            .iter()
+            .zip(&found)
+            .map(|(n, f)| *n && *f)
+            .collect();
         Self {
             found,
             members,
             named: named_found,
+            in_name,
             focus,
+            whole_focus,
         }
     }
 
@@ -377,7 +389,9 @@ impl Context {
         mark(&mut self.found, &other.found);
         mark(&mut self.named, &other.named);
         mark(&mut self.members, &other.members);
+        mark(&mut self.in_name, &other.in_name);
         self.focus = self.focus.max(other.focus);
+        self.whole_focus = self.whole_focus.max(other.whole_focus);
     }
 
     /// The context of `text`, its terms marked in `holds`.
@@ -392,7 +406,9 @@ impl Context {
             found: vec![false; query.terms.len()],
             named: vec![false; query.terms.len()],
             members: vec![false; query.terms.len()],
+            in_name: vec![false; query.terms.len()],
             focus: 0.0,
+            whole_focus: 0.0,
         }
     }
 
@@ -402,7 +418,9 @@ impl Context {
             found: vec![false; other.found.len()],
             named: vec![false; other.found.len()],
             members: vec![false; other.found.len()],
+            in_name: vec![false; other.found.len()],
             focus: 0.0,
+            whole_focus: 0.0,
         }
     }
 
@@ -990,7 +1008,10 @@ pub(super) fn candidates(
                 // about the question; the first sentence under it usually defines what it names.
                 let position = if is_lead { 1.0 } else { LATER_HEADING_WEIGHT };
                 let from_label = query.weight(&label.found, &[&in_sentence]);
+                let from_label_name = query.weight(&label.in_name, &[&in_sentence]);
                 let from_heading = query.weight(&heading.found, &[&in_sentence, &label.found]);
+                let from_heading_name =
+                    query.weight(&heading.in_name, &[&in_sentence, &label.found]);
                 let from_previous =
                     query.weight(&before, &[&in_sentence, &label.found, &heading.found]);
                 let from_run =
@@ -1001,7 +1022,11 @@ pub(super) fn candidates(
                 );
                 let title_weight = if under_title { position } else { TITLE_WEIGHT };
                 let lexical = direct
-                    + position * (label.focus * from_label + heading.focus * from_heading)
+                    + position
+                        * (label.focus * from_label_name
+                            + label.whole_focus * (from_label - from_label_name).max(0.0)
+                            + heading.focus * from_heading_name
+                            + heading.whole_focus * (from_heading - from_heading_name).max(0.0))
                     + if joined.is_some() {
                         from_run
                     } else {

@@ -1398,6 +1398,44 @@ fn sentences_under_different_terms_are_not_repeats() {
     assert_eq!(answer.sentences.len(), 1, "{}", answer.text());
 }
 
+/// A question's word found only among the parameters of the signature a sentence stands under
+/// counts as little as the signature is about the question: under `open(file, mode='r', …,
+/// encoding=None, …)` the sentence on `mode`'s default does not answer "the default encoding of
+/// open()"; the one on `encoding` does.
+#[test]
+fn a_signature_parameter_speaks_for_no_sentence() {
+    let signature = "open(file, mode='r', buffering=-1, encoding=None, errors=None, newline=None, closefd=True, opener=None)";
+    let mode = "It defaults to 'r' which means reading in text mode.";
+    let encoding = "The default encoding is platform dependent.";
+    let text = format!(
+        "{signature}\nOpen file and return a corresponding file object.\n{mode}\n{encoding}"
+    );
+    let hits = [hit(&["Built-in Functions", signature], &text)];
+    let question = "what is the default encoding of open()";
+    let (_dir, index) = crate::test_support::index_of(&[("Built-in Functions", &text)]);
+    let query = crate::retrieve::terms::QueryTerms::new(&index, question);
+    let (found, _) = candidates(
+        &query,
+        super::sentences::Asked {
+            intent: Intent::of(question),
+            subject: None,
+            literals: &literals(question),
+            value_terms: &value_terms(&index, &query, Intent::of(question)),
+        },
+        &hits,
+        &semantic::Meanings::default(),
+    );
+    let support = |sentence: &str| {
+        found
+            .iter()
+            .find(|c| &hits[0].text[c.start..c.end] == sentence)
+            .map(|c| c.support)
+            .expect("a candidate")
+    };
+    assert!(support(mode) < 0.8, "{}", support(mode));
+    assert!(support(encoding) > support(mode));
+}
+
 /// A truth value answers what the default is but is no limit, size or count: "This can be avoided
 /// by setting recursive to False." (`TarFile.add`) does not answer "default recursion limit", and
 /// the sentences of `sys.setrecursionlimit` lead.
