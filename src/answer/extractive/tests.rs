@@ -67,6 +67,30 @@ fn ask(question: &str, hits: &[SearchHit]) -> Draft {
     answer(&index, question, hits, hits.len(), None)
 }
 
+/// The candidates of `hits` for `question`, scored with `semantic`, over an index of `text` alone.
+fn scored(
+    question: &str,
+    text: &str,
+    hits: &[SearchHit],
+    semantic: &semantic::Meanings,
+) -> Vec<Candidate> {
+    let (_dir, index) = crate::test_support::index_of(&[("page", text)]);
+    let query = crate::retrieve::terms::QueryTerms::new(&index, question);
+    let intent = Intent::of(question);
+    candidates(
+        &query,
+        super::sentences::Asked {
+            intent,
+            subject: None,
+            literals: &literals(question),
+            value_terms: &value_terms(&index, &query, intent),
+        },
+        hits,
+        semantic,
+    )
+    .0
+}
+
 /// The PostgreSQL manual states the default two sentences under the entry's term, without
 /// repeating the parameter's name.
 #[test]
@@ -1412,19 +1436,7 @@ fn a_signature_parameter_speaks_for_no_sentence() {
     );
     let hits = [hit(&["Built-in Functions", signature], &text)];
     let question = "what is the default encoding of open()";
-    let (_dir, index) = crate::test_support::index_of(&[("Built-in Functions", &text)]);
-    let query = crate::retrieve::terms::QueryTerms::new(&index, question);
-    let (found, _) = candidates(
-        &query,
-        super::sentences::Asked {
-            intent: Intent::of(question),
-            subject: None,
-            literals: &literals(question),
-            value_terms: &value_terms(&index, &query, Intent::of(question)),
-        },
-        &hits,
-        &semantic::Meanings::default(),
-    );
+    let found = scored(question, &text, &hits, &semantic::Meanings::default());
     let support = |sentence: &str| {
         found
             .iter()
@@ -1850,21 +1862,8 @@ fn among_sentences_holding_every_word_the_one_meaning_the_question_scores_higher
     let text = format!("{passing}\n{meant}");
     let hits = [hit(&["Options"], &text)];
     let question = "git gc run";
-    let (_dir, index) = crate::test_support::index_of(&[("git-gc(1)", &text)]);
-    let query = crate::retrieve::terms::QueryTerms::new(&index, question);
     let score_of = |semantic: &semantic::Meanings, sentence: &str| {
-        let (found, _) = candidates(
-            &query,
-            super::sentences::Asked {
-                intent: Intent::of(question),
-                subject: None,
-                literals: &literals(question),
-                value_terms: &value_terms(&index, &query, Intent::of(question)),
-            },
-            &hits,
-            semantic,
-        );
-        found
+        scored(question, &text, &hits, semantic)
             .iter()
             .find(|c| &hits[0].text[c.start..c.end] == sentence)
             .map(|c| c.score)
