@@ -371,8 +371,31 @@ fn names_default(text: &str) -> bool {
         return false;
     }
     let lower = text.to_lowercase();
-    DEFAULT_PREDICATES.iter().any(|p| lower.contains(p))
+    DEFAULT_PREDICATES.iter().any(|p| lower.contains(p)) || defines_the_default(&lower)
 }
+
+/// Most words between "the default" and the verb that says what it is.
+const DEFAULT_SUBJECT_WORDS: usize = 6;
+
+/// Returns true if lower-case `text` says what "the default …" is: "The default encoding of
+/// TextIOWrapper and open() is locale-specific", "the default mode is 'r'"; not "The default value
+/// of None has the same effect".
+fn defines_the_default(lower: &str) -> bool {
+    lower.match_indices("the default ").any(|(at, cue)| {
+        lower[at + cue.len()..]
+            .split_whitespace()
+            .take(DEFAULT_SUBJECT_WORDS)
+            .take_while(|w| !w.ends_with([',', '.', ';', ':']) && !CLAUSE_OPENERS.contains(w))
+            .any(|w| w == "is" || w == "are")
+    })
+}
+
+/// Words that open a clause of their own after "the default …": its verb is not what the default
+/// is ("reverts to the default value when the database is closed").
+const CLAUSE_OPENERS: &[&str] = &[
+    "when", "if", "that", "which", "where", "while", "unless", "until", "because", "after",
+    "before", "so", "whether", "as", "once",
+];
 
 /// Longest subject, in words (articles aside), of a question read as asking for a definition.
 const SUBJECT_WORDS: usize = 4;

@@ -205,6 +205,20 @@ fn a_named_default_answers_a_question_asking_for_the_default() {
     let named = "Read Committed is the default isolation level in PostgreSQL.";
     assert!(intent::answers_value(default, named));
     assert!(intent::states_default(default, named));
+    // So does "the default … is".
+    let encoding = Intent::of("what is the default encoding of open()");
+    assert!(intent::states_default(
+        encoding,
+        "The default encoding of TextIOWrapper and open() is locale-specific (locale.getencoding())."
+    ));
+    assert!(!intent::states_default(
+        encoding,
+        "The default value of this option has the same effect as leaving it out."
+    ));
+    assert!(!intent::states_default(
+        Intent::of("default cache_size"),
+        "The cache size reverts to the default value when the database is closed and reopened."
+    ));
     // What happens by default is not what the default is.
     let by_default =
         "By default, timeit() temporarily turns off garbage collection during the timing.";
