@@ -720,6 +720,7 @@ pub(super) fn candidates(
         // The title names what a definition question asks about (see `under_title` below).
         let title_defines = intent.defines.is_some() && in_title.contains(&true);
         let rank_has_meaning = semantic.has(rank);
+        let change_list = lists_changes(&hit.title);
         let prefixes = finder.spans(&hit.text);
         let mut version_row = false;
         // The previous line introduces a list with its colon ("Jinja2 is configured by Flask as
@@ -1089,6 +1090,13 @@ pub(super) fn candidates(
                     Some((a, b)) if query.names_another(&hit.text[a..b]) => OTHER_ENTRY,
                     Some((a, b)) if query.names_same(&hit.text[a..b]) => -OTHER_ENTRY,
                     _ => 0.0,
+                } + if change_list && intent.defines.is_some() {
+                    // A list of changes says what changed in a thing, not what it is or does
+                    // ("In the limited C API, the Py_INCREF() and Py_DECREF() functions are now
+                    // implemented as opaque function calls …" for "What does Py_INCREF do?").
+                    OTHER_ENTRY
+                } else {
+                    0.0
                 };
                 let tells_default = states_default(intent, says);
                 let value_bonus = if answers_value(intent, says) {
@@ -1209,6 +1217,33 @@ pub(super) fn candidates(
         held.push(holds);
     }
     (out, held)
+}
+
+/// Returns true if a page's `title` names a list of changes (what's new, release notes, a
+/// changelog): its sentences say what changed, not what a thing is or does.
+pub(super) fn lists_changes(title: &str) -> bool {
+    let lower = title.to_lowercase().replace('’', "'");
+    // The page's own name, before the site's (" — Python 3.11.2 documentation").
+    let name = [" — ", " | ", " - "]
+        .iter()
+        .fold(lower.as_str(), |name, sep| {
+            name.split(sep).next().unwrap_or(name)
+        });
+    [
+        "what's new",
+        "release notes",
+        "changelog",
+        "change log",
+        "new features",
+        "release announcement",
+        "changes from version",
+    ]
+    .iter()
+    .any(|p| name.contains(p))
+        || name.starts_with("changes")
+        || name
+            .match_indices("release ")
+            .any(|(at, r)| name[at + r.len()..].starts_with(|c: char| c.is_ascii_digit()))
 }
 
 /// A passage's heading lines, looked up for every line and sentence it holds.

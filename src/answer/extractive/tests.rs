@@ -1462,6 +1462,31 @@ fn a_signature_parameter_speaks_for_no_sentence() {
     assert!(support(encoding) > support(mode));
 }
 
+/// A page that lists changes (what's new, release notes, a changelog) is known by its title: its
+/// sentences do not say what a thing is or does (`py-046`: "What does the Py_INCREF macro do in the
+/// C API?" led with what changed in it in Python 3.10).
+#[test]
+fn a_list_of_changes_does_not_define() {
+    for title in [
+        "What’s New In Python 3.10 — Python 3.11.2 documentation",
+        "CMake 3.20 Release Notes — CMake 3.25.1 Documentation",
+        "Changes — Flask Documentation (2.2.x)",
+        "Changelog - The Cargo Book",
+        "SQLite Release 3.40.1 On 2022-12-28",
+        "E.1. Release 15.20",
+    ] {
+        assert!(lists_changes(title), "{title}");
+    }
+    for title in [
+        "2.3. Creating a New Table",
+        "39.2. Visibility of Data Changes",
+        "RELEASE SAVEPOINT",
+        "Step 12: Packaging Debug and Release — CMake 3.25.1 Documentation",
+    ] {
+        assert!(!lists_changes(title), "{title}");
+    }
+}
+
 /// A truth value answers what the default is but is no limit, size or count: "This can be avoided
 /// by setting recursive to False." (`TarFile.add`) does not answer "default recursion limit", and
 /// the sentences of `sys.setrecursionlimit` lead.
