@@ -177,12 +177,12 @@ pub(super) fn answers_value(intent: Intent, text: &str) -> bool {
 /// a size, a count): the kind `intent` asks for, and not only a truth value ("This can be avoided
 /// by setting recursive to False." states no limit).
 pub(super) fn states_value_asked(intent: Intent, text: &str) -> bool {
-    states_kind_asked(intent, text)
-        && (intent.wants_version
-            || bare_words(text).any(|(previous, bare)| {
-                states_amount(previous, bare)
-                    && !TRUTH_VALUES.iter().any(|t| t.eq_ignore_ascii_case(bare))
-            }))
+    if intent.wants_version {
+        return states_kind_asked(intent, text);
+    }
+    bare_words(text).any(|(previous, bare)| {
+        states_amount(previous, bare) && !TRUTH_VALUES.iter().any(|t| t.eq_ignore_ascii_case(bare))
+    })
 }
 
 /// Number words that state no amount.
