@@ -284,15 +284,20 @@ pub(super) fn stated_names(text: &str) -> impl Iterator<Item = &str> {
 }
 
 fn is_identifier(word: &str) -> bool {
-    let joined = word.split(['_', '-', '.']).count() > 1
-        && word
-            .split(['_', '-', '.'])
-            .all(|part| part.len() > 1 && part.chars().all(char::is_alphanumeric));
-    let camel = word
-        .as_bytes()
-        .windows(2)
-        .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase());
-    joined || (camel && word.chars().all(char::is_alphanumeric))
+    const JOINERS: [char; 3] = ['_', '-', '.'];
+    if !word
+        .chars()
+        .all(|c| c.is_alphanumeric() || JOINERS.contains(&c))
+    {
+        return false;
+    }
+    if word.contains(JOINERS) {
+        word.split(JOINERS).all(|part| part.len() > 1)
+    } else {
+        word.as_bytes()
+            .windows(2)
+            .any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+    }
 }
 
 /// The words of `text` without the punctuation around them, each with the word before it.

@@ -699,17 +699,22 @@ pub(super) fn candidates(
     } else {
         MAX_WORDS_SUPPORT
     };
-    // The passages of one page share its title: analysed once.
-    let mut titles: HashMap<&str, Vec<bool>> = HashMap::new();
+    // The passages of one page share its title: analysed once, for the question's terms and, for a
+    // definition question, whether the page lists changes.
+    let mut titles: HashMap<&str, (Vec<bool>, bool)> = HashMap::new();
     for hit in hits {
-        titles
-            .entry(hit.title.as_str())
-            .or_insert_with(|| query.found_in(&hit.title));
+        titles.entry(hit.title.as_str()).or_insert_with(|| {
+            (
+                query.found_in(&hit.title),
+                intent.defines.is_some() && lists_changes(&hit.title),
+            )
+        });
     }
     // Each passage is read on its own (what carries over from line to line stays in it).
     let read = |rank: usize, hit: &SearchHit| -> (Vec<Candidate>, Vec<bool>) {
         let mut out = Vec::new();
-        let in_title = titles[hit.title.as_str()].clone();
+        let (in_title, change_list) = &titles[hit.title.as_str()];
+        let (in_title, change_list) = (in_title.clone(), *change_list);
         // Every piece of the passage that may hold a term is analysed below, except lines and
         // sentences without a term's first letters, which hold none.
         let mut holds = in_title.clone();
@@ -720,7 +725,6 @@ pub(super) fn candidates(
         // The title names what a definition question asks about (see `under_title` below).
         let title_defines = intent.defines.is_some() && in_title.contains(&true);
         let rank_has_meaning = semantic.has(rank);
-        let change_list = lists_changes(&hit.title);
         let prefixes = finder.spans(&hit.text);
         let mut version_row = false;
         // The previous line introduces a list with its colon ("Jinja2 is configured by Flask as
@@ -1090,7 +1094,7 @@ pub(super) fn candidates(
                     Some((a, b)) if query.names_another(&hit.text[a..b]) => OTHER_ENTRY,
                     Some((a, b)) if query.names_same(&hit.text[a..b]) => -OTHER_ENTRY,
                     _ => 0.0,
-                } + if change_list && intent.defines.is_some() {
+                } + if change_list {
                     // A list of changes says what changed in a thing, not what it is or does
                     // ("In the limited C API, the Py_INCREF() and Py_DECREF() functions are now
                     // implemented as opaque function calls …" for "What does Py_INCREF do?").
