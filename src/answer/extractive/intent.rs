@@ -16,6 +16,9 @@ pub struct Intent {
     pub wants_steps: bool,
     /// The value asked for is a default ("default value of work_mem", "out of the box").
     pub wants_default: bool,
+    /// The question asks for an amount in words other than "default" ("how many", "limit",
+    /// "what port", "the largest").
+    pub wants_amount: bool,
 }
 
 /// Phrases of a question that ask for a value.
@@ -126,6 +129,9 @@ impl Intent {
                 .any(|c| q.starts_with(c) || q.contains(&format!(" {c}"))),
             wants_default: !reason
                 && (q.contains("default") || DEFAULT_CUES.iter().any(|c| q.contains(c))),
+            wants_amount: !reason
+                && (VALUE_CUES.iter().any(|c| *c != "default" && q.contains(c))
+                    || superlative_of_quantity(&q)),
         }
     }
 }
@@ -168,9 +174,17 @@ const NUMBER_WORDS: &[&str] = &[
 /// ([`states_quantity`]: not "Prior to PostgreSQL version 9.1" for "the default isolation
 /// level"), or any number when the question asks for a version.
 pub(super) fn answers_value(intent: Intent, text: &str) -> bool {
-    intent.wants_value
-        && (states_kind_asked(intent, text)
-            || (!intent.wants_version && intent.wants_default && names_default(text)))
+    if !intent.wants_value {
+        return false;
+    }
+    // A question that asks only what the default is is answered by a sentence that says what the
+    // default is: "four standard transaction isolation levels" states a count, not the default
+    // level.
+    if intent.wants_default && !intent.wants_amount && !intent.wants_version {
+        return states_default(intent, text);
+    }
+    states_kind_asked(intent, text)
+        || (!intent.wants_version && intent.wants_default && names_default(text))
 }
 
 /// Returns true if `text` states what the words asking for a value ask ([`VALUE_WORDS`]: a limit,
@@ -345,7 +359,8 @@ pub(super) const DEFAULT_BONUS: f32 = 0.1;
 pub(super) fn states_default(intent: Intent, text: &str) -> bool {
     intent.wants_default
         && ((text.split_whitespace().any(|w| {
-            w.get(..7)
+            w.trim_start_matches(|c: char| !c.is_alphanumeric())
+                .get(..7)
                 .is_some_and(|h| h.eq_ignore_ascii_case("default"))
         }) && states_quantity(text))
             || names_default(text))
@@ -387,13 +402,41 @@ const DEFAULT_SUBJECT_WORDS: usize = 6;
 /// of None has the same effect".
 fn defines_the_default(lower: &str) -> bool {
     lower.match_indices("the default ").any(|(at, cue)| {
-        lower[at + cue.len()..]
-            .split_whitespace()
+        let mut words = lower[at + cue.len()..].split_whitespace();
+        words
+            .by_ref()
             .take(DEFAULT_SUBJECT_WORDS)
             .take_while(|w| !w.ends_with([',', '.', ';', ':']) && !CLAUSE_OPENERS.contains(w))
             .any(|w| w == "is" || w == "are")
+            && !says_how_set(words)
     })
 }
+
+/// Returns true if the words after "the default … is" say how the default comes about, not what
+/// it is: a participle with what decides it ("The default port number is determined at compile
+/// time", "is taken from the environment"). Not a participle that is the value itself ("The
+/// default mode is serialized.").
+fn says_how_set<'a>(mut after_verb: impl Iterator<Item = &'a str>) -> bool {
+    let (Some(verb), Some(next)) = (after_verb.next(), after_verb.next()) else {
+        return false;
+    };
+    verb.ends_with("ed") && SETTING_PREPOSITIONS.contains(&next.trim_end_matches([',', '.', ';']))
+}
+
+/// Words after a participle that name what sets a value: "determined at compile time", "taken
+/// from", "chosen by".
+const SETTING_PREPOSITIONS: &[&str] = &[
+    "at",
+    "by",
+    "from",
+    "during",
+    "when",
+    "through",
+    "via",
+    "according",
+    "using",
+    "based",
+];
 
 /// Words that open a clause of their own after "the default …": its verb is not what the default
 /// is ("reverts to the default value when the database is closed").

@@ -1101,6 +1101,13 @@ pub(super) fn candidates(
                     OTHER_ENTRY
                 } else {
                     0.0
+                } + if !intent.wants_version && dates_a_change(text) {
+                    // So does a sentence that says in which version something came or went
+                    // ("Specifying the edition in Cargo.toml has been stabilized in the 1.31
+                    // release."), unless the question asks when.
+                    OTHER_ENTRY
+                } else {
+                    0.0
                 };
                 let tells_default = states_default(intent, says);
                 let value_bonus = if answers_value(intent, says) {
@@ -1466,6 +1473,37 @@ fn tells_the_past(sentence: &str) -> bool {
             || [" and earlier", " or earlier", " and older", " or older"]
                 .iter()
                 .any(|e| clause.ends_with(e)))
+}
+
+/// Verbs that say something came or went in some version.
+const CHANGE_VERBS: &[&str] = &[
+    "added",
+    "introduced",
+    "stabilized",
+    "stabilised",
+    "deprecated",
+    "removed",
+];
+
+/// Most words between a change verb and the version it names ("stabilized in the 1.31 release",
+/// "added in Python 3.8", "deprecated since version 3.10").
+const CHANGE_VERSION_WORDS: usize = 4;
+
+/// Returns true if `sentence` says in which version something was added, stabilized, deprecated
+/// or removed: "Specifying the edition in Cargo.toml has been stabilized in the 1.31 release.",
+/// "This function was added in SQLite version 3.8.7.". It says when, not what the thing is or
+/// does.
+pub(super) fn dates_a_change(sentence: &str) -> bool {
+    let words: Vec<&str> = sentence.split_whitespace().collect();
+    words.iter().enumerate().any(|(i, w)| {
+        let verb = w.trim_end_matches([',', '.']);
+        CHANGE_VERBS.iter().any(|c| c.eq_ignore_ascii_case(verb))
+            && matches!(words.get(i + 1), Some(&("in" | "since" | "with" | "as")))
+            && words[i + 2..]
+                .iter()
+                .take(CHANGE_VERSION_WORDS)
+                .any(|v| is_dotted_number(v.trim_end_matches([',', '.', ';', ')'])))
+    })
 }
 
 /// Words that open a sentence which points back at the one before ("These are known as possessive

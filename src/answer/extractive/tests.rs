@@ -205,6 +205,21 @@ fn a_named_default_answers_a_question_asking_for_the_default() {
     let named = "Read Committed is the default isolation level in PostgreSQL.";
     assert!(intent::answers_value(default, named));
     assert!(intent::states_default(default, named));
+    // A count is no default: the question asks only what the default is.
+    assert!(!intent::answers_value(
+        default,
+        "In PostgreSQL, you can request any of the four standard transaction isolation levels."
+    ));
+    // But it answers a question that asks for an amount as well ("what port").
+    assert!(intent::answers_value(
+        Intent::of("what port does postgres listen on by default"),
+        "The TCP port the server listens on; 5432."
+    ));
+    // "(default: 70)" says what the default is.
+    assert!(intent::states_default(
+        Intent::of("textwrap default line width"),
+        "width (default: 70) is the maximum length of wrapped lines."
+    ));
     // So does "the default … is".
     let encoding = Intent::of("what is the default encoding of open()");
     assert!(intent::states_default(
@@ -214,6 +229,15 @@ fn a_named_default_answers_a_question_asking_for_the_default() {
     assert!(!intent::states_default(
         encoding,
         "The default value of this option has the same effect as leaving it out."
+    ));
+    // Nor how it is decided: "is determined at compile time" states no port.
+    assert!(!intent::states_default(
+        Intent::of("postgresql default port"),
+        "The default port number is determined at compile time."
+    ));
+    assert!(intent::states_default(
+        Intent::of("Which threading mode do I get if I never configure one?"),
+        "The default mode is serialized."
     ));
     assert!(!intent::states_default(
         Intent::of("default cache_size"),
@@ -1484,6 +1508,28 @@ fn a_list_of_changes_does_not_define() {
         "Step 12: Packaging Debug and Release — CMake 3.25.1 Documentation",
     ] {
         assert!(!lists_changes(title), "{title}");
+    }
+}
+
+/// A sentence that says in which version something came or went says when, not what it is
+/// (`cargo-009` hybrid led with "Specifying the edition in Cargo.toml has been stabilized in the
+/// 1.31 release." for "Which edition does Cargo assume when Cargo.toml does not say?").
+#[test]
+fn a_dated_change_says_when() {
+    for sentence in [
+        "Specifying the edition in Cargo.toml has been stabilized in the 1.31 release.",
+        "This function was added in SQLite version 3.8.7.",
+        "The loop parameter was removed in Python 3.10.",
+        "Deprecated since version 3.12, the function still works.",
+    ] {
+        assert!(dates_a_change(sentence), "{sentence}");
+    }
+    for sentence in [
+        "If the edition field is not present in Cargo.toml, then the 2015 edition is assumed.",
+        "Items added in this list are removed at exit.",
+        "The value was added in 2 steps.",
+    ] {
+        assert!(!dates_a_change(sentence), "{sentence}");
     }
 }
 
