@@ -1494,6 +1494,11 @@ const CHANGE_VERSION_WORDS: usize = 4;
 /// "This function was added in SQLite version 3.8.7.". It says when, not what the thing is or
 /// does.
 pub(super) fn dates_a_change(sentence: &str) -> bool {
+    // Every sentence an answer scores comes here, and most name no version: one look at its bytes
+    // before its words are collected.
+    if !sentence.bytes().any(|b| b.is_ascii_digit()) {
+        return false;
+    }
     let words: Vec<&str> = sentence.split_whitespace().collect();
     words.iter().enumerate().any(|(i, w)| {
         let verb = w.trim_end_matches([',', '.']);
