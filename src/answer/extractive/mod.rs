@@ -128,6 +128,16 @@ pub fn answer(
     if asks_default_implicitly(question) {
         query.add(index, "default");
     }
+    tracing::debug!(
+        terms = ?query
+            .terms
+            .iter()
+            .zip(&query.strength_weights)
+            .zip(&query.found_weights)
+            .map(|(((t, _), s), f)| format!("{t}:{s:.2}/{f:.2}"))
+            .collect::<Vec<_>>(),
+        "question terms (answering/finding weight)"
+    );
     let mut intent = Intent::of(question);
     let subject = if intent.wants_value {
         None
@@ -183,6 +193,7 @@ pub fn answer(
     // Each passage's strength by each set of weights, computed once for all its sentences.
     let by = |weights: &[f32]| -> Vec<f32> { held.iter().map(|h| strength(weights, h)).collect() };
     let (answering, finding) = (by(&query.strength_weights), by(&query.found_weights));
+    tracing::trace!(?answering, ?finding, "passage strengths");
     let strong = |c: &Candidate, strengths: &[f32]| {
         c.meaning >= MIN_PASSAGE_STRENGTH
             || (!mostly_unknown

@@ -2190,3 +2190,34 @@ fn texinfo_definition_lines_are_one_term() {
         answer.sentences
     );
 }
+
+/// The same sentence on two pages: the page whose title names what the sentence does not say
+/// ("tomllib") leads, although retrieval ranked it second and a little lower; by the title's words
+/// in its support alone it would not.
+#[test]
+fn a_page_title_naming_the_subject_outweighs_a_small_lead_in_retrieval() {
+    let text = "An error is raised on an invalid document.";
+    let mut other = hit(&[], text);
+    other.title = "Parsers".into();
+    let mut titled = hit(&[], text);
+    titled.title = "tomllib — Parse TOML files".into();
+    titled.score = 0.9;
+    let question = "tomllib error for an invalid document";
+    let candidates = scored(
+        question,
+        text,
+        &[other, titled],
+        &semantic::Meanings::default(),
+    );
+    let score = |rank: usize| {
+        candidates
+            .iter()
+            .filter(|c| c.hit == rank)
+            .map(|c| c.score)
+            .fold(f32::MIN, f32::max)
+    };
+    assert!(score(1) > score(0), "{} vs {}", score(1), score(0));
+    // Without what the title adds beyond the support the other page would lead.
+    let title_share = 0.25;
+    assert!(score(1) - TITLE_RANK_WEIGHT * title_share < score(0));
+}
