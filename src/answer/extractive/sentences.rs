@@ -118,6 +118,10 @@ pub(super) fn is_label(line: &str) -> bool {
     {
         return false;
     }
+    // A decorator (`@pytest.fixture`) or a comment (`// build.rs`) opens a code listing.
+    if line.starts_with('@') || line.starts_with("//") {
+        return false;
+    }
     // A closing tag (`</Directory>`) ends a block of configuration or markup, and a quoted path
     // (`ServerRoot "/home/httpd"`) is a directive's argument in an example: code, not a term.
     if line.starts_with("</") || line.contains("\"/") {

@@ -603,6 +603,13 @@ fn a_line_aligned_in_columns_is_no_term() {
     ));
     assert!(!is_label("wheel          0.30.0"));
     assert!(is_label("Default: none"));
+    // A decorator or a comment opens a listing: pytest's "@pytest.fixture" was quoted before "One
+    // option might be to go with the addfinalizer method …", three sentences after the listing.
+    assert!(!is_label("@pytest.fixture"));
+    assert!(!is_label("// build.rs"));
+    let text = "@pytest.fixture\ndef setup():\n    yield\nThere's also a more serious issue. One option might be to go with the addfinalizer method instead of yield fixtures.";
+    let answer = ask("addfinalizer instead of yield fixtures", &[hit(&[], text)]);
+    assert!(answer.text().starts_with("One option"), "{}", answer.text());
     let text = "test_example.txt .                                   [100%]\nIn addition to text files, you can also execute doctests directly from docstrings of your functions.";
     let answer = ask(
         "run doctests from docstrings",
