@@ -1210,14 +1210,14 @@ pub(super) fn candidates(
                 };
                 // What the page's title names counts again in the score: of the sentences that
                 // may answer, the one on the page about what the question asks leads.
-                let named_above = TITLE_RANK_WEIGHT * from_title;
+                let title_lead = TITLE_RANK_WEIGHT * from_title;
                 let score = support
                     + prior
                     + lead_bonus
                     + value_bonus
                     + definition_bonus
                     + steps_bonus
-                    + named_above
+                    + title_lead
                     - incomplete
                     - other_entry;
                 tracing::trace!(
@@ -1227,7 +1227,6 @@ pub(super) fn candidates(
                     lexical,
                     meaning,
                     prior,
-                    rank = rank as f32,
                     retrieval = hit.score / top_score,
                     lead_bonus,
                     value_bonus,

@@ -2224,7 +2224,8 @@ fn a_page_title_naming_the_subject_outweighs_a_small_lead_in_retrieval() {
             .fold(f32::MIN, f32::max)
     };
     assert!(score(1) > score(0), "{} vs {}", score(1), score(0));
-    // Without what the title adds beyond the support the other page would lead.
+    // Without what the title adds beyond the support the other page would lead ("tomllib" is one of
+    // the question's four terms, which weigh alike in an index of one passage).
     let title_share = 0.25;
     assert!(score(1) - TITLE_RANK_WEIGHT * title_share < score(0));
 }
