@@ -34,17 +34,23 @@ use indexer::{LexicalIndex, SearchHit};
 use super::{link::deep_link, Draft, DraftSentence, Source, Writer};
 use crate::retrieve::terms::QueryTerms;
 
+mod context;
+mod history;
 mod intent;
+mod lines;
+mod quotes;
 mod semantic;
 mod sentences;
 #[cfg(test)]
 mod tests;
+mod words;
 
+use context::mark;
 pub use intent::Intent;
 use intent::{asks_default_implicitly, defined_subject, literals, value_terms};
 use semantic::semantic_support;
 pub use semantic::Meaning;
-use sentences::{candidates, mark, Asked};
+use sentences::{candidates, Asked};
 
 pub const MAX_SENTENCES: usize = 5;
 /// Between quoted pieces of one page that are not contiguous in it.

@@ -6,7 +6,8 @@ use indexer::embed::Embedder;
 use indexer::vector::{SentenceCosine, SentenceVectors};
 use indexer::{sentence_spans, SearchHit};
 
-use super::sentences::{heading_lines, is_field, is_label, row_words, standalone_words};
+use super::lines::{heading_lines, is_field, is_label};
+use super::words::{row_words, standalone_words};
 use crate::retrieve::snippet::lines;
 
 /// Passages whose sentences are embedded at answer time when the index holds no vectors for them.

@@ -1,6 +1,10 @@
 //! Extractive answers on passages shaped like the real manuals'.
 
+use super::history::*;
+use super::lines::*;
+use super::quotes::*;
 use super::sentences::*;
+use super::words::*;
 use super::*;
 
 #[test]
@@ -2019,7 +2023,7 @@ fn a_lower_case_item_of_a_list_a_colon_introduces_answers() {
         "{:?}",
         answer.sentences
     );
-    assert!(!super::sentences::is_lowercase_item(
+    assert!(!super::lines::is_lowercase_item(
         "args <string[]> array of argument strings."
     ));
 }
@@ -2099,13 +2103,13 @@ fn a_return_type_on_its_own_line_is_no_term() {
         "{:?}",
         answer.sentences
     );
-    assert!(sentences::returns_into(
+    assert!(lines::returns_into(
         "const gchar *",
         "g_strdup (const gchar *str);"
     ));
-    assert!(!sentences::returns_into("Example", "print(x)"));
-    assert!(!sentences::returns_into("Default: none", "foo (bar);"));
-    assert!(!sentences::returns_into(
+    assert!(!lines::returns_into("Example", "print(x)"));
+    assert!(!lines::returns_into("Default: none", "foo (bar);"));
+    assert!(!lines::returns_into(
         "void",
         "Frees the list (and its data)."
     ));
@@ -2144,14 +2148,14 @@ fn a_declaration_laid_out_as_a_table_is_no_table() {
         "{:?}",
         answer.sentences
     );
-    assert!(sentences::is_signature_row(
+    assert!(lines::is_signature_row(
         "SDL_Window * SDL_CreateWindow | ( | const char * | title,"
     ));
-    assert!(sentences::is_signature_row(
+    assert!(lines::is_signature_row(
         "int SDL_PollEvent | ( | SDL_Event * | event | ) |"
     ));
-    assert!(!sentences::is_signature_row("Name | Storage Size | Range"));
-    assert!(!sentences::is_signature_row("smallint | 2 bytes | ( | x"));
+    assert!(!lines::is_signature_row("Name | Storage Size | Range"));
+    assert!(!lines::is_signature_row("smallint | 2 bytes | ( | x"));
 }
 
 /// Doxygen describes a struct's field as a phrase in lower case without a full stop under the
