@@ -149,23 +149,21 @@ impl Context {
     }
 
     pub(super) fn none(query: &QueryTerms) -> Self {
-        Self {
-            found: vec![false; query.terms.len()],
-            named: vec![false; query.terms.len()],
-            members: vec![false; query.terms.len()],
-            in_name: vec![false; query.terms.len()],
-            focus: 0.0,
-            whole_focus: 0.0,
-        }
+        Self::empty(query.terms.len())
     }
 
     /// No context, for the same question as `other`.
     pub(super) fn none_like(other: &Self) -> Self {
+        Self::empty(other.found.len())
+    }
+
+    /// No context, for a question of `terms` terms.
+    fn empty(terms: usize) -> Self {
         Self {
-            found: vec![false; other.found.len()],
-            named: vec![false; other.found.len()],
-            members: vec![false; other.found.len()],
-            in_name: vec![false; other.found.len()],
+            found: vec![false; terms],
+            named: vec![false; terms],
+            members: vec![false; terms],
+            in_name: vec![false; terms],
             focus: 0.0,
             whole_focus: 0.0,
         }

@@ -39,6 +39,7 @@ mod history;
 mod intent;
 mod lines;
 mod quotes;
+mod score;
 mod semantic;
 mod sentences;
 #[cfg(test)]

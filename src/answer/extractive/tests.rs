@@ -3,6 +3,7 @@
 use super::history::*;
 use super::lines::*;
 use super::quotes::*;
+use super::score::*;
 use super::sentences::*;
 use super::words::*;
 use super::*;
