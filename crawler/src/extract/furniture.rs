@@ -4,7 +4,7 @@
 use ego_tree::NodeRef;
 use scraper::Node;
 
-use super::MAX_DEPTH;
+use super::text::MAX_DEPTH;
 
 /// Words of class and id values that mark page furniture rather than content (after Readability's
 /// "unlikely candidates"): navigation bars, breadcrumbs, menus, sidebars, page headers and footers,
