@@ -179,6 +179,50 @@ pub fn answer(
             .then(b.quote.1.cmp(&a.quote.1))
     });
     trace_candidates("scored", &candidates, hits);
+    gate(
+        &mut candidates,
+        Gate {
+            query: &query,
+            values: &values,
+            held: &held,
+            meaning,
+            hits,
+            retrieved,
+        },
+    );
+    drop_superseded_notes(&mut candidates, hits);
+    trace_candidates("pooled", &candidates, hits);
+    if candidates.is_empty() {
+        return empty;
+    }
+    let chosen = choose(&candidates, hits);
+    assemble(question, hits, chosen)
+}
+
+/// What the relevance gate reads besides the candidates.
+struct Gate<'a> {
+    query: &'a QueryTerms,
+    /// The question's terms a stated value answers.
+    values: &'a [bool],
+    /// For each passage, the question's terms it holds.
+    held: &'a [Vec<bool>],
+    meaning: Option<Meaning<'a>>,
+    hits: &'a [SearchHit],
+    /// How many of `hits` retrieval ranked (the rest are further passages of the first page).
+    retrieved: usize,
+}
+
+/// Keeps the candidates that may answer: those whose passage (or page) is about the question, or
+/// that state most of it themselves, or mean it; none when retrieval found nothing about it.
+fn gate(candidates: &mut Vec<Candidate>, g: Gate<'_>) {
+    let Gate {
+        query,
+        values,
+        held,
+        meaning,
+        hits,
+        retrieved,
+    } = g;
     // Nothing found is said when retrieval found nothing about the question, not when the best
     // sentence words it differently: a sentence is used if its passage holds most of what the
     // question asks about (or means it, with a model), or if it states most of it itself. When no
@@ -190,7 +234,7 @@ pub fn answer(
     // the rest do not speak to it ("how fast can a ferret run" on a site that never names ferrets:
     // `--no-fail-fast` holds "fast" and "run"). The words that ask for a value ("how long", "the
     // largest") do not count: a number answers them, so no passage need name them.
-    let unknown_share = query.unknown_share(&values);
+    let unknown_share = query.unknown_share(values);
     let mostly_unknown = unknown_share >= MAX_UNKNOWN_SHARE;
     // A passage answers when it holds enough of the question by the site's idf; whether anything
     // answers at all is judged with everyday words weighing no more than in English
@@ -233,7 +277,7 @@ pub fn answer(
             *page[c.hit].get_or_init(|| {
                 let url = &hits[c.hit].url;
                 let mut together = vec![false; query.terms.len()];
-                for (h, holds) in hits[..retrieved].iter().zip(&held) {
+                for (h, holds) in hits[..retrieved].iter().zip(held) {
                     if h.url == *url {
                         mark(&mut together, holds);
                     }
@@ -242,15 +286,19 @@ pub fn answer(
             }) >= MIN_PASSAGE_STRENGTH
         });
     }
-    drop_superseded_notes(&mut candidates, hits);
-    trace_candidates("pooled", &candidates, hits);
+}
+
+/// Chooses the answer's sentences from the candidates that passed the gate, best first: those
+/// scoring near the best, within the word budget and the pages one answer cites, none repeating
+/// another.
+fn choose<'c>(candidates: &'c [Candidate], hits: &[SearchHit]) -> Vec<&'c Candidate> {
     let Some(best) = candidates.first() else {
-        return empty;
+        return Vec::new();
     };
     let floor = best.score * KEEP_RATIO;
     let mut chosen: Vec<&Candidate> = Vec::new();
     let mut words = 0;
-    for c in &candidates {
+    for c in candidates {
         if c.score < floor || chosen.len() == MAX_SENTENCES {
             break;
         }
@@ -299,7 +347,7 @@ pub fn answer(
         words += c.words;
         chosen.push(c);
     }
-    assemble(question, hits, chosen)
+    chosen
 }
 
 /// Traces every candidate, best first: `scored` (all of them) or `pooled` (those that passed the
