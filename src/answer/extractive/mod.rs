@@ -106,6 +106,8 @@ pub(super) struct Candidate {
     pub(super) score: f32,
     /// Says what the default is, when the question asks for it.
     pub(super) tells_default: bool,
+    /// Failed the relevance gate: may follow the answer's first sentence, never lead it.
+    pub(super) gated: bool,
 }
 
 impl Candidate {
@@ -212,8 +214,10 @@ struct Gate<'a> {
     retrieved: usize,
 }
 
-/// Keeps the candidates that may answer: those whose passage (or page) is about the question, or
-/// that state most of it themselves, or mean it; none when retrieval found nothing about it.
+/// Decides which candidates may answer: those whose passage (or page) is about the question, or
+/// that state most of it themselves, or mean it; none when retrieval found nothing about it. When
+/// some passage is about the question, the others' candidates are kept but marked [`Candidate::gated`]:
+/// they may not lead the answer, but may follow it.
 fn gate(candidates: &mut Vec<Candidate>, g: Gate<'_>) {
     let Gate {
         query,
@@ -268,7 +272,11 @@ fn gate(candidates: &mut Vec<Candidate>, g: Gate<'_>) {
         "retrieval found"
     );
     if candidates.iter().any(|c| strong(c, &finding)) && candidates.iter().any(answers) {
-        candidates.retain(answers);
+        // What the gate holds back may still follow an answer it passed (see [`choose`]).
+        let passes: Vec<bool> = candidates.iter().map(answers).collect();
+        for (c, passes) in candidates.iter_mut().zip(passes) {
+            c.gated = !passes;
+        }
     } else if mostly_unknown {
         candidates.clear();
     } else if !found_by_meaning {
@@ -288,72 +296,89 @@ fn gate(candidates: &mut Vec<Candidate>, g: Gate<'_>) {
     }
 }
 
-/// Chooses the answer's sentences from the candidates that passed the gate, best first: those
-/// scoring near the best, within the word budget and the pages one answer cites, none repeating
-/// another.
+/// Chooses the answer's sentences, best first: those scoring near the best, within the word budget
+/// and the pages one answer cites, none repeating another. The candidates that passed the gate are
+/// chosen first; then, while the answer has room, those it held back that score as near the best
+/// (never before the first sentence on its page: the answer's first run stays the best sentence's).
 fn choose<'c>(candidates: &'c [Candidate], hits: &[SearchHit]) -> Vec<&'c Candidate> {
-    let Some(best) = candidates.first() else {
+    let Some(best) = candidates.iter().find(|c| !c.gated) else {
         return Vec::new();
     };
     let floor = best.score * KEEP_RATIO;
     let mut chosen: Vec<&Candidate> = Vec::new();
     let mut words = 0;
-    for c in candidates {
-        if c.score < floor || chosen.len() == MAX_SENTENCES {
+    for gated in [false, true] {
+        // Nothing the gate passed reads as an answer: nothing was found.
+        if gated && chosen.is_empty() {
             break;
         }
-        let new_page = chosen.iter().all(|s| hits[s.hit].url != hits[c.hit].url);
-        let pages = chosen
-            .iter()
-            .map(|s| hits[s.hit].url.as_str())
-            .collect::<HashSet<_>>()
-            .len();
-        if c.support < MIN_SENTENCE_SUPPORT {
-            continue;
-        }
-        // A sentence whose run holds a chosen one ("For this purpose, exceptions have a method
-        // add_note()…" after "There are cases where it is useful to add information…") takes its
-        // place: the chosen sentence with what it leads to.
-        let same_hit = |s: &&Candidate| s.hit == c.hit;
-        if let Some(i) = chosen.iter().position(|s| {
-            same_hit(s) && c.quote.0 <= s.quote.0 && s.quote.1 <= c.quote.1 && s.quote != c.quote
-        }) {
-            if words - chosen[i].words + c.words <= MAX_WORDS {
-                words = words - chosen[i].words + c.words;
-                chosen[i] = c;
+        for c in candidates {
+            if c.score < floor || chosen.len() == MAX_SENTENCES {
+                break;
             }
-            continue;
+            if c.gated != gated || c.support < MIN_SENTENCE_SUPPORT {
+                continue;
+            }
+            // Quoted right before the first sentence it would lead its run.
+            if gated && c.hit == best.hit && c.quote.1 <= best.quote.0 {
+                continue;
+            }
+            let new_page = chosen.iter().all(|s| hits[s.hit].url != hits[c.hit].url);
+            let pages = chosen
+                .iter()
+                .map(|s| hits[s.hit].url.as_str())
+                .collect::<HashSet<_>>()
+                .len();
+            // A sentence whose run holds a chosen one ("For this purpose, exceptions have a method
+            // add_note()…" after "There are cases where it is useful to add information…") takes
+            // its place: the chosen sentence with what it leads to.
+            let same_hit = |s: &&Candidate| s.hit == c.hit;
+            if let Some(i) = chosen.iter().position(|s| {
+                same_hit(s)
+                    && c.quote.0 <= s.quote.0
+                    && s.quote.1 <= c.quote.1
+                    && s.quote != c.quote
+            }) {
+                if !gated && words - chosen[i].words + c.words <= MAX_WORDS {
+                    words = words - chosen[i].words + c.words;
+                    chosen[i] = c;
+                }
+                continue;
+            }
+            let skipped = if words + c.words > MAX_WORDS {
+                Some("over the word budget")
+            } else if new_page && pages == MAX_SOURCES {
+                Some("a page over the limit")
+            } else if chosen.iter().any(|s| {
+                (same_hit(s) && s.quote.0 < c.quote.1 && c.quote.0 < s.quote.1)
+                    || repeats(hits, s, c)
+            }) {
+                Some("repeats a chosen sentence")
+            } else {
+                None
+            };
+            if let Some(reason) = skipped {
+                tracing::trace!(
+                    sentence = &hits[c.hit].text[c.start..c.end],
+                    score = c.score,
+                    reason,
+                    "skipped"
+                );
+                continue;
+            }
+            words += c.words;
+            chosen.push(c);
         }
-        let skipped = if words + c.words > MAX_WORDS {
-            Some("over the word budget")
-        } else if new_page && pages == MAX_SOURCES {
-            Some("a page over the limit")
-        } else if chosen.iter().any(|s| {
-            (same_hit(s) && s.quote.0 < c.quote.1 && c.quote.0 < s.quote.1) || repeats(hits, s, c)
-        }) {
-            Some("repeats a chosen sentence")
-        } else {
-            None
-        };
-        if let Some(reason) = skipped {
-            tracing::trace!(
-                sentence = &hits[c.hit].text[c.start..c.end],
-                score = c.score,
-                reason,
-                "skipped"
-            );
-            continue;
-        }
-        words += c.words;
-        chosen.push(c);
     }
     chosen
 }
 
-/// Traces every candidate, best first: `scored` (all of them) or `pooled` (those that passed the
-/// relevance gate, which the answer chooses from).
+/// Traces every candidate, best first: `scored` (all of them), then `pooled` (those that passed the
+/// relevance gate, which the answer leads with) and `held` (those it held back, which may only
+/// follow).
 fn trace_candidates(stage: &str, candidates: &[Candidate], hits: &[SearchHit]) {
     for c in candidates {
+        let stage = if c.gated { "held" } else { stage };
         tracing::trace!(
             %stage,
             passage = c.hit,
@@ -523,7 +548,7 @@ fn drop_superseded_notes(candidates: &mut Vec<Candidate>, hits: &[SearchHit]) {
     let note = |c: &Candidate| changed_in(&hits[c.hit].text[c.start..c.end]);
     // The latest note of each passage.
     let mut latest: HashMap<usize, Vec<u32>> = HashMap::new();
-    for c in candidates.iter() {
+    for c in candidates.iter().filter(|c| !c.gated) {
         if let Some(version) = note(c) {
             let l = latest.entry(c.hit).or_default();
             if version > *l {
@@ -531,7 +556,7 @@ fn drop_superseded_notes(candidates: &mut Vec<Candidate>, hits: &[SearchHit]) {
             }
         }
     }
-    candidates.retain(|c| note(c).is_none_or(|version| latest[&c.hit] == version));
+    candidates.retain(|c| note(c).is_none_or(|version| !c.gated && latest[&c.hit] == version));
 }
 
 /// Returns true if sentence `b` repeats the chosen sentence `a`: most of the shorter one's terms

@@ -220,6 +220,7 @@ impl Reading<'_> {
             meaning,
             score,
             tells_default,
+            gated: false,
         })
     }
 
