@@ -319,8 +319,9 @@ fn choose<'c>(candidates: &'c [Candidate], hits: &[SearchHit]) -> Vec<&'c Candid
             if c.gated != gated || c.support < MIN_SENTENCE_SUPPORT {
                 continue;
             }
-            // Quoted right before the first sentence it would lead its run.
-            if gated && c.hit == best.hit && c.quote.1 <= best.quote.0 {
+            // Quoted right before the answer's first sentence it would lead its run.
+            let lead = chosen.first().copied();
+            if gated && lead.is_some_and(|l| c.hit == l.hit && c.quote.1 <= l.quote.0) {
                 continue;
             }
             let new_page = chosen.iter().all(|s| hits[s.hit].url != hits[c.hit].url);
