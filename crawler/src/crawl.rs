@@ -149,12 +149,85 @@ impl Crawler {
         progress: &(dyn Fn(&CrawlStats) + Sync),
     ) -> Result<CrawlStats, CrawlError> {
         let started = Instant::now();
+        let (shared, mut run) = self.prepare(seeds, sink.clone()).await?;
+        let mut tasks: JoinSet<(Entry, Outcome)> = JoinSet::new();
+        loop {
+            // Start as many requests as politeness and the caps allow.
+            while tasks.len() < self.config.concurrency
+                && run.fetched_total + (tasks.len() as u64) < self.config.max_pages
+            {
+                let Some(next) = run.schedule.take_next(Instant::now()) else {
+                    break;
+                };
+                run.stats.over_host_budget += next.over_budget;
+                run.stats.queued = run.stats.queued.saturating_sub(next.over_budget);
+                let shared = shared.clone();
+                let entry = next.entry;
+                tasks.spawn(async move {
+                    let outcome = crawl_one(&shared, &entry.url).await;
+                    (entry, outcome)
+                });
+            }
+            run.stats.in_flight = tasks.len() as u64;
+            if tasks.is_empty() {
+                match run.schedule.earliest() {
+                    Some(at) if run.fetched_total < self.config.max_pages => {
+                        tokio::time::sleep_until(at.into()).await;
+                        continue;
+                    }
+                    _ => break,
+                }
+            }
+            let joined = match run.schedule.next_wake() {
+                Some(at) if tasks.len() < self.config.concurrency => tokio::select! {
+                    joined = tasks.join_next() => joined,
+                    () = tokio::time::sleep_until(at.into()) => continue,
+                },
+                _ => tasks.join_next().await,
+            };
+            let Some(joined) = joined else { continue };
+            let (entry, outcome) =
+                joined.map_err(|e| CrawlError::Other(format!("crawl task failed: {e}")))?;
+            self.record(entry, outcome, &shared, &sink, &mut run)
+                .await?;
+            run.stats.elapsed_ms = started.elapsed().as_millis() as u64;
+            progress(&run.stats);
+        }
+        // A crawl limited to public addresses (one asked for over HTTP) takes what it queued and did
+        // not reach with it: left in the shared frontier, a later `cited crawl`, which may reach
+        // any address, would fetch URLs that a caller of the API chose.
+        if self.public_only() && !run.added.is_empty() {
+            let frontier = self.frontier.clone();
+            let added = std::mem::take(&mut run.added);
+            let forgotten = blocking(move || frontier.forget_queued(&added)).await?;
+            tracing::info!(forgotten, "queued URLs of a public-only crawl forgotten");
+        }
+        let mut stats = run.stats;
+        stats.in_flight = 0;
+        stats.queued = run.schedule.queued();
+        stats.elapsed_ms = started.elapsed().as_millis() as u64;
+        progress(&stats);
+        Ok(stats)
+    }
+
+    /// Whether the crawl may reach public addresses only (one asked for over HTTP).
+    fn public_only(&self) -> bool {
+        matches!(self.config.fetch.reach, crate::fetch::Reach::Public { .. })
+    }
+
+    /// Sets a run up: adds the seeds to the frontier, reads the sitemaps, and schedules what the
+    /// frontier holds in this run's scope.
+    async fn prepare(
+        &self,
+        seeds: &[Url],
+        sink: Arc<dyn PageSink>,
+    ) -> Result<(Arc<Shared>, Run), CrawlError> {
         let fetcher = Fetcher::new(self.config.fetch.clone())?;
         let robots = RobotsCache::new(fetcher.clone(), &self.config.fetch.user_agent);
         let mut scope_seeds = seeds.to_vec();
         let frontier = self.frontier.clone();
         let seed_entries: Vec<(Url, u32)> = seeds.iter().map(|s| (s.clone(), 0)).collect();
-        let (seeds_added, queued) = blocking(move || {
+        let (seeds_added, mut queued) = blocking(move || {
             let added = frontier.add(&seed_entries)?;
             Ok::<_, CrawlError>((added, frontier.queued()?))
         })
@@ -164,7 +237,7 @@ impl Crawler {
             scope_seeds = queued.iter().map(|e| e.url.clone()).collect();
         }
         let shared = Arc::new(Shared {
-            sink: sink.clone(),
+            sink,
             fetcher,
             robots,
             scope: ScopeRules::new(self.config.scope, &scope_seeds),
@@ -173,11 +246,10 @@ impl Crawler {
             )),
         });
 
-        let mut queued = queued;
         let mut sitemap_urls = 0;
         let mut sitemaps_refused = 0;
         // URLs this run put in the frontier, kept for a public-only crawl (see `Run::added`).
-        let public_only = matches!(self.config.fetch.reach, crate::fetch::Reach::Public { .. });
+        let public_only = self.public_only();
         let mut added_here: Vec<Url> = Vec::new();
         if public_only {
             added_here.extend(seeds_added.into_iter().map(|(url, _)| url));
@@ -221,82 +293,38 @@ impl Crawler {
         run.stats.queued = run.schedule.queued();
         run.stats.sitemap_urls = sitemap_urls;
         run.stats.refused = sitemaps_refused;
-        let mut tasks: JoinSet<(Entry, Outcome)> = JoinSet::new();
+        Ok((shared, run))
+    }
 
-        loop {
-            // Start as many requests as politeness and the caps allow.
-            while tasks.len() < self.config.concurrency
-                && run.fetched_total + (tasks.len() as u64) < self.config.max_pages
-            {
-                let Some(next) = run.schedule.take_next(Instant::now()) else {
-                    break;
-                };
-                run.stats.over_host_budget += next.over_budget;
-                run.stats.queued = run.stats.queued.saturating_sub(next.over_budget);
-                let shared = shared.clone();
-                let entry = next.entry;
-                tasks.spawn(async move {
-                    let outcome = crawl_one(&shared, &entry.url).await;
-                    (entry, outcome)
-                });
-            }
-            run.stats.in_flight = tasks.len() as u64;
-            if tasks.is_empty() {
-                match run.schedule.earliest() {
-                    Some(at) if run.fetched_total < self.config.max_pages => {
-                        tokio::time::sleep_until(at.into()).await;
-                        continue;
-                    }
-                    _ => break,
-                }
-            }
-            let joined = match run.schedule.next_wake() {
-                Some(at) if tasks.len() < self.config.concurrency => tokio::select! {
-                    joined = tasks.join_next() => joined,
-                    () = tokio::time::sleep_until(at.into()) => continue,
-                },
-                _ => tasks.join_next().await,
-            };
-            let Some(joined) = joined else { continue };
-            let (entry, outcome) =
-                joined.map_err(|e| CrawlError::Other(format!("crawl task failed: {e}")))?;
-            run.schedule
-                .finished(&entry.url, self.host_delay(&shared, &entry.url));
-            let fetched_before = run.stats.fetched;
-            let added = self
-                .settle(entry, outcome, &sink, &shared.scope, &mut run)
-                .await?;
-            let added = self.skip_traps(added, &mut run).await?;
-            run.fetched_total += run.stats.fetched - fetched_before;
-            run.stats.queued = run.stats.queued.saturating_sub(1) + added.len() as u64;
-            if public_only {
-                run.added.extend(added.iter().map(|(url, _)| url.clone()));
-            }
-            for (url, depth) in added {
-                run.schedule.push(Entry {
-                    url,
-                    depth,
-                    attempts: 0,
-                });
-            }
-            run.stats.elapsed_ms = started.elapsed().as_millis() as u64;
-            progress(&run.stats);
+    /// Records one finished request: settles its URL, then schedules the new links it found.
+    async fn record(
+        &self,
+        entry: Entry,
+        outcome: Outcome,
+        shared: &Shared,
+        sink: &Arc<dyn PageSink>,
+        run: &mut Run,
+    ) -> Result<(), CrawlError> {
+        run.schedule
+            .finished(&entry.url, self.host_delay(shared, &entry.url));
+        let fetched_before = run.stats.fetched;
+        let added = self
+            .settle(entry, outcome, sink, &shared.scope, run)
+            .await?;
+        let added = self.skip_traps(added, run).await?;
+        run.fetched_total += run.stats.fetched - fetched_before;
+        run.stats.queued = run.stats.queued.saturating_sub(1) + added.len() as u64;
+        if self.public_only() {
+            run.added.extend(added.iter().map(|(url, _)| url.clone()));
         }
-        // A crawl limited to public addresses (one asked for over HTTP) takes what it queued and did
-        // not reach with it: left in the shared frontier, a later `cited crawl`, which may reach
-        // any address, would fetch URLs that a caller of the API chose.
-        if public_only && !run.added.is_empty() {
-            let frontier = self.frontier.clone();
-            let added = std::mem::take(&mut run.added);
-            let forgotten = blocking(move || frontier.forget_queued(&added)).await?;
-            tracing::info!(forgotten, "queued URLs of a public-only crawl forgotten");
+        for (url, depth) in added {
+            run.schedule.push(Entry {
+                url,
+                depth,
+                attempts: 0,
+            });
         }
-        let mut stats = run.stats;
-        stats.in_flight = 0;
-        stats.queued = run.schedule.queued();
-        stats.elapsed_ms = started.elapsed().as_millis() as u64;
-        progress(&stats);
-        Ok(stats)
+        Ok(())
     }
 
     /// Reads the sitemaps of the seeds' hosts; adds their in-scope URLs to the frontier. Returns
@@ -400,47 +428,21 @@ impl Crawler {
             } => {
                 stats.fetched += 1;
                 stats.truncated += u64::from(page.truncated);
-                let links: Vec<(Url, u32)> = if entry.depth < self.config.max_depth {
-                    page.outlinks
-                        .iter()
-                        .chain(page.canonical.iter())
-                        .filter(|l| scope.allows(l))
-                        .map(|l| (l.clone(), entry.depth + 1))
-                        // A script is part of its page: read at the page's depth, the pages it
-                        // links to one deeper.
-                        .chain(
-                            scripts
-                                .into_iter()
-                                .filter(|s| scope.allows(s))
-                                .map(|s| (s, entry.depth)),
-                        )
-                        .collect()
-                } else {
-                    Vec::new()
-                };
-                let sink = sink.clone();
-                let (kept, added, moved) = blocking(move || {
-                    // A stored page that now redirects has moved: its copy under the old URL goes.
-                    let moved = page.requested_url != page.url
-                        && sink.gone(&page.requested_url).map_err(CrawlError::Sink)?;
-                    let kept = if noindex {
-                        Kept::Noindex
-                    } else {
-                        Kept::Sink(sink.store(*page).map_err(CrawlError::Sink)?)
-                    };
-                    let added =
-                        frontier.finish(&url, Finish::Fetched, kept.label(), &links, &redirects)?;
-                    Ok::<_, CrawlError>((kept, added, moved))
-                })
-                .await?;
-                stats.removed += u64::from(moved);
-                match kept {
-                    Kept::Sink(SinkOutcome::Stored) => stats.stored += 1,
-                    Kept::Sink(SinkOutcome::Unchanged) => stats.unchanged += 1,
-                    Kept::Sink(SinkOutcome::Duplicate) => stats.duplicates += 1,
-                    Kept::Noindex => stats.noindex += 1,
+                let mut links =
+                    self.links_below(&entry, page.outlinks.iter().chain(&page.canonical), scope);
+                if entry.depth < self.config.max_depth {
+                    // A script is part of its page: read at the page's depth, the pages it links
+                    // to one deeper.
+                    let scripts = scripts.into_iter().filter(|s| scope.allows(s));
+                    links.extend(scripts.map(|s| (s, entry.depth)));
                 }
-                Ok(added)
+                let stored = Stored {
+                    page,
+                    noindex,
+                    redirects,
+                    links,
+                };
+                store_page(sink.clone(), frontier, url, stored, stats).await
             }
             Outcome::NotModified => {
                 stats.fetched += 1;
@@ -473,15 +475,7 @@ impl Crawler {
             }
             Outcome::Script(found) => {
                 stats.scripts += 1;
-                let links: Vec<(Url, u32)> = if entry.depth < self.config.max_depth {
-                    found
-                        .into_iter()
-                        .filter(|l| scope.allows(l))
-                        .map(|l| (l, entry.depth + 1))
-                        .collect()
-                } else {
-                    Vec::new()
-                };
+                let links = self.links_below(&entry, found.iter(), scope);
                 let label = format!("script naming {} pages", links.len());
                 // No page: it does not count against `max_pages`, in this run or the next.
                 drop_stored(sink, frontier, url, Finish::Skipped, label, links, stats).await
@@ -501,25 +495,7 @@ impl Crawler {
                 .await
             }
             Outcome::Skipped(skip) => {
-                let label = match skip {
-                    Skip::Robots => {
-                        stats.robots_disallowed += 1;
-                        "robots disallowed".to_string()
-                    }
-                    Skip::OutOfScope => {
-                        stats.out_of_scope += 1;
-                        "redirected out of scope".to_string()
-                    }
-                    Skip::Unsupported(ct) => {
-                        stats.unsupported += 1;
-                        format!("unsupported content type {ct}")
-                    }
-                    Skip::Refused(why) => {
-                        stats.refused += 1;
-                        tracing::warn!(url = %url, %why, "not fetched");
-                        why
-                    }
-                };
+                let label = skip_label(skip, &url, stats);
                 blocking(move || frontier.finish(&url, Finish::Skipped, &label, &[], &[])).await
             }
             Outcome::RobotsUnavailable(reason) => {
@@ -530,31 +506,7 @@ impl Crawler {
                 tracing::warn!(host = %host_key(&entry.url), %reason, "robots.txt unavailable, host skipped for now");
                 Ok(Vec::new())
             }
-            Outcome::RetryLater(after) => {
-                stats.retried += 1;
-                if entry.attempts + 1 >= MAX_ATTEMPTS {
-                    stats.errors += 1;
-                    return blocking(move || {
-                        frontier.finish(
-                            &url,
-                            Finish::Failed,
-                            "gave up after repeated 429/503",
-                            &[],
-                            &[],
-                        )
-                    })
-                    .await;
-                }
-                stats.queued += 1;
-                run.schedule.retry(
-                    Entry {
-                        attempts: entry.attempts + 1,
-                        ..entry
-                    },
-                    after,
-                );
-                blocking(move || frontier.bump_attempts(&url).map(|()| Vec::new())).await
-            }
+            Outcome::RetryLater(after) => retry_later(entry, after, frontier, run).await,
             Outcome::Failed(reason) => {
                 stats.errors += 1;
                 tracing::debug!(url = %url, %reason, "fetch failed");
@@ -562,6 +514,126 @@ impl Crawler {
             }
         }
     }
+
+    /// The links of `entry`'s page that the scope allows, one level deeper; none at the depth limit.
+    fn links_below<'l>(
+        &self,
+        entry: &Entry,
+        links: impl Iterator<Item = &'l Url>,
+        scope: &ScopeRules,
+    ) -> Vec<(Url, u32)> {
+        if entry.depth >= self.config.max_depth {
+            return Vec::new();
+        }
+        links
+            .filter(|l| scope.allows(l))
+            .map(|l| (l.clone(), entry.depth + 1))
+            .collect()
+    }
+}
+
+/// A fetched page on its way to the sink, with what the frontier records of it.
+struct Stored {
+    page: Box<Page>,
+    noindex: bool,
+    redirects: Vec<Url>,
+    links: Vec<(Url, u32)>,
+}
+
+/// Stores a fetched page (or notes that it asked not to be), finishes its URL in the frontier
+/// queueing its links, and counts it in `stats`; returns the links new to the frontier.
+async fn store_page(
+    sink: Arc<dyn PageSink>,
+    frontier: Arc<Frontier>,
+    url: Url,
+    stored: Stored,
+    stats: &mut CrawlStats,
+) -> Result<Vec<(Url, u32)>, CrawlError> {
+    let Stored {
+        page,
+        noindex,
+        redirects,
+        links,
+    } = stored;
+    let (kept, added, moved) = blocking(move || {
+        // A stored page that now redirects has moved: its copy under the old URL goes.
+        let moved = page.requested_url != page.url
+            && sink.gone(&page.requested_url).map_err(CrawlError::Sink)?;
+        let kept = if noindex {
+            Kept::Noindex
+        } else {
+            Kept::Sink(sink.store(*page).map_err(CrawlError::Sink)?)
+        };
+        let added = frontier.finish(&url, Finish::Fetched, kept.label(), &links, &redirects)?;
+        Ok::<_, CrawlError>((kept, added, moved))
+    })
+    .await?;
+    stats.removed += u64::from(moved);
+    match kept {
+        Kept::Sink(SinkOutcome::Stored) => stats.stored += 1,
+        Kept::Sink(SinkOutcome::Unchanged) => stats.unchanged += 1,
+        Kept::Sink(SinkOutcome::Duplicate) => stats.duplicates += 1,
+        Kept::Noindex => stats.noindex += 1,
+    }
+    Ok(added)
+}
+
+/// Counts a skipped URL in `stats`; returns how the frontier records it.
+fn skip_label(skip: Skip, url: &Url, stats: &mut CrawlStats) -> String {
+    match skip {
+        Skip::Robots => {
+            stats.robots_disallowed += 1;
+            "robots disallowed".to_string()
+        }
+        Skip::OutOfScope => {
+            stats.out_of_scope += 1;
+            "redirected out of scope".to_string()
+        }
+        Skip::Unsupported(ct) => {
+            stats.unsupported += 1;
+            format!("unsupported content type {ct}")
+        }
+        Skip::Refused(why) => {
+            stats.refused += 1;
+            tracing::warn!(url = %url, %why, "not fetched");
+            why
+        }
+    }
+}
+
+/// A URL the server asked to come back to later (429, 503): queued again after `after`, or given up
+/// after [`MAX_ATTEMPTS`].
+async fn retry_later(
+    entry: Entry,
+    after: Duration,
+    frontier: Arc<Frontier>,
+    run: &mut Run,
+) -> Result<Vec<(Url, u32)>, CrawlError> {
+    let stats = &mut run.stats;
+    let url = entry.url.clone();
+    stats.retried += 1;
+    if entry.attempts + 1 >= MAX_ATTEMPTS {
+        stats.errors += 1;
+        return blocking(move || {
+            frontier.finish(
+                &url,
+                Finish::Failed,
+                "gave up after repeated 429/503",
+                &[],
+                &[],
+            )
+        })
+        .await;
+    }
+    stats.queued += 1;
+    run.schedule.retry(
+        Entry {
+            attempts: entry.attempts + 1,
+            ..entry
+        },
+        after,
+    );
+    blocking(move || frontier.bump_attempts(&url).map(|()| Vec::new())).await
 }
 
 /// The state of one run of the scheduler loop.

@@ -136,47 +136,7 @@ pub enum Command {
         mode: Option<Mode>,
     },
     /// Serve the JSON API and the search page.
-    Serve {
-        #[arg(long, default_value = "127.0.0.1:7878")]
-        addr: SocketAddr,
-        /// Questions evaluated at once (default: 4 per CPU core, 8 on two cores); beyond it a
-        /// request waits up to 2 s, then gets 503.
-        #[arg(long)]
-        max_concurrent: Option<usize>,
-        /// Longest time to answer one request, in seconds (503 beyond it).
-        #[arg(long, default_value_t = 30)]
-        timeout_secs: u64,
-        /// Allow cross-origin requests from this origin (repeatable; `*` for any). Off by default.
-        #[arg(long = "cors-origin")]
-        cors_origins: Vec<String>,
-        /// Revisit every known page this often (e.g. `6h`, `30m`) and index what changed, while
-        /// serving. Off by default.
-        #[arg(long, value_parser = humantime::parse_duration)]
-        recrawl_every: Option<Duration>,
-        /// Let `POST /api/crawl` fetch loopback, private and link-local addresses (refused by
-        /// default: a caller must not make cited reach your internal network).
-        #[arg(long, env = "CITED_ALLOW_PRIVATE_CRAWL")]
-        allow_private_crawl: bool,
-        /// Let server-started crawls reach this one address although it is private (repeatable;
-        /// e.g. an intranet site you trust), while every other private address stays refused.
-        #[arg(long = "allow-crawl-address")]
-        allow_crawl_addresses: Vec<std::net::IpAddr>,
-        /// Seconds a client may take to send a request's headers; slower connections (and idle
-        /// keep-alive ones) are closed.
-        #[arg(long, default_value_t = 10)]
-        header_timeout_secs: u64,
-        /// Seconds writing a reply may make no progress (a client that does not read) before the
-        /// connection is closed.
-        #[arg(long, default_value_t = 60)]
-        write_timeout_secs: u64,
-        /// Host names `/mcp` answers to (repeatable; a guard against DNS rebinding). Default: localhost,
-        /// 127.0.0.1 and ::1; add the name clients use to reach this server.
-        #[arg(long = "mcp-allowed-host")]
-        mcp_allowed_hosts: Vec<String>,
-        /// Connections one client address may hold open at once; more are closed on accept.
-        #[arg(long, default_value_t = 512)]
-        max_connections_per_ip: usize,
-    },
+    Serve(ServeArgs),
     /// Re-chunk and re-index every stored page into a new index generation, verify it, and switch
     /// to it atomically; a running `serve` picks it up with no restart. The old generation is removed
     /// once no reader uses it.
@@ -266,6 +226,50 @@ pub enum EvalCommand {
         /// The SciFact directory (queries.jsonl with rationales, extra/corpus_sentences.jsonl).
         dir: PathBuf,
     },
+}
+
+/// How `cited serve` listens and whom it lets in.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    pub addr: SocketAddr,
+    /// Questions evaluated at once (default: 4 per CPU core, 8 on two cores); beyond it a
+    /// request waits up to 2 s, then gets 503.
+    #[arg(long)]
+    pub max_concurrent: Option<usize>,
+    /// Longest time to answer one request, in seconds (503 beyond it).
+    #[arg(long, default_value_t = 30)]
+    pub timeout_secs: u64,
+    /// Allow cross-origin requests from this origin (repeatable; `*` for any). Off by default.
+    #[arg(long = "cors-origin")]
+    pub cors_origins: Vec<String>,
+    /// Revisit every known page this often (e.g. `6h`, `30m`) and index what changed, while
+    /// serving. Off by default.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub recrawl_every: Option<Duration>,
+    /// Let `POST /api/crawl` fetch loopback, private and link-local addresses (refused by
+    /// default: a caller must not make cited reach your internal network).
+    #[arg(long, env = "CITED_ALLOW_PRIVATE_CRAWL")]
+    pub allow_private_crawl: bool,
+    /// Let server-started crawls reach this one address although it is private (repeatable;
+    /// e.g. an intranet site you trust), while every other private address stays refused.
+    #[arg(long = "allow-crawl-address")]
+    pub allow_crawl_addresses: Vec<std::net::IpAddr>,
+    /// Seconds a client may take to send a request's headers; slower connections (and idle
+    /// keep-alive ones) are closed.
+    #[arg(long, default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// Seconds writing a reply may make no progress (a client that does not read) before the
+    /// connection is closed.
+    #[arg(long, default_value_t = 60)]
+    pub write_timeout_secs: u64,
+    /// Host names `/mcp` answers to (repeatable; a guard against DNS rebinding). Default: localhost,
+    /// 127.0.0.1 and ::1; add the name clients use to reach this server.
+    #[arg(long = "mcp-allowed-host")]
+    pub mcp_allowed_hosts: Vec<String>,
+    /// Connections one client address may hold open at once; more are closed on accept.
+    #[arg(long, default_value_t = 512)]
+    pub max_connections_per_ip: usize,
 }
 
 #[derive(Debug, Args)]

@@ -4,7 +4,7 @@ mod args;
 pub mod config_file;
 pub(crate) mod output;
 
-pub use args::{Cli, Command, CrawlArgs, EvalCommand};
+pub use args::{Cli, Command, CrawlArgs, EvalCommand, ServeArgs};
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -89,24 +89,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         runtime: &cli.runtime_endpoint,
     };
     let download = (!cli.offline).then_some(&endpoints);
-    let settings = Settings {
-        model_dir: cli.model_dir.clone(),
-        ort_lib: cli.ort_lib.clone(),
-        qdrant: cli.qdrant_url.clone().map(|url| QdrantSettings {
-            url,
-            api_key: cli.qdrant_api_key.clone(),
-            collection: cli.qdrant_collection.clone(),
-        }),
-        llm: match (&cli.llm_url, &cli.llm_model) {
-            (Some(url), Some(model)) => Some(LlmSettings {
-                url: url.clone(),
-                model: model.clone(),
-                api_key: cli.llm_api_key.clone(),
-                timeout: std::time::Duration::from_secs(cli.llm_timeout_secs.max(1)),
-            }),
-            _ => None,
-        },
-    };
+    let settings = settings(&cli);
     match cli.command {
         Command::Crawl(args) => crawl(&data, &settings, download, args).await,
         Command::Index => index(&data, &settings, download).await,
@@ -132,18 +115,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             require_index(&data)?;
             let response = ask(&data, &settings, &question.join(" "), json, mode).await?;
             if let Some(min) = min_support {
-                let weak = response
-                    .sentences
-                    .iter()
-                    .filter(|s| s.support < min)
-                    .count();
-                if weak > 0 {
-                    eprintln!(
-                        "{weak} of {} sentences have support below {min}",
-                        response.sentences.len()
-                    );
-                    std::process::exit(3);
-                }
+                exit_if_weak(&response, min);
             }
             Ok(())
         }
@@ -156,54 +128,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             require_index(&data)?;
             search(&data, &settings, &query.join(" "), json, limit, mode).await
         }
-        Command::Serve {
-            addr,
-            max_concurrent,
-            timeout_secs,
-            cors_origins,
-            recrawl_every,
-            allow_private_crawl,
-            allow_crawl_addresses,
-            header_timeout_secs,
-            write_timeout_secs,
-            mcp_allowed_hosts,
-            max_connections_per_ip,
-        } => {
-            let engine = Engine::open(&data, &settings)?;
-            let options = crate::serve::ServeOptions {
-                data: Some(data.clone()),
-                settings: settings.clone(),
-                // From the environment only, like every secret.
-                admin_token: std::env::var("CITED_ADMIN_TOKEN")
-                    .ok()
-                    .filter(|t| !t.is_empty()),
-                mcp_allowed_hosts,
-                api_keys: std::env::var("CITED_API_KEYS")
-                    .unwrap_or_default()
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|k| !k.is_empty())
-                    .map(String::from)
-                    .collect(),
-                crawl_reach: if allow_private_crawl {
-                    crawler::fetch::Reach::Any
-                } else {
-                    crawler::fetch::Reach::Public {
-                        also: allow_crawl_addresses,
-                    }
-                },
-                recrawl_every,
-                max_concurrent: max_concurrent.unwrap_or_else(crate::serve::default_max_concurrent),
-                timeout: Duration::from_secs(timeout_secs),
-                header_timeout: Duration::from_secs(header_timeout_secs.max(1)),
-                write_timeout: Duration::from_secs(write_timeout_secs.max(1)),
-                max_connections_per_ip,
-                cors_origins,
-            };
-            let listener = crate::serve::bind(addr).await?;
-            eprintln!("cited is serving on http://{}", listener.local_addr()?);
-            crate::serve::serve(engine, listener, options).await
-        }
+        Command::Serve(args) => serve(data, settings, args).await,
         Command::Stats { json } => stats(&data, &settings, json),
         Command::Rebuild { json } => {
             require_data_dir(&data)?;
@@ -218,7 +143,90 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Eval(EvalCommand::Beir {
+        Command::Eval(command) => eval(data, settings, command).await,
+    }
+}
+
+/// What the engine is built from, as the command line (and its environment) sets it.
+fn settings(cli: &Cli) -> Settings {
+    Settings {
+        model_dir: cli.model_dir.clone(),
+        ort_lib: cli.ort_lib.clone(),
+        qdrant: cli.qdrant_url.clone().map(|url| QdrantSettings {
+            url,
+            api_key: cli.qdrant_api_key.clone(),
+            collection: cli.qdrant_collection.clone(),
+        }),
+        llm: match (&cli.llm_url, &cli.llm_model) {
+            (Some(url), Some(model)) => Some(LlmSettings {
+                url: url.clone(),
+                model: model.clone(),
+                api_key: cli.llm_api_key.clone(),
+                timeout: std::time::Duration::from_secs(cli.llm_timeout_secs.max(1)),
+            }),
+            _ => None,
+        },
+    }
+}
+
+/// `ask --min-support`: exits with status 3 when some sentence of the answer has less support.
+fn exit_if_weak(response: &AnswerResponse, min: f32) {
+    let weak = response
+        .sentences
+        .iter()
+        .filter(|s| s.support < min)
+        .count();
+    if weak > 0 {
+        eprintln!(
+            "{weak} of {} sentences have support below {min}",
+            response.sentences.len()
+        );
+        std::process::exit(3);
+    }
+}
+
+async fn serve(data: DataDir, settings: Settings, args: ServeArgs) -> Result<()> {
+    let engine = Engine::open(&data, &settings)?;
+    let options = crate::serve::ServeOptions {
+        data: Some(data.clone()),
+        settings: settings.clone(),
+        // From the environment only, like every secret.
+        admin_token: std::env::var("CITED_ADMIN_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty()),
+        mcp_allowed_hosts: args.mcp_allowed_hosts,
+        api_keys: std::env::var("CITED_API_KEYS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(String::from)
+            .collect(),
+        crawl_reach: if args.allow_private_crawl {
+            crawler::fetch::Reach::Any
+        } else {
+            crawler::fetch::Reach::Public {
+                also: args.allow_crawl_addresses,
+            }
+        },
+        recrawl_every: args.recrawl_every,
+        max_concurrent: args
+            .max_concurrent
+            .unwrap_or_else(crate::serve::default_max_concurrent),
+        timeout: Duration::from_secs(args.timeout_secs),
+        header_timeout: Duration::from_secs(args.header_timeout_secs.max(1)),
+        write_timeout: Duration::from_secs(args.write_timeout_secs.max(1)),
+        max_connections_per_ip: args.max_connections_per_ip,
+        cors_origins: args.cors_origins,
+    };
+    let listener = crate::serve::bind(args.addr).await?;
+    eprintln!("cited is serving on http://{}", listener.local_addr()?);
+    crate::serve::serve(engine, listener, options).await
+}
+
+async fn eval(data: DataDir, settings: Settings, command: EvalCommand) -> Result<()> {
+    match command {
+        EvalCommand::Beir {
             dir,
             split,
             run_out,
@@ -226,7 +234,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             json,
             mode,
             fusion,
-        }) => {
+        } => {
             let (scratch, _temp) = scratch_dir(scratch)?;
             let options = crate::eval::EvalOptions {
                 dataset: dir,
@@ -234,7 +242,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 scratch,
                 run_out,
                 mode,
-                settings: settings.clone(),
+                settings,
                 fusion,
             };
             run_eval(
@@ -244,19 +252,19 @@ pub async fn run(cli: Cli) -> Result<()> {
             )
             .await
         }
-        Command::Eval(EvalCommand::Answers {
+        EvalCommand::Answers {
             file,
             mode,
             rows,
             json,
-        }) => {
+        } => {
             require_index(&data)?;
             let work = move || {
                 crate::eval::answers::run_docs_qa(&file, &data, &settings, mode, rows.as_deref())
             };
             run_eval(json, work, output::docs_qa_text).await
         }
-        Command::Eval(EvalCommand::Squad {
+        EvalCommand::Squad {
             file,
             questions,
             articles,
@@ -264,7 +272,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             mode,
             rows,
             json,
-        }) => {
+        } => {
             let (scratch, _temp) = scratch_dir(scratch)?;
             let options = crate::eval::answers::SquadOptions {
                 file,
@@ -272,13 +280,13 @@ pub async fn run(cli: Cli) -> Result<()> {
                 articles,
                 scratch,
                 mode,
-                settings: settings.clone(),
+                settings,
                 rows_out: rows,
             };
             let work = move || crate::eval::answers::run_squad(&options);
             run_eval(json, work, output::squad_text).await
         }
-        Command::Eval(EvalCommand::Verify { dir }) => {
+        EvalCommand::Verify { dir } => {
             let report =
                 tokio::task::spawn_blocking(move || crate::eval::verify::run(&dir, &settings))
                     .await

@@ -20,10 +20,14 @@ use tantivy::{Index, IndexReader, ReloadPolicy, Term};
 
 mod analysis;
 mod batch;
+mod query;
+mod snapshot;
 
 use analysis::analyzer;
 pub use analysis::{analyze, analyze_each, STOP_WORDS};
 pub use batch::IndexBatch;
+pub use query::{SearchQuery, MAX_SITES};
+pub use snapshot::{DocAddress, Ranked, Snapshot};
 
 use crate::IndexError;
 use store::DocId;
@@ -100,87 +104,6 @@ pub struct PageInfo<'a> {
     pub title: &'a str,
     pub content_hash: &'a str,
     pub fetched_at: DateTime<Utc>,
-}
-
-/// A search request after parsing the user's text.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SearchQuery {
-    /// The words of the query with the operators removed.
-    pub text: String,
-    /// Hosts or domains from `site:` operators: results from one of them only.
-    pub sites: Vec<String>,
-    /// Hosts or domains from `-site:` operators: no results from them.
-    pub exclude_sites: Vec<String>,
-    /// From `after:YYYY-MM-DD`: pages fetched on or after that day.
-    pub after: Option<DateTime<Utc>>,
-    /// From `before:YYYY-MM-DD`: pages fetched before that day.
-    pub before: Option<DateTime<Utc>>,
-}
-
-/// `site:` and `-site:` operators kept, each (more are read as text).
-pub const MAX_SITES: usize = 20;
-
-impl SearchQuery {
-    /// Splits the operators from the text: `site:host`, `-site:host` (up to [`MAX_SITES`] each),
-    /// `after:YYYY-MM-DD`, `before:YYYY-MM-DD`. Nothing else is syntax, and an operator that does not
-    /// parse is text.
-    pub fn parse(raw: &str) -> Self {
-        let mut q = Self::default();
-        let mut words = Vec::new();
-        let host_of = |site: &str| {
-            let site = site
-                .trim_matches(|c: char| !c.is_alphanumeric())
-                .to_ascii_lowercase();
-            Some(site.split(['/', ':']).next().unwrap_or("").to_string()).filter(|h| !h.is_empty())
-        };
-        let day = |d: &str| {
-            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|t| t.and_utc())
-        };
-        for word in raw.split_whitespace() {
-            let lower = word.to_ascii_lowercase();
-            let taken = if let Some(site) = lower.strip_prefix("-site:") {
-                host_of(site)
-                    .filter(|_| q.exclude_sites.len() < MAX_SITES)
-                    .map(|h| q.exclude_sites.push(h))
-            } else if let Some(site) = lower.strip_prefix("site:") {
-                host_of(site)
-                    .filter(|_| q.sites.len() < MAX_SITES)
-                    .map(|h| q.sites.push(h))
-            } else if let Some(d) = lower.strip_prefix("after:") {
-                day(d).map(|t| q.after = Some(t))
-            } else if let Some(d) = lower.strip_prefix("before:") {
-                day(d).map(|t| q.before = Some(t))
-            } else {
-                None
-            };
-            if taken.is_none() {
-                words.push(word);
-            }
-        }
-        q.text = words.join(" ");
-        q
-    }
-
-    /// Whether a page fetched at `fetched_at` from `url` passes the `-site:`, `after:` and `before:`
-    /// filters (`site:` is applied by the indexes themselves).
-    pub fn admits(&self, url: &str, fetched_at: DateTime<Utc>) -> bool {
-        let host = url::Url::parse(url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
-            .unwrap_or_default();
-        let under = |site: &String| host == *site || host.ends_with(&format!(".{site}"));
-        !self.exclude_sites.iter().any(under)
-            && self.after.is_none_or(|a| fetched_at >= a)
-            && self.before.is_none_or(|b| fetched_at < b)
-    }
-
-    /// Whether any filter needs checking hit by hit.
-    pub fn filters_hits(&self) -> bool {
-        !self.exclude_sites.is_empty() || self.after.is_some() || self.before.is_some()
-    }
 }
 
 /// One passage found by a search.
@@ -530,67 +453,6 @@ impl LexicalIndex {
             end: num(f.end) as usize,
             fetched_at: DateTime::from_timestamp(fetched, 0).unwrap_or_default(),
         }
-    }
-}
-
-/// A passage ranked for a query and not yet read from the document store: its page, and where the
-/// [`Snapshot`] that ranked it holds it. Within a page, addresses follow passage order (a page's
-/// passages are always written together).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Ranked {
-    pub score: f32,
-    pub doc_id: DocId,
-    pub address: DocAddress,
-}
-
-pub use tantivy::DocAddress;
-
-/// One consistent view of the index: passages are ranked and located in it, and only those a query
-/// keeps are read (hybrid search keeps 10 of the 100 its two rankings hold, and reading a passage,
-/// which decompresses a block of the document store, is what costs).
-pub struct Snapshot<'a> {
-    index: &'a LexicalIndex,
-    searcher: tantivy::Searcher,
-}
-
-impl Snapshot<'_> {
-    /// The top `limit` passages for `query` by BM25, unread.
-    pub fn top(&self, query: &SearchQuery, limit: usize) -> Result<Vec<Ranked>, IndexError> {
-        let mut ids = PageIds::new(&self.searcher);
-        self.index
-            .top(&self.searcher, query, limit)?
-            .into_iter()
-            .map(|(score, address)| {
-                Ok(Ranked {
-                    score,
-                    doc_id: ids.of(address)?.unwrap_or(0),
-                    address,
-                })
-            })
-            .collect()
-    }
-
-    /// Passage `ordinal` of page `doc_id`, scored `score`, unread; `None` when it is not indexed.
-    pub fn locate(
-        &self,
-        doc_id: DocId,
-        ordinal: u32,
-        score: f32,
-    ) -> Result<Option<Ranked>, IndexError> {
-        Ok(self
-            .index
-            .locate(&self.searcher, doc_id, ordinal)?
-            .map(|address| Ranked {
-                score,
-                doc_id,
-                address,
-            }))
-    }
-
-    /// Reads a ranked passage.
-    pub fn read(&self, ranked: &Ranked) -> Result<SearchHit, IndexError> {
-        self.index
-            .load(&self.searcher, ranked.score, ranked.address)
     }
 }
 

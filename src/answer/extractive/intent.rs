@@ -1,5 +1,5 @@
-//! What a question asks for beyond its words: a value (a default, a limit, a count, a port), or
-//! the definition of a thing.
+//! What a question asks for beyond its words: a value (a default, a limit, a count, a port), the
+//! steps to do something (a definition is asked for in [`super::definition`]).
 
 /// What the question asks for beyond its words: a value (a default, a limit, a count, a size, a
 /// port, a version) is stated by a sentence that holds one.
@@ -9,7 +9,7 @@ pub struct Intent {
     /// The value asked for is a version ("which version added …"): a version number states it.
     pub wants_version: bool,
     /// The question's term (by position in its term list) naming what a definition question asks
-    /// about: its rarest word ([`defined_subject`]).
+    /// about: its rarest word ([`super::definition::defined_subject`]).
     pub defines: Option<usize>,
     /// The question asks how to do something ("how do I …", "how to …"): a sentence that shows
     /// what to write or run (the lines it introduces with a colon) answers it.
@@ -444,174 +444,6 @@ const CLAUSE_OPENERS: &[&str] = &[
     "when", "if", "that", "which", "where", "while", "unless", "until", "because", "after",
     "before", "so", "whether", "as", "once",
 ];
-
-/// Longest subject, in words (articles aside), of a question read as asking for a definition.
-const SUBJECT_WORDS: usize = 4;
-
-/// The thing a question asks to have defined or explained, when it is short: "What is the GIL?",
-/// "What are descriptors?", "What does the Py_INCREF macro do in the C API?", "What does SIGTERM
-/// mean?". Reference documentation answers such a question with the first sentence of the entry
-/// that names the thing. `None` for other questions, and for long "what is …" questions ("What is
-/// the largest n I can use when declaring a varchar(n) column?"), which ask for a fact.
-pub(super) fn defined_subject(question: &str) -> Option<&str> {
-    let q = question.trim().trim_end_matches(['?', '.', '!']).trim();
-    let lower = q.to_lowercase().replace('’', "'");
-    // Byte length of the cue at the start (the lowercase form keeps ASCII cue lengths).
-    let (cue, verb) = [
-        ("what is ", false),
-        ("what are ", false),
-        ("what's ", false),
-        ("define ", false),
-        ("what does ", true),
-        ("what do ", true),
-    ]
-    .into_iter()
-    .find(|(c, _)| lower.starts_with(c))?;
-    let rest = q.get(cue.len()..)?;
-    // "What does X do / mean / control …": X is what comes before the verb (what a setting or an
-    // option controls, sets or determines is what it does).
-    let subject = if verb {
-        let verb_word = rest.split_whitespace().rfind(|w| {
-            matches!(
-                *w,
-                "do" | "mean" | "control" | "set" | "specify" | "determine" | "affect"
-            )
-        })?;
-        rest[..verb_word.as_ptr() as usize - rest.as_ptr() as usize].trim()
-    } else {
-        rest
-    };
-    let words = subject
-        .split_whitespace()
-        .filter(|w| !matches!(w.to_lowercase().as_str(), "a" | "an" | "the"))
-        .count();
-    (1..=SUBJECT_WORDS).contains(&words).then_some(subject)
-}
-
-/// Returns true if `sentence` says what `subject` (a definition question's, see
-/// [`defined_subject`]) is, wherever it stands: it opens with the subject, its article or owner
-/// aside, as the subject of "is", "are", "refers to" or "means" ("A workspace is a collection of
-/// one or more packages …" for "what is a workspace", "Descriptors are …" for "what are
-/// descriptors", "Rust’s closures are anonymous functions …" for "what is a closure"). Not when the
-/// verb is a passive's with its agent ("Closures are represented by traits …"): that says how the
-/// subject is made or used, not what it is.
-pub(super) fn states_definition(subject: &str, sentence: &str) -> bool {
-    let subject = without_article(subject);
-    // An attribute or decorator is named without its marks ("The must_use attribute is used to
-    // issue a diagnostic warning …" for "what does #[must_use] do").
-    let bare = subject
-        .strip_prefix("#[")
-        .and_then(|s| s.strip_suffix(']'))
-        .or_else(|| subject.strip_prefix('@'))
-        .unwrap_or(subject);
-    let sentence = without_article(without_owner(sentence.trim_start()));
-    let Some(rest) = strip_prefix_ignoring_case(sentence, subject)
-        .or_else(|| strip_prefix_ignoring_case(sentence, bare))
-    else {
-        return false;
-    };
-    // The plural of the subject, or the singular of a plural one.
-    let rest = rest.strip_prefix('s').unwrap_or(rest);
-    // What kind of thing the subject is may stand between it and the verb ("The unwrap method is
-    // a shortcut method …").
-    let rest = KINDS
-        .iter()
-        .find_map(|kind| {
-            rest.strip_prefix(' ')
-                .and_then(|r| strip_prefix_ignoring_case(r, kind))
-                .filter(|r| r.starts_with(' '))
-        })
-        .unwrap_or(rest);
-    [" is ", " are ", " refers to ", " means "]
-        .iter()
-        .find_map(|verb| strip_prefix_ignoring_case(rest, verb).map(|p| (*verb, p)))
-        .is_some_and(|(verb, predicate)| {
-            !is_passive_with_agent(predicate) && (verb != " is " || names_a_kind(predicate))
-        })
-}
-
-/// Returns true if `predicate` (what follows a singular subject's "is") says what kind of thing the
-/// subject is ("a collection of …", "normally an appropriately named directory …", "used to issue
-/// …"), not one of its properties ("AllowOverride is valid only in <Directory> sections", "… is
-/// not set").
-fn names_a_kind(predicate: &str) -> bool {
-    let mut words = predicate.split_whitespace();
-    // An adverb may come first ("is normally an appropriately named directory").
-    let first = words
-        .next()
-        .filter(|w| !w.ends_with("ly"))
-        .or_else(|| words.next())
-        .unwrap_or("");
-    ["a", "an", "the", "one", "used"]
-        .iter()
-        .any(|w| first.eq_ignore_ascii_case(w))
-}
-
-/// The kinds of thing documentation names after a thing's name ("the unwrap method", "the move
-/// keyword", "the --force option", "ServerRoot Directive").
-pub(super) const KINDS: &[&str] = &[
-    "method",
-    "function",
-    "macro",
-    "keyword",
-    "type",
-    "trait",
-    "class",
-    "module",
-    "command",
-    "option",
-    "flag",
-    "operator",
-    "attribute",
-    "decorator",
-    "statement",
-    "field",
-    "setting",
-    "parameter",
-    "variable",
-    "directive",
-];
-
-/// Returns true if `predicate` (what follows "is" or "are") opens with a past participle and its
-/// agent ("represented by traits").
-fn is_passive_with_agent(predicate: &str) -> bool {
-    let mut words = predicate.split_whitespace();
-    matches!((words.next(), words.next()), (Some(verb), Some("by")) if verb.ends_with("ed"))
-}
-
-/// `text` without its leading article ("a", "an", "the"), in any case.
-fn without_article(text: &str) -> &str {
-    let text = text.trim_start();
-    ["a ", "an ", "the "]
-        .iter()
-        .find_map(|a| strip_prefix_ignoring_case(text, a))
-        .unwrap_or(text)
-}
-
-/// `text` without a leading owner's name ("Rust’s closures", "Python's generators"): a name that
-/// opens with a capital letter and ends in a possessive.
-fn without_owner(text: &str) -> &str {
-    let Some((owner, rest)) = text.split_once(' ') else {
-        return text;
-    };
-    let possessive = owner.ends_with("’s") || owner.ends_with("'s");
-    if possessive && owner.starts_with(char::is_uppercase) {
-        rest
-    } else {
-        text
-    }
-}
-
-/// `text` after `prefix` when it opens with it, letters compared regardless of case.
-fn strip_prefix_ignoring_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
-    text.get(..prefix.len())
-        .filter(|head| head.to_lowercase() == prefix.to_lowercase())
-        .map(|_| &text[prefix.len()..])
-}
-
-/// Score added to the first sentence under a term or heading that names what a definition question
-/// asks about ([`defined_subject`]).
-pub(super) const DEFINITION_BONUS: f32 = 0.3;
 
 /// A question's literal: a token whose symbols are what it means (`^1.2.3`, `~1.2`, `-O`, `*.txt`,
 /// `check=True`), which the word analysis reads without them (`^1.2.3` and `~1.2.3` are both

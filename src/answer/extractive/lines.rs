@@ -399,7 +399,7 @@ pub(super) fn without_kind(name: &str) -> &str {
         Some((rest, last))
             if !rest.trim().is_empty()
                 && last.chars().any(char::is_lowercase)
-                && super::intent::KINDS
+                && super::definition::KINDS
                     .iter()
                     .any(|k| last.eq_ignore_ascii_case(k)) =>
         {

@@ -35,6 +35,7 @@ use super::{link::deep_link, Draft, DraftSentence, Source, Writer};
 use crate::retrieve::terms::QueryTerms;
 
 mod context;
+mod definition;
 mod history;
 mod intent;
 mod lines;
@@ -47,8 +48,9 @@ mod tests;
 mod words;
 
 use context::mark;
+use definition::defined_subject;
 pub use intent::Intent;
-use intent::{asks_default_implicitly, defined_subject, literals, value_terms};
+use intent::{asks_default_implicitly, literals, value_terms};
 use semantic::semantic_support;
 pub use semantic::Meaning;
 use sentences::{candidates, Asked};

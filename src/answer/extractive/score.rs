@@ -4,10 +4,11 @@
 
 use indexer::word_count;
 
+use super::definition::{states_definition, DEFINITION_BONUS};
 use super::history::dates_a_change;
 use super::intent::{
-    answers_value, says_literal, states_default, states_definition, DEFAULT_BONUS,
-    DEFINITION_BONUS, LITERAL_BONUS, STEPS_BONUS, VALUE_BONUS,
+    answers_value, says_literal, states_default, DEFAULT_BONUS, LITERAL_BONUS, STEPS_BONUS,
+    VALUE_BONUS,
 };
 use super::lines::{
     index_terms_within, is_description, names_a_thing, names_the_command, shows_syntax,

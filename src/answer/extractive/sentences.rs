@@ -30,7 +30,7 @@ const LEAD_WORDS: usize = 6;
 #[derive(Clone, Copy)]
 pub(super) struct Asked<'a> {
     pub(super) intent: Intent,
-    /// The subject of a definition question ([`super::intent::defined_subject`]).
+    /// The subject of a definition question ([`super::definition::defined_subject`]).
     pub(super) subject: Option<&'a str>,
     /// The tokens it writes with their symbols ([`super::intent::literals`]).
     pub(super) literals: &'a [String],

@@ -517,7 +517,7 @@ fn a_passage_near_in_meaning_means_something_was_found() {
 
 #[test]
 fn definition_questions_name_their_subject() {
-    use super::intent::defined_subject;
+    use super::definition::defined_subject;
     assert_eq!(defined_subject("What is the GIL?"), Some("the GIL"));
     assert_eq!(defined_subject("what are descriptors"), Some("descriptors"));
     assert_eq!(
@@ -1009,7 +1009,7 @@ fn a_backslash_command_is_quoted_and_the_next_one_is_no_step() {
 /// before the first sentence of a section whose heading only holds the word ("Virtual workspace").
 #[test]
 fn a_sentence_saying_what_the_subject_is_defines_it() {
-    use super::intent::states_definition;
+    use super::definition::states_definition;
     assert!(states_definition(
         "a workspace",
         "A workspace is a collection of packages."
