@@ -229,105 +229,23 @@ impl<'a> Reading<'a> {
             change_list,
             holds,
         };
-        let mut version_row = false;
-        // The previous line introduces a list with its colon ("Jinja2 is configured by Flask as
-        // follows:"), or is an item of one.
-        let mut listing = false;
-        // The line before was a row of a declaration laid out as a table.
-        let mut in_signature = false;
-        // The line before opened a definition-list term or row label.
-        let mut under_term = false;
-
+        let mut layout = Layout::default();
         let mut passage_lines = lines(&hit.text).peekable();
         while let Some((line_start, line)) = passage_lines.next() {
             if line.trim().is_empty() {
                 continue;
             }
-            // The return type of a C declaration written GNU style, over two lines (`void` above
-            // `g_list_free_full (GList *list,`: GLib's reference), is part of the declaration, not
-            // the term of the description after it: that stands under the function's heading.
-            if passage_lines
-                .peek()
-                .is_some_and(|&(_, next)| returns_into(line, next))
-            {
+            let Some(Laid {
+                row,
+                item,
+                change_note,
+                opens_version,
+            }) = layout.read(line, passage_lines.peek().map(|&(_, next)| next))
+            else {
                 continue;
-            }
-            // A term's description may open in lower case, as Doxygen writes what a function
-            // returns ("Returns", then "the window that was created or NULL on failure; …"): the
-            // line right under a term is read like an item of a list.
-            // (Not a line aligned in columns: `opt-level = 1      # Use …` under `[profile.dev]`
-            // is code.)
-            let described = std::mem::take(&mut under_term) && !line.contains("   ");
-            let item = (listing && is_lowercase_item(line))
-                || (described && (is_lowercase_item(line) || is_lowercase_description(line)));
-            listing = item || line.trim_end().ends_with(':');
+            };
             let span = (line_start, line_start + line.trim_end().len());
-            let row = indexer::vector::sentences::is_table_row(line);
-            // A declaration laid out as a table (Doxygen: `char * SDL_GetPrefPath | ( | const char *
-            // | org,`, a row per parameter, `) |  |`) is the signature of the function the heading
-            // names: no table, and the description under it stands under the heading.
-            in_signature = row && (in_signature || is_signature_row(line));
-            if in_signature {
-                continue;
-            }
-            // A table of changes ("v18.0.0 |", then what changed then) between a call's signature
-            // and its description: the version alone names nothing, and what changed does not open
-            // the entry (its sentences are not the call's first).
-            // A row that says what changed in its own cells (`v18.0.0 | The requestTimeout, …
-            // options are supported now.`) is a change note too.
-            let opens_version = opens_with_version(line);
-            let bare_version = opens_version
-                && line
-                    .split_once('|')
-                    .is_some_and(|(_, rest)| rest.trim().is_empty());
-            let change_note =
-                std::mem::replace(&mut version_row, bare_version) || (row && opens_version);
-            if bare_version {
-                continue;
-            }
-            // A table's first row is its header, what the rows below stand under. A first row
-            // that is a field ("Description: | Types of directives that are allowed in .htaccess
-            // files" opening the table of fields under "AllowOverride Directive") is also read as
-            // one: it says one thing about the entry, as the rows after it do.
-            if row && !p.at.in_table {
-                p.at.in_table = true;
-                p.at.open_table(Context::held(query, line, &mut p.holds));
-                if !opens_with_field(line) {
-                    continue;
-                }
-            }
-            p.at.in_table = row;
-            // A heading line opens its section whole ("19.5. Shutting Down the Server" is not two
-            // sentences).
-            if p.headings.contains(line.trim()) {
-                p.at.open_heading(Context::held(query, line, &mut p.holds), line, span, hit);
-                continue;
-            }
-            if !row && (is_label(line) || is_synopsis(line)) {
-                // A parameter of the signature the sentences stand under (`options <Object>` under
-                // `crypto.randomUUID([options])`) opens no entry of its own: the description after
-                // the parameters is the signature's ("Generates a random RFC 4122 version 4 UUID.").
-                if let Some(signature) =
-                    p.at.signature
-                        .filter(|&(a, b)| is_parameter_of(&hit.text[a..b], line))
-                {
-                    p.at.back_to_signature(&hit.text, signature);
-                    continue;
-                }
-                let context = if p.prefixes.within(span.0, span.1) {
-                    Context::held(query, line, &mut p.holds)
-                } else {
-                    Context::none(query)
-                };
-                if is_field(line) {
-                    p.at.add_field(span, context.found);
-                } else {
-                    p.at.open_label(context, &hit.text, span);
-                    // Only a short term: a long line without a full stop may be wrapped prose
-                    // ("This typically means that you attempted to use functionality that" above
-                    // "needed to interface with …").
-                    under_term = line.split_whitespace().count() <= TERM_ABOVE_ITEM_WORDS;
-                }
+            if self.structure(&mut p, &mut layout, line, span, row) {
                 continue;
             }
             // The paragraph right under a heading that asks a question (a FAQ's "Why is it called
@@ -335,21 +253,7 @@ impl<'a> Reading<'a> {
             // van Rossum was also reading … “Monty Python’s Flying Circus” …" with "… so he decided
             // to call the language Python."
             let answers_heading = std::mem::take(&mut p.at.asks);
-            // A line with no query term's first letters, no heading in it, under a heading or
-            // term that is not about the question, and no meaning scores: none of its sentences
-            // can score. Except the opening of a manual page's description, which the page's
-            // title speaks for when the question asks what the page's subject is or does.
-            let opens_description = p.title_defines && p.at.describes_page && p.at.lead;
-            if !rank_has_meaning
-                && !p.at.heading.any()
-                && !p.at.label.any()
-                && !opens_description
-                && !p.prefixes.within(span.0, span.1)
-                && !p
-                    .headings
-                    .iter()
-                    .any(|h| !h.is_empty() && h.len() <= line.len() && line.contains(h))
-            {
+            if !rank_has_meaning && cannot_score(&p, line, span) {
                 p.at.lead = false;
                 p.at.break_flow();
                 continue;
@@ -389,6 +293,66 @@ impl<'a> Reading<'a> {
         (out, p.holds)
     }
 
+    /// Reads `line` (at `span`) for what the sentences after it stand under: a table's header row,
+    /// a heading, a term or row label, a field, a parameter of the signature above. Returns true
+    /// when that is all the line is (no sentence of it is read).
+    fn structure(
+        &self,
+        p: &mut Passage<'_>,
+        layout: &mut Layout,
+        line: &str,
+        span: (usize, usize),
+        row: bool,
+    ) -> bool {
+        let (query, hit) = (self.query, p.hit);
+        // A table's first row is its header, what the rows below stand under. A first row that is
+        // a field ("Description: | Types of directives that are allowed in .htaccess files"
+        // opening the table of fields under "AllowOverride Directive") is also read as one: it
+        // says one thing about the entry, as the rows after it do.
+        if row && !p.at.in_table {
+            p.at.in_table = true;
+            p.at.open_table(Context::held(query, line, &mut p.holds));
+            if !opens_with_field(line) {
+                return true;
+            }
+        }
+        p.at.in_table = row;
+        // A heading line opens its section whole ("19.5. Shutting Down the Server" is not two
+        // sentences).
+        if p.headings.contains(line.trim()) {
+            p.at.open_heading(Context::held(query, line, &mut p.holds), line, span, hit);
+            return true;
+        }
+        if row || !(is_label(line) || is_synopsis(line)) {
+            return false;
+        }
+        // A parameter of the signature the sentences stand under (`options <Object>` under
+        // `crypto.randomUUID([options])`) opens no entry of its own: the description after the
+        // parameters is the signature's ("Generates a random RFC 4122 version 4 UUID.").
+        if let Some(signature) =
+            p.at.signature
+                .filter(|&(a, b)| is_parameter_of(&hit.text[a..b], line))
+        {
+            p.at.back_to_signature(&hit.text, signature);
+            return true;
+        }
+        let context = if p.prefixes.within(span.0, span.1) {
+            Context::held(query, line, &mut p.holds)
+        } else {
+            Context::none(query)
+        };
+        if is_field(line) {
+            p.at.add_field(span, context.found);
+        } else {
+            p.at.open_label(context, &hit.text, span);
+            // Only a short term: a long line without a full stop may be wrapped prose ("This
+            // typically means that you attempted to use functionality that" above "needed to
+            // interface with …").
+            layout.under_term = line.split_whitespace().count() <= TERM_ABOVE_ITEM_WORDS;
+        }
+        true
+    }
+
     /// Places the sentence at `start..end` of `line` in its passage; `None` when it cannot score.
     pub(super) fn place<'h>(
         &self,
@@ -399,7 +363,7 @@ impl<'a> Reading<'a> {
     ) -> Option<Placed<'h>> {
         let (query, intent, literals) = (self.query, self.asked.intent, self.asked.literals);
         let (semantic, answered_by_value) = (self.semantic, self.answered_by_value);
-        let (line_start, line, row, item) = (l.start, l.text, l.row, l.item);
+        let (line_start, line, row) = (l.start, l.text, l.row);
         let (change_note, opens_version, answers_heading) =
             (l.change_note, l.opens_version, l.answers_heading);
         let (rank, hit, title_defines) = (p.rank, p.hit, p.title_defines);
@@ -412,22 +376,7 @@ impl<'a> Reading<'a> {
         } = p;
         let text = &hit.text[start..end];
 
-        // A property stated after what it is a property of, on one line ("<number>
-        // Timeout in milliseconds. Default: 5000 (5 seconds).", "highWaterMark <number> The
-        // maximum number of bytes to store … Default: 16384 (16 KiB) …") is read and
-        // quoted with the line: the line is the entry, the field one fact about it.
-        let field_of_line = !row
-            && ((start > line_start && is_inline_field(text))
-                || typed_field(text).is_some_and(is_inline_field));
-        let words = if row {
-            row_words(text)
-        } else if field_of_line {
-            Some(word_count(&hit.text[line_start..end])).filter(|w| *w <= MAX_LINE_WORDS)
-        } else if item && start == line_start {
-            item_words(text)
-        } else {
-            standalone_words(text)
-        };
+        let (words, field_of_line) = counted_words(&hit.text, l, start, end);
         // A parameter's line under a call's signature ("highWaterMark <number> The
         // maximum …", "...args <any> Additional arguments …") describes the parameter, not
         // the call, and a change note what changed: both stand aside, and the call's
@@ -459,20 +408,7 @@ impl<'a> Reading<'a> {
                 || refers_back(text)
                 || (!row && !field_of_line && words < SHORTEST_SENTENCE),
         );
-        let is_lead = if aside {
-            at.lead = is_lead;
-            false
-        } else {
-            is_lead
-        };
-        // A short note right under a term ("Part of the Stable ABI.", "New in version
-        // 3.2.") is not what the entry opens with: the lead passes to the next sentence.
-        let is_lead = if is_lead && words < LEAD_WORDS {
-            at.lead = true;
-            false
-        } else {
-            is_lead
-        };
+        let is_lead = opens_entry(at, is_lead, aside, words);
         // "New in version 3.11." says when, nothing else: it answers only a question about
         // versions, however many of the question's words its entry holds.
         // So does a sentence on how things were before some version ("Prior to Apache 1.3,
@@ -484,26 +420,7 @@ impl<'a> Reading<'a> {
         {
             return None;
         }
-        // A sentence that introduces lines with a colon ("This can be expressed like
-        // this:") says what they say: the setting, command or value they show.
-        // So does a sentence followed by examples one of which states a literal of the
-        // question ("~1.2"): "~1.2.3 is an example of a tilde requirement." with the
-        // lines down to "~1.2    := >=1.2.0, <1.3.0".
-        // For a question on how to do something, a sentence that ends its line above a
-        // command ("Then run the cargo login command." over `$ cargo login`) shows it too.
-        let introduces = text.ends_with(':')
-            || (breaks_off(text)
-                && (formula_follows(&hit.text, end) || code_follows(&hit.text, end, headings)))
-            || (intent.wants_steps
-                && text.ends_with('.')
-                && code_follows(&hit.text, end, headings));
-        let block = if introduces {
-            introduced_block(&hit.text, end, headings)
-        } else if literals.is_empty() {
-            None
-        } else {
-            listing_stating(&hit.text, end, headings, literals)
-        };
+        let block = introduced_lines(intent, literals, &hit.text, own, headings);
         let said_to = block.unwrap_or(end);
         // The field lines right above the entry's first sentence (`Default: 30`, `Source
         // code: Lib/fnmatch.py`) are the rest of the entry's head: read and quoted with
@@ -568,3 +485,158 @@ impl<'a> Reading<'a> {
 
 /// Most words of a term whose description may open in lower case ("Returns", "See also").
 const TERM_ABOVE_ITEM_WORDS: usize = 3;
+
+/// Returns true if no sentence of `line` (at `span`) can score without meaning scores: it holds no
+/// query term's first letters nor a heading, and stands under no heading or term about the
+/// question. Except the opening of a manual page's description, which the page's title speaks for
+/// when the question asks what the page's subject is or does.
+fn cannot_score(p: &Passage<'_>, line: &str, span: (usize, usize)) -> bool {
+    let opens_description = p.title_defines && p.at.describes_page && p.at.lead;
+    !p.at.heading.any()
+        && !p.at.label.any()
+        && !opens_description
+        && !p.prefixes.within(span.0, span.1)
+        && !p
+            .headings
+            .iter()
+            .any(|h| !h.is_empty() && h.len() <= line.len() && line.contains(h))
+}
+
+/// What a passage's layout carries from one line to the next.
+#[derive(Default)]
+struct Layout {
+    /// The line before was a bare version row of a table of changes.
+    version_row: bool,
+    /// The previous line introduces a list with its colon ("Jinja2 is configured by Flask as
+    /// follows:"), or is an item of one.
+    listing: bool,
+    /// The line before was a row of a declaration laid out as a table.
+    in_signature: bool,
+    /// The line before opened a definition-list term or row label.
+    under_term: bool,
+}
+
+/// How a line is laid out (see [`Line`]).
+struct Laid {
+    row: bool,
+    item: bool,
+    change_note: bool,
+    opens_version: bool,
+}
+
+impl Layout {
+    /// Reads how `line` is laid out (`next`: the line after it); `None` when it is part of a
+    /// declaration or a bare version, which no sentence is read from.
+    fn read(&mut self, line: &str, next: Option<&str>) -> Option<Laid> {
+        // The return type of a C declaration written GNU style, over two lines (`void` above
+        // `g_list_free_full (GList *list,`: GLib's reference), is part of the declaration, not the
+        // term of the description after it: that stands under the function's heading.
+        if next.is_some_and(|next| returns_into(line, next)) {
+            return None;
+        }
+        // A term's description may open in lower case, as Doxygen writes what a function returns
+        // ("Returns", then "the window that was created or NULL on failure; …"): the line right
+        // under a term is read like an item of a list.
+        // (Not a line aligned in columns: `opt-level = 1      # Use …` under `[profile.dev]` is
+        // code.)
+        let described = std::mem::take(&mut self.under_term) && !line.contains("   ");
+        let item = (self.listing && is_lowercase_item(line))
+            || (described && (is_lowercase_item(line) || is_lowercase_description(line)));
+        self.listing = item || line.trim_end().ends_with(':');
+        let row = indexer::vector::sentences::is_table_row(line);
+        // A declaration laid out as a table (Doxygen: `char * SDL_GetPrefPath | ( | const char *
+        // | org,`, a row per parameter, `) |  |`) is the signature of the function the heading
+        // names: no table, and the description under it stands under the heading.
+        self.in_signature = row && (self.in_signature || is_signature_row(line));
+        if self.in_signature {
+            return None;
+        }
+        // A table of changes ("v18.0.0 |", then what changed then) between a call's signature and
+        // its description: the version alone names nothing, and what changed does not open the
+        // entry (its sentences are not the call's first).
+        // A row that says what changed in its own cells (`v18.0.0 | The requestTimeout, …
+        // options are supported now.`) is a change note too.
+        let opens_version = opens_with_version(line);
+        let bare_version = opens_version
+            && line
+                .split_once('|')
+                .is_some_and(|(_, rest)| rest.trim().is_empty());
+        let change_note =
+            std::mem::replace(&mut self.version_row, bare_version) || (row && opens_version);
+        if bare_version {
+            return None;
+        }
+        Some(Laid {
+            row,
+            item,
+            change_note,
+            opens_version,
+        })
+    }
+}
+
+/// How many words the sentence at `start..end` of line `l` counts as (`None`: it cannot stand
+/// alone), and whether it is a field of its line. A property stated after what it is a property
+/// of, on one line ("<number> Timeout in milliseconds. Default: 5000 (5 seconds).",
+/// "highWaterMark <number> The maximum number of bytes to store … Default: 16384 (16 KiB) …") is
+/// read and quoted with the line: the line is the entry, the field one fact about it.
+fn counted_words(text: &str, l: &Line<'_>, start: usize, end: usize) -> (Option<usize>, bool) {
+    let sentence = &text[start..end];
+    let field_of_line = !l.row
+        && ((start > l.start && is_inline_field(sentence))
+            || typed_field(sentence).is_some_and(is_inline_field));
+    let words = if l.row {
+        row_words(sentence)
+    } else if field_of_line {
+        Some(word_count(&text[l.start..end])).filter(|w| *w <= MAX_LINE_WORDS)
+    } else if l.item && start == l.start {
+        item_words(sentence)
+    } else {
+        standalone_words(sentence)
+    };
+    (words, field_of_line)
+}
+
+/// Whether a sentence of `words` that would open its entry (`is_lead`) does, leaving the lead to
+/// the next sentence when it does not: a sentence that stands `aside` (a parameter's line under a
+/// call's signature, a change note) keeps the lead as it was, and a short note right under a term
+/// ("Part of the Stable ABI.", "New in version 3.2.") is not what the entry opens with.
+fn opens_entry(at: &mut Surroundings, is_lead: bool, aside: bool, words: usize) -> bool {
+    if aside {
+        at.lead = is_lead;
+        false
+    } else if is_lead && words < LEAD_WORDS {
+        at.lead = true;
+        false
+    } else {
+        is_lead
+    }
+}
+
+/// The end of the lines the sentence at `start..end` of `text` introduces, read and quoted with
+/// it. A sentence that introduces lines with a colon ("This can be expressed like this:") says what
+/// they say: the setting, command or value they show. So does a sentence followed by examples one
+/// of which states a literal of the question ("~1.2"): "~1.2.3 is an example of a tilde
+/// requirement." with the lines down to "~1.2    := >=1.2.0, <1.3.0". For a question on how to do
+/// something, a sentence that ends its line above a command ("Then run the cargo login command."
+/// over `$ cargo login`) shows it too.
+fn introduced_lines(
+    intent: Intent,
+    literals: &[String],
+    text: &str,
+    (start, end): (usize, usize),
+    headings: &Headings<'_>,
+) -> Option<usize> {
+    let sentence = &text[start..end];
+    let introduces = sentence.ends_with(':')
+        || (breaks_off(sentence)
+            && (formula_follows(text, end) || code_follows(text, end, headings)))
+        || (intent.wants_steps && sentence.ends_with('.') && code_follows(text, end, headings));
+    if introduces {
+        introduced_block(text, end, headings)
+    } else if literals.is_empty() {
+        None
+    } else {
+        listing_stating(text, end, headings, literals)
+    }
+}
