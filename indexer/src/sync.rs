@@ -5,6 +5,7 @@
 //! reader sees the old index or the new one and never a half-written state. The same goes for the
 //! vectors, in a second pass.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -14,7 +15,7 @@ use crate::embed::Embedder;
 use crate::lexical::{hash64, LexicalIndex, PageInfo};
 use crate::vector::{sentence_units, SentenceVector, SentenceVectors, StoredModel, VectorStore};
 use crate::IndexError;
-use store::PageStore;
+use store::{DocId, PageStore};
 
 /// The dense half of the index: a model and the store its vectors go to.
 #[derive(Clone, Copy)]
@@ -240,23 +241,47 @@ pub fn sync(
 ) -> Result<SyncStats, IndexError> {
     let started = Instant::now();
     let mut stats = SyncStats::default();
-    let mut indexed = index.indexed_pages()?;
     let mut embedded = match dense {
-        Some(d) => {
-            let model = StoredModel {
-                id: d.embedder.model_id().to_string(),
-                dim: d.embedder.dim(),
-            };
-            if d.vectors.model()?.as_ref() != Some(&model) {
-                d.vectors.reset(&model)?;
-                if let Some(sentences) = d.sentences {
-                    sentences.clear()?;
-                }
-            }
-            d.vectors.page_hashes()?
-        }
-        None => Default::default(),
+        Some(d) => embedded_by_model(d)?,
+        None => HashMap::new(),
     };
+    let to_embed = sync_lexical(store, index, dense, &mut embedded, &mut stats, progress)?;
+    if let Some(d) = dense {
+        embed_pages(store, d, to_embed, embedded, &mut stats, progress)?;
+    }
+    store.set_meta("last_index", &chrono::Utc::now().to_rfc3339())?;
+    stats.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(stats)
+}
+
+/// The pages the vector store holds, with the hash of the text they were embedded from; none when
+/// it holds another model's vectors, which are cleared (vectors of two models never mix).
+fn embedded_by_model(d: Dense<'_>) -> Result<HashMap<DocId, u64>, IndexError> {
+    let model = StoredModel {
+        id: d.embedder.model_id().to_string(),
+        dim: d.embedder.dim(),
+    };
+    if d.vectors.model()?.as_ref() != Some(&model) {
+        d.vectors.reset(&model)?;
+        if let Some(sentences) = d.sentences {
+            sentences.clear()?;
+        }
+    }
+    d.vectors.page_hashes()
+}
+
+/// Brings the lexical index up to date with the page store, counting in `stats`; returns the pages
+/// whose vectors are missing or stale (page, text hash, whether vectors of it exist), taking them
+/// out of `embedded`, which is left with the pages no longer stored.
+fn sync_lexical(
+    store: &PageStore,
+    index: &LexicalIndex,
+    dense: Option<Dense<'_>>,
+    embedded: &mut HashMap<DocId, u64>,
+    stats: &mut SyncStats,
+    progress: &dyn Fn(Stage, u64, u64),
+) -> Result<Vec<(DocId, u64, bool)>, IndexError> {
+    let mut indexed = index.indexed_pages()?;
     // Pages embedded before sentence vectors existed are embedded again, once, to get them.
     let with_sentences = match dense.and_then(|d| d.sentences) {
         Some(sentences) => Some(sentences.pages()?),
@@ -315,41 +340,49 @@ pub fn sync(
     batch.commit()?;
     progress(Stage::Lexical, total, total);
     stats.chunks_total = index.num_chunks();
+    Ok(to_embed)
+}
 
-    if let Some(d) = dense {
-        let total = to_embed.len() as u64;
-        let mut pending: Vec<PendingPage> = Vec::new();
-        for (i, (id, hash, replaces)) in to_embed.into_iter().enumerate() {
-            let Some(page) = store.get(id)? else { continue };
-            let page = page.page;
-            pending.push(PendingPage {
-                id,
-                hash,
-                url: page.url.clone(),
-                texts: chunk_page(id, &page.text, &page.sections)
-                    .into_iter()
-                    .map(|c| c.text)
-                    .collect(),
-                replaces,
-            });
-            if pending.iter().map(|p| p.texts.len()).sum::<usize>() >= EMBED_BATCH {
-                embed_pending(d, &mut pending, &mut stats)?;
-                progress(Stage::Embedding, i as u64 + 1, total);
-            }
+/// Embeds the passages of the pages `to_embed` lists (page, text hash, whether vectors of it
+/// exist), in batches, and deletes the vectors of the pages `gone` (no longer stored).
+fn embed_pages(
+    store: &PageStore,
+    d: Dense<'_>,
+    to_embed: Vec<(DocId, u64, bool)>,
+    gone: HashMap<DocId, u64>,
+    stats: &mut SyncStats,
+    progress: &dyn Fn(Stage, u64, u64),
+) -> Result<(), IndexError> {
+    let total = to_embed.len() as u64;
+    let mut pending: Vec<PendingPage> = Vec::new();
+    for (i, (id, hash, replaces)) in to_embed.into_iter().enumerate() {
+        let Some(page) = store.get(id)? else { continue };
+        let page = page.page;
+        pending.push(PendingPage {
+            id,
+            hash,
+            url: page.url.clone(),
+            texts: chunk_page(id, &page.text, &page.sections)
+                .into_iter()
+                .map(|c| c.text)
+                .collect(),
+            replaces,
+        });
+        if pending.iter().map(|p| p.texts.len()).sum::<usize>() >= EMBED_BATCH {
+            embed_pending(d, &mut pending, stats)?;
+            progress(Stage::Embedding, i as u64 + 1, total);
         }
-        embed_pending(d, &mut pending, &mut stats)?;
-        for gone in embedded.into_keys() {
-            d.vectors.delete_page(gone)?;
-            if let Some(sentences) = d.sentences {
-                sentences.delete_page(gone)?;
-            }
-        }
-        d.vectors.commit()?;
-        progress(Stage::Embedding, total, total);
     }
-    store.set_meta("last_index", &chrono::Utc::now().to_rfc3339())?;
-    stats.elapsed_ms = started.elapsed().as_millis() as u64;
-    Ok(stats)
+    embed_pending(d, &mut pending, stats)?;
+    for gone in gone.into_keys() {
+        d.vectors.delete_page(gone)?;
+        if let Some(sentences) = d.sentences {
+            sentences.delete_page(gone)?;
+        }
+    }
+    d.vectors.commit()?;
+    progress(Stage::Embedding, total, total);
+    Ok(())
 }
 
 #[cfg(test)]
