@@ -62,7 +62,7 @@ pub struct QaRow {
 }
 
 /// The figures of one docs-qa run.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct QaReport {
     pub mode: String,
     pub questions: usize,
@@ -181,86 +181,18 @@ pub fn run_docs_qa(
     let mut report = QaReport {
         mode: mode_name(mode),
         questions: items.len(),
-        supported: 0,
-        first_supported: 0,
-        answered: 0,
-        cited: 0,
-        abstained: 0,
-        abstained_gold_top3: 0,
-        abstained_gold_top10: 0,
-        results_top1: 0,
-        results_top3: 0,
-        results_top10: 0,
-        passages_hold_answer: 0,
-        latency_p50_ms: 0.0,
-        latency_p95_ms: 0.0,
-        search_p50_ms: 0.0,
-        search_p95_ms: 0.0,
+        ..QaReport::default()
     };
     let mut rows = Vec::new();
     let mut latencies = Vec::new();
     let mut search_latencies = Vec::new();
     for (item, patterns) in items.iter().zip(&patterns) {
-        let started = Instant::now();
-        let answer = engine
-            .answer(&item.question, Some(mode))
-            .map_err(|e| anyhow::anyhow!("{}: {e}", item.id))?
-            .value;
-        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
-        let started = Instant::now();
-        let results = engine
-            .search(&item.question, RESULTS, Some(mode))
-            .map_err(|e| anyhow::anyhow!("{}: {e}", item.id))?
-            .value;
-        search_latencies.push(started.elapsed().as_secs_f64() * 1000.0);
-        let gold_rank = results
-            .iter()
-            .position(|r| item.gold_pages.iter().any(|g| is_gold(&r.url, g)))
-            .map(|i| i + 1);
-        let passages = engine
-            .passages(&item.question, Some(mode))
+        let (row, latency, search_latency) = ask_item(&engine, item, patterns, mode)
             .map_err(|e| anyhow::anyhow!("{}: {e}", item.id))?;
-        let passage_rank = passages
-            .iter()
-            .position(|p| {
-                item.gold_pages.iter().any(|g| is_gold(&p.url, g)) && patterns.matches(&p.text)
-            })
-            .map(|i| i + 1);
-        report.passages_hold_answer += usize::from(passage_rank.is_some());
-        let Grade {
-            supported,
-            first_supported,
-            answered,
-            cited,
-        } = grade(&answer, patterns, &item.gold_pages);
-        let abstained = !answer.found();
-        report.supported += usize::from(supported);
-        report.first_supported += usize::from(first_supported);
-        report.answered += usize::from(answered);
-        report.cited += usize::from(cited);
-        report.abstained += usize::from(abstained);
-        report.results_top1 += usize::from(gold_rank == Some(1));
-        report.results_top3 += usize::from(gold_rank.is_some_and(|r| r <= 3));
-        report.results_top10 += usize::from(gold_rank.is_some());
-        if abstained {
-            report.abstained_gold_top3 += usize::from(gold_rank.is_some_and(|r| r <= 3));
-            report.abstained_gold_top10 += usize::from(gold_rank.is_some());
-        }
-        rows.push(QaRow {
-            id: item.id.clone(),
-            question: item.question.clone(),
-            difficulty: item.difficulty.clone(),
-            supported,
-            first_supported,
-            answered,
-            cited,
-            abstained,
-            gold_rank,
-            passage_rank,
-            answer: answer.text(),
-            sources: answer.sources.iter().map(|s| s.url.clone()).collect(),
-            results: results.into_iter().map(|r| r.url).collect(),
-        });
+        latencies.push(latency);
+        search_latencies.push(search_latency);
+        report.count(&row);
+        rows.push(row);
     }
     (report.latency_p50_ms, report.latency_p95_ms) = percentiles(latencies);
     (report.search_p50_ms, report.search_p95_ms) = percentiles(search_latencies);
@@ -268,6 +200,75 @@ pub fn run_docs_qa(
         write_rows(path, &rows)?;
     }
     Ok(report)
+}
+
+/// Asks one question of the set as an answer and as a search, and grades it; with the answer's and
+/// the search's latency in milliseconds.
+fn ask_item(
+    engine: &Engine,
+    item: &QaItem,
+    patterns: &Patterns,
+    mode: Mode,
+) -> Result<(QaRow, f64, f64)> {
+    let started = Instant::now();
+    let answer = engine.answer(&item.question, Some(mode))?.value;
+    let latency = started.elapsed().as_secs_f64() * 1000.0;
+    let started = Instant::now();
+    let results = engine.search(&item.question, RESULTS, Some(mode))?.value;
+    let search_latency = started.elapsed().as_secs_f64() * 1000.0;
+    let gold_rank = results
+        .iter()
+        .position(|r| item.gold_pages.iter().any(|g| is_gold(&r.url, g)))
+        .map(|i| i + 1);
+    let passages = engine.passages(&item.question, Some(mode))?;
+    let passage_rank = passages
+        .iter()
+        .position(|p| {
+            item.gold_pages.iter().any(|g| is_gold(&p.url, g)) && patterns.matches(&p.text)
+        })
+        .map(|i| i + 1);
+    let Grade {
+        supported,
+        first_supported,
+        answered,
+        cited,
+    } = grade(&answer, patterns, &item.gold_pages);
+    let row = QaRow {
+        id: item.id.clone(),
+        question: item.question.clone(),
+        difficulty: item.difficulty.clone(),
+        supported,
+        first_supported,
+        answered,
+        cited,
+        abstained: !answer.found(),
+        gold_rank,
+        passage_rank,
+        answer: answer.text(),
+        sources: answer.sources.iter().map(|s| s.url.clone()).collect(),
+        results: results.into_iter().map(|r| r.url).collect(),
+    };
+    Ok((row, latency, search_latency))
+}
+
+impl QaReport {
+    /// Counts one graded question.
+    fn count(&mut self, row: &QaRow) {
+        let top3 = row.gold_rank.is_some_and(|r| r <= 3);
+        self.passages_hold_answer += usize::from(row.passage_rank.is_some());
+        self.supported += usize::from(row.supported);
+        self.first_supported += usize::from(row.first_supported);
+        self.answered += usize::from(row.answered);
+        self.cited += usize::from(row.cited);
+        self.abstained += usize::from(row.abstained);
+        self.results_top1 += usize::from(row.gold_rank == Some(1));
+        self.results_top3 += usize::from(top3);
+        self.results_top10 += usize::from(row.gold_rank.is_some());
+        if row.abstained {
+            self.abstained_gold_top3 += usize::from(top3);
+            self.abstained_gold_top10 += usize::from(row.gold_rank.is_some());
+        }
+    }
 }
 
 fn write_rows<T: Serialize>(path: &Path, rows: &[T]) -> Result<()> {
