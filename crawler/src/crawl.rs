@@ -149,7 +149,7 @@ impl Crawler {
         progress: &(dyn Fn(&CrawlStats) + Sync),
     ) -> Result<CrawlStats, CrawlError> {
         let started = Instant::now();
-        let (shared, mut run) = self.prepare(seeds, sink.clone()).await?;
+        let (shared, mut run) = self.prepare(seeds, sink).await?;
         let mut tasks: JoinSet<(Entry, Outcome)> = JoinSet::new();
         loop {
             // Start as many requests as politeness and the caps allow.
@@ -188,8 +188,7 @@ impl Crawler {
             let Some(joined) = joined else { continue };
             let (entry, outcome) =
                 joined.map_err(|e| CrawlError::Other(format!("crawl task failed: {e}")))?;
-            self.record(entry, outcome, &shared, &sink, &mut run)
-                .await?;
+            self.record(entry, outcome, &shared, &mut run).await?;
             run.stats.elapsed_ms = started.elapsed().as_millis() as u64;
             progress(&run.stats);
         }
@@ -302,14 +301,13 @@ impl Crawler {
         entry: Entry,
         outcome: Outcome,
         shared: &Shared,
-        sink: &Arc<dyn PageSink>,
         run: &mut Run,
     ) -> Result<(), CrawlError> {
         run.schedule
             .finished(&entry.url, self.host_delay(shared, &entry.url));
         let fetched_before = run.stats.fetched;
         let added = self
-            .settle(entry, outcome, sink, &shared.scope, run)
+            .settle(entry, outcome, &shared.sink, &shared.scope, run)
             .await?;
         let added = self.skip_traps(added, run).await?;
         run.fetched_total += run.stats.fetched - fetched_before;

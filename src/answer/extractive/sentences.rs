@@ -235,43 +235,29 @@ impl<'a> Reading<'a> {
             if line.trim().is_empty() {
                 continue;
             }
-            let Some(Laid {
-                row,
-                item,
-                change_note,
-                opens_version,
-            }) = layout.read(line, passage_lines.peek().map(|&(_, next)| next))
-            else {
+            let next = passage_lines.peek().map(|&(_, next)| next);
+            let Some(mut line) = layout.read(line_start, line, next) else {
                 continue;
             };
-            let span = (line_start, line_start + line.trim_end().len());
-            if self.structure(&mut p, &mut layout, line, span, row) {
+            let span = (line_start, line_start + line.text.trim_end().len());
+            if self.structure(&mut p, &mut layout, line.text, span, line.row) {
                 continue;
             }
             // The paragraph right under a heading that asks a question (a FAQ's "Why is it called
             // Python?") is its answer, read as one run: "When he began implementing Python, Guido
             // van Rossum was also reading … “Monty Python’s Flying Circus” …" with "… so he decided
             // to call the language Python."
-            let answers_heading = std::mem::take(&mut p.at.asks);
-            if !rank_has_meaning && cannot_score(&p, line, span) {
+            line.answers_heading = std::mem::take(&mut p.at.asks);
+            if !rank_has_meaning && cannot_score(&p, line.text, span) {
                 p.at.lead = false;
                 p.at.break_flow();
                 continue;
             }
             // A table row is read whole, as one statement.
-            let spans = if row {
-                vec![(0, line.trim_end().len())]
+            let spans = if line.row {
+                vec![(0, line.text.trim_end().len())]
             } else {
-                sentence_spans(line)
-            };
-            let line = Line {
-                start: line_start,
-                text: line,
-                row,
-                item,
-                change_note,
-                opens_version,
-                answers_heading,
+                sentence_spans(line.text)
             };
             for (start, end) in spans {
                 let (start, end) = (line_start + start, line_start + end);
@@ -516,18 +502,10 @@ struct Layout {
     under_term: bool,
 }
 
-/// How a line is laid out (see [`Line`]).
-struct Laid {
-    row: bool,
-    item: bool,
-    change_note: bool,
-    opens_version: bool,
-}
-
 impl Layout {
-    /// Reads how `line` is laid out (`next`: the line after it); `None` when it is part of a
-    /// declaration or a bare version, which no sentence is read from.
-    fn read(&mut self, line: &str, next: Option<&str>) -> Option<Laid> {
+    /// Reads how `line`, at `start` of its passage, is laid out (`next`: the line after it); `None`
+    /// when it is part of a declaration or a bare version, which no sentence is read from.
+    fn read<'t>(&mut self, start: usize, line: &'t str, next: Option<&str>) -> Option<Line<'t>> {
         // The return type of a C declaration written GNU style, over two lines (`void` above
         // `g_list_free_full (GList *list,`: GLib's reference), is part of the declaration, not the
         // term of the description after it: that stands under the function's heading.
@@ -566,11 +544,14 @@ impl Layout {
         if bare_version {
             return None;
         }
-        Some(Laid {
+        Some(Line {
+            start,
+            text: line,
             row,
             item,
             change_note,
             opens_version,
+            answers_heading: false,
         })
     }
 }
