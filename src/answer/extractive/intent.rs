@@ -323,9 +323,11 @@ fn bare_words(text: &str) -> impl Iterator<Item = (&str, &str)> {
     })
 }
 
-/// Returns true if `bare`, after the word `previous`, is a number that states a value.
+/// Returns true if `bare`, after the word `previous`, is a number that states a value: it opens
+/// with a digit (`5432`, `128MB`, `2,000`), where digits inside a name (`u64::MIN`, `OS/2`,
+/// `utf8`) state none.
 fn states_number(previous: &str, bare: &str) -> bool {
-    bare.bytes().any(|b| b.is_ascii_digit())
+    bare.starts_with(|c: char| c.is_ascii_digit())
         && !REFERENCE_WORDS
             .iter()
             .any(|r| r.eq_ignore_ascii_case(previous))
@@ -376,6 +378,8 @@ const DEFAULT_PREDICATES: &[&str] = &[
     "the default is",
     "default value is",
     "defaults to",
+    // A field that gives an entry's default ("Default: ErrorLog logs/error_log").
+    "default:",
 ];
 
 /// Returns true if `text` says that something is the default, whatever the value is (a level, a

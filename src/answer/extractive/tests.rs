@@ -169,6 +169,16 @@ fn a_stated_value_answers_the_words_asking_for_it() {
     assert!(!intent::states_quantity(
         "Changed in version 3.8: it was renamed."
     ));
+    // Digits inside a name are no amount: `u64::MIN` names a constant, `OS/2` a system.
+    assert!(!intent::states_quantity(
+        "New code should prefer to use u64::MIN instead."
+    ));
+    assert!(!intent::states_quantity(
+        "ErrorLog logs/error.log (Windows and OS/2)"
+    ));
+    assert!(intent::states_quantity(
+        "The largest value is 2^64 - 1 (-1 as i64)."
+    ));
 }
 
 /// A version number answers a question that asks for a version, not one that asks for a default.
@@ -243,6 +253,11 @@ fn a_named_default_answers_a_question_asking_for_the_default() {
     assert!(intent::states_default(
         Intent::of("Which threading mode do I get if I never configure one?"),
         "The default mode is serialized."
+    ));
+    // A "Default:" field gives the default, whatever its value is.
+    assert!(intent::states_default(
+        Intent::of("default location of the error log"),
+        "Default: | ErrorLog logs/error_log (Unix)"
     ));
     assert!(!intent::states_default(
         Intent::of("default cache_size"),
