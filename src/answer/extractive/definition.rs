@@ -165,6 +165,36 @@ fn strip_prefix_ignoring_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str
         .map(|_| &text[prefix.len()..])
 }
 
+/// Returns true if `term` writes the name of code `subject` asks about (`Vec::retain`,
+/// `os.path`, `Py_INCREF`) only inside longer names (`pub fn retain_mut<F>(&mut self, f: F)`):
+/// the entry is another thing's, though its words hold the subject's.
+pub(super) fn names_another(subject: &str, term: &str) -> bool {
+    let Some(word) = subject
+        .split_whitespace()
+        .find(|w| w.contains("::") || w.contains(['.', '_', '(']))
+    else {
+        return false;
+    };
+    let name = word
+        .trim_end_matches(['.', '?'])
+        .trim_end_matches("()")
+        .rsplit(['.', ':'])
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    if name.is_empty() {
+        return false;
+    }
+    let term = term.to_lowercase();
+    let in_name = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let mut found = term.match_indices(name.as_str()).peekable();
+    found.peek().is_some()
+        && found.all(|(at, _)| {
+            in_name(term[..at].chars().next_back())
+                || in_name(term[at + name.len()..].chars().next())
+        })
+}
+
 /// Score added to the first sentence under a term or heading that names what a definition question
 /// asks about ([`defined_subject`]).
 pub(super) const DEFINITION_BONUS: f32 = 0.3;

@@ -245,16 +245,72 @@ pub(super) fn is_typed_name(line: &str) -> bool {
             .is_some_and(|w| w.starts_with(['<', '{']) && w.len() > 2)
 }
 
-/// A passage's heading lines, looked up for every line and sentence it holds.
-pub(super) type Headings<'a> = rustc_hash::FxHashSet<&'a str>;
+/// A passage's headings, by the lines of its text they are, looked up for every line and sentence
+/// it holds. A heading may span lines: rustdoc writes a signature's `where` clause on a line of its
+/// own inside the heading (`pub fn retain<F>(&mut self, f: F)` over `where F: FnMut(&T) -> bool,`).
+#[derive(Default)]
+pub(super) struct Headings<'a> {
+    /// Each heading by its first line (the whole heading, when it is one line).
+    by_first_line: rustc_hash::FxHashMap<&'a str, &'a str>,
+    /// The further lines of the headings that span lines.
+    further_lines: rustc_hash::FxHashSet<&'a str>,
+}
 
-/// The passage's headings (its path and those of the sections merged into it), as the lines of its
+impl<'a> Headings<'a> {
+    /// Returns true if the trimmed `line` opens a heading.
+    pub(super) fn opens(&self, line: &str) -> bool {
+        self.by_first_line.contains_key(line)
+    }
+
+    /// Returns true if the trimmed `line` goes on with a heading opened on a line above it.
+    pub(super) fn continues(&self, line: &str) -> bool {
+        self.further_lines.contains(line)
+    }
+
+    /// Returns true if the trimmed `line` is any line of a heading.
+    pub(super) fn contains(&self, line: &str) -> bool {
+        self.opens(line) || self.continues(line)
+    }
+
+    /// Returns true if `line` holds a heading whole.
+    pub(super) fn within(&self, line: &str) -> bool {
+        self.by_first_line
+            .values()
+            .any(|h| !h.is_empty() && h.len() <= line.len() && line.contains(h))
+    }
+
+    /// The span in `text` of the heading whose first line is at `span`: over its further lines
+    /// when they follow it there.
+    pub(super) fn span(&self, text: &str, span: (usize, usize)) -> (usize, usize) {
+        let first = &text[span.0..span.1];
+        let start = span.0 + (first.len() - first.trim_start().len());
+        match self.by_first_line.get(first.trim()) {
+            Some(whole) if whole.len() > first.trim().len() && text[start..].starts_with(whole) => {
+                (span.0, start + whole.len())
+            }
+            _ => span,
+        }
+    }
+}
+
+/// The passage's headings (its path and those of the sections merged into it), by the lines of its
 /// text that are headings.
 pub(super) fn heading_lines(hit: &SearchHit) -> Headings<'_> {
-    hit.headings
+    let mut headings = Headings::default();
+    for heading in hit
+        .headings
         .split(indexer::lexical::HEADING_SEPARATOR)
         .map(str::trim)
-        .collect()
+    {
+        let mut lines = heading.lines().map(str::trim);
+        headings
+            .by_first_line
+            .insert(lines.next().unwrap_or(""), heading);
+        headings
+            .further_lines
+            .extend(lines.filter(|l| !l.is_empty()));
+    }
+    headings
 }
 
 /// Returns true if a heading or term reads as the name of a thing (an API entry, a setting, a

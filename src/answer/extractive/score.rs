@@ -4,7 +4,7 @@
 
 use indexer::word_count;
 
-use super::definition::{states_definition, DEFINITION_BONUS};
+use super::definition::{names_another, states_definition, DEFINITION_BONUS};
 use super::history::dates_a_change;
 use super::intent::{
     answers_value, says_literal, states_default, DEFAULT_BONUS, LITERAL_BONUS, STEPS_BONUS,
@@ -238,6 +238,9 @@ impl Reading<'_> {
             match intent.defines {
                 Some(k)
                     if is_lead
+                        && !at.term.zip(subject).is_some_and(|((start, end), subject)| {
+                            names_another(subject, &p.hit.text[start..end])
+                        })
                         && (label.names(dotted_subject)[k]
                             || (!label.any()
                                 && (heading.names(dotted_subject)[k]

@@ -194,7 +194,10 @@ pub(super) fn readable_sentences(hit: &SearchHit) -> Vec<(usize, &str, Option<&s
             continue;
         }
         header = None;
-        if headings.contains(trimmed) || is_label(line) {
+        if headings.continues(trimmed) {
+            continue;
+        }
+        if headings.opens(trimmed) || is_label(line) {
             // A field line (`Default: 30`) is a property of the entry, not a term of its own.
             if !is_field(line) {
                 term = Some(trimmed);

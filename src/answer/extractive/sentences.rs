@@ -262,7 +262,7 @@ impl<'a> Reading<'a> {
             for (start, end) in spans {
                 let (start, end) = (line_start + start, line_start + end);
                 let text = &hit.text[start..end];
-                if p.headings.contains(text) {
+                if p.headings.opens(text) {
                     p.at.open_heading(
                         Context::held(query, text, &mut p.holds),
                         text,
@@ -305,8 +305,19 @@ impl<'a> Reading<'a> {
         p.at.in_table = row;
         // A heading line opens its section whole ("19.5. Shutting Down the Server" is not two
         // sentences).
-        if p.headings.contains(line.trim()) {
-            p.at.open_heading(Context::held(query, line, &mut p.holds), line, span, hit);
+        if p.headings.opens(line.trim()) {
+            let span = p.headings.span(&hit.text, span);
+            let heading = &hit.text[span.0..span.1];
+            p.at.open_heading(
+                Context::held(query, heading, &mut p.holds),
+                heading,
+                span,
+                hit,
+            );
+            return true;
+        }
+        // The further lines of a heading were read with its first.
+        if p.headings.continues(line.trim()) {
             return true;
         }
         if row || !(is_label(line) || is_synopsis(line)) {
@@ -482,10 +493,7 @@ fn cannot_score(p: &Passage<'_>, line: &str, span: (usize, usize)) -> bool {
         && !p.at.label.any()
         && !opens_description
         && !p.prefixes.within(span.0, span.1)
-        && !p
-            .headings
-            .iter()
-            .any(|h| !h.is_empty() && h.len() <= line.len() && line.contains(h))
+        && !p.headings.within(line)
 }
 
 /// What a passage's layout carries from one line to the next.

@@ -2324,3 +2324,40 @@ fn held_back_sentences_follow_but_never_lead() {
     assert_eq!(chosen.len(), 1);
     assert!(!chosen[0].gated);
 }
+
+/// A heading may span lines (rustdoc writes a signature's `where` clause on a line of its own
+/// inside it): the sentence under it is its entry's first. And a definition question about
+/// `Vec::retain` is answered by `retain`'s entry, not by `retain_mut`'s, whose name holds the word
+/// too (and which retrieval ranked first).
+#[test]
+fn a_heading_over_lines_opens_its_entry_and_an_entry_names_its_own_thing() {
+    use super::definition::names_another;
+    let mut_entry = "pub fn retain_mut<F>(&mut self, f: F)";
+    let entry = "pub fn retain<F>(&mut self, f: F)\nwhere F: FnMut(&T) -> bool,";
+    let hits = [
+        hit(
+            &["Struct Vec", mut_entry],
+            &format!("{mut_entry}\nRetains only the elements specified by the predicate, passing a mutable reference to it."),
+        ),
+        hit(
+            &["Struct Vec", "Examples", entry],
+            &format!("Examples\nlet mut v = vec![1, 2, 3];\n{entry}\nRetains only the elements specified by the predicate.\nIn other words, remove all elements e for which f(&e) returns false."),
+        ),
+    ];
+    let answer = ask("What does Vec::retain do?", &hits);
+    // Quoted under its whole signature.
+    assert_eq!(
+        answer.sentences[0].text,
+        format!("{entry}\nRetains only the elements specified by the predicate."),
+        "{}",
+        answer.text()
+    );
+    assert!(names_another("Vec::retain", mut_entry));
+    assert!(!names_another("Vec::retain", entry));
+    assert!(!names_another(
+        "os.path",
+        "os.path — Common pathname manipulations"
+    ));
+    // A subject that is no code name is left to the words.
+    assert!(!names_another("a workspace", "Virtual workspace_root"));
+}
