@@ -306,14 +306,11 @@ impl<'a> Reading<'a> {
         // A heading line opens its section whole ("19.5. Shutting Down the Server" is not two
         // sentences).
         if p.headings.opens(line.trim()) {
-            let span = p.headings.span(&hit.text, span);
-            let heading = &hit.text[span.0..span.1];
-            p.at.open_heading(
-                Context::held(query, heading, &mut p.holds),
-                heading,
-                span,
-                hit,
-            );
+            // A heading over lines counts all its words; its first line (a signature without its
+            // `where` clause) is the term quoted.
+            let (start, end) = p.headings.span(&hit.text, span);
+            let heading = Context::held(query, &hit.text[start..end], &mut p.holds);
+            p.at.open_heading(heading, line, span, hit);
             return true;
         }
         // The further lines of a heading were read with its first.

@@ -2345,10 +2345,12 @@ fn a_heading_over_lines_opens_its_entry_and_an_entry_names_its_own_thing() {
         ),
     ];
     let answer = ask("What does Vec::retain do?", &hits);
-    // Quoted under its whole signature.
+    // Quoted under its signature's first line.
     assert_eq!(
         answer.sentences[0].text,
-        format!("{entry}\nRetains only the elements specified by the predicate."),
+        format!(
+            "pub fn retain<F>(&mut self, f: F){QUOTE_GAP}Retains only the elements specified by the predicate."
+        ),
         "{}",
         answer.text()
     );
