@@ -22,6 +22,26 @@ fn a_symbol_linking_into_the_page_is_no_text() {
     );
 }
 
+/// rustdoc folds an item's documentation in a `<details open>` whose `<summary>` says "Expand
+/// description": a control, not text, so the signature stands right above the description. A
+/// summary that holds a heading (a method's signature) or folds a closed `<details>` is kept.
+#[test]
+fn the_control_folding_open_details_is_no_text() {
+    let html = r##"<html><body><main>
+        <pre class="rust item-decl"><code>pub fn create_dir_all&lt;P&gt;(path: P) -&gt; Result&lt;()&gt;</code></pre>
+        <details class="toggle top-doc" open><summary class="hideme"><span>Expand description</span></summary>
+        <div class="docblock"><p>Recursively create a directory.</p></div></details>
+        <details class="toggle method-toggle" open><summary><section id="method.len" class="method"><h4 class="code-header">pub fn len(&amp;self) -&gt; usize</h4></section></summary>
+        <div class="docblock"><p>Returns the length.</p></div></details>
+        <details><summary>Why?</summary><p>Because.</p></details>
+        </main></body></html>"##;
+    let e = extract_html(html, &url());
+    assert_eq!(
+        e.text,
+        "pub fn create_dir_all<P>(path: P) -> Result<()>\nRecursively create a directory.\npub fn len(&self) -> usize\nReturns the length.\nWhy?\nBecause."
+    );
+}
+
 /// The Rust reference names each rule by its id in a link to itself: a permalink, not text. A
 /// heading or term that links to itself (mdBook) keeps its words.
 #[test]

@@ -261,6 +261,23 @@ pub(super) fn is_bold_title(node: NodeRef<'_, Node>) -> bool {
         && !text.ends_with(['.', ',', ';'])
 }
 
+/// Returns true if `node` is the `<summary>` of a `<details>` shown open that holds no heading: the
+/// control that folds the details ("Expand description" above a rustdoc item's documentation), not
+/// content. A summary holding a heading (rustdoc's method signatures) titles what it folds.
+fn is_fold_control(node: NodeRef<'_, Node>) -> bool {
+    let is =
+        |n: NodeRef<'_, Node>, name: &str| n.value().as_element().is_some_and(|e| e.name() == name);
+    is(node, "summary")
+        && node.parent().is_some_and(|details| {
+            is(details, "details")
+                && details
+                    .value()
+                    .as_element()
+                    .is_some_and(|e| e.attr("open").is_some())
+        })
+        && !holds_heading(node)
+}
+
 impl TextBuilder {
     pub(super) fn walk(&mut self, node: NodeRef<'_, Node>, from_body: bool, depth: usize) {
         if depth > MAX_DEPTH {
@@ -279,6 +296,7 @@ impl TextBuilder {
                     || (name == "a" && is_permalink(node))
                     || is_source_link(el)
                     || is_code_tooltip(el)
+                    || is_fold_control(node)
                     || (depth > 0
                         && BLOCKS.contains(&name)
                         && ((is_furniture(el) && !holds_heading(node))
