@@ -287,21 +287,7 @@ impl TextBuilder {
             Node::Text(t) => self.push_text(t),
             Node::Element(el) => {
                 let name = el.name();
-                if SKIP_ALWAYS.contains(&name)
-                    || (from_body && (name == "header" || name == "footer"))
-                    || el.attr("role").is_some_and(|r| SKIP_ROLES.contains(&r))
-                    || el.attr("hidden").is_some()
-                    || el.attr("aria-hidden") == Some("true")
-                    || el.classes().any(|c| c == "headerlink")
-                    || (name == "a" && is_permalink(node))
-                    || is_source_link(el)
-                    || is_code_tooltip(el)
-                    || is_fold_control(node)
-                    || (depth > 0
-                        && BLOCKS.contains(&name)
-                        && ((is_furniture(el) && !holds_heading(node))
-                            || self.link_dense.contains(&node.id())))
-                {
+                if self.is_not_content(node, el, from_body, depth) {
                     return;
                 }
                 // API docs and glossaries title their entries with `<dt id=…>`: those open a section
@@ -322,72 +308,20 @@ impl TextBuilder {
                 // with its row ("bigint | 8 bytes | large-range integer | -9223372036854775808 to
                 // +9223372036854775807"). A cell holding blocks still breaks into lines.
                 if matches!(name, "td" | "th") {
-                    let after_cell = node
-                        .prev_siblings()
-                        .filter_map(ElementRef::wrap)
-                        .next()
-                        .is_some_and(|e| matches!(e.value().name(), "td" | "th"));
-                    if after_cell && !self.text.is_empty() && !self.text.ends_with('\n') {
-                        self.text.push_str(CELL_SEPARATOR);
-                        self.pending_space = false;
-                    }
+                    self.separate_cell(node);
                 }
                 if block {
                     self.newline();
                 }
                 if name == "pre" {
-                    let mut raw = String::new();
-                    pre_text(node, &mut raw, depth);
-                    if (self.pre_holds_text && is_preformatted_prose(&raw))
-                        || is_wrapped_prose(&raw)
-                    {
-                        self.push_preformatted_prose(&raw);
-                    } else {
-                        self.push_pre(&raw);
-                    }
-                    self.newline();
+                    self.walk_pre(node, depth);
                     return;
                 }
                 let heading_start = self.text.len();
                 if heading.is_some() {
                     self.close_section(heading_start);
                 }
-                // A paragraph in bold that titles what follows it opens a section one level below
-                // the enclosing heading, which ends with its parent: the text after the list item
-                // or table it titles goes back to the section around them.
-                let mut titled: Option<Place> = None;
-                // Whether the block holds a display (looked at only once it holds a bold title).
-                let mut displays = None;
-                for child in node.children() {
-                    if is_bold_title(child) && !*displays.get_or_insert_with(|| holds_display(node))
-                    {
-                        titled.get_or_insert_with(|| Place {
-                            outline: self.outline.clone(),
-                            level: self.section_level,
-                            path: self.section_path.clone(),
-                            headings_opened: self.headings_opened,
-                        });
-                        self.newline();
-                        let start = self.text.len();
-                        self.close_section(start);
-                        self.walk(child, from_body, depth + 1);
-                        let title = self.text[start.min(self.text.len())..].trim().to_string();
-                        self.open_section(self.heading_level + 1, title, start);
-                        continue;
-                    }
-                    self.walk(child, from_body, depth + 1);
-                }
-                if let Some(place) = titled {
-                    // Unless a heading of the page opened inside, which goes on past it.
-                    if place.headings_opened == self.headings_opened {
-                        self.newline();
-                        let end = self.text.len();
-                        self.close_section(end);
-                        self.outline = place.outline;
-                        self.section_level = place.level;
-                        self.section_path = place.path;
-                    }
-                }
+                self.walk_children(node, from_body, depth);
                 if let Some(level) = heading {
                     if name.len() == 2 && name.starts_with('h') {
                         self.heading_level = level;
@@ -404,6 +338,96 @@ impl TextBuilder {
                 for child in node.children() {
                     self.walk(child, from_body, depth + 1);
                 }
+            }
+        }
+    }
+
+    /// Returns true if `el` (at `node`) and what it holds are not the page's content: scripts and
+    /// forms, navigation by role or class, hidden elements, permalinks, source links, code
+    /// tooltips, the control folding open details, link lists.
+    fn is_not_content(
+        &self,
+        node: NodeRef<'_, Node>,
+        el: &scraper::node::Element,
+        from_body: bool,
+        depth: usize,
+    ) -> bool {
+        let name = el.name();
+        SKIP_ALWAYS.contains(&name)
+            || (from_body && (name == "header" || name == "footer"))
+            || el.attr("role").is_some_and(|r| SKIP_ROLES.contains(&r))
+            || el.attr("hidden").is_some()
+            || el.attr("aria-hidden") == Some("true")
+            || el.classes().any(|c| c == "headerlink")
+            || (name == "a" && is_permalink(node))
+            || is_source_link(el)
+            || is_code_tooltip(el)
+            || is_fold_control(node)
+            || (depth > 0
+                && BLOCKS.contains(&name)
+                && ((is_furniture(el) && !holds_heading(node))
+                    || self.link_dense.contains(&node.id())))
+    }
+
+    /// Separates the table cell at `node` from the cell before it on its row's line.
+    fn separate_cell(&mut self, node: NodeRef<'_, Node>) {
+        let after_cell = node
+            .prev_siblings()
+            .filter_map(ElementRef::wrap)
+            .next()
+            .is_some_and(|e| matches!(e.value().name(), "td" | "th"));
+        if after_cell && !self.text.is_empty() && !self.text.ends_with('\n') {
+            self.text.push_str(CELL_SEPARATOR);
+            self.pending_space = false;
+        }
+    }
+
+    /// A `<pre>` block: prose laid out in it as prose, anything else verbatim.
+    fn walk_pre(&mut self, node: NodeRef<'_, Node>, depth: usize) {
+        let mut raw = String::new();
+        pre_text(node, &mut raw, depth);
+        if (self.pre_holds_text && is_preformatted_prose(&raw)) || is_wrapped_prose(&raw) {
+            self.push_preformatted_prose(&raw);
+        } else {
+            self.push_pre(&raw);
+        }
+        self.newline();
+    }
+
+    /// The children of `node`. A paragraph in bold that titles what follows it opens a section one
+    /// level below the enclosing heading, which ends with its parent: the text after the list item
+    /// or table it titles goes back to the section around them.
+    fn walk_children(&mut self, node: NodeRef<'_, Node>, from_body: bool, depth: usize) {
+        let mut titled: Option<Place> = None;
+        // Whether the block holds a display (looked at only once it holds a bold title).
+        let mut displays = None;
+        for child in node.children() {
+            if is_bold_title(child) && !*displays.get_or_insert_with(|| holds_display(node)) {
+                titled.get_or_insert_with(|| Place {
+                    outline: self.outline.clone(),
+                    level: self.section_level,
+                    path: self.section_path.clone(),
+                    headings_opened: self.headings_opened,
+                });
+                self.newline();
+                let start = self.text.len();
+                self.close_section(start);
+                self.walk(child, from_body, depth + 1);
+                let title = self.text[start.min(self.text.len())..].trim().to_string();
+                self.open_section(self.heading_level + 1, title, start);
+                continue;
+            }
+            self.walk(child, from_body, depth + 1);
+        }
+        if let Some(place) = titled {
+            // Unless a heading of the page opened inside, which goes on past it.
+            if place.headings_opened == self.headings_opened {
+                self.newline();
+                let end = self.text.len();
+                self.close_section(end);
+                self.outline = place.outline;
+                self.section_level = place.level;
+                self.section_path = place.path;
             }
         }
     }
