@@ -158,7 +158,41 @@ fn routes(live: LiveEngine, options: &ServeOptions) -> Router {
         cpu: Arc::new(Semaphore::new(options.max_concurrent.max(1))),
         data: options.data.clone(),
     };
-    let router = Router::new()
+    let router = with_mcp(endpoints(options.admin_token.is_some()), &state, options)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            admin::require_api_key,
+        ))
+        .with_state(state)
+        .layer(axum::middleware::from_fn(telemetry::track))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(page::content_security_policy()),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        // Links to sources do not tell them what was asked (the query is in this page's URL).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            options.timeout,
+        ));
+    if options.cors_origins.is_empty() {
+        router
+    } else {
+        router.layer(cors(&options.cors_origins))
+    }
+}
+
+/// The pages and API endpoints; the admin ones (rebuild, crawl) only with an admin token.
+fn endpoints(admin: bool) -> Router<AppState> {
+    Router::new()
         .route("/", get(page::search_page))
         .route("/opensearch.xml", get(page::opensearch))
         .route("/healthz", get(api::healthz))
@@ -175,87 +209,67 @@ fn routes(live: LiveEngine, options: &ServeOptions) -> Router {
             "/v1/chat/completions",
             axum::routing::post(openai_compat::chat_completions),
         )
-        .merge(if options.admin_token.is_some() {
+        .merge(if admin {
             Router::new()
                 .route("/api/rebuild", axum::routing::post(admin::rebuild))
                 .route("/api/crawl", axum::routing::post(admin::crawl))
         } else {
             Router::new()
         })
-        .fallback(|| async { ApiError::not_found() });
-    // MCP for agents, over streamable HTTP, when the server has its page store.
-    let mut router = match options
+        .fallback(|| async { ApiError::not_found() })
+}
+
+/// `router` with MCP for agents under `/mcp`, over streamable HTTP, when the server has its page
+/// store.
+fn with_mcp(
+    router: Router<AppState>,
+    state: &AppState,
+    options: &ServeOptions,
+) -> Router<AppState> {
+    let Some(pages) = options
         .data
         .as_ref()
         .and_then(|d| store::PageStore::open(&d.store_path()).ok())
-    {
-        Some(pages) => {
-            let engines = state.live.clone();
-            let source: crate::mcp::EngineSource = Arc::new(move || {
-                engines
-                    .read()
-                    .expect("engine lock is never poisoned")
-                    .clone()
-            });
-            router.nest_service(
-                "/mcp",
-                crate::mcp::CitedMcp::new(source, pages)
-                    .capped(state.cpu.clone())
-                    .http_service(&options.mcp_allowed_hosts),
-            )
-        }
-        None => router,
+    else {
+        return router;
+    };
+    let engines = state.live.clone();
+    let source: crate::mcp::EngineSource = Arc::new(move || {
+        engines
+            .read()
+            .expect("engine lock is never poisoned")
+            .clone()
+    });
+    router.nest_service(
+        "/mcp",
+        crate::mcp::CitedMcp::new(source, pages)
+            .capped(state.cpu.clone())
+            .http_service(&options.mcp_allowed_hosts),
+    )
+}
+
+/// Cross-origin access for `origins` (`*`: any): GET for the API; POST and the headers OpenAI
+/// clients send, for `/v1/chat/completions` and `/mcp` from web apps.
+fn cors(origins: &[String]) -> CorsLayer {
+    let cors = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            header::HeaderName::from_static("x-api-key"),
+            header::HeaderName::from_static("mcp-session-id"),
+            header::HeaderName::from_static("mcp-protocol-version"),
+        ]);
+    if origins.iter().any(|o| o == "*") {
+        cors.allow_origin(tower_http::cors::Any)
+    } else {
+        cors.allow_origin(
+            origins
+                .iter()
+                .filter_map(|o| o.parse::<HeaderValue>().ok())
+                .collect::<Vec<_>>(),
+        )
     }
-    .layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        admin::require_api_key,
-    ))
-    .with_state(state)
-    .layer(axum::middleware::from_fn(telemetry::track))
-    .layer(SetResponseHeaderLayer::if_not_present(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(page::content_security_policy()),
-    ))
-    .layer(SetResponseHeaderLayer::if_not_present(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    ))
-    // Links to sources do not tell them what was asked (the query is in this page's URL).
-    .layer(SetResponseHeaderLayer::if_not_present(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    ))
-    .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-    .layer(TimeoutLayer::with_status_code(
-        StatusCode::SERVICE_UNAVAILABLE,
-        options.timeout,
-    ));
-    if !options.cors_origins.is_empty() {
-        // GET for the API; POST and the headers OpenAI clients send, for `/v1/chat/completions`
-        // and `/mcp` from web apps.
-        let cors = CorsLayer::new()
-            .allow_methods([Method::GET, Method::POST])
-            .allow_headers([
-                header::CONTENT_TYPE,
-                header::AUTHORIZATION,
-                header::HeaderName::from_static("x-api-key"),
-                header::HeaderName::from_static("mcp-session-id"),
-                header::HeaderName::from_static("mcp-protocol-version"),
-            ]);
-        let cors = if options.cors_origins.iter().any(|o| o == "*") {
-            cors.allow_origin(tower_http::cors::Any)
-        } else {
-            cors.allow_origin(
-                options
-                    .cors_origins
-                    .iter()
-                    .filter_map(|o| o.parse::<HeaderValue>().ok())
-                    .collect::<Vec<_>>(),
-            )
-        };
-        router = router.layer(cors);
-    }
-    router
 }
 
 /// Listens on `addr` (port 0: any free port; the listener knows which).
