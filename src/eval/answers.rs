@@ -369,17 +369,15 @@ fn normalise(text: &str) -> String {
         .to_lowercase()
 }
 
-/// Indexes the paragraphs of a SQuAD file as pages and grades the answers to a sample of its
-/// questions.
-pub fn run_squad(options: &SquadOptions) -> Result<SquadReport> {
-    let file = std::fs::File::open(&options.file)
-        .with_context(|| format!("cannot read {}", options.file.display()))?;
-    let squad: SquadFile = serde_json::from_reader(std::io::BufReader::new(file))
-        .with_context(|| format!("{} is not a SQuAD JSON file", options.file.display()))?;
+/// The paragraphs of the first `articles` articles of `squad` (0: all) as pages, and each question
+/// with its paragraph's URL.
+fn squad_pages(
+    squad: &SquadFile,
+    articles: usize,
+) -> (Vec<ScratchPage>, Vec<(&SquadQuestion, String)>) {
     let mut pages = Vec::new();
-    // (question, its paragraph's URL, gold spans)
     let mut questions = Vec::new();
-    let articles = match options.articles {
+    let articles = match articles {
         0 => squad.data.len(),
         n => n.min(squad.data.len()),
     };
@@ -396,6 +394,63 @@ pub fn run_squad(options: &SquadOptions) -> Result<SquadReport> {
             }
         }
     }
+    (pages, questions)
+}
+
+impl SquadReport {
+    /// Grades and counts the answer to `qa`, whose paragraph is at `url`, and retrieval's `first`
+    /// passage for it.
+    fn grade<'a>(
+        &mut self,
+        qa: &'a SquadQuestion,
+        url: &str,
+        answer: &crate::answer::Answer,
+        first: Option<&indexer::SearchHit>,
+    ) -> SquadRow<'a> {
+        let spans: Vec<String> = qa.answers.iter().map(|a| normalise(&a.text)).collect();
+        let holds_span = |text: &str| {
+            let text = normalise(text);
+            spans
+                .iter()
+                .any(|s| !s.is_empty() && text.contains(s.as_str()))
+        };
+        let first_paragraph = first.is_some_and(|h| h.url == url);
+        let first_span = first_paragraph && first.is_some_and(|h| holds_span(&h.text));
+        let cites_paragraph = |ids: &[u32]| {
+            answer
+                .sources
+                .iter()
+                .any(|s| ids.contains(&s.id) && s.url == url)
+        };
+        let span_cited = answer
+            .sentences
+            .iter()
+            .any(|s| holds_span(&s.text) && cites_paragraph(&s.citations));
+        let texts: Vec<&str> = answer.sentences.iter().map(|s| s.text.as_str()).collect();
+        self.answer_span_cited += usize::from(span_cited);
+        self.answer_span += usize::from(holds_span(&texts.join(" ")));
+        self.first_passage_span += usize::from(first_span);
+        self.first_passage_paragraph += usize::from(first_paragraph);
+        self.abstained += usize::from(!answer.found());
+        SquadRow {
+            id: &qa.id,
+            question: &qa.question,
+            gold: qa.answers.iter().map(|a| a.text.as_str()).collect(),
+            answer_span_cited: span_cited,
+            first_passage_span: first_span,
+            answer: answer.text(),
+        }
+    }
+}
+
+/// Indexes the paragraphs of a SQuAD file as pages and grades the answers to a sample of its
+/// questions.
+pub fn run_squad(options: &SquadOptions) -> Result<SquadReport> {
+    let file = std::fs::File::open(&options.file)
+        .with_context(|| format!("cannot read {}", options.file.display()))?;
+    let squad: SquadFile = serde_json::from_reader(std::io::BufReader::new(file))
+        .with_context(|| format!("{} is not a SQuAD JSON file", options.file.display()))?;
+    let (pages, questions) = squad_pages(&squad, options.articles);
     if questions.is_empty() {
         bail!("{} holds no questions", options.file.display());
     }
@@ -427,13 +482,6 @@ pub fn run_squad(options: &SquadOptions) -> Result<SquadReport> {
     let mut rows = Vec::new();
     let mut latencies = Vec::new();
     for (qa, url) in sample {
-        let spans: Vec<String> = qa.answers.iter().map(|a| normalise(&a.text)).collect();
-        let holds_span = |text: &str| {
-            let text = normalise(text);
-            spans
-                .iter()
-                .any(|s| !s.is_empty() && text.contains(s.as_str()))
-        };
         let started = Instant::now();
         let answer = engine
             .answer(&qa.question, Some(mode))
@@ -445,32 +493,7 @@ pub fn run_squad(options: &SquadOptions) -> Result<SquadReport> {
             .search(&qa.question, 1, mode)?
             .into_iter()
             .next();
-        let first_paragraph = first.as_ref().is_some_and(|h| h.url == *url);
-        let first_span = first_paragraph && first.as_ref().is_some_and(|h| holds_span(&h.text));
-        let cites_paragraph = |ids: &[u32]| {
-            answer
-                .sources
-                .iter()
-                .any(|s| ids.contains(&s.id) && s.url == *url)
-        };
-        let span_cited = answer
-            .sentences
-            .iter()
-            .any(|s| holds_span(&s.text) && cites_paragraph(&s.citations));
-        let texts: Vec<&str> = answer.sentences.iter().map(|s| s.text.as_str()).collect();
-        report.answer_span_cited += usize::from(span_cited);
-        report.answer_span += usize::from(holds_span(&texts.join(" ")));
-        report.first_passage_span += usize::from(first_span);
-        report.first_passage_paragraph += usize::from(first_paragraph);
-        report.abstained += usize::from(!answer.found());
-        rows.push(SquadRow {
-            id: &qa.id,
-            question: &qa.question,
-            gold: qa.answers.iter().map(|a| a.text.as_str()).collect(),
-            answer_span_cited: span_cited,
-            first_passage_span: first_span,
-            answer: answer.text(),
-        });
+        rows.push(report.grade(qa, url, &answer, first.as_ref()));
     }
     (report.latency_p50_ms, report.latency_p95_ms) = percentiles(latencies);
     if let Some(path) = &options.rows_out {
