@@ -109,21 +109,15 @@ pub fn scale(
     if size == target {
         report.floor = Some(floor.clone());
         report.push_query("search", &label, search.clone());
-        for clients in [128, 256] {
-            let row = load::closed(
-                &server.url("/api/search?mode=lexical&q="),
-                clients,
-                options.query_seconds,
-            )?;
-            report.push_query("search", &label, row);
-        }
-        for clients in [32, 128] {
-            let row = load::closed(
-                &server.url("/api/answer?mode=lexical&q="),
-                clients,
-                options.query_seconds,
-            )?;
-            report.push_query("answer", &label, row);
+        for (endpoint, clients) in [
+            ("search", 128),
+            ("search", 256),
+            ("answer", 32),
+            ("answer", 128),
+        ] {
+            let path = format!("/api/{endpoint}?mode=lexical&q=");
+            let row = load::closed(&server.url(&path), clients, options.query_seconds)?;
+            report.push_query(endpoint, &label, row);
         }
         // Open loop: requests sent on a fixed schedule whatever the server does, latency from the
         // scheduled time (queueing included).
