@@ -31,17 +31,50 @@ pub(super) fn lists_changes(title: &str) -> bool {
 }
 
 /// Returns true if `sentence` only says in which version its entry appeared ("New in version
-/// 3.11.", "Added in version 1.2").
+/// 3.11.", "Added in version 1.2", "This feature is available in Postfix 2.3 and later.", "This
+/// function is available since SDL 2.0.0.").
 /// Called for every sentence read, so it looks at the words without collecting them.
 pub(super) fn is_version_note(sentence: &str) -> bool {
     let mut words = sentence.trim_end_matches('.').split_whitespace();
-    matches!(words.next(), Some("New" | "Added"))
-        && words.next() == Some("in")
-        && words.next() == Some("version")
-        && words
-            .next()
-            .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit() || c == '.'))
-        && words.next().is_none()
+    let first = words.next();
+    if matches!(first, Some("New" | "Added")) {
+        return words.next() == Some("in")
+            && words.next() == Some("version")
+            && words
+                .next()
+                .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit() || c == '.'))
+            && words.next().is_none();
+    }
+    matches!(first, Some("This" | "It")) && is_availability_note(sentence)
+}
+
+/// Most words between "available in" and the version ("Postfix", "Apache HTTP Server").
+const PRODUCT_WORDS: usize = 3;
+
+/// Returns true if `sentence` is "This feature is available in Postfix 2.3 and later." or "This
+/// function is available since SDL 2.0.0.": a short subject, "is available in" or "since", a name
+/// and a version, nothing else.
+fn is_availability_note(sentence: &str) -> bool {
+    let words: Vec<&str> = sentence.trim_end_matches('.').split_whitespace().collect();
+    let Some(at) = words.iter().position(|w| *w == "available") else {
+        return false;
+    };
+    // "This feature is", "It is".
+    let subject = (2..=3).contains(&at) && words[at - 1] == "is";
+    let rest = &words[at + 1..];
+    let rest = match rest {
+        ["in" | "since", rest @ ..] => rest,
+        _ => return false,
+    };
+    let rest = match rest {
+        [rest @ .., "and" | "or", "later" | "newer"] => rest,
+        rest => rest,
+    };
+    subject
+        && rest
+            .last()
+            .is_some_and(|v| is_dotted_number(v.trim_start_matches('v')))
+        && rest.len() <= PRODUCT_WORDS + 1
 }
 
 /// A sentence on how things were before some version: its opening clause is "Prior to …",

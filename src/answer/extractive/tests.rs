@@ -1327,6 +1327,40 @@ fn a_version_note_answers_only_a_version_question() {
     );
 }
 
+/// So does a note that a feature is available from some version on ("This feature is available in
+/// Postfix 2.3 and later.", hundreds of them in Postfix's postconf(5); "This function is available
+/// since SDL 2.0.0."), but not a sentence that says more.
+#[test]
+fn an_availability_note_is_a_version_note() {
+    use super::history::is_version_note;
+    assert!(is_version_note(
+        "This feature is available in Postfix 2.3 and later."
+    ));
+    assert!(is_version_note(
+        "This function is available since SDL 2.0.0."
+    ));
+    assert!(is_version_note("It is available in v18.2.0 or later."));
+    assert!(!is_version_note(
+        "This feature is available in most builds."
+    ));
+    assert!(!is_version_note(
+        "It is available in the sys module of every build since 3.8."
+    ));
+    assert!(!is_version_note("This is available to every user of 2.0."));
+    let text = "message_size_limit (default: 10240000)
+The maximal size in bytes of a message.
+This feature is available in Postfix 2.3 and later.";
+    let answer = ask(
+        "postfix max message size default",
+        &[hit(&["postconf(5)"], text)],
+    );
+    assert!(
+        !answer.text().contains("available in Postfix"),
+        "{}",
+        answer.text()
+    );
+}
+
 /// A table whose first row is a field ("Description: | …") has no header: that row is read as a
 /// statement about the entry, as the rows after it are.
 #[test]
