@@ -93,20 +93,27 @@ pub fn octave_docs() -> PathBuf {
     debian_docs("/usr/share/doc/octave/octave.html", "octave-doc")
 }
 
-/// The Cargo Book shipped with the toolchain that runs the tests (its `rust-docs` component).
+/// The Cargo Book shipped with the toolchain that runs the tests.
 pub fn cargo_book() -> PathBuf {
+    rust_docs("cargo").join("cargo")
+}
+
+/// The documentation of the toolchain that runs the tests (`share/doc/rust/html`, its `rust-docs`
+/// component), which holds `dir/index.html`: `std` the standard library's API docs, `cargo` the
+/// Cargo Book.
+pub fn rust_docs(dir: &str) -> PathBuf {
     let out = std::process::Command::new("rustc")
         .args(["--print", "sysroot"])
         .output()
         .expect("run rustc --print sysroot");
     let sysroot = String::from_utf8(out.stdout).expect("utf-8 sysroot");
-    let dir = PathBuf::from(sysroot.trim()).join("share/doc/rust/html/cargo");
+    let root = PathBuf::from(sysroot.trim()).join("share/doc/rust/html");
     assert!(
-        dir.join("index.html").exists(),
+        root.join(dir).join("index.html").exists(),
         "{} is missing: the toolchain's rust-docs component (`rustup component add rust-docs`)",
-        dir.display()
+        root.join(dir).display()
     );
-    dir
+    root
 }
 
 /// Serves `router` on 127.0.0.1 from a background thread for the rest of the process.

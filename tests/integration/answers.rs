@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use crate::common::{
     apache_docs, cargo_book, cited_json, cmake_docs, crawl_fast, flask_docs, git_manual, node_docs,
-    octave_docs, postfix_docs, postgres_docs, pytest_docs, sdl_docs, serve_dir, sqlite_docs,
-    zsh_docs,
+    octave_docs, postfix_docs, postgres_docs, pytest_docs, rust_docs, sdl_docs, serve_dir,
+    sqlite_docs, zsh_docs,
 };
 
 #[derive(Debug, serde::Deserialize)]
@@ -98,7 +98,11 @@ struct Floor {
 
 /// Serves and crawls up to `pages` of `root`, grades `questions` there and checks `floor`.
 fn holds_floor(root: &Path, pages: &str, questions: &str, floor: Floor) {
-    let report = crawl_and_eval(root, pages, questions);
+    check_floor(&crawl_and_eval(root, pages, questions), floor);
+}
+
+/// Checks `report` against `floor`.
+fn check_floor(report: &QaReport, floor: Floor) {
     assert_eq!(report.questions, floor.questions);
     assert!(
         report.supported >= floor.supported,
@@ -319,6 +323,27 @@ fn octave_docs_answers_hold_their_floor() {
         results_top3: 17,
     };
     holds_floor(&octave_docs(), "1000", "eval/octave-7.jsonl", floor);
+}
+
+/// The Rust standard library's API docs that the toolchain ships (eval/rust-std.jsonl), a sixteenth
+/// site, written in stop 57: rustdoc, every method under a signature heading, crawled from
+/// `std/index.html` within `std/`. 11 of 25 supported, 9 first (top 3: 18) when set.
+#[test]
+fn rust_std_docs_answers_hold_their_floor() {
+    let addr = serve_dir(&rust_docs("std"));
+    let data = tempfile::tempdir().expect("tempdir");
+    let seed = format!("http://{addr}/std/index.html");
+    let out = crawl_fast(data.path(), &seed, "3000", &["--scope", "prefix"]);
+    assert!(out.contains("indexed in"), "crawl did not index: {out}");
+    let questions = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("eval/rust-std.jsonl");
+    let floor = Floor {
+        questions: 25,
+        supported: 10,
+        first_supported: 8,
+        most_abstained: 4,
+        results_top3: 17,
+    };
+    check_floor(&eval_answers(data.path(), &questions), floor);
 }
 
 #[derive(Debug, serde::Deserialize)]
