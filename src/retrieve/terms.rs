@@ -98,7 +98,14 @@ impl QueryTerms {
             })
             .collect();
         let total = terms.iter().map(|(_, w)| w).sum();
-        let prefixes = terms.iter().map(|(t, _)| first_letters(t)).collect();
+        // The first letters of the terms' aliases too: `max` holds "maximum".
+        let prefixes = terms
+            .iter()
+            .flat_map(|(t, _)| {
+                std::iter::once(t.as_str()).chain(indexer::lexical::aliases(t).iter().copied())
+            })
+            .map(first_letters)
+            .collect();
         Self {
             terms,
             total,
@@ -341,7 +348,13 @@ impl QueryTerms {
 
     /// Marks `term` in `found` if it is one of the question's.
     pub(crate) fn mark_term(&self, found: &mut [bool], term: &str) {
-        if let Some(i) = self.terms.iter().position(|(t, _)| t == term) {
+        let at = |term: &str| self.terms.iter().position(|(t, _)| t == term);
+        // `max` holds "maximum" ([`indexer::lexical::aliases`]).
+        if let Some(i) = at(term).or_else(|| {
+            indexer::lexical::aliases(term)
+                .iter()
+                .find_map(|alias| at(alias))
+        }) {
             found[i] = true;
         }
     }
@@ -635,6 +648,32 @@ mod tests {
 
     /// The terms found where their first letters are are the terms of the whole text, also for
     /// words the stemmer shortened or changed at the end ("only" is `onli`, "using" is `use`).
+    /// API names abbreviate "maximum" (`max_connections`, `u64::MAX`): a question that says
+    /// "maximum" finds a passage that only writes `max`, and the name holds the question's word.
+    #[test]
+    fn an_abbreviation_in_a_name_holds_the_word() {
+        let (_dir, index) = crate::test_support::index_of(&[
+            (
+                "Connections",
+                "max_connections (integer) Determines how many clients connect.",
+            ),
+            ("Other", "Clients connect to the server."),
+        ]);
+        let hits = index
+            .search(&indexer::lexical::SearchQuery::parse("maximum clients"), 2)
+            .expect("search");
+        assert_eq!(hits[0].title, "Connections", "{hits:?}");
+        let query = QueryTerms::new(&index, "maximum clients");
+        let text = "max_connections (integer)";
+        assert!(query.found_in(text)[0], "{:?}", query.terms);
+        let finder = query.prefix_finder();
+        let spans = finder.spans(text);
+        assert_eq!(
+            spans.found_in(&query, text, 0, text.len()),
+            query.found_in(text)
+        );
+    }
+
     #[test]
     fn terms_are_found_where_their_first_letters_are() {
         let (_dir, index) = crate::test_support::index_of(&[(

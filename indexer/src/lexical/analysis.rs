@@ -33,6 +33,19 @@ pub(super) fn analyzer() -> TextAnalyzer {
 /// Words analysed per thread before the cache starts again (a few MB at most).
 const WORD_CACHE: usize = 100_000;
 
+/// Terms that name the same thing as `term` where API names abbreviate it: `max` for "maximum"
+/// (`max_connections`, `u64::MAX`, `MAX_CONTENT_LENGTH`), `min` for "minimum", and back. A query
+/// with one finds passages with the other.
+pub fn aliases(term: &str) -> &'static [&'static str] {
+    match term {
+        "maximum" => &["max"],
+        "max" => &["maximum"],
+        "minimum" => &["min"],
+        "min" => &["minimum"],
+        _ => &[],
+    }
+}
+
 /// Analyses `text` as the index does (see [`analyzer`]). Snippets, answers and their checks analyse
 /// every sentence they look at, and stemming is what that costs most: each thread splits the text
 /// into words itself and remembers what each word analysed to (nothing, for a stop word).

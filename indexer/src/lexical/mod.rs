@@ -24,7 +24,7 @@ mod query;
 mod snapshot;
 
 use analysis::analyzer;
-pub use analysis::{analyze, analyze_each, STOP_WORDS};
+pub use analysis::{aliases, analyze, analyze_each, STOP_WORDS};
 pub use batch::IndexBatch;
 pub use query::{SearchQuery, MAX_SITES};
 pub use snapshot::{DocAddress, Ranked, Snapshot};
@@ -314,11 +314,18 @@ impl LexicalIndex {
     ) -> Result<Vec<(f32, tantivy::DocAddress)>, IndexError> {
         let f = self.fields;
         let mut seen = HashSet::new();
-        let terms: Vec<String> = self
+        let mut terms: Vec<String> = self
             .analyze(&query.text)
             .into_iter()
             .filter(|t| seen.insert(t.clone()))
             .collect();
+        for i in 0..terms.len() {
+            for alias in aliases(&terms[i]) {
+                if seen.insert(alias.to_string()) {
+                    terms.push(alias.to_string());
+                }
+            }
+        }
         if terms.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
