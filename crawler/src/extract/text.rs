@@ -265,16 +265,13 @@ pub(super) fn is_bold_title(node: NodeRef<'_, Node>) -> bool {
 /// control that folds the details ("Expand description" above a rustdoc item's documentation), not
 /// content. A summary holding a heading (rustdoc's method signatures) titles what it folds.
 fn is_fold_control(node: NodeRef<'_, Node>) -> bool {
-    let is =
-        |n: NodeRef<'_, Node>, name: &str| n.value().as_element().is_some_and(|e| e.name() == name);
-    is(node, "summary")
-        && node.parent().is_some_and(|details| {
-            is(details, "details")
-                && details
-                    .value()
-                    .as_element()
-                    .is_some_and(|e| e.attr("open").is_some())
-        })
+    node.value()
+        .as_element()
+        .is_some_and(|e| e.name() == "summary")
+        && node
+            .parent()
+            .and_then(|details| details.value().as_element())
+            .is_some_and(|d| d.name() == "details" && d.attr("open").is_some())
         && !holds_heading(node)
 }
 

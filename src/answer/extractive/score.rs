@@ -238,13 +238,14 @@ impl Reading<'_> {
             match intent.defines {
                 Some(k)
                     if is_lead
-                        && !at.term.zip(subject).is_some_and(|((start, end), subject)| {
-                            names_another(subject, &p.hit.text[start..end])
-                        })
                         && (label.names(dotted_subject)[k]
                             || (!label.any()
                                 && (heading.names(dotted_subject)[k]
-                                    || (at.describes_page && in_title[k])))) =>
+                                    || (at.describes_page && in_title[k]))))
+                        // Last: it reads the term's text.
+                        && !at.term.zip(subject).is_some_and(|((start, end), subject)| {
+                            names_another(subject, &p.hit.text[start..end])
+                        }) =>
                 {
                     DEFINITION_BONUS
                 }
