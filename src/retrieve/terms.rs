@@ -674,6 +674,34 @@ mod tests {
         );
     }
 
+    /// An abbreviation counts as the word, never for more: a passage that only writes the rarer
+    /// `env` (`rustc-env`) does not outrank one that says "environment".
+    #[test]
+    fn an_abbreviation_weighs_no_more_than_the_word() {
+        let mut pages = vec![
+            (
+                "Env",
+                "The rustc-env instruction sets a variable for the build.",
+            ),
+            ("Environment", "The environment variable sets the build."),
+        ];
+        pages.extend(
+            ["Clean", "Inherited", "Printed"].map(|t| (t, "The environment of the build.")),
+        );
+        let (_dir, index) = crate::test_support::index_of(&pages);
+        let hits = index
+            .search(
+                &indexer::lexical::SearchQuery::parse("environment variable"),
+                2,
+            )
+            .expect("search");
+        assert_eq!(hits[0].title, "Environment", "{hits:?}");
+        assert_eq!(
+            hits[1].title, "Env",
+            "the abbreviation still finds it: {hits:?}"
+        );
+    }
+
     #[test]
     fn terms_are_found_where_their_first_letters_are() {
         let (_dir, index) = crate::test_support::index_of(&[(

@@ -33,17 +33,31 @@ pub(super) fn analyzer() -> TextAnalyzer {
 /// Words analysed per thread before the cache starts again (a few MB at most).
 const WORD_CACHE: usize = 100_000;
 
-/// Terms that name the same thing as `term` where API names abbreviate it: `max` for "maximum"
-/// (`max_connections`, `u64::MAX`, `MAX_CONTENT_LENGTH`), `min` for "minimum", and back. A query
-/// with one finds passages with the other.
+/// Words that API names abbreviate, each with its abbreviation, as analysed terms (stems): `max`
+/// for "maximum" (`max_connections`, `u64::MAX`, `MAX_CONTENT_LENGTH`), `env` for "environment"
+/// (`std::env::var`, `os.environ`), `dir` for "directory" (`mkdir`'s `--parents`, `std::fs::read_dir`),
+/// `arg` for "argument", `config` for "configuration", `len` for "length".
+const ABBREVIATIONS: &[[&str; 2]] = &[
+    ["maximum", "max"],
+    ["minimum", "min"],
+    ["environ", "env"],
+    ["directori", "dir"],
+    ["argument", "arg"],
+    ["configur", "config"],
+    ["length", "len"],
+];
+
+/// Terms that name the same thing as `term` where API names abbreviate it ([`ABBREVIATIONS`]), in
+/// both directions: a query with one finds passages with the other.
 pub fn aliases(term: &str) -> &'static [&'static str] {
-    match term {
-        "maximum" => &["max"],
-        "max" => &["maximum"],
-        "minimum" => &["min"],
-        "min" => &["minimum"],
-        _ => &[],
+    for pair in ABBREVIATIONS {
+        match pair.iter().position(|t| *t == term) {
+            Some(0) => return &pair[1..],
+            Some(_) => return &pair[..1],
+            None => {}
+        }
     }
+    &[]
 }
 
 /// Analyses `text` as the index does (see [`analyzer`]). Snippets, answers and their checks analyse
@@ -93,4 +107,29 @@ pub fn analyze_each(text: &str, mut each: impl FnMut(&str)) {
             seen.insert(word.clone(), term);
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each abbreviation pair is written as the analyser writes the words (stems), so that a
+    /// query's term finds it: "environments" and `env` are one pair.
+    #[test]
+    fn abbreviations_are_written_as_analysed_terms() {
+        for (word, short) in [
+            ("maximum", "max"),
+            ("minimum", "min"),
+            ("environments", "env"),
+            ("directory", "dir"),
+            ("arguments", "args"),
+            ("configuration", "config"),
+            ("length", "len"),
+        ] {
+            let (word, short) = (analyze(word), analyze(short));
+            assert_eq!(aliases(&word[0]), &[short[0].as_str()], "{word:?}");
+            assert_eq!(aliases(&short[0]), &[word[0].as_str()], "{short:?}");
+        }
+        assert!(aliases("directed").is_empty());
+    }
 }

@@ -11,7 +11,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TantivyDocument, TextFieldIndexing, TextOptions, Value, FAST,
     INDEXED, STORED, STRING,
@@ -314,33 +314,30 @@ impl LexicalIndex {
     ) -> Result<Vec<(f32, tantivy::DocAddress)>, IndexError> {
         let f = self.fields;
         let mut seen = HashSet::new();
-        let mut terms: Vec<String> = self
+        let terms: Vec<String> = self
             .analyze(&query.text)
             .into_iter()
             .filter(|t| seen.insert(t.clone()))
             .collect();
-        for i in 0..terms.len() {
-            for alias in aliases(&terms[i]) {
-                if seen.insert(alias.to_string()) {
-                    terms.push(alias.to_string());
-                }
-            }
-        }
         if terms.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for term in &terms {
+            // A term and its abbreviation (`maximum`, `max`) are one word of the query: a passage
+            // scores for the better of them, not for both.
+            let short: Vec<&str> = aliases(term)
+                .iter()
+                .copied()
+                .filter(|a| !seen.contains(*a))
+                .collect();
             for (field, boost) in [
                 (f.title, TITLE_BOOST),
                 (f.headings, HEADINGS_BOOST),
                 (f.body, 1.0),
             ] {
-                let q = TermQuery::new(
-                    Term::from_field_text(field, term),
-                    IndexRecordOption::WithFreqs,
-                );
-                should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
+                let q = term_or_abbreviation(searcher, field, term, &short)?;
+                should.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
             }
         }
         let text_query: Box<dyn Query> = if query.exclude_sites.is_empty() {
@@ -555,6 +552,38 @@ impl Distinct {
         text.hash(&mut hasher);
         self.0.insert(hasher.finish())
     }
+}
+
+/// The query for `term` in `field`, or for the better of it and its abbreviations `short`, each
+/// weighing as the word it stands for: the rarer `env` would otherwise outscore "environment"
+/// wherever a name holds it (`rustc-env`).
+fn term_or_abbreviation(
+    searcher: &tantivy::Searcher,
+    field: tantivy::schema::Field,
+    term: &str,
+    short: &[&str],
+) -> Result<Box<dyn Query>, IndexError> {
+    let query = |form: &str| {
+        TermQuery::new(
+            Term::from_field_text(field, form),
+            IndexRecordOption::WithFreqs,
+        )
+    };
+    if short.is_empty() {
+        return Ok(Box::new(query(term)));
+    }
+    let idf = |form: &str| -> Result<f32, IndexError> {
+        let docs = searcher.num_docs() as f32;
+        let df = searcher.doc_freq(&Term::from_field_text(field, form))? as f32;
+        Ok((1.0 + (docs - df + 0.5) / (df + 0.5)).ln())
+    };
+    let word = idf(term)?;
+    let mut forms: Vec<Box<dyn Query>> = vec![Box::new(query(term))];
+    for form in short {
+        let weight = (word / idf(form)?).min(1.0);
+        forms.push(Box::new(BoostQuery::new(Box::new(query(form)), weight)));
+    }
+    Ok(Box::new(DisjunctionMaxQuery::new(forms)))
 }
 
 #[cfg(test)]

@@ -328,14 +328,10 @@ pub(super) fn names_a_thing(term: &str) -> bool {
         !(chars.next().is_some_and(char::is_uppercase) && chars.all(char::is_lowercase))
     };
     single
-        || words.by_ref().take(3).any(|w| {
-            w.contains(['(', '_']) || w.contains("::") || {
-                let b = w.as_bytes();
-                b.windows(3).any(|x| {
-                    x[1] == b'.' && x[0].is_ascii_alphabetic() && x[2].is_ascii_alphabetic()
-                })
-            }
-        })
+        || words
+            .by_ref()
+            .take(3)
+            .any(|w| w.contains('(') || is_identifier(w))
 }
 
 /// Returns true if `term` is written as command syntax: an option (`--cached`), a backslash
@@ -360,6 +356,17 @@ pub(super) fn shows_syntax(term: &str) -> bool {
         })
 }
 
+/// Returns true if `word` joins names as code does (`os.path`, `std::env`, `WILL_FAIL`): one
+/// identifier, whatever words it is made of.
+fn is_identifier(word: &str) -> bool {
+    let word = word.trim_end_matches(['.', ',', ':', ';']);
+    word.contains('_') || word.contains("::") || {
+        let b = word.as_bytes();
+        b.windows(3)
+            .any(|x| x[1] == b'.' && x[0].is_ascii_alphabetic() && x[2].is_ascii_alphabetic())
+    }
+}
+
 /// Returns true if `line` is a definition line of a GNU Texinfo manual: a colon, then the call it
 /// defines (`: x = inv (A)`, `: [x, rcond] = inv (A)`, `: ifft (x, n, dim)`), as `texi2any` writes
 /// `@deftypefn` for GNU Octave's functions; several such lines stacked are one entry's forms.
@@ -372,8 +379,9 @@ pub(super) fn is_definition_line(line: &str) -> bool {
 }
 
 /// Returns true if `sentence` already says `name`, so quoting the name would add nothing: verbatim,
-/// or, for a name made of words, every one of its terms. A name with symbols or an option's dashes
-/// is said only verbatim: "from m to n repetitions" does not say `{m,n}+`.
+/// or, for a name made of words, every one of its terms. A name with symbols, an option's dashes
+/// or an identifier's joints is said only verbatim: "from m to n repetitions" does not say
+/// `{m,n}+`, nor "this will invert the pass/fail flag" `WILL_FAIL`.
 pub(super) fn index_terms_within(name: &str, sentence: &str) -> bool {
     let name = name.trim();
     if sentence.contains(name) {
@@ -382,9 +390,10 @@ pub(super) fn index_terms_within(name: &str, sentence: &str) -> bool {
     // A command-line option (`--open`, `-P`) is a symbol too: "Open the docs in a browser" does
     // not say `--open`.
     let words_only = !name.starts_with('-')
-        && name.chars().all(|c| {
-            c.is_alphanumeric() || c.is_whitespace() || matches!(c, '_' | '.' | '-' | ':')
-        });
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c.is_whitespace() || matches!(c, '.' | '-' | ':'))
+        && !name.split_whitespace().any(is_identifier);
     if !words_only {
         return false;
     }

@@ -805,6 +805,22 @@ fn an_option_is_quoted_with_its_description() {
     );
 }
 
+/// A property page's name is one identifier: the sentence under it says "will" and "fail" but not
+/// `WILL_FAIL`, so the name is quoted with it (CMake's `prop_test/WILL_FAIL.html`).
+#[test]
+fn an_identifier_is_quoted_even_when_the_sentence_has_its_words() {
+    let text = "WILL_FAIL\nIf set to true, this will invert the pass/fail flag of the test.\nThis property can be used for tests that are expected to fail and return a non zero return code.";
+    let answer = ask(
+        "How do I mark a test as one that is expected to fail?",
+        &[hit(&["WILL_FAIL"], text)],
+    );
+    assert!(
+        answer.sentences[0].text.starts_with("WILL_FAIL\nIf set to true"),
+        "{:?}",
+        answer.text()
+    );
+}
+
 /// Chosen sentences that follow one another on the page are one quote, led by the best one's run:
 /// the reader gets the fact with what introduces it.
 #[test]
