@@ -19,6 +19,25 @@ pub struct Intent {
     /// The question asks for an amount in words other than "default" ("how many", "limit",
     /// "what port", "the largest").
     pub wants_amount: bool,
+    /// The question asks yes or no ("Does pg_dump block other users?", "Is the LIKE operator
+    /// case sensitive?"): a sentence that denies what it asks answers it outright.
+    pub yes_or_no: bool,
+}
+
+/// Words that open a question asking yes or no.
+const YES_NO_OPENERS: &[&str] = &[
+    "is", "are", "does", "do", "did", "can", "could", "should", "will", "would", "must", "may",
+    "has", "have",
+];
+
+/// Returns true if `q` (lower case) asks yes or no: it opens with an auxiliary verb, and does not
+/// ask whether there is something ("Is there a tool that …" asks for the tool) nor which of two
+/// ("Is streaming replication synchronous or asynchronous by default?").
+fn asks_yes_or_no(q: &str) -> bool {
+    let words: Vec<&str> = q.split_whitespace().collect();
+    words.first().is_some_and(|w| YES_NO_OPENERS.contains(w))
+        && words.get(1) != Some(&"there")
+        && !words.contains(&"or")
 }
 
 /// Phrases of a question that ask for a value.
@@ -132,6 +151,7 @@ impl Intent {
             wants_amount: !reason
                 && (VALUE_CUES.iter().any(|c| *c != "default" && q.contains(c))
                     || superlative_of_quantity(&q)),
+            yes_or_no: asks_yes_or_no(&q),
         }
     }
 }
@@ -341,6 +361,22 @@ fn states_number(previous: &str, bare: &str) -> bool {
 /// Score added to a sentence that shows what to write or run when the question asks how to do
 /// something.
 pub(super) const STEPS_BONUS: f32 = 0.15;
+
+/// Added to a sentence that denies something when the question asks yes or no: "pg_dump does not
+/// block other users accessing the database" over "pg_dump makes consistent backups", both about
+/// the question's words; the question asks whether, and a denial says so outright.
+pub(super) const DENIAL_BONUS: f32 = 0.1;
+
+/// Words that deny.
+const DENIALS: &[&str] = &["not", "no", "never", "cannot", "none", "neither", "nor"];
+
+/// Returns true if `text` denies something: "does not block", "cannot be", "isn't".
+pub(super) fn denies(text: &str) -> bool {
+    bare_words(text).any(|(_, bare)| {
+        let bare = bare.to_ascii_lowercase();
+        DENIALS.contains(&bare.as_str()) || bare.ends_with("n't") || bare.ends_with("n’t")
+    })
+}
 
 /// Score added to a sentence that holds a value when the question asks for one.
 pub(super) const VALUE_BONUS: f32 = 0.15;

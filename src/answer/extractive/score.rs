@@ -7,8 +7,8 @@ use indexer::word_count;
 use super::definition::{names_another, states_definition, DEFINITION_BONUS};
 use super::history::dates_a_change;
 use super::intent::{
-    answers_value, says_literal, states_default, DEFAULT_BONUS, LITERAL_BONUS, STEPS_BONUS,
-    VALUE_BONUS,
+    answers_value, denies, says_literal, states_default, DEFAULT_BONUS, DENIAL_BONUS,
+    LITERAL_BONUS, STEPS_BONUS, VALUE_BONUS,
 };
 use super::lines::{
     index_terms_within, is_description, names_a_thing, names_the_command, shows_syntax,
@@ -312,6 +312,11 @@ impl Reading<'_> {
                     .is_some_and(|(a, b)| says_literal(literals, &hit.text[a..b]))
             {
                 LITERAL_BONUS
+            } else {
+                0.0
+            }
+            + if intent.yes_or_no && denies(says) {
+                DENIAL_BONUS
             } else {
                 0.0
             };

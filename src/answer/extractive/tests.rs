@@ -211,6 +211,32 @@ fn when_a_thing_was_added_asks_for_a_version() {
     assert!(never.wants_default && never.wants_value);
 }
 
+/// A question that asks yes or no is answered outright by a sentence that denies what it asks:
+/// of two sentences with all of its words, the denial leads. "Is there …" asks for a thing, and
+/// "… A or B?" which of two.
+#[test]
+fn a_denial_answers_a_yes_or_no_question() {
+    assert!(Intent::of("Does pg_dump block other users?").yes_or_no);
+    assert!(Intent::of("Can a column with a unique constraint hold more than one NULL?").yes_or_no);
+    for other in [
+        "Is there a Postfix tool that shows the queue?",
+        "Is streaming replication synchronous or asynchronous by default?",
+        "How do I stop a running query?",
+        "Doesn't matter",
+    ] {
+        assert!(!Intent::of(other).yes_or_no, "{other}");
+    }
+    assert!(intent::denies("pg_dump doesn't block other users."));
+    assert!(!intent::denies("Note that pg_dump notes the other users."));
+    let text = "pg_dump can block other users' schema changes while it holds its locks.\npg_dump does not block other users reading or writing the database.";
+    let answer = ask("Does pg_dump block other users?", &[hit(&["pg_dump"], text)]);
+    assert!(
+        answer.sentences[0].text.starts_with("pg_dump does not block"),
+        "{:?}",
+        answer.text()
+    );
+}
+
 /// A default is not always a quantity: "Read Committed is the default isolation level" states the
 /// default a question asks for, and leads over a sentence of the passage ranked above it that
 /// names the levels without saying which is the default.
@@ -815,7 +841,9 @@ fn an_identifier_is_quoted_even_when_the_sentence_has_its_words() {
         &[hit(&["WILL_FAIL"], text)],
     );
     assert!(
-        answer.sentences[0].text.starts_with("WILL_FAIL\nIf set to true"),
+        answer.sentences[0]
+            .text
+            .starts_with("WILL_FAIL\nIf set to true"),
         "{:?}",
         answer.text()
     );
