@@ -112,11 +112,13 @@ impl Patterns {
 }
 
 /// Returns true if `url` is the page `gold` (a path relative to the site's root, e.g.
-/// `library/functions.html`), wherever the site is served.
+/// `library/functions.html`, or `generator/Visual Studio 17 2022.html` for the page a URL writes
+/// with `%20`), wherever the site is served.
 pub fn is_gold(url: &str, gold: &str) -> bool {
     let path = url::Url::parse(url)
         .map(|u| u.path().to_string())
         .unwrap_or_else(|_| url.to_string());
+    let path = percent_encoding::percent_decode_str(&path).decode_utf8_lossy();
     let gold = gold.trim_start_matches('/');
     path.strip_suffix(gold)
         .is_some_and(|head| head.is_empty() || head.ends_with('/'))
@@ -516,6 +518,10 @@ mod tests {
         assert!(is_gold(
             "http://h/docs/glossary.html#term-eafp",
             "glossary.html"
+        ));
+        assert!(is_gold(
+            "http://h/generator/Visual%20Studio%2017%202022.html",
+            "generator/Visual Studio 17 2022.html"
         ));
     }
 

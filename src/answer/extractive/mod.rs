@@ -84,6 +84,10 @@ const MIN_SENTENCE_SUPPORT: f32 = 0.2;
 const MAX_SOURCES: usize = 3;
 /// Term-set overlap above which a sentence repeats one already chosen.
 const REDUNDANT: f32 = 0.6;
+/// Share of a sentence's terms in a chosen quote of another page at or above which the sentence
+/// says again what the quote says (the same paragraph on two versions' pages, prefixed "New in
+/// version 3.8:" on one).
+const QUOTED: f32 = 0.8;
 
 pub(super) struct Candidate {
     pub(super) hit: usize,
@@ -574,7 +578,9 @@ fn drop_superseded_notes(candidates: &mut Vec<Candidate>, hits: &[SearchHit]) {
 /// its term do not (`CARGO_TARGET_DIR` after `CARGO_BUILD_BUILD_DIR`), as one that states another
 /// number does not. A sentence that says what the default is, asked for, repeats
 /// none that does not ("Read Committed is the default isolation level in PostgreSQL." after "…
-/// PostgreSQL's Read Uncommitted mode behaves like Read Committed.").
+/// PostgreSQL's Read Uncommitted mode behaves like Read Committed."). What `a` repeats is its
+/// whole quote, as the reader reads it: the same paragraph on the pages of two versions of a
+/// generator is said once.
 fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate) -> bool {
     let text = |c: &Candidate| &hits[c.hit].text[c.start..c.end];
     let term = |c: &Candidate| {
@@ -584,10 +590,21 @@ fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate) -> bool {
                 .collect::<HashSet<_>>()
         })
     };
+    // What the reader has read of `a` is its whole quote: a sentence of another page whose words
+    // nearly all are in it ([`QUOTED`]), under no term of its own, repeats the quote.
+    let in_quote = || {
+        hits[b.hit].url != hits[a.hit].url && b.term_above.or(b.lead_in).is_none() && {
+            let quoted: HashSet<String> =
+                indexer::lexical::analyze(&hits[a.hit].text[a.quote.0..a.quote.1])
+                    .into_iter()
+                    .collect();
+            overlap(&quoted, b.terms(hits)) >= QUOTED
+        }
+    };
     // The terms are analysed only for sentences in nearly the same words.
     let other_entries =
         || matches!((term(a), term(b)), (Some(x), Some(y)) if x.is_disjoint(&y) && !x.is_empty());
-    overlap(a.terms(hits), b.terms(hits)) > REDUNDANT
+    (overlap(a.terms(hits), b.terms(hits)) > REDUNDANT || in_quote())
         && !other_entries()
         && (a.tells_default || !b.tells_default)
         && {
@@ -599,8 +616,8 @@ fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate) -> bool {
                     .into_iter()
                     .chain([&page[c.quote.0..c.quote.1]])
             };
-            let stated: HashSet<&str> = intent::stated_numbers(text(a))
-                .chain(quoted(a).flat_map(intent::stated_names))
+            let stated: HashSet<&str> = quoted(a)
+                .flat_map(|q| intent::stated_numbers(q).chain(intent::stated_names(q)))
                 .collect();
             intent::stated_numbers(text(b))
                 .chain(intent::stated_names(text(b)))

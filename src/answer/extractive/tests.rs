@@ -229,9 +229,14 @@ fn a_denial_answers_a_yes_or_no_question() {
     assert!(intent::denies("pg_dump doesn't block other users."));
     assert!(!intent::denies("Note that pg_dump notes the other users."));
     let text = "pg_dump can block other users' schema changes while it holds its locks.\npg_dump does not block other users reading or writing the database.";
-    let answer = ask("Does pg_dump block other users?", &[hit(&["pg_dump"], text)]);
+    let answer = ask(
+        "Does pg_dump block other users?",
+        &[hit(&["pg_dump"], text)],
+    );
     assert!(
-        answer.sentences[0].text.starts_with("pg_dump does not block"),
+        answer.sentences[0]
+            .text
+            .starts_with("pg_dump does not block"),
         "{:?}",
         answer.text()
     );
@@ -847,6 +852,23 @@ fn an_identifier_is_quoted_even_when_the_sentence_has_its_words() {
         "{:?}",
         answer.text()
     );
+}
+
+/// The same paragraph on the pages of two versions (CMake's Visual Studio 2022 and 2019
+/// generators, the older one prefixed "New in version 3.8:") is quoted once: what the first
+/// quote said is not said again from the other page.
+#[test]
+fn a_paragraph_quoted_from_one_page_is_not_repeated_from_another() {
+    let para = "For each toolset that comes with this version of Visual Studio, there are variants that are themselves compiled for 32-bit (x86) and 64-bit (x64) hosts (independent of the architecture they target). By default this generator uses the 64-bit variant on x64 hosts and the 32-bit variant otherwise. One may explicitly request use of either the 32-bit or 64-bit host tools by adding either host=x86 or host=x64 to the toolset specification.";
+    let newer = hit(&["Visual Studio 17 2022"], para);
+    let mut older = hit(
+        &["Visual Studio 16 2019"],
+        &format!("New in version 3.8: {para}"),
+    );
+    older.url = "http://docs.example/vs2019.html".into();
+    let answer = ask("visual studio 2022 generator build 32-bit", &[newer, older]);
+    let text = answer.text();
+    assert_eq!(text.matches("compiled for 32-bit").count(), 1, "{text:?}");
 }
 
 /// Chosen sentences that follow one another on the page are one quote, led by the best one's run:
