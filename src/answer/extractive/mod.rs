@@ -84,7 +84,7 @@ const MIN_SENTENCE_SUPPORT: f32 = 0.2;
 const MAX_SOURCES: usize = 3;
 /// Term-set overlap above which a sentence repeats one already chosen.
 const REDUNDANT: f32 = 0.6;
-/// Share of a sentence's terms in a chosen quote of another page at or above which the sentence
+/// Share of a sentence's terms in a chosen quote of another passage at or above which the sentence
 /// says again what the quote says (the same paragraph on two versions' pages, prefixed "New in
 /// version 3.8:" on one).
 const QUOTED: f32 = 0.8;
@@ -590,16 +590,21 @@ fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate) -> bool {
                 .collect::<HashSet<_>>()
         })
     };
-    // What the reader has read of `a` is its whole quote: a sentence of another page whose words
-    // nearly all are in it ([`QUOTED`]), under no term of its own, repeats the quote.
+    // What the reader has read of `a` is its whole quote: a sentence of another passage whose
+    // words nearly all are in it ([`QUOTED`]), under no term of its own or under a term the quote
+    // holds, repeats the quote (`--offline` and its sentences on `cargo fetch`'s page and on
+    // `cargo`'s).
     let in_quote = || {
-        hits[b.hit].url != hits[a.hit].url && b.term_above.or(b.lead_in).is_none() && {
-            let quoted: HashSet<String> =
-                indexer::lexical::analyze(&hits[a.hit].text[a.quote.0..a.quote.1])
-                    .into_iter()
-                    .collect();
-            overlap(&quoted, b.terms(hits)) >= QUOTED
-        }
+        let quote = &hits[a.hit].text[a.quote.0..a.quote.1];
+        b.hit != a.hit
+            && b.term_above
+                .or(b.lead_in)
+                .is_none_or(|(start, end)| quote.contains(&hits[b.hit].text[start..end]))
+            && {
+                let quoted: HashSet<String> =
+                    indexer::lexical::analyze(quote).into_iter().collect();
+                overlap(&quoted, b.terms(hits)) >= QUOTED
+            }
     };
     // The terms are analysed only for sentences in nearly the same words.
     let other_entries =

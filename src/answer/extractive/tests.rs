@@ -869,6 +869,14 @@ fn a_paragraph_quoted_from_one_page_is_not_repeated_from_another() {
     let answer = ask("visual studio 2022 generator build 32-bit", &[newer, older]);
     let text = answer.text();
     assert_eq!(text.matches("compiled for 32-bit").count(), 1, "{text:?}");
+    // Nor is an option's entry, copied on the page of every command that takes it.
+    let entry = "--offline\nPrevents Cargo from accessing the network for any reason. Without this flag, Cargo will stop with an error if it needs to access the network and the network is not available. With this flag, Cargo will attempt to proceed without the network if possible.";
+    let fetch = hit(&["Manifest Options"], entry);
+    let mut cargo = hit(&["Manifest Options"], entry);
+    cargo.url = "http://docs.example/cargo.html".into();
+    let answer = ask("How do I stop cargo from using the network?", &[fetch, cargo]);
+    let text = answer.text();
+    assert_eq!(text.matches("Prevents Cargo").count(), 1, "{text:?}");
 }
 
 /// Chosen sentences that follow one another on the page are one quote, led by the best one's run:
