@@ -334,6 +334,15 @@ pub(super) fn names_a_thing(term: &str) -> bool {
             .any(|w| w.contains('(') || is_identifier(w))
 }
 
+/// Returns true if `term` opens with a command-line option (`-d queue_id`, `--depth <depth>`,
+/// `-u\n--include-untracked`).
+pub(super) fn names_an_option(term: &str) -> bool {
+    term.trim_start()
+        .trim_start_matches('-')
+        .starts_with(|c: char| c.is_ascii_alphanumeric())
+        && term.trim_start().starts_with('-')
+}
+
 /// Returns true if `term` is written as command syntax: an option (`--cached`), a backslash
 /// command (`\dt`) or a placeholder (`[<commit>]`, `<path>`).
 pub(super) fn shows_syntax(term: &str) -> bool {

@@ -11,7 +11,8 @@ use super::intent::{
     LITERAL_BONUS, STEPS_BONUS, VALUE_BONUS,
 };
 use super::lines::{
-    index_terms_within, is_description, names_a_thing, names_the_command, shows_syntax,
+    index_terms_within, is_description, names_a_thing, names_an_option, names_the_command,
+    shows_syntax,
 };
 use super::semantic::MEANING_WEIGHT;
 use super::sentences::{Passage, Placed, Reading};
@@ -170,7 +171,15 @@ impl Reading<'_> {
         }
         let words = lead_in.map_or(0, |(a, b)| word_count(&hit.text[a..b]))
             + word_count(&hit.text[quote.0..quote.1]).max(s.words);
-        let steps_bonus = if intent.wants_steps && block.is_some() {
+        // What to run is also the option an entry is about: "Delete one message with the named
+        // queue ID" under `-d queue_id`.
+        let under_option = || {
+            is_lead
+                && p.at
+                    .term
+                    .is_some_and(|(a, b)| names_an_option(&hit.text[a..b]))
+        };
+        let steps_bonus = if intent.wants_steps && (block.is_some() || under_option()) {
             STEPS_BONUS
         } else {
             0.0

@@ -874,9 +874,28 @@ fn a_paragraph_quoted_from_one_page_is_not_repeated_from_another() {
     let fetch = hit(&["Manifest Options"], entry);
     let mut cargo = hit(&["Manifest Options"], entry);
     cargo.url = "http://docs.example/cargo.html".into();
-    let answer = ask("How do I stop cargo from using the network?", &[fetch, cargo]);
+    let answer = ask(
+        "How do I stop cargo from using the network?",
+        &[fetch, cargo],
+    );
     let text = answer.text();
     assert_eq!(text.matches("Prevents Cargo").count(), 1, "{text:?}");
+}
+
+/// A question that asks how to do something is answered by the option that does it: the entry
+/// under `-d queue_id` leads over a sentence that only says it can be done.
+#[test]
+fn an_option_entry_answers_how_to_do_it() {
+    let text = "A message given its queue ID can be deleted from the queue at any time.\n-d queue_id\nDelete one message given its queue ID from the queue.";
+    let answer = ask(
+        "How do I delete a message from the queue given its queue ID?",
+        &[hit(&["postsuper"], text)],
+    );
+    assert!(
+        answer.sentences[0].text.starts_with("-d queue_id\nDelete one message"),
+        "{:?}",
+        answer.text()
+    );
 }
 
 /// Chosen sentences that follow one another on the page are one quote, led by the best one's run:
