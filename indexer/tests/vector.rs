@@ -63,6 +63,13 @@ fn conformance(writer: &dyn VectorStore, reader: &dyn VectorStore) {
             .len(),
         1
     );
+    site_filters(reader);
+    updates(writer, reader);
+    model_changes(writer, reader);
+}
+
+/// A search restricted to sites finds only their pages, a domain covering its hosts.
+fn site_filters(reader: &dyn VectorStore) {
     let filtered = reader
         .search(&unit(&[1.0, 0.0, 0.0]), 10, &["other.org".to_string()])
         .expect("search");
@@ -79,8 +86,11 @@ fn conformance(writer: &dyn VectorStore, reader: &dyn VectorStore) {
         .search(&unit(&[1.0, 0.0, 0.0]), 10, &["ample.com".to_string()])
         .expect("search");
     assert!(nowhere.is_empty(), "a site is a whole domain, not a suffix");
+}
 
-    // Upserting a page replaces all its vectors.
+/// Upserting a page replaces all its vectors; deleting it removes them; vectors of the wrong size
+/// are refused.
+fn updates(writer: &dyn VectorStore, reader: &dyn VectorStore) {
     writer
         .upsert_page(
             1,
@@ -105,14 +115,16 @@ fn conformance(writer: &dyn VectorStore, reader: &dyn VectorStore) {
     // A query or a vector of the wrong size is an error, not a wrong answer.
     assert!(reader.search(&[1.0, 0.0], 10, &[]).is_err());
     assert!(writer.upsert_page(3, 1, "http://h/", &[vec![1.0]]).is_err());
+}
 
-    // Switching models forgets every vector.
+/// Switching models forgets every vector; destroying the store leaves nothing, not even the
+/// model, and it can be written again after a reset.
+fn model_changes(writer: &dyn VectorStore, reader: &dyn VectorStore) {
     writer.reset(&model("model-b", 2)).expect("reset");
     writer.commit().expect("commit");
     assert!(reader.is_empty().expect("len"));
     assert_eq!(reader.model().expect("model"), Some(model("model-b", 2)));
 
-    // Destroying the store leaves nothing, not even the model; it can be written again after a reset.
     writer
         .insert_page(4, 1, "http://h/", &[unit(&[1.0, 0.0])])
         .expect("insert");

@@ -110,6 +110,10 @@ struct Tally {
 }
 
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one user session end to end, step by step in the order a person acts"
+)]
 fn serve_holds_under_load_and_abuse() {
     let (data, _) = crawled();
     let server = Server::start_with(

@@ -127,6 +127,10 @@ impl Drop for Browser {
 /// A person types a question, watches the answer stream in, reads a citation's passage from the
 /// keyboard, and follows it to the exact passage on the source page.
 #[tokio::test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one user session end to end, step by step in the order a person acts"
+)]
 async fn a_person_asks_reads_a_citation_and_follows_it() {
     let (data, site) = crawled();
     let server = Server::start(data);

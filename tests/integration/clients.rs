@@ -157,6 +157,10 @@ impl Drop for ModelServer {
 /// model is tiny and often wrong: the test asserts that the answer streams end to end and that every
 /// sentence gets a verdict, and reports how many the check flags.
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one user session end to end, step by step in the order a person acts"
+)]
 fn a_real_small_model_streams_and_every_sentence_is_checked() {
     let python = python();
     let gguf = Command::new(&python)

@@ -35,6 +35,10 @@ fn search(data: &std::path::Path, model: &str, mode: &str, q: &str) -> SearchRes
 }
 
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one user session end to end, step by step in the order a person acts"
+)]
 fn dense_retrieval_finds_paraphrases_that_bm25_cannot() {
     let model = model_dir().to_string_lossy().into_owned();
     let data = tempfile::tempdir().expect("tempdir");

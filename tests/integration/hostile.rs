@@ -143,6 +143,10 @@ struct Case {
     check: fn(&Value) -> Result<(), String>,
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "a table of hostile inputs, one entry per case"
+)]
 fn cases() -> Vec<Case> {
     let mut cases = vec![
         Case {

@@ -63,6 +63,10 @@ async fn wait_for_job(base: &str, kind: &str) -> Value {
 }
 
 #[tokio::test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one user session end to end, step by step in the order a person acts"
+)]
 async fn jobs_are_visible_and_admin_routes_need_the_token() {
     let (_site, base, data) = crawled_site();
     let data = data.path();

@@ -77,6 +77,10 @@ fn search(data: &std::path::Path, query: &str) -> SearchResponse {
 }
 
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one user session end to end, step by step in the order a person acts"
+)]
 fn a_refresh_picks_up_edits_deletions_and_moves_and_skips_the_unchanged() {
     let site: Shared = Arc::default();
     {

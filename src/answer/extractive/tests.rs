@@ -892,7 +892,9 @@ fn an_option_entry_answers_how_to_do_it() {
         &[hit(&["postsuper"], text)],
     );
     assert!(
-        answer.sentences[0].text.starts_with("-d queue_id\nDelete one message"),
+        answer.sentences[0]
+            .text
+            .starts_with("-d queue_id\nDelete one message"),
         "{:?}",
         answer.text()
     );
