@@ -603,7 +603,8 @@ fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate) -> bool {
             && {
                 let quoted: HashSet<String> =
                     indexer::lexical::analyze(quote).into_iter().collect();
-                overlap(&quoted, b.terms(hits)) >= QUOTED
+                let said = b.terms(hits);
+                said.intersection(&quoted).count() as f32 >= QUOTED * said.len().max(1) as f32
             }
     };
     // The terms are analysed only for sentences in nearly the same words.
