@@ -646,8 +646,6 @@ mod tests {
         assert_eq!(found, before);
     }
 
-    /// The terms found where their first letters are are the terms of the whole text, also for
-    /// words the stemmer shortened or changed at the end ("only" is `onli`, "using" is `use`).
     /// API names abbreviate "maximum" (`max_connections`, `u64::MAX`): a question that says
     /// "maximum" finds a passage that only writes `max`, and the name holds the question's word.
     #[test]
@@ -702,6 +700,8 @@ mod tests {
         );
     }
 
+    /// The terms found where their first letters are are the terms of the whole text, also for
+    /// words the stemmer shortened or changed at the end ("only" is `onli`, "using" is `use`).
     #[test]
     fn terms_are_found_where_their_first_letters_are() {
         let (_dir, index) = crate::test_support::index_of(&[(

@@ -373,8 +373,9 @@ const DENIALS: &[&str] = &["not", "no", "never", "cannot", "none", "neither", "n
 /// Returns true if `text` denies something: "does not block", "cannot be", "isn't".
 pub(super) fn denies(text: &str) -> bool {
     bare_words(text).any(|(_, bare)| {
-        let bare = bare.to_ascii_lowercase();
-        DENIALS.contains(&bare.as_str()) || bare.ends_with("n't") || bare.ends_with("n’t")
+        DENIALS.iter().any(|d| d.eq_ignore_ascii_case(bare))
+            || bare.ends_with("n't")
+            || bare.ends_with("n’t")
     })
 }
 

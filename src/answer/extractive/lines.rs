@@ -331,16 +331,17 @@ pub(super) fn names_a_thing(term: &str) -> bool {
         || words
             .by_ref()
             .take(3)
-            .any(|w| w.contains('(') || is_identifier(w))
+            .any(|w| w.contains('(') || joins_names(w))
 }
 
 /// Returns true if `term` opens with a command-line option (`-d queue_id`, `--depth <depth>`,
 /// `-u\n--include-untracked`).
 pub(super) fn names_an_option(term: &str) -> bool {
-    term.trim_start()
-        .trim_start_matches('-')
-        .starts_with(|c: char| c.is_ascii_alphanumeric())
-        && term.trim_start().starts_with('-')
+    let term = term.trim_start();
+    term.starts_with('-')
+        && term
+            .trim_start_matches('-')
+            .starts_with(|c: char| c.is_ascii_alphanumeric())
 }
 
 /// Returns true if `term` is written as command syntax: an option (`--cached`), a backslash
@@ -367,7 +368,7 @@ pub(super) fn shows_syntax(term: &str) -> bool {
 
 /// Returns true if `word` joins names as code does (`os.path`, `std::env`, `WILL_FAIL`): one
 /// identifier, whatever words it is made of.
-fn is_identifier(word: &str) -> bool {
+fn joins_names(word: &str) -> bool {
     let word = word.trim_end_matches(['.', ',', ':', ';']);
     word.contains('_') || word.contains("::") || {
         let b = word.as_bytes();
@@ -402,7 +403,7 @@ pub(super) fn index_terms_within(name: &str, sentence: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_alphanumeric() || c.is_whitespace() || matches!(c, '.' | '-' | ':'))
-        && !name.split_whitespace().any(is_identifier);
+        && !name.split_whitespace().any(joins_names);
     if !words_only {
         return false;
     }

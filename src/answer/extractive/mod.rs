@@ -106,6 +106,8 @@ pub(super) struct Candidate {
     pub(super) words: usize,
     /// The sentence's terms, analysed when the selection compares it with chosen sentences.
     pub(super) terms: std::cell::OnceCell<HashSet<String>>,
+    /// The quote's terms, analysed when a later sentence is checked against it.
+    pub(super) quote_terms: std::cell::OnceCell<HashSet<String>>,
     pub(super) support: f32,
     /// The semantic part of the support (0 without a model).
     pub(super) meaning: f32,
@@ -120,6 +122,14 @@ impl Candidate {
     pub(super) fn terms(&self, hits: &[SearchHit]) -> &HashSet<String> {
         self.terms.get_or_init(|| {
             indexer::lexical::analyze(&hits[self.hit].text[self.start..self.end])
+                .into_iter()
+                .collect()
+        })
+    }
+
+    pub(super) fn quote_terms(&self, hits: &[SearchHit]) -> &HashSet<String> {
+        self.quote_terms.get_or_init(|| {
+            indexer::lexical::analyze(&hits[self.hit].text[self.quote.0..self.quote.1])
                 .into_iter()
                 .collect()
         })
@@ -601,10 +611,9 @@ fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate) -> bool {
                 .or(b.lead_in)
                 .is_none_or(|(start, end)| quote.contains(&hits[b.hit].text[start..end]))
             && {
-                let quoted: HashSet<String> =
-                    indexer::lexical::analyze(quote).into_iter().collect();
                 let said = b.terms(hits);
-                said.intersection(&quoted).count() as f32 >= QUOTED * said.len().max(1) as f32
+                said.intersection(a.quote_terms(hits)).count() as f32
+                    >= QUOTED * said.len().max(1) as f32
             }
     };
     // The terms are analysed only for sentences in nearly the same words.

@@ -226,6 +226,7 @@ impl Reading<'_> {
             term_above,
             words,
             terms: std::cell::OnceCell::new(),
+            quote_terms: std::cell::OnceCell::new(),
             support,
             meaning,
             score,

@@ -2391,6 +2391,7 @@ fn candidate(hits: &[SearchHit], hit: usize, score: f32, gated: bool) -> Candida
         term_above: None,
         words: indexer::word_count(&hits[hit].text),
         terms: std::cell::OnceCell::new(),
+        quote_terms: std::cell::OnceCell::new(),
         support: 0.5,
         meaning: 0.0,
         score,
