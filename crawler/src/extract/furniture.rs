@@ -1,10 +1,13 @@
 //! Page furniture: what is on a page but is not its content (navigation, sidebars, "Prev / Up / Next"
 //! bars, link lists), recognised by class words and link density.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 use ego_tree::NodeRef;
 use scraper::Node;
 
-use super::text::MAX_DEPTH;
+use super::text::{attr, classes, MAX_DEPTH};
 
 /// Words of class and id values that mark page furniture rather than content (after Readability's
 /// "unlikely candidates"): navigation bars, breadcrumbs, menus, sidebars, page headers and footers,
@@ -35,24 +38,40 @@ const CONTENT: &[&str] = &["article", "content", "main", "body", "column"];
 /// are often made from a section's title (`sql-syntax-comments`, `new-features-related-to-…`).
 pub(super) fn is_furniture(el: &scraper::node::Element) -> bool {
     if el.id().is_some_and(|id| {
-        let id = id.to_ascii_lowercase();
-        FURNITURE.contains(&id.as_str()) || matches!(id.as_str(), "nav" | "navigation" | "toc")
+        FURNITURE
+            .iter()
+            .chain(&["nav", "navigation", "toc"])
+            .any(|f| id.eq_ignore_ascii_case(f))
     }) {
         return true;
     }
+    // Every block's classes are read: one automaton pass a word, whatever its case.
+    static CONTENT_WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| words_in(CONTENT));
+    static FURNITURE_WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| words_in(FURNITURE));
     let mut furniture = false;
-    for word in el.classes() {
-        let word = word.to_ascii_lowercase();
-        if CONTENT.iter().any(|c| word.contains(c)) {
+    for word in classes(el) {
+        if CONTENT_WORDS.is_match(word) {
             return false;
         }
-        furniture |= word.starts_with("nav")
-            || word == "toc"
-            || word.starts_with("toc-")
-            || word.starts_with("toctree")
-            || FURNITURE.iter().any(|f| word.contains(f));
+        let starts = |prefix: &str| {
+            word.get(..prefix.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+        };
+        furniture |= starts("nav")
+            || word.eq_ignore_ascii_case("toc")
+            || starts("toc-")
+            || starts("toctree")
+            || FURNITURE_WORDS.is_match(word);
     }
     furniture
+}
+
+/// Finds any of `words` in a class word, ignoring ASCII case.
+fn words_in(words: &[&str]) -> AhoCorasick {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(words)
+        .expect("static words build an automaton")
 }
 
 /// Returns true if `node` holds a heading: a block named like furniture (`card-header`,
@@ -97,7 +116,7 @@ pub(super) fn link_dense_blocks(
             return m;
         }
         let element = node.value().as_element();
-        let link = element.is_some_and(|el| el.name() == "a" && el.attr("href").is_some());
+        let link = element.is_some_and(|el| el.name() == "a" && attr(el, "href").is_some());
         for child in node.children() {
             let c = measure(child, in_link || link, depth + 1, dense);
             m.text += c.text;

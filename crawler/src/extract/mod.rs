@@ -7,7 +7,7 @@
 //! [`Section`] carries the byte span of its heading and body in the clean text; links come from the
 //! whole document, since navigation is how a crawler discovers pages.
 
-use scraper::{ElementRef, Html, Selector};
+use scraper::{ElementRef, Html};
 use url::Url;
 
 use crate::url_norm::normalize;
@@ -50,14 +50,10 @@ use preformatted::{
     is_numbered_listing, words_outside_pre, LISTING_CODE_WORDS, LISTING_TITLE_WORDS,
 };
 pub use scripts::script_links;
-use text::{collapse, TextBuilder};
+use text::{attr, collapse, TextBuilder};
 
 /// Between the cells of a table row in the clean text.
 pub const CELL_SEPARATOR: &str = " | ";
-
-fn selector(s: &str) -> Selector {
-    Selector::parse(s).expect("static selector is valid")
-}
 
 /// The page a meta refresh's `content` (`0; url=Shell-Grammar.html#Aliasing`, `3;URL='/new'`)
 /// sends the reader to, resolved against `base`, when it does so within
@@ -82,69 +78,133 @@ fn refresh_target(content: &str, base: &Url) -> Option<Url> {
     normalize(target, Some(base)).ok()
 }
 
+/// The elements extraction reads outside the text, found in one pass over the document (in
+/// document order, as a selector would find them).
+#[derive(Default)]
+struct Scan<'a> {
+    robots: Vec<&'a str>,
+    base: Option<&'a str>,
+    refresh: Vec<&'a str>,
+    canonical: Option<&'a str>,
+    title: Option<ElementRef<'a>>,
+    links: Vec<(&'a str, bool)>,
+    scripts: Vec<&'a str>,
+    main: Option<ElementRef<'a>>,
+    role_main: Option<ElementRef<'a>>,
+    articles: Vec<ElementRef<'a>>,
+    body: Option<ElementRef<'a>>,
+}
+
+impl<'a> Scan<'a> {
+    fn of(doc: &'a Html) -> Self {
+        let mut scan = Scan::default();
+        for node in doc.tree.root().descendants() {
+            let Some(el) = ElementRef::wrap(node) else {
+                continue;
+            };
+            let e = el.value();
+            match e.name() {
+                "meta" => {
+                    if attr(e, "name").is_some_and(|n| n.eq_ignore_ascii_case("robots")) {
+                        scan.robots.push(attr(e, "content").unwrap_or(""));
+                    }
+                    if let (Some(equiv), Some(content)) =
+                        (attr(e, "http-equiv"), attr(e, "content"))
+                    {
+                        if equiv.trim().eq_ignore_ascii_case("refresh") {
+                            scan.refresh.push(content);
+                        }
+                    }
+                }
+                "base" if scan.base.is_none() => scan.base = attr(e, "href"),
+                "link" if scan.canonical.is_none() => {
+                    let canonical = attr(e, "rel").is_some_and(|rel| {
+                        rel.split_ascii_whitespace()
+                            .any(|r| r.eq_ignore_ascii_case("canonical"))
+                    });
+                    if canonical {
+                        scan.canonical = attr(e, "href");
+                    }
+                }
+                "title" if scan.title.is_none() => scan.title = Some(el),
+                "a" | "area" => {
+                    if let Some(href) = attr(e, "href") {
+                        let nofollow = attr(e, "rel").is_some_and(|rel| {
+                            rel.split_whitespace()
+                                .any(|r| r.eq_ignore_ascii_case("nofollow"))
+                        });
+                        scan.links.push((href, nofollow));
+                    }
+                }
+                "script" => scan.scripts.extend(attr(e, "src")),
+                "main" if scan.main.is_none() => scan.main = Some(el),
+                "article" => scan.articles.push(el),
+                "body" if scan.body.is_none() => scan.body = Some(el),
+                _ => {}
+            }
+            if scan.role_main.is_none() && attr(e, "role") == Some("main") {
+                scan.role_main = Some(el);
+            }
+        }
+        scan
+    }
+
+    /// The element the page's text comes from, and whether it is the whole `<body>`: `<main>`,
+    /// `[role=main]` or a single `<article>` when the page has one.
+    fn main_root(&self) -> (Option<ElementRef<'a>>, bool) {
+        if let Some(main) = self.main.or(self.role_main) {
+            return (Some(main), false);
+        }
+        if let [article] = self.articles[..] {
+            return (Some(article), false);
+        }
+        (self.body, true)
+    }
+}
+
 /// Extracts an HTML page fetched from `url`.
 pub fn extract_html(html: &str, url: &Url) -> Extracted {
     let doc = Html::parse_document(html);
+    let scan = Scan::of(&doc);
     let mut out = Extracted::default();
 
-    for meta in doc.select(&selector("meta[name]")) {
-        let name = meta.value().attr("name").unwrap_or("").to_ascii_lowercase();
-        if name == "robots" {
-            let content = meta
-                .value()
-                .attr("content")
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            out.noindex |= content.contains("noindex") || content.contains("none");
-            out.nofollow |= content.contains("nofollow") || content.contains("none");
-        }
+    for content in &scan.robots {
+        let content = content.to_ascii_lowercase();
+        out.noindex |= content.contains("noindex") || content.contains("none");
+        out.nofollow |= content.contains("nofollow") || content.contains("none");
     }
-    let base = doc
-        .select(&selector("base[href]"))
-        .next()
-        .and_then(|b| b.value().attr("href"))
+    let base = scan
+        .base
         .and_then(|h| url.join(h).ok())
         .unwrap_or_else(|| url.clone());
-    out.refresh = doc
-        .select(&selector("meta[http-equiv][content]"))
-        .filter(|m| {
-            m.value()
-                .attr("http-equiv")
-                .is_some_and(|e| e.trim().eq_ignore_ascii_case("refresh"))
-        })
-        .find_map(|m| refresh_target(m.value().attr("content")?, &base))
+    out.refresh = scan
+        .refresh
+        .iter()
+        .find_map(|content| refresh_target(content, &base))
         .filter(|target| target != url);
-    out.canonical = doc
-        .select(&selector("link[rel~=canonical][href]"))
-        .next()
-        .and_then(|l| l.value().attr("href"))
-        .and_then(|h| normalize(h, Some(&base)).ok());
-    out.title = doc
-        .select(&selector("title"))
-        .next()
+    out.canonical = scan.canonical.and_then(|h| normalize(h, Some(&base)).ok());
+    out.title = scan
+        .title
         .map(|t| collapse(&t.text().collect::<String>()))
         .unwrap_or_default();
 
     if !out.nofollow {
+        // Normalising is URL parsing: each address is normalised once however often the page
+        // links to it (rustdoc's pages link to each method of a type on another page); the
+        // fragment, which normalising drops, does not make another address.
+        let mut tried = std::collections::HashSet::new();
         let mut seen = std::collections::HashSet::new();
-        for a in doc.select(&selector("a[href], area[href]")) {
-            let rel = a.value().attr("rel").unwrap_or("").to_ascii_lowercase();
-            if rel.split_whitespace().any(|r| r == "nofollow") {
+        for &(href, nofollow) in &scan.links {
+            if nofollow || !tried.insert(without_fragment(href)) {
                 continue;
             }
-            let Some(href) = a.value().attr("href") else {
-                continue;
-            };
             if let Ok(link) = normalize(href, Some(&base)) {
                 if seen.insert(link.as_str().to_string()) {
                     out.links.push(link);
                 }
             }
         }
-        for script in doc.select(&selector("script[src]")) {
-            let Some(src) = script.value().attr("src") else {
-                continue;
-            };
+        for src in &scan.scripts {
             if let Ok(src) = normalize(src, Some(&base)) {
                 if src.origin() == url.origin() && seen.insert(src.as_str().to_string()) {
                     out.scripts.push(src);
@@ -153,7 +213,7 @@ pub fn extract_html(html: &str, url: &Url) -> Extracted {
         }
     }
 
-    let (root, from_body) = main_root(&doc);
+    let (root, from_body) = scan.main_root();
     let mut builder = TextBuilder::default();
     if let Some(root) = root {
         builder.link_dense = link_dense_blocks(*root);
@@ -221,19 +281,10 @@ pub fn extract_plain(body: &str) -> Extracted {
     }
 }
 
-fn main_root(doc: &Html) -> (Option<ElementRef<'_>>, bool) {
-    if let Some(main) = doc.select(&selector("main")).next() {
-        return (Some(main), false);
-    }
-    if let Some(main) = doc.select(&selector("[role=main]")).next() {
-        return (Some(main), false);
-    }
-    let article_selector = selector("article");
-    let mut articles = doc.select(&article_selector);
-    if let (Some(article), None) = (articles.next(), articles.next()) {
-        return (Some(article), false);
-    }
-    (doc.select(&selector("body")).next(), true)
+/// `href` up to its fragment, trimmed as [`normalize`] trims it.
+fn without_fragment(href: &str) -> &str {
+    let href = href.trim();
+    href.split_once('#').map_or(href, |(address, _)| address)
 }
 
 #[cfg(test)]

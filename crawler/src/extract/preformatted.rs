@@ -4,7 +4,7 @@
 use ego_tree::NodeRef;
 use scraper::node::Node;
 
-use super::text::{MAX_DEPTH, SKIP_ALWAYS};
+use super::text::{attr, classes, MAX_DEPTH, SKIP_ALWAYS};
 
 /// The most words outside `<pre>` blocks of a page that is a source listing: its title.
 pub(super) const LISTING_TITLE_WORDS: usize = 12;
@@ -77,9 +77,9 @@ pub(super) fn pre_text(node: NodeRef<'_, Node>, out: &mut String, depth: usize) 
             Node::Text(t) => out.push_str(t),
             Node::Element(el) => {
                 let hidden = SKIP_ALWAYS.contains(&el.name())
-                    || el.attr("hidden").is_some()
-                    || el.attr("aria-hidden") == Some("true")
-                    || el.classes().any(|c| HIDDEN_IN_PRE.contains(&c));
+                    || attr(el, "hidden").is_some()
+                    || attr(el, "aria-hidden") == Some("true")
+                    || classes(el).any(|c| HIDDEN_IN_PRE.contains(&c));
                 if el.name() == "br" {
                     out.push('\n');
                 } else if !hidden {

@@ -74,8 +74,25 @@ pub(super) const MAX_DEPTH: usize = 512;
 /// beside an item's heading, Doxygen's "Definition at line 58 of file SDL_video.h." (`<p
 /// class="definition">`) under every member. Not the entry's text (`pytest_sessionfinish(session,
 /// exitstatus)[source]`).
+/// The value of `el`'s attribute `name` (one without a namespace). Not
+/// [`scraper::node::Element::attr`], which interns the name first.
+pub(super) fn attr<'a>(el: &'a scraper::node::Element, name: &str) -> Option<&'a str> {
+    el.attrs
+        .iter()
+        .find(|(key, _)| key.ns.is_empty() && &*key.local == name)
+        .map(|(_, value)| &**value)
+}
+
+/// The words of `el`'s `class`, as written. Not [`scraper::node::Element::classes`], which
+/// interns every word of every element it is asked about (a lock and a hash each).
+pub(super) fn classes(el: &scraper::node::Element) -> impl Iterator<Item = &str> {
+    el.attrs()
+        .filter(|(name, _)| *name == "class")
+        .flat_map(|(_, value)| value.split_ascii_whitespace())
+}
+
 pub(super) fn is_source_link(el: &scraper::node::Element) -> bool {
-    el.classes().any(|c| {
+    classes(el).any(|c| {
         c == "viewcode-link"
             || (el.name() == "a" && matches!(c, "src" | "srclink"))
             || (el.name() == "p" && c == "definition")
@@ -87,7 +104,7 @@ pub(super) fn is_source_link(el: &scraper::node::Element) -> bool {
 /// linked name under every source listing and code fragment. Hidden text: read, it broke the
 /// listing's numbered lines and repeated every declaration.
 pub(super) fn is_code_tooltip(el: &scraper::node::Element) -> bool {
-    el.name() == "div" && el.classes().any(|c| c == "ttc")
+    el.name() == "div" && classes(el).any(|c| c == "ttc")
 }
 
 /// Returns true if `node` holds the anchor a link to it lands on as older HTML marks one, an
@@ -98,7 +115,7 @@ pub(super) fn holds_anchor(node: NodeRef<'_, Node>) -> bool {
     node.descendants().any(|d| {
         d.value()
             .as_element()
-            .is_some_and(|e| e.name() == "a" && e.attr("name").is_some())
+            .is_some_and(|e| e.name() == "a" && attr(e, "name").is_some())
     })
 }
 
@@ -113,7 +130,7 @@ pub(super) fn is_permalink(node: NodeRef<'_, Node>) -> bool {
     let Some(target) = node
         .value()
         .as_element()
-        .and_then(|el| el.attr("href"))
+        .and_then(|el| attr(el, "href"))
         .and_then(|h| h.strip_prefix('#'))
     else {
         return false;
@@ -131,7 +148,7 @@ pub(super) fn is_permalink(node: NodeRef<'_, Node>) -> bool {
         return false;
     };
     let own_block = parent.value().as_element().is_some_and(|el| {
-        el.attr("id") == Some(target)
+        attr(el, "id") == Some(target)
             && !matches!(el.name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "dt")
     });
     // Alone in it: a name linking to its section from a sentence ("The ensurepip package provides
@@ -264,6 +281,18 @@ pub(super) fn is_bold_title(node: NodeRef<'_, Node>) -> bool {
 /// Returns true if `node` is the `<summary>` of a `<details>` shown open that holds no heading: the
 /// control that folds the details ("Expand description" above a rustdoc item's documentation), not
 /// content. A summary holding a heading (rustdoc's method signatures) titles what it folds.
+/// Returns true if `el`'s attributes hide it or give it a role that is not content
+/// ([`SKIP_ROLES`]). One pass over the attributes: looking each name up would intern it first.
+fn hidden_or_navigation(el: &scraper::node::Element) -> bool {
+    el.attrs.iter().any(|(name, value)| match &*name.local {
+        _ if !name.ns.is_empty() => false,
+        "role" => SKIP_ROLES.contains(&&**value),
+        "hidden" => true,
+        "aria-hidden" => &**value == "true",
+        _ => false,
+    })
+}
+
 fn is_fold_control(node: NodeRef<'_, Node>) -> bool {
     node.value()
         .as_element()
@@ -271,7 +300,7 @@ fn is_fold_control(node: NodeRef<'_, Node>) -> bool {
         && node
             .parent()
             .and_then(|details| details.value().as_element())
-            .is_some_and(|d| d.name() == "details" && d.attr("open").is_some())
+            .is_some_and(|d| d.name() == "details" && attr(d, "open").is_some())
         && !holds_heading(node)
 }
 
@@ -291,7 +320,7 @@ impl TextBuilder {
                 // one level below the enclosing heading.
                 let heading = match name.as_bytes() {
                     [b'h', d @ b'1'..=b'6'] => Some(d - b'0'),
-                    b"dt" if el.attr("id").is_some() || holds_anchor(node) => {
+                    b"dt" if attr(el, "id").is_some() || holds_anchor(node) => {
                         Some(self.heading_level + 1)
                     }
                     _ => None,
@@ -352,10 +381,8 @@ impl TextBuilder {
         let name = el.name();
         SKIP_ALWAYS.contains(&name)
             || (from_body && (name == "header" || name == "footer"))
-            || el.attr("role").is_some_and(|r| SKIP_ROLES.contains(&r))
-            || el.attr("hidden").is_some()
-            || el.attr("aria-hidden") == Some("true")
-            || el.classes().any(|c| c == "headerlink")
+            || hidden_or_navigation(el)
+            || classes(el).any(|c| c == "headerlink")
             || (name == "a" && is_permalink(node))
             || is_source_link(el)
             || is_code_tooltip(el)
