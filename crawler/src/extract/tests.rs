@@ -643,3 +643,38 @@ fn doxygen_source_locations_are_no_text() {
     assert!(page.text.contains("zero for unspecified"), "{}", page.text);
     assert!(!page.text.contains("Definition at line"), "{}", page.text);
 }
+
+/// Links to one page under several fragments are one link, normalised once; a `nofollow` link does
+/// not hide a later link to the same page that may be followed; an `<area>` links like an `<a>`.
+#[test]
+fn links_are_one_per_page_in_document_order() {
+    let html = r##"<body><main>
+        <a href="other.html#method.push">push</a> <a href="other.html#method.pop">pop</a>
+        <a href="#here">here</a> <a rel="NoFollow" href="/private">p</a>
+        <map><area href="/private#x"></map> <a href=" other.html ">again</a>
+        </main></body>"##;
+    let e = extract_html(html, &url());
+    let links: Vec<&str> = e.links.iter().map(Url::as_str).collect();
+    assert_eq!(
+        links,
+        [
+            "http://example.com/dir/other.html",
+            "http://example.com/dir/page.html",
+            "http://example.com/private",
+        ]
+    );
+}
+
+/// Class and id words mark furniture whatever their case; a content word among the classes keeps
+/// the block.
+#[test]
+fn furniture_words_are_read_in_any_case() {
+    let html = r#"<body><main>
+        <div class="NavBar"><p>Home</p></div>
+        <div id="SideBar"><p>Index</p></div>
+        <div class="Sidebar MainContent"><p>Kept.</p></div>
+        <p>Body text.</p>
+        </main></body>"#;
+    let e = extract_html(html, &url());
+    assert_eq!(e.text, "Kept.\nBody text.");
+}
