@@ -111,7 +111,15 @@ pub(super) fn link_dense_blocks(
             return m;
         }
         if let Node::Text(t) = node.value() {
-            m.text = t.chars().filter(|c| !c.is_whitespace()).count();
+            // The characters that are not white space (by bytes when the text is ASCII, as
+            // most is: the same count, without decoding).
+            m.text = if t.is_ascii() {
+                t.bytes()
+                    .filter(|b| !matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r'))
+                    .count()
+            } else {
+                t.chars().filter(|c| !c.is_whitespace()).count()
+            };
             m.link_text = if in_link { m.text } else { 0 };
             return m;
         }

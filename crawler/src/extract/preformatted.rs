@@ -91,7 +91,8 @@ pub(super) fn pre_text(node: NodeRef<'_, Node>, out: &mut String, depth: usize) 
     }
 }
 
-/// The words of `root`'s text outside its `<pre>` blocks, counted in one pass.
+/// The words of `root`'s text outside its `<pre>` blocks, counted in one pass up to one past
+/// [`LISTING_TITLE_WORDS`].
 pub(super) fn words_outside_pre(root: NodeRef<'_, Node>) -> usize {
     let is_pre = |n: NodeRef<'_, Node>| n.value().as_element().is_some_and(|e| e.name() == "pre");
     let (mut inside_pre, mut words) = (0usize, 0usize);
@@ -102,6 +103,11 @@ pub(super) fn words_outside_pre(root: NodeRef<'_, Node>) -> usize {
             ego_tree::iter::Edge::Open(n) if inside_pre == 0 => {
                 if let Some(t) = n.value().as_text() {
                     words += t.split_whitespace().count();
+                    // Only whether a page is a listing under a title is asked: past the longest
+                    // title, the rest of a long page need not be counted.
+                    if words > LISTING_TITLE_WORDS {
+                        return words;
+                    }
                 }
             }
             _ => {}
