@@ -4,7 +4,7 @@
 use ego_tree::NodeRef;
 use scraper::node::Node;
 
-use super::text::{attr, classes, MAX_DEPTH, SKIP_ALWAYS};
+use super::text::{classes, is_hidden, MAX_DEPTH, SKIP_ALWAYS};
 
 /// The most words outside `<pre>` blocks of a page that is a source listing: its title.
 pub(super) const LISTING_TITLE_WORDS: usize = 12;
@@ -77,8 +77,7 @@ pub(super) fn pre_text(node: NodeRef<'_, Node>, out: &mut String, depth: usize) 
             Node::Text(t) => out.push_str(t),
             Node::Element(el) => {
                 let hidden = SKIP_ALWAYS.contains(&el.name())
-                    || attr(el, "hidden").is_some()
-                    || attr(el, "aria-hidden") == Some("true")
+                    || is_hidden(el)
                     || classes(el).any(|c| HIDDEN_IN_PRE.contains(&c));
                 if el.name() == "br" {
                     out.push('\n');

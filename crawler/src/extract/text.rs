@@ -69,11 +69,6 @@ pub(super) const MAX_TERM_CHARS: usize = 60;
 /// Deep enough for any real page; deeper nesting is hostile and its text is dropped.
 pub(super) const MAX_DEPTH: usize = 512;
 
-/// Returns true if `el` links an entry to its source listing: Sphinx's `[source]`
-/// (`<span class="viewcode-link">`) after a signature, rustdoc's `Source` (`<a class="src">`)
-/// beside an item's heading, Doxygen's "Definition at line 58 of file SDL_video.h." (`<p
-/// class="definition">`) under every member. Not the entry's text (`pytest_sessionfinish(session,
-/// exitstatus)[source]`).
 /// The value of `el`'s attribute `name` (one without a namespace). Not
 /// [`scraper::node::Element::attr`], which interns the name first.
 pub(super) fn attr<'a>(el: &'a scraper::node::Element, name: &str) -> Option<&'a str> {
@@ -91,6 +86,11 @@ pub(super) fn classes(el: &scraper::node::Element) -> impl Iterator<Item = &str>
         .flat_map(|(_, value)| value.split_ascii_whitespace())
 }
 
+/// Returns true if `el` links an entry to its source listing: Sphinx's `[source]`
+/// (`<span class="viewcode-link">`) after a signature, rustdoc's `Source` (`<a class="src">`)
+/// beside an item's heading, Doxygen's "Definition at line 58 of file SDL_video.h." (`<p
+/// class="definition">`) under every member. Not the entry's text (`pytest_sessionfinish(session,
+/// exitstatus)[source]`).
 pub(super) fn is_source_link(el: &scraper::node::Element) -> bool {
     classes(el).any(|c| {
         c == "viewcode-link"
@@ -278,21 +278,14 @@ pub(super) fn is_bold_title(node: NodeRef<'_, Node>) -> bool {
         && !text.ends_with(['.', ',', ';'])
 }
 
+/// Returns true if `el` is hidden from readers (`hidden`, `aria-hidden="true"`).
+pub(super) fn is_hidden(el: &scraper::node::Element) -> bool {
+    attr(el, "hidden").is_some() || attr(el, "aria-hidden") == Some("true")
+}
+
 /// Returns true if `node` is the `<summary>` of a `<details>` shown open that holds no heading: the
 /// control that folds the details ("Expand description" above a rustdoc item's documentation), not
 /// content. A summary holding a heading (rustdoc's method signatures) titles what it folds.
-/// Returns true if `el`'s attributes hide it or give it a role that is not content
-/// ([`SKIP_ROLES`]). One pass over the attributes: looking each name up would intern it first.
-fn hidden_or_navigation(el: &scraper::node::Element) -> bool {
-    el.attrs.iter().any(|(name, value)| match &*name.local {
-        _ if !name.ns.is_empty() => false,
-        "role" => SKIP_ROLES.contains(&&**value),
-        "hidden" => true,
-        "aria-hidden" => &**value == "true",
-        _ => false,
-    })
-}
-
 fn is_fold_control(node: NodeRef<'_, Node>) -> bool {
     node.value()
         .as_element()
@@ -381,7 +374,8 @@ impl TextBuilder {
         let name = el.name();
         SKIP_ALWAYS.contains(&name)
             || (from_body && (name == "header" || name == "footer"))
-            || hidden_or_navigation(el)
+            || attr(el, "role").is_some_and(|r| SKIP_ROLES.contains(&r))
+            || is_hidden(el)
             || classes(el).any(|c| c == "headerlink")
             || (name == "a" && is_permalink(node))
             || is_source_link(el)

@@ -2,8 +2,6 @@
 //! signature, a heading, a synopsis, an item of a list. The sentence reader ([`super::sentences`])
 //! asks these of every line it reads, so each answers in one pass over the line.
 
-use std::collections::HashSet;
-
 use indexer::{sentence_spans, SearchHit};
 
 use super::words::standalone_words;
@@ -425,7 +423,7 @@ pub(super) fn index_terms_within(name: &str, sentence: &str) -> bool {
 /// (`git-bisect - Use binary search to find the commit that introduced a bug`, `pg_dump — extract
 /// a PostgreSQL database …`), its name one word that the page `title` holds: its span.
 pub(super) fn name_line(above: &str, title: &str) -> Option<(usize, usize)> {
-    let title_terms: HashSet<String> = indexer::lexical::analyze(title).into_iter().collect();
+    let title_terms = super::term_set(title);
     lines(above)
         .filter_map(|(start, line)| {
             let line = line.trim_end();

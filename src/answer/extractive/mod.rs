@@ -120,20 +120,19 @@ pub(super) struct Candidate {
 
 impl Candidate {
     pub(super) fn terms(&self, hits: &[SearchHit]) -> &HashSet<String> {
-        self.terms.get_or_init(|| {
-            indexer::lexical::analyze(&hits[self.hit].text[self.start..self.end])
-                .into_iter()
-                .collect()
-        })
+        self.terms
+            .get_or_init(|| term_set(&hits[self.hit].text[self.start..self.end]))
     }
 
     pub(super) fn quote_terms(&self, hits: &[SearchHit]) -> &HashSet<String> {
-        self.quote_terms.get_or_init(|| {
-            indexer::lexical::analyze(&hits[self.hit].text[self.quote.0..self.quote.1])
-                .into_iter()
-                .collect()
-        })
+        self.quote_terms
+            .get_or_init(|| term_set(&hits[self.hit].text[self.quote.0..self.quote.1]))
     }
+}
+
+/// The distinct terms of `text` as the index analyses it.
+pub(super) fn term_set(text: &str) -> HashSet<String> {
+    indexer::lexical::analyze(text).into_iter().collect()
 }
 
 /// Builds the extractive answer to `question` from `hits`: the first `retrieved` as retrieval
@@ -594,11 +593,9 @@ fn drop_superseded_notes(candidates: &mut Vec<Candidate>, hits: &[SearchHit]) {
 fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate) -> bool {
     let text = |c: &Candidate| &hits[c.hit].text[c.start..c.end];
     let term = |c: &Candidate| {
-        c.term_above.or(c.lead_in).map(|(start, end)| {
-            indexer::lexical::analyze(&hits[c.hit].text[start..end])
-                .into_iter()
-                .collect::<HashSet<_>>()
-        })
+        c.term_above
+            .or(c.lead_in)
+            .map(|(start, end)| term_set(&hits[c.hit].text[start..end]))
     };
     // What the reader has read of `a` is its whole quote: a sentence of another passage whose
     // words nearly all are in it ([`QUOTED`]), under no term of its own or under a term the quote
