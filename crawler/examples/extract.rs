@@ -3,7 +3,10 @@
 //! - `extract fingerprint DIR...` prints a hash of everything extracted from each `.html` file
 //!   under the directories (text, sections, links, title…): diff two builds' output to see
 //!   which pages an extraction change touches;
-//! - `extract speed DIR N` times parsing alone and the whole extraction on the first N pages.
+//! - `extract trees DIR...` checks the fast parser against html5ever on every page: the same tree,
+//!   or the fast path gave the page to html5ever (counts, and every page whose trees differ);
+//! - `extract speed DIR N` times parsing alone (html5ever, then cited's parser) and the whole
+//!   extraction on the first N pages.
 //!
 //! `cargo run --release -p crawler --example extract -- speed ~/.rustup/toolchains/*/share/doc/rust/html/std 1500`
 use std::hash::{Hash, Hasher};
@@ -52,12 +55,43 @@ fn main() {
         }
         return;
     }
+    if args.get(1).map(String::as_str) == Some("trees") {
+        use crawler::extract::parse::{dump, fast};
+        let (mut same, mut gave_up, mut differ) = (0, 0, 0);
+        for dir in &args[2..] {
+            for f in files(dir, usize::MAX) {
+                let Ok(bytes) = std::fs::read(&f) else {
+                    continue;
+                };
+                let page = String::from_utf8_lossy(&bytes)
+                    .replace("\r\n", "\n")
+                    .replace('\r', "\n");
+                match fast(&page) {
+                    None => {
+                        gave_up += 1;
+                        if std::env::var_os("SHOW_GIVE_UP").is_some() {
+                            println!("gave up {}", f.display());
+                        }
+                    }
+                    Some(tree) if dump(&tree) == dump(&scraper::Html::parse_document(&page)) => {
+                        same += 1
+                    }
+                    Some(_) => {
+                        differ += 1;
+                        println!("differs {}", f.display());
+                    }
+                }
+            }
+        }
+        println!("{same} pages the same tree, {gave_up} given to html5ever, {differ} different");
+        return;
+    }
     let (Some("speed"), Some(dir), Some(n)) = (
         args.get(1).map(String::as_str),
         args.get(2),
         args.get(3).and_then(|n| n.parse().ok()),
     ) else {
-        eprintln!("usage: extract fingerprint DIR... | extract speed DIR N");
+        eprintln!("usage: extract fingerprint DIR... | extract trees DIR... | extract speed DIR N");
         std::process::exit(2);
     };
     let pages: Vec<String> = files(dir, n)
@@ -72,15 +106,22 @@ fn main() {
     let parse = t.elapsed().as_secs_f64();
     let t = Instant::now();
     for p in &pages {
+        std::hint::black_box(crawler::extract::parse::parse(p));
+    }
+    let fast = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    for p in &pages {
         std::hint::black_box(crawler::extract::extract_html(p, &url));
     }
     let all = t.elapsed().as_secs_f64();
     println!(
-        "{} pages {:.1} MB: parse {:.3}s ({:.0} pages/s) extract {:.3}s ({:.0} pages/s)",
+        "{} pages {:.1} MB: html5ever parse {:.3}s ({:.0} pages/s), cited's parse {:.3}s ({:.0} pages/s), extract {:.3}s ({:.0} pages/s)",
         pages.len(),
         bytes as f64 / 1e6,
         parse,
         pages.len() as f64 / parse,
+        fast,
+        pages.len() as f64 / fast,
         all,
         pages.len() as f64 / all
     );

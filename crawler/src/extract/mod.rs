@@ -41,6 +41,8 @@ pub struct Extracted {
 const MAX_REFRESH_DELAY_SECS: f32 = 5.0;
 
 mod furniture;
+#[doc(hidden)]
+pub mod parse;
 mod preformatted;
 mod scripts;
 mod text;
@@ -164,7 +166,7 @@ impl<'a> Scan<'a> {
 
 /// Extracts an HTML page fetched from `url`.
 pub fn extract_html(html: &str, url: &Url) -> Extracted {
-    let doc = Html::parse_document(html);
+    let doc = parse::parse(html);
     let scan = Scan::of(&doc);
     let mut out = Extracted::default();
 
