@@ -85,11 +85,77 @@ struct Open {
     svg: bool,
 }
 
+/// The stack of open elements, counting the open `<p>` and `<a>` elements: the checks made before
+/// most start tags then need not walk it (on a deeply nested page they would make parsing
+/// quadratic).
+#[derive(Default)]
+struct Stack {
+    open: Vec<Open>,
+    paragraphs: usize,
+    anchors: usize,
+}
+
+impl Stack {
+    fn tally(&mut self, open: &Open, add: bool) {
+        let count = match &*open.name {
+            "p" if !open.svg => &mut self.paragraphs,
+            "a" if !open.svg => &mut self.anchors,
+            _ => return,
+        };
+        if add {
+            *count += 1;
+        } else {
+            *count -= 1;
+        }
+    }
+
+    fn push(&mut self, open: Open) {
+        self.tally(&open, true);
+        self.open.push(open);
+    }
+
+    fn pop(&mut self) -> Option<Open> {
+        let open = self.open.pop()?;
+        self.tally(&open, false);
+        Some(open)
+    }
+
+    /// Closes every element from position `len` up.
+    fn truncate(&mut self, len: usize) {
+        while self.open.len() > len {
+            self.pop();
+        }
+    }
+
+    /// Whether an HTML element named `name` is open.
+    fn holds(&self, name: &str) -> bool {
+        match name {
+            "p" => self.paragraphs > 0,
+            "a" => self.anchors > 0,
+            _ => self.open.iter().any(|o| !o.svg && &*o.name == name),
+        }
+    }
+
+    fn extend(&mut self, open: Option<Open>) {
+        if let Some(open) = open {
+            self.push(open);
+        }
+    }
+}
+
+impl std::ops::Deref for Stack {
+    type Target = [Open];
+
+    fn deref(&self) -> &[Open] {
+        &self.open
+    }
+}
+
 struct Builder<'s> {
     src: &'s str,
     pos: usize,
     doc: Html,
-    stack: Vec<Open>,
+    stack: Stack,
     html: Option<NodeId>,
     head: Option<NodeId>,
     /// `</head>` or something that implies it has been seen.
@@ -124,7 +190,7 @@ impl<'s> Builder<'s> {
             src,
             pos: 0,
             doc: Html::new_document(),
-            stack: Vec::new(),
+            stack: Stack::default(),
             html: None,
             head: None,
             head_closed: false,
@@ -206,7 +272,7 @@ impl<'s> Builder<'s> {
                 }
             }
         }
-        if self.stack.iter().any(|o| &*o.name == "template") {
+        if self.stack.holds("template") {
             return Err(GiveUp);
         }
         // At the end, a document without a body gets an empty one.
@@ -841,7 +907,7 @@ impl<'s> Builder<'s> {
                 Ok(())
             }
             "a" | "nobr" => {
-                if self.stack.iter().any(|o| !o.svg && *o.name == *name) {
+                if self.stack.holds(name) {
                     return Err(GiveUp);
                 }
                 self.insert(tag, false);
@@ -889,8 +955,7 @@ impl<'s> Builder<'s> {
 
     /// Whether a `<select>` is open (its options are the current node or it is).
     fn in_select(&self) -> bool {
-        self.current_is(&["select", "option", "optgroup"])
-            && self.stack.iter().any(|o| !o.svg && &*o.name == "select")
+        self.current_is(&["select", "option", "optgroup"]) && self.stack.holds("select")
     }
 
     /// A start tag inside `<select>`: options and groups; anything else is left to html5ever.
@@ -1225,6 +1290,9 @@ impl<'s> Builder<'s> {
     /// The position on the stack of the nearest open element named in `names`, if no element of
     /// `scope` comes before it.
     fn in_scope(&self, names: &[&str], scope: &[&str]) -> Option<usize> {
+        if names == ["p"] && !self.stack.holds("p") {
+            return None;
+        }
         for (i, open) in self.stack.iter().enumerate().rev() {
             if open.svg {
                 if matches!(&*open.name, "foreignObject" | "desc" | "title") {
@@ -1587,6 +1655,16 @@ mod tests {
         ] {
             assert!(same(html), "gave up on {html:?}");
         }
+    }
+
+    #[test]
+    fn deep_nesting_builds_the_same_tree() {
+        let deep = format!(
+            "<!DOCTYPE html><body>{}<p>deep<a href=x>link</a></p>{}<p>after",
+            "<div><span>".repeat(3_000),
+            "</span></div>".repeat(3_000)
+        );
+        assert!(same(&deep));
     }
 
     #[test]
