@@ -1,6 +1,7 @@
 //! Page furniture: what is on a page but is not its content (navigation, sidebars, "Prev / Up / Next"
 //! bars, link lists), recognised by class words and link density.
 
+use html5ever::local_name;
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
@@ -124,7 +125,8 @@ pub(super) fn link_dense_blocks(
             return m;
         }
         let element = node.value().as_element();
-        let link = element.is_some_and(|el| el.name() == "a" && attr(el, "href").is_some());
+        let link =
+            element.is_some_and(|el| el.name() == "a" && attr(el, &local_name!("href")).is_some());
         for child in node.children() {
             let c = measure(child, in_link || link, depth + 1, dense);
             m.text += c.text;

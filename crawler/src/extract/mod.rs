@@ -7,6 +7,7 @@
 //! [`Section`] carries the byte span of its heading and body in the clean text; links come from the
 //! whole document, since navigation is how a crawler discovers pages.
 
+use html5ever::local_name;
 use scraper::{ElementRef, Html};
 use url::Url;
 
@@ -107,44 +108,48 @@ impl<'a> Scan<'a> {
             let e = el.value();
             match e.name() {
                 "meta" => {
-                    if attr(e, "name").is_some_and(|n| n.eq_ignore_ascii_case("robots")) {
-                        scan.robots.push(attr(e, "content").unwrap_or(""));
-                    }
-                    if let (Some(equiv), Some(content)) =
-                        (attr(e, "http-equiv"), attr(e, "content"))
+                    if attr(e, &local_name!("name"))
+                        .is_some_and(|n| n.eq_ignore_ascii_case("robots"))
                     {
+                        scan.robots
+                            .push(attr(e, &local_name!("content")).unwrap_or(""));
+                    }
+                    if let (Some(equiv), Some(content)) = (
+                        attr(e, &local_name!("http-equiv")),
+                        attr(e, &local_name!("content")),
+                    ) {
                         if equiv.trim().eq_ignore_ascii_case("refresh") {
                             scan.refresh.push(content);
                         }
                     }
                 }
-                "base" if scan.base.is_none() => scan.base = attr(e, "href"),
+                "base" if scan.base.is_none() => scan.base = attr(e, &local_name!("href")),
                 "link" if scan.canonical.is_none() => {
-                    let canonical = attr(e, "rel").is_some_and(|rel| {
+                    let canonical = attr(e, &local_name!("rel")).is_some_and(|rel| {
                         rel.split_ascii_whitespace()
                             .any(|r| r.eq_ignore_ascii_case("canonical"))
                     });
                     if canonical {
-                        scan.canonical = attr(e, "href");
+                        scan.canonical = attr(e, &local_name!("href"));
                     }
                 }
                 "title" if scan.title.is_none() => scan.title = Some(el),
                 "a" | "area" => {
-                    if let Some(href) = attr(e, "href") {
-                        let nofollow = attr(e, "rel").is_some_and(|rel| {
+                    if let Some(href) = attr(e, &local_name!("href")) {
+                        let nofollow = attr(e, &local_name!("rel")).is_some_and(|rel| {
                             rel.split_whitespace()
                                 .any(|r| r.eq_ignore_ascii_case("nofollow"))
                         });
                         scan.links.push((href, nofollow));
                     }
                 }
-                "script" => scan.scripts.extend(attr(e, "src")),
+                "script" => scan.scripts.extend(attr(e, &local_name!("src"))),
                 "main" if scan.main.is_none() => scan.main = Some(el),
                 "article" => scan.articles.push(el),
                 "body" if scan.body.is_none() => scan.body = Some(el),
                 _ => {}
             }
-            if scan.role_main.is_none() && attr(e, "role") == Some("main") {
+            if scan.role_main.is_none() && attr(e, &local_name!("role")) == Some("main") {
                 scan.role_main = Some(el);
             }
         }

@@ -3,6 +3,7 @@
 //! sections, without what is not content (scripts, navigation, permalinks, code tooltips).
 
 use ego_tree::NodeRef;
+use html5ever::{local_name, ns, LocalName};
 use scraper::{node::Node, ElementRef};
 
 use super::furniture::{holds_heading, is_furniture};
@@ -69,21 +70,22 @@ pub(super) const MAX_TERM_CHARS: usize = 60;
 /// Deep enough for any real page; deeper nesting is hostile and its text is dropped.
 pub(super) const MAX_DEPTH: usize = 512;
 
-/// The value of `el`'s attribute `name` (one without a namespace). Not
+/// The value of `el`'s attribute `name` (one without a namespace), `name` an atom
+/// (`local_name!("href")`) so that each attribute is one comparison. Not
 /// [`scraper::node::Element::attr`], which interns the name first.
-pub(super) fn attr<'a>(el: &'a scraper::node::Element, name: &str) -> Option<&'a str> {
+pub(super) fn attr<'a>(el: &'a scraper::node::Element, name: &LocalName) -> Option<&'a str> {
     el.attrs
         .iter()
-        .find(|(key, _)| key.ns.is_empty() && &*key.local == name)
+        .find(|(key, _)| key.local == *name && key.ns == ns!())
         .map(|(_, value)| &**value)
 }
 
 /// The words of `el`'s `class`, as written. Not [`scraper::node::Element::classes`], which
 /// interns every word of every element it is asked about (a lock and a hash each).
 pub(super) fn classes(el: &scraper::node::Element) -> impl Iterator<Item = &str> {
-    el.attrs()
-        .filter(|(name, _)| *name == "class")
-        .flat_map(|(_, value)| value.split_ascii_whitespace())
+    attr(el, &local_name!("class"))
+        .into_iter()
+        .flat_map(str::split_ascii_whitespace)
 }
 
 /// Returns true if `el` links an entry to its source listing: Sphinx's `[source]`
@@ -115,7 +117,7 @@ pub(super) fn holds_anchor(node: NodeRef<'_, Node>) -> bool {
     node.descendants().any(|d| {
         d.value()
             .as_element()
-            .is_some_and(|e| e.name() == "a" && attr(e, "name").is_some())
+            .is_some_and(|e| e.name() == "a" && attr(e, &local_name!("name")).is_some())
     })
 }
 
@@ -130,7 +132,7 @@ pub(super) fn is_permalink(node: NodeRef<'_, Node>) -> bool {
     let Some(target) = node
         .value()
         .as_element()
-        .and_then(|el| attr(el, "href"))
+        .and_then(|el| attr(el, &local_name!("href")))
         .and_then(|h| h.strip_prefix('#'))
     else {
         return false;
@@ -148,7 +150,7 @@ pub(super) fn is_permalink(node: NodeRef<'_, Node>) -> bool {
         return false;
     };
     let own_block = parent.value().as_element().is_some_and(|el| {
-        attr(el, "id") == Some(target)
+        attr(el, &local_name!("id")) == Some(target)
             && !matches!(el.name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "dt")
     });
     // Alone in it: a name linking to its section from a sentence ("The ensurepip package provides
@@ -280,7 +282,8 @@ pub(super) fn is_bold_title(node: NodeRef<'_, Node>) -> bool {
 
 /// Returns true if `el` is hidden from readers (`hidden`, `aria-hidden="true"`).
 pub(super) fn is_hidden(el: &scraper::node::Element) -> bool {
-    attr(el, "hidden").is_some() || attr(el, "aria-hidden") == Some("true")
+    attr(el, &local_name!("hidden")).is_some()
+        || attr(el, &local_name!("aria-hidden")) == Some("true")
 }
 
 /// Returns true if `node` is the `<summary>` of a `<details>` shown open that holds no heading: the
@@ -293,7 +296,7 @@ fn is_fold_control(node: NodeRef<'_, Node>) -> bool {
         && node
             .parent()
             .and_then(|details| details.value().as_element())
-            .is_some_and(|d| d.name() == "details" && attr(d, "open").is_some())
+            .is_some_and(|d| d.name() == "details" && attr(d, &local_name!("open")).is_some())
         && !holds_heading(node)
 }
 
@@ -313,7 +316,7 @@ impl TextBuilder {
                 // one level below the enclosing heading.
                 let heading = match name.as_bytes() {
                     [b'h', d @ b'1'..=b'6'] => Some(d - b'0'),
-                    b"dt" if attr(el, "id").is_some() || holds_anchor(node) => {
+                    b"dt" if attr(el, &local_name!("id")).is_some() || holds_anchor(node) => {
                         Some(self.heading_level + 1)
                     }
                     _ => None,
@@ -374,7 +377,7 @@ impl TextBuilder {
         let name = el.name();
         SKIP_ALWAYS.contains(&name)
             || (from_body && (name == "header" || name == "footer"))
-            || attr(el, "role").is_some_and(|r| SKIP_ROLES.contains(&r))
+            || attr(el, &local_name!("role")).is_some_and(|r| SKIP_ROLES.contains(&r))
             || is_hidden(el)
             || classes(el).any(|c| c == "headerlink")
             || (name == "a" && is_permalink(node))
