@@ -296,7 +296,7 @@ impl<'s> Builder<'s> {
             .iter()
             .position(|&c| is_space_byte(c) || c == b'/' || c == b'>')
             .ok_or(GiveUp)?;
-        let name = lower(&self.src[i..name_end])?;
+        let name = lower(&self.src[i..name_end]);
         i = name_end;
         let mut attrs: Vec<(LocalName, StrTendril)> = Vec::new();
         let mut self_closing = false;
@@ -326,7 +326,7 @@ impl<'s> Builder<'s> {
                 .iter()
                 .position(|&c| is_space_byte(c) || matches!(c, b'/' | b'>' | b'='))
                 .ok_or(GiveUp)?;
-            let attr_name = lower(&self.src[i..attr_end])?;
+            let attr_name = lower(&self.src[i..attr_end]);
             i = attr_end;
             while i < bytes.len() && is_space_byte(bytes[i]) {
                 i += 1;
@@ -377,7 +377,7 @@ impl<'s> Builder<'s> {
                 .iter()
                 .position(|&c| is_space_byte(c) || c == b'/' || c == b'>')
                 .ok_or(GiveUp)?;
-        let name = lower(&self.src[start..name_end])?;
+        let name = lower(&self.src[start..name_end]);
         let mut i = name_end;
         while i < bytes.len() && is_space_byte(bytes[i]) {
             i += 1;
@@ -1502,15 +1502,12 @@ fn is_space(text: &str) -> bool {
     text.bytes().all(is_space_byte)
 }
 
-/// A tag or attribute name in lower case; one with a NUL is left to html5ever.
-fn lower(name: &str) -> Fast<LocalName> {
-    if name.contains('\0') {
-        return Err(GiveUp);
-    }
+/// A tag or attribute name in lower case (the document holds no NUL: [`Builder::run`]).
+fn lower(name: &str) -> LocalName {
     if name.bytes().any(|c| c.is_ascii_uppercase()) {
-        return Ok(LocalName::from(name.to_ascii_lowercase()));
+        return LocalName::from(name.to_ascii_lowercase());
     }
-    Ok(LocalName::from(name))
+    LocalName::from(name)
 }
 
 /// The text of a doctype's quoted identifier, and what follows it.
