@@ -63,9 +63,7 @@ fn main() {
                 let Ok(bytes) = std::fs::read(&f) else {
                     continue;
                 };
-                let page = String::from_utf8_lossy(&bytes)
-                    .replace("\r\n", "\n")
-                    .replace('\r', "\n");
+                let page = String::from_utf8_lossy(&bytes);
                 match fast(&page) {
                     None => {
                         gave_up += 1;
