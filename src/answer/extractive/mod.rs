@@ -328,7 +328,7 @@ fn choose<'c>(candidates: &'c [Candidate], hits: &[SearchHit]) -> Vec<&'c Candid
             break;
         }
         for c in candidates {
-            if c.score < floor || chosen.len() == MAX_SENTENCES {
+            if c.score < floor {
                 break;
             }
             if c.gated != gated || c.support < MIN_SENTENCE_SUPPORT {
@@ -347,7 +347,7 @@ fn choose<'c>(candidates: &'c [Candidate], hits: &[SearchHit]) -> Vec<&'c Candid
                 .len();
             // A sentence whose run holds a chosen one ("For this purpose, exceptions have a method
             // add_note()…" after "There are cases where it is useful to add information…") takes
-            // its place: the chosen sentence with what it leads to.
+            // its place: the chosen sentence with what it leads to, even in a full answer.
             let same_hit = |s: &&Candidate| s.hit == c.hit;
             if let Some(i) = chosen.iter().position(|s| {
                 same_hit(s)
@@ -355,13 +355,21 @@ fn choose<'c>(candidates: &'c [Candidate], hits: &[SearchHit]) -> Vec<&'c Candid
                     && s.quote.1 <= c.quote.1
                     && s.quote != c.quote
             }) {
-                if !gated && words - chosen[i].words + c.words <= MAX_WORDS {
-                    words = words - chosen[i].words + c.words;
-                    chosen[i] = c;
+                if !gated {
+                    // Room is made by dropping the sentences chosen last (the lowest scoring).
+                    while chosen.len() > i + 1 && words - chosen[i].words + c.words > MAX_WORDS {
+                        words -= chosen.pop().map_or(0, |s| s.words);
+                    }
+                    if words - chosen[i].words + c.words <= MAX_WORDS {
+                        words = words - chosen[i].words + c.words;
+                        chosen[i] = c;
+                    }
                 }
                 continue;
             }
-            let skipped = if words + c.words > MAX_WORDS {
+            let skipped = if chosen.len() == MAX_SENTENCES {
+                Some("over the sentence budget")
+            } else if words + c.words > MAX_WORDS {
                 Some("over the word budget")
             } else if new_page && pages == MAX_SOURCES {
                 Some("a page over the limit")

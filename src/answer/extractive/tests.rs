@@ -939,6 +939,38 @@ fn consecutive_sentences_are_quoted_as_one_run() {
     );
 }
 
+/// A run that holds a chosen sentence takes its place even when the answer is full: the
+/// sentences chosen last make room ("By default, TLS is disabled … Explicitly switch it on with
+/// `smtpd_tls_security_level = may`." for "How do I enable TLS …" on Postfix's TLS README).
+#[test]
+fn a_run_replaces_its_sentence_in_a_full_answer() {
+    let lead = "By default, TLS is disabled in the Postfix SMTP server. Explicitly switch it on with \"smtpd_tls_security_level = may\".";
+    let filler = "The Postfix SMTP server announces TLS support to remote SMTP clients that connect to it over the network, one after another, while the server keeps its other settings as they were";
+    let mut hits = vec![hit(&["TLS"], lead)];
+    for n in 0..5 {
+        hits.push(hit(&["TLS"], &format!("{filler} in case {n}.")));
+    }
+    let text: String = hits.iter().map(|h| h.text.as_str()).collect();
+    let question = "How do I enable TLS for the Postfix SMTP server?";
+    let mut found = scored(question, &text, &hits, &semantic::Meanings::default());
+    // The first sentence alone scores best, the fillers next, the run (the first sentence with
+    // the one its "it" points back to) last but above the floor.
+    for c in &mut found {
+        let quote = &hits[c.hit].text[c.quote.0..c.quote.1];
+        c.score = match (c.hit, quote.contains("may")) {
+            (0, false) => 1.4,
+            (0, true) => 1.16,
+            _ => 1.3,
+        };
+        c.support = 1.0;
+        c.gated = false;
+    }
+    found.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let chosen = choose(&found, &hits);
+    let first = &hits[chosen[0].hit].text[chosen[0].quote.0..chosen[0].quote.1];
+    assert!(first.contains("= may"), "{first}");
+}
+
 /// A sentence that would be quoted under its entry's term when alone ("work_mem (integer) … The
 /// default value …") joins the run of the chosen sentence right before it, which already stands
 /// under that term: one quote, as the page reads, not two ("Remove and return a (key, value) pair
