@@ -52,6 +52,68 @@ pub(super) fn defined_subject(question: &str) -> Option<&str> {
 /// verb is a passive's with its agent ("Closures are represented by traits …"): that says how the
 /// subject is made or used, not what it is.
 pub(super) fn states_definition(subject: &str, sentence: &str) -> bool {
+    says_what_it_is(subject, sentence) || says_what_it_does(subject, sentence)
+}
+
+/// Returns true if `sentence` opens with `subject` as the subject of a verb in the present tense:
+/// says what the thing does ("The Postfix postscreen(8) daemon provides additional protection …"
+/// for "what does the postscreen daemon do", "The VACUUM command rebuilds the database file …").
+/// The subject's words come in order within the sentence's opening words; a name's manual section
+/// (`(8)`) and a qualifier between them ("The Send marker trait") aside.
+fn says_what_it_does(subject: &str, sentence: &str) -> bool {
+    let bare = |w: &str| {
+        w.split('(')
+            .next()
+            .unwrap_or("")
+            .trim_matches(|c: char| !c.is_alphanumeric() && c != '_' && c != '-')
+            .to_lowercase()
+    };
+    let wanted: Vec<String> = without_article(subject)
+        .split_whitespace()
+        .map(bare)
+        .filter(|w| !w.is_empty())
+        .collect();
+    let Some(last) = wanted.last() else {
+        return false;
+    };
+    let words: Vec<String> = without_article(sentence.trim_start())
+        .split_whitespace()
+        .take(wanted.len() + 3)
+        .map(bare)
+        .collect();
+    // The subject's words in order, the first of them opening the sentence or after one
+    // qualifier ("The Postfix postscreen(8) daemon"); the verb right after the last of them.
+    let mut at = 0;
+    for (i, w) in words.iter().enumerate() {
+        if at == 0 && i > 1 {
+            return false;
+        }
+        if at < wanted.len() && *w == wanted[at] {
+            at += 1;
+            if at == wanted.len() {
+                return w == last && words.get(i + 1).is_some_and(|v| is_present_verb(v));
+            }
+        }
+    }
+    false
+}
+
+/// Returns true if `word` (lower case) reads as a verb in the third person present ("provides",
+/// "rebuilds", "returns"), not a plural noun's common endings nor a form of "to be" or "to have".
+fn is_present_verb(word: &str) -> bool {
+    word.len() > 3
+        && word.ends_with('s')
+        && !word.ends_with("ss")
+        && !word.ends_with("us")
+        && !word.ends_with("is")
+        // Plural nouns a name often qualifies ("VACUUM applications", "the cargo commands").
+        && !["ions", "ers", "ings", "ents", "ands", "ies", "ues"]
+            .iter()
+            .any(|e| word.ends_with(e))
+        && word.chars().all(|c| c.is_ascii_lowercase())
+}
+
+fn says_what_it_is(subject: &str, sentence: &str) -> bool {
     let subject = without_article(subject);
     // An attribute or decorator is named without its marks ("The must_use attribute is used to
     // issue a diagnostic warning …" for "what does #[must_use] do").

@@ -349,20 +349,33 @@ fn choose<'c>(candidates: &'c [Candidate], hits: &[SearchHit]) -> Vec<&'c Candid
             // add_note()…" after "There are cases where it is useful to add information…") takes
             // its place: the chosen sentence with what it leads to, even in a full answer.
             let same_hit = |s: &&Candidate| s.hit == c.hit;
-            if let Some(i) = chosen.iter().position(|s| {
+            let holds = |s: &&Candidate| {
                 same_hit(s)
                     && c.quote.0 <= s.quote.0
                     && s.quote.1 <= c.quote.1
                     && s.quote != c.quote
-            }) {
+            };
+            if let Some(i) = chosen.iter().position(holds) {
                 if !gated {
-                    // Room is made by dropping the sentences chosen last (the lowest scoring).
-                    while chosen.len() > i + 1 && words - chosen[i].words + c.words > MAX_WORDS {
-                        words -= chosen.pop().map_or(0, |s| s.words);
+                    // The run takes the place of the first chosen sentence it holds; the others it
+                    // holds are in it now.
+                    let mut kept: Vec<&Candidate> = chosen
+                        .iter()
+                        .enumerate()
+                        .filter(|(k, s)| *k == i || !holds(s))
+                        .map(|(_, s)| *s)
+                        .collect();
+                    let mut used =
+                        kept.iter().map(|s| s.words).sum::<usize>() - kept[i].words + c.words;
+                    // For the answer's first sentence, room is made by dropping the sentences
+                    // chosen last (the lowest scoring): the answer opens with the whole run.
+                    while i == 0 && kept.len() > 1 && used > MAX_WORDS {
+                        used -= kept.pop().map_or(0, |s| s.words);
                     }
-                    if words - chosen[i].words + c.words <= MAX_WORDS {
-                        words = words - chosen[i].words + c.words;
-                        chosen[i] = c;
+                    if used <= MAX_WORDS {
+                        kept[i] = c;
+                        chosen = kept;
+                        words = used;
                     }
                 }
                 continue;

@@ -971,6 +971,35 @@ fn a_run_replaces_its_sentence_in_a_full_answer() {
     assert!(first.contains("= may"), "{first}");
 }
 
+/// A run that holds two chosen sentences takes the place of both: its text is quoted once
+/// ("Unless customized, Jinja2 is configured by Flask as follows:" with the lines it introduces,
+/// each of which was chosen first).
+#[test]
+fn a_run_replaces_every_sentence_it_holds() {
+    let text = "Unless customized, Jinja2 is configured by Flask as follows:\nautoescaping is enabled for all templates ending in .html when using render_template().\nautoescaping is enabled for all strings when using render_template_string().";
+    let hits = vec![hit(&["Templates"], text)];
+    let question = "Which templates get autoescaping in Flask?";
+    let mut found = scored(question, text, &hits, &semantic::Meanings::default());
+    for c in &mut found {
+        let quote = &text[c.quote.0..c.quote.1];
+        c.score = if quote.starts_with("Unless") {
+            1.2
+        } else if quote.contains(".html") {
+            1.4
+        } else {
+            1.35
+        };
+        c.support = 1.0;
+        c.gated = false;
+    }
+    found.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let quotes: Vec<&str> = choose(&found, &hits)
+        .iter()
+        .map(|c| &text[c.quote.0..c.quote.1])
+        .collect();
+    assert_eq!(quotes, [text], "{quotes:?}");
+}
+
 /// A sentence that would be quoted under its entry's term when alone ("work_mem (integer) … The
 /// default value …") joins the run of the chosen sentence right before it, which already stands
 /// under that term: one quote, as the page reads, not two ("Remove and return a (key, value) pair
@@ -1211,6 +1240,24 @@ fn a_sentence_saying_what_the_subject_is_defines_it() {
     assert!(!states_definition(
         "unwrap",
         "The unwrap_or_else method is defined on Result."
+    ));
+    // What the subject does, in the present tense, with a name's manual section and a qualifier
+    // aside; not a plural noun after it, nor the subject after an opening phrase.
+    assert!(states_definition(
+        "the postscreen daemon",
+        "The Postfix postscreen(8) daemon provides additional protection against mail server overload."
+    ));
+    assert!(states_definition(
+        "the Send trait",
+        "The Send marker trait indicates that ownership of values of the type can be transferred."
+    ));
+    assert!(!states_definition(
+        "VACUUM",
+        "RBU Vacuum applications all implement some variation of the following procedure:"
+    ));
+    assert!(!states_definition(
+        "VACUUM",
+        "By default, VACUUM operates on the main database."
     ));
     // An attribute is named without its marks (the Rust reference).
     assert!(states_definition(
