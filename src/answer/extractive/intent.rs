@@ -98,25 +98,6 @@ const STEPS_CUES: &[&str] = &[
     "how can you ",
     "how to ",
 ];
-/// Verbs a query typed as a command opens with ("run only the documentation tests", "pytest
-/// disable output capturing"): it asks how to do that, as "how do I …" does.
-const COMMAND_VERBS: &[&str] = &[
-    "add", "allow", "build", "change", "check", "compute", "convert", "copy", "count", "create",
-    "delete", "disable", "display", "enable", "find", "generate", "get", "ignore", "import",
-    "install", "list", "load", "make", "merge", "move", "open", "parse", "pause", "print", "pull",
-    "read", "remove", "rename", "reset", "restart", "run", "sanitize", "save", "send", "set",
-    "show", "skip", "sort", "split", "squash", "start", "stop", "turn", "undo", "update", "use",
-    "view", "wait", "write",
-];
-
-/// Returns true if `q` (lower case) is typed as a command: it opens with a verb, or with one word
-/// (the tool's name: "pytest disable plugin by name") and then a verb.
-fn opens_with_command(q: &str) -> bool {
-    let mut words = q.split_whitespace();
-    let (first, second) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
-    COMMAND_VERBS.contains(&first) || COMMAND_VERBS.contains(&second)
-}
-
 /// Phrases that ask for what happens when nothing is said: a default.
 const DEFAULT_CUES: &[&str] = &[
     "out of the box",
@@ -164,8 +145,7 @@ impl Intent {
             defines: None,
             wants_steps: STEPS_CUES
                 .iter()
-                .any(|c| q.starts_with(c) || q.contains(&format!(" {c}")))
-                || opens_with_command(&q),
+                .any(|c| q.starts_with(c) || q.contains(&format!(" {c}"))),
             wants_default: !reason
                 && (q.contains("default") || DEFAULT_CUES.iter().any(|c| q.contains(c))),
             wants_amount: !reason

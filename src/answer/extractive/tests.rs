@@ -211,26 +211,6 @@ fn when_a_thing_was_added_asks_for_a_version() {
     assert!(never.wants_default && never.wants_value);
 }
 
-/// A query typed as a command ("run only the documentation tests", with or without the tool's
-/// name before it) asks how to do it, as "how do I …" does; a query that names a value does not.
-#[test]
-fn a_query_typed_as_a_command_asks_for_steps() {
-    for steps in [
-        "run only the documentation tests",
-        "pytest disable output capturing",
-        "How do I rename a branch?",
-    ] {
-        assert!(Intent::of(steps).wants_steps, "{steps}");
-    }
-    for other in [
-        "default value of work_mem",
-        "integer data type range",
-        "What does the Send trait mean?",
-    ] {
-        assert!(!Intent::of(other).wants_steps, "{other}");
-    }
-}
-
 /// A question that asks yes or no is answered outright by a sentence that denies what it asks:
 /// of two sentences with all of its words, the denial leads. "Is there …" asks for a thing, and
 /// "… A or B?" which of two.
