@@ -249,13 +249,14 @@ fn pytest_docs_answers_hold_their_floor() {
 /// The Postfix 3.7 documentation (eval/postfix-3.7.jsonl), an eleventh site, written in stop 48 by
 /// a helper that never saw cited's code or answers. Unseen: 4 of 25 supported (its 72 manual pages,
 /// set in `<pre>`, were stored as empty duplicates of one another); 12 and 6 first once they read
-/// as text and `postconf(5)`'s `<a name>` entries open sections (top 3: 15 → 21).
+/// as text and `postconf(5)`'s `<a name>` entries open sections (top 3: 15 → 21). Stop 61: 15 and
+/// 11 (a run opening the answer whole, "what does the postscreen daemon do").
 #[test]
 fn postfix_docs_answers_hold_their_floor() {
     let floor = Floor {
         questions: 25,
-        supported: 11,
-        first_supported: 5,
+        supported: 14,
+        first_supported: 10,
         most_abstained: 2,
         results_top3: 19,
     };
