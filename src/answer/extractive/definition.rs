@@ -45,19 +45,15 @@ pub(super) fn defined_subject(question: &str) -> Option<&str> {
 }
 
 /// Returns true if `sentence` says what `subject` (a definition question's, see
-/// [`defined_subject`]) is, wherever it stands: it opens with the subject, its article or owner
-/// aside, as the subject of "is", "are", "refers to" or "means" ("A workspace is a collection of
-/// one or more packages …" for "what is a workspace", "Descriptors are …" for "what are
-/// descriptors", "Rust’s closures are anonymous functions …" for "what is a closure"). Not when the
-/// verb is a passive's with its agent ("Closures are represented by traits …"): that says how the
-/// subject is made or used, not what it is.
+/// [`defined_subject`]) is ([`says_what_it_is`]) or does ([`says_what_it_does`]).
 pub(super) fn states_definition(subject: &str, sentence: &str) -> bool {
     says_what_it_is(subject, sentence) || says_what_it_does(subject, sentence)
 }
 
 /// Returns true if `sentence` opens with `subject` as the subject of a verb in the present tense:
 /// says what the thing does ("The Postfix postscreen(8) daemon provides additional protection …"
-/// for "what does the postscreen daemon do", "The VACUUM command rebuilds the database file …").
+/// for "what does the postscreen daemon do", "The Send marker trait indicates …" for "what does the
+/// Send trait mean").
 /// The subject's words come in order within the sentence's opening words; a name's manual section
 /// (`(8)`) and a qualifier between them ("The Send marker trait") aside.
 fn says_what_it_does(subject: &str, sentence: &str) -> bool {
@@ -113,6 +109,12 @@ fn is_present_verb(word: &str) -> bool {
         && word.chars().all(|c| c.is_ascii_lowercase())
 }
 
+/// Returns true if `sentence` says what `subject` is, wherever it stands: it opens with the
+/// subject, its article or owner aside, as the subject of "is", "are", "refers to" or "means" ("A
+/// workspace is a collection of one or more packages …" for "what is a workspace", "Descriptors
+/// are …" for "what are descriptors", "Rust’s closures are anonymous functions …" for "what is a
+/// closure"). Not when the verb is a passive's with its agent ("Closures are represented by traits
+/// …"): that says how the subject is made or used, not what it is.
 fn says_what_it_is(subject: &str, sentence: &str) -> bool {
     let subject = without_article(subject);
     // An attribute or decorator is named without its marks ("The must_use attribute is used to

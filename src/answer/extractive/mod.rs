@@ -339,12 +339,6 @@ fn choose<'c>(candidates: &'c [Candidate], hits: &[SearchHit]) -> Vec<&'c Candid
             if gated && lead.is_some_and(|l| c.hit == l.hit && c.quote.1 <= l.quote.0) {
                 continue;
             }
-            let new_page = chosen.iter().all(|s| hits[s.hit].url != hits[c.hit].url);
-            let pages = chosen
-                .iter()
-                .map(|s| hits[s.hit].url.as_str())
-                .collect::<HashSet<_>>()
-                .len();
             // A sentence whose run holds a chosen one ("For this purpose, exceptions have a method
             // add_note()…" after "There are cases where it is useful to add information…") takes
             // its place: the chosen sentence with what it leads to, even in a full answer.
@@ -384,7 +378,14 @@ fn choose<'c>(candidates: &'c [Candidate], hits: &[SearchHit]) -> Vec<&'c Candid
                 Some("over the sentence budget")
             } else if words + c.words > MAX_WORDS {
                 Some("over the word budget")
-            } else if new_page && pages == MAX_SOURCES {
+            } else if chosen.iter().all(|s| hits[s.hit].url != hits[c.hit].url)
+                && chosen
+                    .iter()
+                    .map(|s| hits[s.hit].url.as_str())
+                    .collect::<HashSet<_>>()
+                    .len()
+                    == MAX_SOURCES
+            {
                 Some("a page over the limit")
             } else if chosen.iter().any(|s| {
                 (same_hit(s) && s.quote.0 < c.quote.1 && c.quote.0 < s.quote.1)
