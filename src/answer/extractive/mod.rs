@@ -343,9 +343,13 @@ fn choose<'c>(candidates: &'c [Candidate], hits: &[SearchHit]) -> Vec<&'c Candid
             // add_note()…" after "There are cases where it is useful to add information…") takes
             // its place: the chosen sentence with what it leads to, even in a full answer.
             let same_hit = |s: &&Candidate| s.hit == c.hit;
+            // The term a chosen sentence is quoted under need not be in the run: the run holds
+            // the question's words the term added ("detached HEAD" over "Normally the HEAD
+            // stores the name of a branch …", held by the run whose "such a state is called
+            // \"detached\"" points back to it).
             let holds = |s: &&Candidate| {
                 same_hit(s)
-                    && c.quote.0 <= s.quote.0
+                    && c.quote.0 <= body_start(&hits[s.hit].text, s)
                     && s.quote.1 <= c.quote.1
                     && s.quote != c.quote
             };
@@ -411,6 +415,13 @@ fn choose<'c>(candidates: &'c [Candidate], hits: &[SearchHit]) -> Vec<&'c Candid
     chosen
 }
 
+/// Where a candidate's quote starts after the term it opens with, if any.
+fn body_start(text: &str, c: &Candidate) -> usize {
+    c.term_above.map_or(c.quote.0, |(_, end)| {
+        end + (text[end..].len() - text[end..].trim_start().len())
+    })
+}
+
 /// Traces every candidate, best first: `scored` (all of them), then `pooled` (those that passed the
 /// relevance gate, which the answer leads with) and `held` (those it held back, which may only
 /// follow).
@@ -450,10 +461,15 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draf
     });
     // Sentences that follow one another on the page are quoted as one run: the fact with what
     // introduces it ("A reasonable starting value … is 25%. The default is typically 128MB.").
+    // One sentence between two chosen ones of a paragraph is quoted too, while the answer has
+    // room: the reader gets the paragraph as written, not two pieces of it around an ellipsis
+    // ("Normally the HEAD stores the name of a branch … However, Git also allows you to check
+    // out an arbitrary commit … The HEAD in such a state is called \"detached\".").
+    let mut room = MAX_WORDS.saturating_sub(ordered.iter().map(|c| c.words).sum());
     let mut runs: Vec<Vec<&Candidate>> = Vec::new();
     for c in ordered {
         match runs.last_mut() {
-            Some(run) if follows(hits, run[run.len() - 1], c) => run.push(c),
+            Some(run) if follows(hits, run[run.len() - 1], c, &mut room) => run.push(c),
             _ => runs.push(vec![c]),
         }
     }
@@ -532,22 +548,37 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draf
     }
 }
 
-/// Returns true if `next` is quoted right after `c` on the same passage, with nothing between them
-/// but white space, and both are sentences of one entry: not table rows, and `next` does not open
-/// with a term of its own. The term `next` would be quoted under when alone is no term of its own
-/// when it is the one `c` stands under ("Pairs are returned in LIFO order." after `popitem()`'s
-/// "Remove and return a (key, value) pair from the dictionary.").
-fn follows(hits: &[SearchHit], c: &Candidate, next: &Candidate) -> bool {
+/// Returns true if `next` is quoted after `c` on the same passage, with nothing between them but
+/// white space or one sentence of their line that fits in `room` (words the answer has left, less
+/// the sentence's when it is taken), and both are sentences of one entry: not table rows, and
+/// `next` does not open with a term of its own. The term `next` would be quoted under when alone
+/// is no term of its own when it is the one `c` stands under ("Pairs are returned in LIFO order."
+/// after `popitem()`'s "Remove and return a (key, value) pair from the dictionary.").
+fn follows(hits: &[SearchHit], c: &Candidate, next: &Candidate, room: &mut usize) -> bool {
     let text = &hits[c.hit].text;
     let row = |c: &Candidate| indexer::vector::sentences::is_table_row(&text[c.quote.0..c.quote.1]);
     let term_of_c = c.term_above.or(c.lead_in);
-    c.hit == next.hit
-        && (next.lead_in.is_none() || next.lead_in == term_of_c)
-        && next.term_above.is_none()
-        && c.quote.1 <= next.quote.0
-        && text[c.quote.1..next.quote.0].trim().is_empty()
-        && !row(c)
-        && !row(next)
+    if c.hit != next.hit
+        || next.lead_in.is_some() && next.lead_in != term_of_c
+        || next.term_above.is_some()
+        || c.quote.1 > next.quote.0
+        || row(c)
+        || row(next)
+    {
+        return false;
+    }
+    let between = text[c.quote.1..next.quote.0].trim();
+    if between.is_empty() {
+        return true;
+    }
+    let words = indexer::word_count(between);
+    let one_sentence =
+        !between.contains('\n') && indexer::vector::sentences::sentence_units(between).len() == 1;
+    if one_sentence && words <= *room {
+        *room -= words;
+        return true;
+    }
+    false
 }
 
 /// How much of the question passages speak to (one passage, or the retrieved passages of one page),

@@ -32,7 +32,8 @@ pub(super) const MAX_RUN: usize = 3;
 pub(super) fn refers_back(sentence: &str) -> bool {
     // One look at the first six words: this runs for every sentence an answer reads.
     let mut after_do = false;
-    for (i, w) in sentence.split_whitespace().take(6).enumerate() {
+    let words: Vec<&str> = sentence.split_whitespace().take(7).collect();
+    for (i, w) in words.iter().copied().take(6).enumerate() {
         let bare = w.trim_end_matches(',');
         // "These are …", "However, …", or a demonstrative among the first words: "For this
         // purpose, …", "In that case …".
@@ -40,6 +41,9 @@ pub(super) fn refers_back(sentence: &str) -> bool {
             || (i < 3 && matches!(bare, "this" | "these" | "that" | "those" | "such"))
             // A pronoun after an opening phrase: "In the default configuration it must be …".
             || (i < 5 && matches!(bare, "it" | "its" | "they" | "their"))
+            // "Such a" further in: "The HEAD in such a state is called \"detached\"." ("such as"
+            // introduces examples, not what came before).
+            || (bare == "such" && words.get(i + 1).is_some_and(|n| matches!(*n, "a" | "an")))
             // "Do so" or "do this" stands for what the sentence before says to do: "You can do
             // this using struct update syntax." after "It’s often useful to create a new
             // instance of a struct that includes most of the values from another instance …".

@@ -96,6 +96,25 @@ fn scored(
     .0
 }
 
+/// The candidates of `hits` for `question` (over an index of `text`), each passing the gate with
+/// full support and the score `score` gives its passage and quote, best first: what the choice of
+/// sentences reads, with scores set by the test.
+fn rescored(
+    question: &str,
+    text: &str,
+    hits: &[SearchHit],
+    score: impl Fn(usize, &str) -> f32,
+) -> Vec<Candidate> {
+    let mut found = scored(question, text, hits, &semantic::Meanings::default());
+    for c in &mut found {
+        c.score = score(c.hit, &hits[c.hit].text[c.quote.0..c.quote.1]);
+        c.support = 1.0;
+        c.gated = false;
+    }
+    found.sort_by(|a, b| b.score.total_cmp(&a.score));
+    found
+}
+
 /// The PostgreSQL manual states the default two sentences under the entry's term, without
 /// repeating the parameter's name.
 #[test]
@@ -462,7 +481,7 @@ fn a_later_change_note_supersedes_an_earlier_one() {
 /// earlier one of the answer showed it.
 #[test]
 fn a_term_is_quoted_once_per_answer() {
-    let text = "work_mem (integer)\nSets the base maximum amount of memory used by a query operation. Hash tables are used in hash joins. The default value of work_mem memory is four megabytes (4MB).";
+    let text = "work_mem (integer)\nSets the base maximum amount of memory used by a query operation. Hash tables are used in hash joins. Sort operations are used for ORDER BY. The default value of work_mem memory is four megabytes (4MB).";
     let answer = ask(
         "default value of work_mem memory for a query operation",
         &[hit(
@@ -932,20 +951,15 @@ fn a_run_replaces_its_sentence_in_a_full_answer() {
     }
     let text: String = hits.iter().map(|h| h.text.as_str()).collect();
     let question = "How do I enable TLS for the Postfix SMTP server?";
-    let mut found = scored(question, &text, &hits, &semantic::Meanings::default());
     // The first sentence alone scores best, the fillers next, the run (the first sentence with
     // the one its "it" points back to) last but above the floor.
-    for c in &mut found {
-        let quote = &hits[c.hit].text[c.quote.0..c.quote.1];
-        c.score = match (c.hit, quote.contains("may")) {
+    let found = rescored(question, &text, &hits, |hit, quote| {
+        match (hit, quote.contains("may")) {
             (0, false) => 1.4,
             (0, true) => 1.16,
             _ => 1.3,
-        };
-        c.support = 1.0;
-        c.gated = false;
-    }
-    found.sort_by(|a, b| b.score.total_cmp(&a.score));
+        }
+    });
     let chosen = choose(&found, &hits);
     let first = &hits[chosen[0].hit].text[chosen[0].quote.0..chosen[0].quote.1];
     assert!(first.contains("= may"), "{first}");
@@ -959,20 +973,15 @@ fn a_run_replaces_every_sentence_it_holds() {
     let text = "Unless customized, Jinja2 is configured by Flask as follows:\nautoescaping is enabled for all templates ending in .html when using render_template().\nautoescaping is enabled for all strings when using render_template_string().";
     let hits = vec![hit(&["Templates"], text)];
     let question = "Which templates get autoescaping in Flask?";
-    let mut found = scored(question, text, &hits, &semantic::Meanings::default());
-    for c in &mut found {
-        let quote = &text[c.quote.0..c.quote.1];
-        c.score = if quote.starts_with("Unless") {
+    let found = rescored(question, text, &hits, |_, quote| {
+        if quote.starts_with("Unless") {
             1.2
         } else if quote.contains(".html") {
             1.4
         } else {
             1.35
-        };
-        c.support = 1.0;
-        c.gated = false;
-    }
-    found.sort_by(|a, b| b.score.total_cmp(&a.score));
+        }
+    });
     let quotes: Vec<&str> = choose(&found, &hits)
         .iter()
         .map(|c| &text[c.quote.0..c.quote.1])
@@ -2571,4 +2580,105 @@ fn a_heading_over_lines_opens_its_entry_and_an_entry_names_its_own_thing() {
     ));
     // A subject that is no code name is left to the words.
     assert!(!names_another("a workspace", "Virtual workspace_root"));
+}
+
+/// "Such a" past the opening words points back at the sentence before ("The HEAD in such a state
+/// is called \"detached\"."); "such as" introduces examples and does not.
+#[test]
+fn such_a_refers_back() {
+    use super::quotes::refers_back;
+    assert!(refers_back(
+        "The HEAD in such a state is called \"detached\"."
+    ));
+    assert!(!refers_back(
+        "Tools for the index, such as git status, are fast."
+    ));
+}
+
+/// A run that holds a chosen sentence takes its place even when the sentence is quoted under a
+/// term the run does not open with: the gitglossary's "detached HEAD" entry is quoted as its three
+/// sentences, not its first one alone.
+#[test]
+fn a_run_replaces_a_sentence_quoted_under_its_term() {
+    let text = "detached HEAD\nNormally the HEAD stores the name of a branch. However, Git also allows you to check out an arbitrary commit that is not the tip of any branch. The HEAD in such a state is called \"detached\".";
+    let hits = vec![hit(&["Glossary"], text)];
+    let found = rescored("what is a detached HEAD", text, &hits, |_, quote| {
+        if quote.contains("such a state") {
+            1.3
+        } else {
+            1.7
+        }
+    });
+    let first = text.find("Normally").expect("first sentence");
+    let lead = found.first().expect("a candidate");
+    assert!(
+        lead.term_above.is_some(),
+        "the first sentence stands under its term"
+    );
+    let chosen = choose(&found, &hits);
+    let quotes: Vec<&str> = chosen.iter().map(|c| &text[c.quote.0..c.quote.1]).collect();
+    assert_eq!(quotes, [&text[first..]], "{quotes:?}");
+}
+
+/// One sentence between two chosen ones of a paragraph is quoted with them, as one run; a longer
+/// gap is left to an ellipsis.
+#[test]
+fn one_sentence_between_chosen_ones_joins_their_run() {
+    let text = "The first sentence. The second sentence. The third sentence. The fourth sentence. The fifth sentence.";
+    let hits = vec![hit(&["Paragraph"], text)];
+    let span = |s: &str| {
+        let start = text.find(s).expect("in the text");
+        (start, start + s.len())
+    };
+    let sentence = |s: &str| {
+        let (start, end) = span(s);
+        Candidate {
+            start,
+            end,
+            quote: (start, end),
+            words: indexer::word_count(s),
+            ..candidate(&hits, 0, 1.0, false)
+        }
+    };
+    let (first, third, fifth) = (
+        sentence("The first sentence."),
+        sentence("The third sentence."),
+        sentence("The fifth sentence."),
+    );
+    let answer = assemble("q", &hits, vec![&first, &third]);
+    assert_eq!(
+        answer.text(),
+        "The first sentence. The second sentence. The third sentence. [1]"
+    );
+    let answer = assemble("q", &hits, vec![&first, &fifth]);
+    assert_eq!(answer.sentences.len(), 2, "{}", answer.text());
+}
+
+/// A question opening with "where" (or asking for a location) asks for a place, which a path or a
+/// dot file states; "where" inside a clause does not ask for one, and words joined by a slash are
+/// no path.
+#[test]
+fn a_where_question_is_answered_by_a_path() {
+    use super::intent::states_place;
+    assert!(Intent::of("Where is the cargo configuration file for my user account?").wants_place);
+    assert!(Intent::of("default location of the error log").wants_place);
+    assert!(!Intent::of("How can I get Python to print where it was when it crashed?").wants_place);
+    assert!(states_place(
+        "Cargo reads $HOME/.cargo/config.toml for the user."
+    ));
+    assert!(states_place(
+        "Errors are logged to /var/log/apache2/error.log."
+    ));
+    assert!(states_place(
+        "Put your commands in ~/.octaverc, which runs at startup."
+    ));
+    assert!(states_place(
+        "Integration tests go in the tests/ directory."
+    ));
+    assert!(states_place("Octave reads .octaverc first."));
+    assert!(!states_place(
+        "Use TCP/IP and/or Unix sockets for read/write access."
+    ));
+    assert!(!states_place("See https://example.org/docs for more."));
+    assert!(!states_place("Cargo's home directory holds the registry."));
 }
