@@ -33,6 +33,15 @@ pub(super) fn refers_back(sentence: &str) -> bool {
     // One look at the first six words: this runs for every sentence an answer reads.
     let mut after_do = false;
     let words: Vec<&str> = sentence.split_whitespace().take(7).collect();
+    // A value stated of nothing named ("The default is 5432.", "The maximum value is 64.") is
+    // the value of what the sentence before speaks of ("Set NUMBER as the default port number
+    // for server and clients.").
+    if let ["The", value, rest @ ..] = words.as_slice() {
+        let value = ["default", "maximum", "minimum", "limit"].contains(value);
+        if value && matches!(rest, ["is", ..] | ["value" | "setting", "is", ..]) {
+            return true;
+        }
+    }
     for (i, w) in words.iter().copied().take(6).enumerate() {
         let bare = w.trim_end_matches(',');
         // "These are …", "However, …", or a demonstrative among the first words: "For this

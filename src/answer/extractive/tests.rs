@@ -125,12 +125,11 @@ fn a_sentence_answers_under_its_definition_term() {
         text,
     )];
     let answer = ask("default value of work_mem", &hits);
-    // The parameter's name is quoted before the sentence, which does not repeat it.
+    // The parameter's name is quoted with the sentence, which does not repeat it: "The default
+    // value is …" names nothing, so it is read with the sentence before, under the term.
+    let entry = &text[..text.find(" Sort").expect("third sentence")];
     assert!(
-        answer
-            .sentences
-            .iter()
-            .any(|s| s.text == "work_mem (integer) … The default value is four megabytes (4MB)."),
+        answer.sentences.iter().any(|s| s.text == entry),
         "{:?}",
         answer.text()
     );
@@ -2583,10 +2582,14 @@ fn a_heading_over_lines_opens_its_entry_and_an_entry_names_its_own_thing() {
 }
 
 /// "Such a" past the opening words points back at the sentence before ("The HEAD in such a state
-/// is called \"detached\"."); "such as" introduces examples and does not.
+/// is called \"detached\"."); "such as" introduces examples and does not. A value stated of nothing
+/// named ("The default is 5432.") is the value of what the sentence before names.
 #[test]
-fn such_a_refers_back() {
+fn such_a_and_an_unnamed_value_refer_back() {
     use super::quotes::refers_back;
+    assert!(refers_back("The default is 5432."));
+    assert!(refers_back("The maximum value is 64 bytes."));
+    assert!(!refers_back("The default port is 5432."));
     assert!(refers_back(
         "The HEAD in such a state is called \"detached\"."
     ));
@@ -2681,4 +2684,23 @@ fn a_where_question_is_answered_by_a_path() {
     ));
     assert!(!states_place("See https://example.org/docs for more."));
     assert!(!states_place("Cargo's home directory holds the registry."));
+}
+
+/// "The default is 5432." is read and quoted with the sentence before it, which says what it is
+/// the default of: it answers "postgresql default port" with "Set NUMBER as the default port
+/// number for server and clients." (PostgreSQL's installation page, `--with-pgport=NUMBER`).
+#[test]
+fn an_unnamed_default_is_quoted_with_what_it_is_the_default_of() {
+    let text = "--with-pgport=NUMBER\nSet NUMBER as the default port number for server and clients. The default is 5432. The port can always be changed later on.";
+    let answer = ask(
+        "postgresql default port",
+        &[hit(&["17.4. Installation Procedure"], text)],
+    );
+    let said = answer.text();
+    assert!(
+        said.contains(
+            "Set NUMBER as the default port number for server and clients. The default is 5432."
+        ),
+        "{said}"
+    );
 }
