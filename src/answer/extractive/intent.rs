@@ -22,21 +22,7 @@ pub struct Intent {
     /// The question asks yes or no ("Does pg_dump block other users?", "Is the LIKE operator
     /// case sensitive?"): a sentence that denies what it asks answers it outright.
     pub yes_or_no: bool,
-    /// The question asks where something is or goes ("Where is the cargo configuration file for my
-    /// user account?", "default location of the error log"): a path states it.
-    pub wants_place: bool,
 }
-
-/// Phrases of a question that ask for a place: a directory or a file.
-const PLACE_CUES: &[&str] = &[
-    "location",
-    "which directory",
-    "what directory",
-    "which folder",
-    "what folder",
-    "what path",
-    "which path",
-];
 
 /// Words that open a question asking yes or no.
 const YES_NO_OPENERS: &[&str] = &[
@@ -166,13 +152,6 @@ impl Intent {
                 && (VALUE_CUES.iter().any(|c| *c != "default" && q.contains(c))
                     || superlative_of_quantity(&q)),
             yes_or_no: asks_yes_or_no(&q),
-            // "Where" asks for a place when it opens the question, not in a clause ("print
-            // where it was when it crashed").
-            wants_place: !reason
-                && (q.starts_with("where ")
-                    || PLACE_CUES
-                        .iter()
-                        .any(|c| q.starts_with(c) || q.contains(&format!(" {c}")))),
         }
     }
 }
@@ -397,34 +376,6 @@ pub(super) fn denies(text: &str) -> bool {
         DENIALS.iter().any(|d| d.eq_ignore_ascii_case(bare))
             || bare.ends_with("n't")
             || bare.ends_with("n’t")
-    })
-}
-
-/// Returns true if `text` names a place in a file system: a path (`$HOME/.cargo/config.toml`,
-/// `/var/log/apache2/error.log`, `tests/`, `~/.octaverc`) or a dot file (`.octaverc`). Not a pair
-/// of words with a slash between them ("and/or", "TCP/IP", "read/write").
-pub(super) fn states_place(text: &str) -> bool {
-    text.split_whitespace().any(|w| {
-        let w =
-            w.trim_matches(|c: char| matches!(c, '"' | '\'' | '`' | '(' | ')' | ',' | ';' | ':'));
-        let w = w.strip_suffix('.').unwrap_or(w);
-        let name = |s: &str| s.chars().any(|c| c.is_alphabetic());
-        let dot_file = w.len() > 2
-            && w.starts_with('.')
-            && w[1..]
-                .chars()
-                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
-            && name(w);
-        let path = w.contains('/')
-            && name(w)
-            && !w.contains("://")
-            && (w.starts_with(['/', '~', '$', '.'])
-                || w.ends_with('/')
-                || w.rsplit('/').next().is_some_and(|last| {
-                    last.rsplit_once('.')
-                        .is_some_and(|(stem, ext)| !stem.is_empty() && name(ext))
-                }));
-        dot_file || path
     })
 }
 

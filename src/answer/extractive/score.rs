@@ -7,7 +7,7 @@ use indexer::word_count;
 use super::definition::{names_another, states_definition, DEFINITION_BONUS};
 use super::history::dates_a_change;
 use super::intent::{
-    answers_value, denies, says_literal, states_default, states_place, DEFAULT_BONUS, DENIAL_BONUS,
+    answers_value, denies, says_literal, states_default, DEFAULT_BONUS, DENIAL_BONUS,
     LITERAL_BONUS, STEPS_BONUS, VALUE_BONUS,
 };
 use super::lines::{
@@ -311,26 +311,25 @@ impl Reading<'_> {
         let (intent, literals) = (self.asked.intent, self.asked.literals);
         let (at, hit, says) = (&p.at, p.hit, s.says);
         let tells_default = states_default(intent, says);
-        let value_bonus =
-            if answers_value(intent, says) || (intent.wants_place && states_place(says)) {
-                VALUE_BONUS
+        let value_bonus = if answers_value(intent, says) {
+            VALUE_BONUS
+        } else {
+            0.0
+        } + if tells_default { DEFAULT_BONUS } else { 0.0 }
+            + if says_literal(literals, says)
+                || at
+                    .term
+                    .is_some_and(|(a, b)| says_literal(literals, &hit.text[a..b]))
+            {
+                LITERAL_BONUS
             } else {
                 0.0
-            } + if tells_default { DEFAULT_BONUS } else { 0.0 }
-                + if says_literal(literals, says)
-                    || at
-                        .term
-                        .is_some_and(|(a, b)| says_literal(literals, &hit.text[a..b]))
-                {
-                    LITERAL_BONUS
-                } else {
-                    0.0
-                }
-                + if intent.yes_or_no && denies(says) {
-                    DENIAL_BONUS
-                } else {
-                    0.0
-                };
+            }
+            + if intent.yes_or_no && denies(says) {
+                DENIAL_BONUS
+            } else {
+                0.0
+            };
         (value_bonus, tells_default)
     }
 
