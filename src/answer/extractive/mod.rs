@@ -80,9 +80,9 @@ const MAX_UNKNOWN_SHARE: f32 = 0.5;
 const KEEP_RATIO: f32 = 0.7;
 /// Every sentence used must cover at least this share of the question, with what it stands under.
 const MIN_SENTENCE_SUPPORT: f32 = 0.2;
-/// Most sentences between two chosen ones of a paragraph quoted to join them (see [`follows`]).
-/// Measured on the sixteen sets: one gained 4 first sentences in hybrid mode and 2 SQuAD spans,
-/// two 2 more first sentences (lexical), 1 more answer (hybrid) and 3 more spans, losing none.
+/// Most sentences between two chosen ones of a line quoted to join them (see [`follows`]).
+/// Bridging one sentence gained 4 first sentences (hybrid) and 2 SQuAD spans; bridging two gained
+/// 2 more first sentences (lexical), 1 more answer (hybrid) and 3 more spans; none was lost.
 const MAX_BRIDGED: usize = 2;
 /// Pages one answer may cite.
 const MAX_SOURCES: usize = 3;
@@ -465,10 +465,11 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draf
     });
     // Sentences that follow one another on the page are quoted as one run: the fact with what
     // introduces it ("A reasonable starting value … is 25%. The default is typically 128MB.").
-    // One or two sentences between two chosen ones of a paragraph are quoted too, while the answer has
-    // room: the reader gets the paragraph as written, not two pieces of it around an ellipsis
-    // ("Normally the HEAD stores the name of a branch … However, Git also allows you to check
-    // out an arbitrary commit … The HEAD in such a state is called \"detached\".").
+    // One or two sentences between two chosen ones of a line are quoted too, while the answer
+    // has room: the reader gets the paragraph as written, not two pieces of it around an ellipsis
+    // (`--with-pgport`'s "Set NUMBER as the default port number for server and clients. The
+    // default is 5432." with the two sentences after it, up to the one on running several
+    // servers on one machine).
     let mut room = MAX_WORDS.saturating_sub(ordered.iter().map(|c| c.words).sum());
     let mut runs: Vec<Vec<&Candidate>> = Vec::new();
     for c in ordered {
@@ -553,11 +554,12 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draf
 }
 
 /// Returns true if `next` is quoted after `c` on the same passage, with nothing between them but
-/// white space or at most [`MAX_BRIDGED`] sentences of their line that fit in `room` (words the answer has left, less
-/// the sentence's when it is taken), and both are sentences of one entry: not table rows, and
-/// `next` does not open with a term of its own. The term `next` would be quoted under when alone
-/// is no term of its own when it is the one `c` stands under ("Pairs are returned in LIFO order."
-/// after `popitem()`'s "Remove and return a (key, value) pair from the dictionary.").
+/// white space, or at most [`MAX_BRIDGED`] sentences of prose that fit in `room` (the words
+/// the answer has left, from which those sentences' are then taken), and both are sentences of
+/// one entry: not table rows, and `next` does not open with a term of its own. The term `next`
+/// would be quoted under when alone is no term of its own when it is the one `c` stands under
+/// ("Pairs are returned in LIFO order." after `popitem()`'s "Remove and return a (key, value) pair
+/// from the dictionary.").
 fn follows(hits: &[SearchHit], c: &Candidate, next: &Candidate, room: &mut usize) -> bool {
     let text = &hits[c.hit].text;
     let row = |c: &Candidate| indexer::vector::sentences::is_table_row(&text[c.quote.0..c.quote.1]);
@@ -571,12 +573,23 @@ fn follows(hits: &[SearchHit], c: &Candidate, next: &Candidate, room: &mut usize
     {
         return false;
     }
-    let between = text[c.quote.1..next.quote.0].trim();
+    let gap = &text[c.quote.1..next.quote.0];
+    let between = gap.trim();
     if between.is_empty() {
         return true;
     }
     let words = indexer::word_count(between);
-    let bridged = !between.contains('\n')
+    // Across a line only to prose: a line that ends on no full stop is a heading or another
+    // entry's term ("Information for the Pros"), and a table row is no sentence of the paragraph.
+    let prose = |line: &str| {
+        line.trim().is_empty()
+            || (line
+                .trim_end()
+                .trim_end_matches(['"', '\'', ')', '”', '’'])
+                .ends_with(['.', '!', '?'])
+                && !indexer::vector::sentences::is_table_row(line))
+    };
+    let bridged = gap.split('\n').all(prose)
         && indexer::vector::sentences::sentence_units(between).len() <= MAX_BRIDGED;
     if bridged && words <= *room {
         *room -= words;

@@ -30,7 +30,8 @@ pub(super) const BACK_REFERENCES: &[&str] = &[
 pub(super) const MAX_RUN: usize = 3;
 
 pub(super) fn refers_back(sentence: &str) -> bool {
-    // One look at the first six words: this runs for every sentence an answer reads.
+    // One look at the first six words (and the seventh after "such"): this runs for every
+    // sentence an answer reads.
     let mut after_do = false;
     let words: Vec<&str> = sentence.split_whitespace().take(7).collect();
     // A value stated of nothing named ("The default is 5432.", "The maximum value is 64.") is
@@ -50,8 +51,8 @@ pub(super) fn refers_back(sentence: &str) -> bool {
             || (i < 3 && matches!(bare, "this" | "these" | "that" | "those" | "such"))
             // A pronoun after an opening phrase: "In the default configuration it must be …".
             || (i < 5 && matches!(bare, "it" | "its" | "they" | "their"))
-            // "Such a" further in: "The HEAD in such a state is called \"detached\"." ("such as"
-            // introduces examples, not what came before).
+            // "Such a" further in: "The HEAD in such a state is called \"detached\"." (past the
+            // third word "such as" introduces examples, not what came before).
             || (bare == "such" && words.get(i + 1).is_some_and(|n| matches!(*n, "a" | "an")))
             // "Do so" or "do this" stands for what the sentence before says to do: "You can do
             // this using struct update syntax." after "It’s often useful to create a new

@@ -480,6 +480,7 @@ fn a_later_change_note_supersedes_an_earlier_one() {
 /// earlier one of the answer showed it.
 #[test]
 fn a_term_is_quoted_once_per_answer() {
+    // Three sentences between the two quoted ones: more than an answer quotes to join them.
     let text = "work_mem (integer)\nSets the base maximum amount of memory used by a query operation. Hash tables are used in hash joins. Sort operations are used for ORDER BY. Merge joins sort their inputs. The default value of work_mem memory is four megabytes (4MB).";
     let answer = ask(
         "default value of work_mem memory for a query operation",
@@ -2629,20 +2630,7 @@ fn a_run_replaces_a_sentence_quoted_under_its_term() {
 fn a_sentence_or_two_between_chosen_ones_join_their_run() {
     let text = "The first sentence. The second sentence. The third sentence. The fourth sentence. The fifth sentence.";
     let hits = vec![hit(&["Paragraph"], text)];
-    let span = |s: &str| {
-        let start = text.find(s).expect("in the text");
-        (start, start + s.len())
-    };
-    let sentence = |s: &str| {
-        let (start, end) = span(s);
-        Candidate {
-            start,
-            end,
-            quote: (start, end),
-            words: indexer::word_count(s),
-            ..candidate(&hits, 0, 1.0, false)
-        }
-    };
+    let sentence = |s: &str| sentence_of(&hits, s);
     let (first, third, fourth, fifth) = (
         sentence("The first sentence."),
         sentence("The third sentence."),
@@ -2658,6 +2646,30 @@ fn a_sentence_or_two_between_chosen_ones_join_their_run() {
     );
     let answer = assemble("q", &hits, vec![&first, &fifth]);
     assert_eq!(answer.sentences.len(), 2, "{}", answer.text());
+    // Never across lines: the line between may be another entry's term.
+    let hits = vec![hit(
+        &["Entries"],
+        "The first sentence.\nterm\nThe third sentence.",
+    )];
+    let (first, third) = (
+        sentence_of(&hits, "The first sentence."),
+        sentence_of(&hits, "The third sentence."),
+    );
+    let answer = assemble("q", &hits, vec![&first, &third]);
+    assert_eq!(answer.sentences.len(), 2, "{}", answer.text());
+}
+
+/// The sentence `s` of `hits[0]` as a candidate quoting just itself.
+fn sentence_of(hits: &[SearchHit], s: &str) -> Candidate {
+    let start = hits[0].text.find(s).expect("in the text");
+    let end = start + s.len();
+    Candidate {
+        start,
+        end,
+        quote: (start, end),
+        words: indexer::word_count(s),
+        ..candidate(hits, 0, 1.0, false)
+    }
 }
 
 /// "The default is 5432." is read and quoted with the sentence before it, which says what it is
