@@ -499,8 +499,7 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draf
         let mut from = c.quote.0;
         if let Some((a, b)) = c.term_above {
             if !shown.insert((hit.url.as_str(), &hit.text[a..b])) {
-                let rest = &hit.text[b..];
-                from = b + (rest.len() - rest.trim_start().len());
+                from = body_start(&hit.text, c);
             }
         }
         let quoted = &hit.text[from..last.quote.1];
@@ -581,6 +580,8 @@ fn follows(hits: &[SearchHit], c: &Candidate, next: &Candidate, room: &mut usize
     let words = indexer::word_count(between);
     // Across a line only to prose: a line that ends on no full stop is a heading or another
     // entry's term ("Information for the Pros"), and a table row is no sentence of the paragraph.
+    // Not `lines::reads_as_prose`: a line ending on a colon introduces lines the run would then
+    // swallow (measured: hybrid 329 / 251 → 328 / 250).
     let prose = |line: &str| {
         line.trim().is_empty()
             || (line
