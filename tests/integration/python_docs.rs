@@ -185,7 +185,7 @@ fn answers_stay_short() {
             .map(|s| s.text.split_whitespace().count())
             .sum::<usize>();
         assert!(
-            answer.sentences.len() <= cited::answer::extractive::MAX_SENTENCES
+            answer.sentences.len() <= cited::answer::extractive::MAX_PIECES
                 && words <= cited::answer::extractive::MAX_WORDS,
             "`{q}`: {} sentences, {words} words",
             answer.sentences.len()

@@ -965,6 +965,46 @@ fn a_run_replaces_its_sentence_in_a_full_answer() {
     assert!(first.contains("= may"), "{first}");
 }
 
+/// A paragraph quoted as written is one piece of the answer, however many of its sentences were
+/// chosen: the entry that answers, scored just under them, is quoted too (`sys._current_exceptions()`'s
+/// five sentences, then `sys.exception()` for "What function in the sys module returns the exception
+/// instance currently being handled?"). Five sentences on five passages are five pieces: a sixth
+/// is left out.
+#[test]
+fn a_paragraph_is_one_piece_of_the_answer() {
+    let paragraph = "Return a dictionary mapping each thread identifier to the topmost exception currently active in that thread. Idle workers never appear in the result. Statistical profilers read the exception of every thread. Internal tools call the function as well. Each call raises an auditing event with no arguments.";
+    let answering = "This function returns the exception instance that was caught by this handler.";
+    let question = "Which sys function returns the exception instance currently handled?";
+    let mut hits = vec![hit(&["sys"], paragraph), hit(&["sys"], answering)];
+    let text = format!("{paragraph}\n{answering}");
+    let found = rescored(
+        question,
+        &text,
+        &hits,
+        |hit, _| if hit == 0 { 1.4 } else { 1.2 },
+    );
+    let quotes: Vec<&str> = choose(&found, &hits)
+        .iter()
+        .map(|c| &hits[c.hit].text[c.quote.0..c.quote.1])
+        .collect();
+    assert!(quotes.contains(&answering), "{quotes:?}");
+
+    let sentences: Vec<&str> = paragraph.split_inclusive(". ").map(str::trim).collect();
+    hits = sentences.iter().map(|s| hit(&["sys"], s)).collect();
+    hits.push(hit(&["sys"], answering));
+    let found = rescored(
+        question,
+        &text,
+        &hits,
+        |hit, _| if hit < 5 { 1.4 } else { 1.2 },
+    );
+    let quotes: Vec<&str> = choose(&found, &hits)
+        .iter()
+        .map(|c| &hits[c.hit].text[c.quote.0..c.quote.1])
+        .collect();
+    assert!(!quotes.contains(&answering), "{quotes:?}");
+}
+
 /// A run that holds two chosen sentences takes the place of both: its text is quoted once
 /// ("Unless customized, Jinja2 is configured by Flask as follows:" with the lines it introduces,
 /// each of which was chosen first).
