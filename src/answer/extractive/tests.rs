@@ -564,6 +564,12 @@ fn a_passage_near_in_meaning_means_something_was_found() {
     assert!(!with(None).found());
     assert!(!with(Some(0.3)).found(), "the nearest passage is far");
     assert!(with(Some(0.6)).found());
+    // As near as `node:test`'s passage is to "Is there a built-in way to write and run tests without
+    // installing a framework?" on the Node.js docs.
+    assert!(
+        with(Some(0.42)).found(),
+        "the question is on the site's topic"
+    );
     // Near in meaning is not enough when most of the question is in no passage at all.
     let unknown = "Which glacier feeds the capital city?";
     let near = answer(
