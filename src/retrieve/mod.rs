@@ -108,25 +108,36 @@ impl Reading {
     }
 }
 
-/// Up to `more` of `deeper` (passages at `at`: page and place) on the page of the first of `taken`
-/// that `taken` lacks, in order, each once.
-fn of_first_page<T, K: std::hash::Hash + Eq>(
+/// Of `deeper` (passages at `at`: page and place), those `taken` lacks on the first pages of
+/// `taken`, in order, each once: up to `more[i]` on the `i`th page in ranking order.
+fn of_first_pages<T, K: std::hash::Hash + Eq>(
     taken: Vec<(u64, K)>,
     deeper: impl IntoIterator<Item = T>,
-    more: usize,
+    more: &[usize],
     at: impl Fn(&T) -> (u64, K),
 ) -> Vec<T> {
-    let Some(page) = taken.first().map(|(doc, _)| *doc) else {
-        return Vec::new();
-    };
+    let mut pages: Vec<(u64, usize)> = Vec::new();
+    for (doc, _) in &taken {
+        if pages.len() < more.len() && pages.iter().all(|(p, _)| p != doc) {
+            pages.push((*doc, more[pages.len()]));
+        }
+    }
     let mut seen: HashSet<(u64, K)> = taken.into_iter().collect();
     deeper
         .into_iter()
         .filter(|p| {
             let (doc, place) = at(p);
-            doc == page && seen.insert((doc, place))
+            match pages
+                .iter_mut()
+                .find(|(page, left)| *page == doc && *left > 0)
+            {
+                Some((_, left)) if seen.insert((doc, place)) => {
+                    *left -= 1;
+                    true
+                }
+                _ => false,
+            }
         })
-        .take(more)
         .collect()
 }
 
@@ -272,9 +283,10 @@ impl Retriever {
         Ok([lexical, dense])
     }
 
-    /// The passages an answer to the raw query reads: the top `limit` passages, then up to `more`
-    /// further passages of the first one's page from deeper in the same rankings (the page ranked
-    /// first most often holds the answer, in a passage worded unlike the question). With a model,
+    /// The passages an answer to the raw query reads: the top `limit` passages, then further
+    /// passages of the first pages among them from deeper in the same rankings, up to `more[i]` of
+    /// the `i`th (the pages ranked first most often hold the answer, in a passage worded unlike the
+    /// question). With a model,
     /// also the passages of the first pages that hold their sentence nearest the query
     /// ([`NEAREST_SENTENCE_PAGES`]), and the cosine of the passage nearest the query, from the same
     /// vector search.
@@ -282,7 +294,7 @@ impl Retriever {
         &self,
         raw: &str,
         limit: usize,
-        more: usize,
+        more: &[usize],
         mode: Mode,
     ) -> Result<Reading, IndexError> {
         let query = SearchQuery::parse(raw);
@@ -299,7 +311,7 @@ impl Retriever {
             Mode::Lexical => {
                 let mut hits = self
                     .index
-                    .search_with_first_page(&query, limit, more, depth)?;
+                    .search_with_first_pages(&query, limit, more, depth)?;
                 let more = hits.split_off(limit.min(hits.len()));
                 Ok(Reading::new(hits, more, None))
             }
@@ -314,7 +326,7 @@ impl Retriever {
                     read_distinct(&snapshot, located(&snapshot, top)?, limit, &mut distinct)?;
                 let taken = hits.iter().map(|h| (h.doc_id, h.ordinal)).collect();
                 // Passed over or not reached, the rest of the ranking may hold the first page's.
-                let of_page = of_first_page(taken, vectors.iter().cloned(), more, |v| {
+                let of_page = of_first_pages(taken, vectors.iter().cloned(), more, |v| {
                     (v.doc_id, v.ordinal)
                 });
                 let mut more = self.load_vectors(&of_page)?;
@@ -332,7 +344,7 @@ impl Retriever {
                 let (hits, top) = read_distinct(&snapshot, fused, limit, &mut distinct)?;
                 let [lexical, dense] = lists;
                 let taken = top.iter().map(|r| (r.doc_id, r.address)).collect();
-                let more = of_first_page(taken, lexical.into_iter().chain(dense), more, |r| {
+                let more = of_first_pages(taken, lexical.into_iter().chain(dense), more, |r| {
                     (r.doc_id, r.address)
                 });
                 let mut more = read_all(&snapshot, &more)?;
@@ -523,7 +535,7 @@ mod tests {
         let titles: Vec<&str> = pages.iter().map(|h| h.title.as_str()).collect();
         assert_eq!(titles, ["Lighthouse lamps", "Harbours"]);
         let reading = retriever
-            .read("lighthouse lamp", 2, 2, Mode::Lexical)
+            .read("lighthouse lamp", 2, &[2], Mode::Lexical)
             .expect("read");
         let texts: HashSet<&str> = reading.hits.iter().map(|h| h.text.as_str()).collect();
         assert_eq!(
@@ -539,7 +551,7 @@ mod tests {
         let (_dir, index) = lighthouses(5);
         let retriever = Retriever::new(Arc::new(index), None);
         let reading = retriever
-            .read("lighthouse", 1, 2, Mode::Lexical)
+            .read("lighthouse", 1, &[2], Mode::Lexical)
             .expect("read");
         assert_eq!(reading.retrieved, 1);
         assert_eq!(
@@ -558,9 +570,53 @@ mod tests {
         assert_eq!(reading.nearest, None, "no model");
         // Nothing more when the first page has nothing more on the question.
         let only = retriever
-            .read("harbour", 1, 2, Mode::Lexical)
+            .read("harbour", 1, &[2], Mode::Lexical)
             .expect("read");
         assert_eq!((only.hits.len(), only.retrieved), (1, 1));
+    }
+
+    /// A lexical answer also reads further passages of the second page ranked.
+    #[test]
+    fn an_answer_reads_more_of_the_second_page() {
+        let parts = |words: &str, page: &str| -> String {
+            (0..5)
+                .map(|i| {
+                    let filler: Vec<String> = (0..150).map(|w| format!("{page}{i}x{w}")).collect();
+                    format!("The {words} part {i}. {}.\n\n", filler.join(" "))
+                })
+                .collect()
+        };
+        let (_dir, index) = crate::test_support::index_of(&[
+            ("Lamps", &parts("lighthouse lamp", "a")),
+            ("Keepers", &parts("lighthouse", "b")),
+        ]);
+        let retriever = Retriever::new(Arc::new(index), None);
+        let reading = retriever
+            .read("lighthouse lamp", 6, &[0, 2], Mode::Lexical)
+            .expect("read");
+        assert_eq!(reading.retrieved, 6);
+        let titles: Vec<&str> = reading.hits.iter().map(|h| h.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            ["Lamps", "Lamps", "Lamps", "Lamps", "Lamps", "Keepers", "Keepers", "Keepers"]
+        );
+        let ordinals: HashSet<u32> = reading.hits[5..].iter().map(|h| h.ordinal).collect();
+        assert_eq!(ordinals.len(), 3, "each passage once");
+    }
+
+    #[test]
+    fn further_passages_come_from_each_first_page_up_to_its_share() {
+        let taken = vec![(1, 'a'), (2, 'b')];
+        let deeper = [(1, 'c'), (2, 'd'), (2, 'e'), (3, 'f'), (1, 'g'), (1, 'a')];
+        let more = |shares: &[usize]| of_first_pages(taken.clone(), deeper, shares, |p| *p);
+        assert_eq!(more(&[1, 1]), [(1, 'c'), (2, 'd')]);
+        assert_eq!(more(&[2, 1]), [(1, 'c'), (2, 'd'), (1, 'g')]);
+        assert_eq!(more(&[0, 5]), [(2, 'd'), (2, 'e')]);
+        assert_eq!(
+            more(&[3]),
+            [(1, 'c'), (1, 'g')],
+            "a taken passage is not read twice"
+        );
     }
 
     /// A model whose every query lies along the first axis.
@@ -587,7 +643,7 @@ mod tests {
         let index = Arc::new(index);
         let lexical_only = Retriever::new(index.clone(), None);
         let reading = lexical_only
-            .read("lighthouse", 1, 0, Mode::Lexical)
+            .read("lighthouse", 1, &[0], Mode::Lexical)
             .expect("read");
         let first = &reading.hits[0];
         let page = first.doc_id;

@@ -224,20 +224,21 @@ impl LexicalIndex {
             .collect()
     }
 
-    /// Returns the top `limit` passages for `query` by BM25, then up to `more` further passages of
-    /// the first one's page from the top `depth` (an answer reads more of the page ranked first);
-    /// only the passages returned are read from the document store.
-    pub fn search_with_first_page(
+    /// Returns the top `limit` passages for `query` by BM25, then further passages of the first
+    /// pages among them from the top `depth`: up to `more[i]` of the `i`th page in ranking order (an
+    /// answer reads more of the pages ranked first); only the passages returned are read from the
+    /// document store.
+    pub fn search_with_first_pages(
         &self,
         query: &SearchQuery,
         limit: usize,
-        more: usize,
+        more: &[usize],
         depth: usize,
     ) -> Result<Vec<SearchHit>, IndexError> {
         let searcher = self.reader.searcher();
         let top = self.top(&searcher, query, depth.max(limit))?;
         let mut distinct = Distinct::default();
-        let mut hits = Vec::with_capacity(limit + more);
+        let mut hits = Vec::with_capacity(limit + more.iter().sum::<usize>());
         let mut rest = top.iter();
         for (score, address) in rest.by_ref() {
             let hit = self.load(&searcher, *score, *address)?;
@@ -248,20 +249,25 @@ impl LexicalIndex {
                 }
             }
         }
-        let Some(page) = hits.first().map(|h| h.doc_id) else {
-            return Ok(hits);
-        };
+        let mut pages: Vec<(u64, usize)> = Vec::new();
+        for hit in &hits {
+            if pages.len() < more.len() && pages.iter().all(|(p, _)| *p != hit.doc_id) {
+                pages.push((hit.doc_id, more[pages.len()]));
+            }
+        }
         let mut ids = PageIds::new(&searcher);
-        let mut added = 0;
         for (score, address) in rest {
-            if added == more {
+            if pages.iter().all(|(_, left)| *left == 0) {
                 break;
             }
-            if ids.of(*address)? == Some(page) {
+            let Some(page) = ids.of(*address)? else {
+                continue;
+            };
+            if let Some((_, left)) = pages.iter_mut().find(|(p, left)| *p == page && *left > 0) {
                 let hit = self.load(&searcher, *score, *address)?;
                 if distinct.first(&hit.text) {
                     hits.push(hit);
-                    added += 1;
+                    *left -= 1;
                 }
             }
         }
