@@ -203,8 +203,9 @@ pub(super) fn answers_value(intent: Intent, text: &str) -> bool {
     if intent.wants_default && !intent.wants_amount && !intent.wants_version {
         return states_default(intent, text);
     }
+    // A question that asks for an amount ("what port … by default") is answered by a quantity,
+    // not by any default named ("Defaults to listening only on localhost.").
     states_kind_asked(intent, text)
-        || (!intent.wants_version && intent.wants_default && names_default(text))
 }
 
 /// Returns true if `text` states what the words asking for a value ask ([`VALUE_WORDS`]: a limit,
@@ -402,7 +403,8 @@ pub(super) fn states_default(intent: Intent, text: &str) -> bool {
                 .get(..7)
                 .is_some_and(|h| h.eq_ignore_ascii_case("default"))
         }) && states_quantity(text))
-            || names_default(text))
+            // When an amount is asked for, the default stated must be one.
+            || (!intent.wants_amount && names_default(text)))
 }
 
 /// Ways of saying what the default is, whatever it is: "Read Committed is the default isolation

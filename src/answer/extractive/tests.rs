@@ -275,9 +275,19 @@ fn a_named_default_answers_a_question_asking_for_the_default() {
         "In PostgreSQL, you can request any of the four standard transaction isolation levels."
     ));
     // But it answers a question that asks for an amount as well ("what port").
+    let port = Intent::of("what port does postgres listen on by default");
     assert!(intent::answers_value(
-        Intent::of("what port does postgres listen on by default"),
+        port,
         "The TCP port the server listens on; 5432."
+    ));
+    // Which a default named without one does not state (`postgres -i`'s "Defaults to listening
+    // only on localhost." led the answer before stop 63, over `-p port`'s "… (normally 5432).").
+    let localhost = "Defaults to listening only on localhost.";
+    assert!(!intent::answers_value(port, localhost));
+    assert!(!intent::states_default(port, localhost));
+    assert!(intent::states_default(
+        port,
+        "Defaults to the value of the PGPORT environment variable, or if PGPORT is not set, then defaults to the value established during compilation (normally 5432)."
     ));
     // "(default: 70)" says what the default is.
     assert!(intent::states_default(
