@@ -1021,6 +1021,43 @@ fn a_paragraph_is_one_piece_of_the_answer() {
     assert!(!quotes.contains(&answering), "{quotes:?}");
 }
 
+/// Two chosen sentences are one piece only when the answer has the words to quote what lies between
+/// them: the count of pieces is that of the runs the answer is quoted in ("What is a decorator?"
+/// on the Python docs was quoted in six).
+#[test]
+fn sentences_too_far_apart_for_the_words_left_are_two_pieces() {
+    let paragraph = "Decorators wrap a function in another function. Python programmers write many helpers for logging and timing, caching results, checking permissions, registering plugins, retrying failed calls, validating arguments, measuring memory, tracing calls, counting invocations and converting return values, among several other common purposes in larger applications today. The standard library ships several ready examples such as staticmethod.";
+    let mut hits = vec![hit(&["Decorators"], paragraph)];
+    for n in 0..4 {
+        let words: Vec<String> = (0..24).map(|i| format!("topic{n}word{i}")).collect();
+        hits.push(hit(
+            &["Decorators"],
+            &format!("Decorators appear here {}.", words.join(" ")),
+        ));
+    }
+    let text: String = hits.iter().map(|h| format!("{}\n", h.text)).collect();
+    let found = rescored("What is a decorator?", &text, &hits, |hit, quote| {
+        match (hit, quote) {
+            (0, q) if q.starts_with("Decorators wrap") => 1.5,
+            (0, q) if q.starts_with("The standard library") => 1.45,
+            (0, _) => 0.1,
+            _ => 1.3,
+        }
+    });
+    let chosen = choose(&found, &hits);
+    let pieces = runs(&hits, &chosen).len();
+    let quotes: Vec<&str> = chosen
+        .iter()
+        .map(|c| &hits[c.hit].text[c.quote.0..c.quote.1])
+        .collect();
+    assert!(pieces <= MAX_PIECES, "{pieces} pieces: {quotes:?}");
+    assert_eq!(
+        chosen.len(),
+        MAX_PIECES,
+        "the sentence over the budget is left out: {quotes:?}"
+    );
+}
+
 /// A run that holds two chosen sentences takes the place of both: its text is quoted once
 /// ("Unless customized, Jinja2 is configured by Flask as follows:" with the lines it introduces,
 /// each of which was chosen first).
