@@ -383,8 +383,9 @@ fn choose<'c>(candidates: &'c [Candidate], hits: &[SearchHit]) -> Vec<&'c Candid
                         .collect();
                     let mut used =
                         kept.iter().map(|s| s.words).sum::<usize>() - kept[i].words + c.words;
-                    // For the answer's first sentence, room is made by dropping the sentences
-                    // chosen last (the lowest scoring): the answer opens with the whole run.
+                    // For the answer's first sentence, words are made room for by dropping the
+                    // sentences chosen last (the lowest scoring), so that the answer opens with the
+                    // whole run; a run that would still make too many pieces is not taken.
                     while i == 0 && kept.len() > 1 && used > MAX_WORDS {
                         used -= kept.pop().map_or(0, |s| s.words);
                     }
@@ -395,9 +396,7 @@ fn choose<'c>(candidates: &'c [Candidate], hits: &[SearchHit]) -> Vec<&'c Candid
                 }
                 continue;
             }
-            let skipped = if pieces(hits, &chosen, c) > MAX_PIECES {
-                Some("over the piece budget")
-            } else if chosen.iter().map(|s| s.words).sum::<usize>() + c.words > MAX_WORDS {
+            let skipped = if chosen.iter().map(|s| s.words).sum::<usize>() + c.words > MAX_WORDS {
                 Some("over the word budget")
             } else if chosen.iter().all(|s| hits[s.hit].url != hits[c.hit].url)
                 && chosen
@@ -413,6 +412,8 @@ fn choose<'c>(candidates: &'c [Candidate], hits: &[SearchHit]) -> Vec<&'c Candid
                     || repeats(hits, s, c)
             }) {
                 Some("repeats a chosen sentence")
+            } else if pieces(hits, &chosen, c) > MAX_PIECES {
+                Some("over the piece budget")
             } else {
                 None
             };

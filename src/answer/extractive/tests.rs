@@ -991,7 +991,9 @@ fn a_paragraph_is_one_piece_of_the_answer() {
     let paragraph = "Return a dictionary mapping each thread identifier to the topmost exception currently active in that thread. Idle workers never appear in the result. Statistical profilers read the exception of every thread. Internal tools call the function as well. Each call raises an auditing event with no arguments.";
     let answering = "This function returns the exception instance that was caught by this handler.";
     let question = "Which sys function returns the exception instance currently handled?";
-    let mut hits = vec![hit(&["sys"], paragraph), hit(&["sys"], answering)];
+    let mut answering_hit = hit(&["sys"], answering);
+    answering_hit.start = paragraph.len() + 1;
+    let mut hits = vec![hit(&["sys"], paragraph), answering_hit];
     let text = format!("{paragraph}\n{answering}");
     let found = rescored(
         question,
@@ -1030,10 +1032,13 @@ fn sentences_too_far_apart_for_the_words_left_are_two_pieces() {
     let mut hits = vec![hit(&["Decorators"], paragraph)];
     for n in 0..4 {
         let words: Vec<String> = (0..24).map(|i| format!("topic{n}word{i}")).collect();
-        hits.push(hit(
+        let mut topic = hit(
             &["Decorators"],
             &format!("Decorators appear here {}.", words.join(" ")),
-        ));
+        );
+        // Further down the page than the paragraph: its two sentences are next to each other.
+        topic.start = paragraph.len() + 1 + n * 200;
+        hits.push(topic);
     }
     let text: String = hits.iter().map(|h| format!("{}\n", h.text)).collect();
     let found = rescored("What is a decorator?", &text, &hits, |hit, quote| {
