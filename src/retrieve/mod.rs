@@ -15,6 +15,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use indexer::embed::Embedder;
+use indexer::lexical::PageShares;
 use indexer::vector::{SentenceVectors, VectorHit, VectorStore};
 use indexer::{Distinct, IndexError, LexicalIndex, Ranked, SearchHit, SearchQuery, Snapshot};
 
@@ -116,27 +117,17 @@ fn of_first_pages<T, K: std::hash::Hash + Eq>(
     more: &[usize],
     at: impl Fn(&T) -> (u64, K),
 ) -> Vec<T> {
-    let mut pages: Vec<(u64, usize)> = Vec::new();
-    for (doc, _) in &taken {
-        if pages.len() < more.len() && pages.iter().all(|(p, _)| p != doc) {
-            pages.push((*doc, more[pages.len()]));
-        }
-    }
+    let mut shares = PageShares::new(taken.iter().map(|(doc, _)| *doc), more);
     let mut seen: HashSet<(u64, K)> = taken.into_iter().collect();
     deeper
         .into_iter()
         .filter(|p| {
             let (doc, place) = at(p);
-            match pages
-                .iter_mut()
-                .find(|(page, left)| *page == doc && *left > 0)
-            {
-                Some((_, left)) if seen.insert((doc, place)) => {
-                    *left -= 1;
-                    true
-                }
-                _ => false,
+            let read = shares.left(doc) && seen.insert((doc, place));
+            if read {
+                shares.take(doc);
             }
+            read
         })
         .collect()
 }

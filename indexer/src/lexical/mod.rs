@@ -45,6 +45,43 @@ const HEADINGS_BOOST: f32 = 1.0;
 /// Heading paths are stored joined with this separator.
 pub const HEADING_SEPARATOR: &str = " › ";
 
+/// How many further passages an answer still reads of each of the first pages retrieval ranked:
+/// `more[i]` of the `i`th distinct page.
+pub struct PageShares(Vec<(u64, usize)>);
+
+impl PageShares {
+    /// The shares of the first distinct pages of `ranked` (page ids in ranking order).
+    pub fn new(ranked: impl IntoIterator<Item = u64>, more: &[usize]) -> Self {
+        let mut pages: Vec<(u64, usize)> = Vec::new();
+        for page in ranked {
+            if pages.len() == more.len() {
+                break;
+            }
+            if pages.iter().all(|(p, _)| *p != page) {
+                pages.push((page, more[pages.len()]));
+            }
+        }
+        Self(pages)
+    }
+
+    /// Whether `page` has any of its share left.
+    pub fn left(&self, page: u64) -> bool {
+        self.0.iter().any(|(p, left)| *p == page && *left > 0)
+    }
+
+    /// Takes one passage of `page`'s share (nothing when none is left).
+    pub fn take(&mut self, page: u64) {
+        if let Some((_, left)) = self.0.iter_mut().find(|(p, left)| *p == page && *left > 0) {
+            *left -= 1;
+        }
+    }
+
+    /// Whether every share is taken.
+    pub fn spent(&self) -> bool {
+        self.0.iter().all(|(_, left)| *left == 0)
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Fields {
     doc_id: Field,
@@ -249,25 +286,20 @@ impl LexicalIndex {
                 }
             }
         }
-        let mut pages: Vec<(u64, usize)> = Vec::new();
-        for hit in &hits {
-            if pages.len() < more.len() && pages.iter().all(|(p, _)| *p != hit.doc_id) {
-                pages.push((hit.doc_id, more[pages.len()]));
-            }
-        }
+        let mut shares = PageShares::new(hits.iter().map(|h| h.doc_id), more);
         let mut ids = PageIds::new(&searcher);
         for (score, address) in rest {
-            if pages.iter().all(|(_, left)| *left == 0) {
+            if shares.spent() {
                 break;
             }
             let Some(page) = ids.of(*address)? else {
                 continue;
             };
-            if let Some((_, left)) = pages.iter_mut().find(|(p, left)| *p == page && *left > 0) {
+            if shares.left(page) {
                 let hit = self.load(&searcher, *score, *address)?;
                 if distinct.first(&hit.text) {
                     hits.push(hit);
-                    *left -= 1;
+                    shares.take(page);
                 }
             }
         }
