@@ -55,6 +55,11 @@ pub(super) fn is_label(line: &str) -> bool {
     {
         return true;
     }
+    // A parameter expansion alone on its line (`${parameter:offset:length}`, bash's manual) is the
+    // term of the entry below it, though it ends with a brace.
+    if line.starts_with("${") && line.ends_with('}') && !line.contains(char::is_whitespace) {
+        return true;
+    }
     // A definition line of a GNU Texinfo manual (`: x = inv (A)`, `: [x, rcond] = inv (A)` in
     // GNU Octave's) is the entry's term, however it ends.
     if is_definition_line(line) {
@@ -76,9 +81,13 @@ pub(super) fn is_label(line: &str) -> bool {
         }
         _ => ends,
     };
+    // A shell prompt (`$ cargo build`) opens a line of a session; a parameter written with its
+    // dollar sign (`${parameter:offset:length}`, `$HOME`) is a shell manual's term.
     if ends.ends_with([
         '.', '!', '?', ':', ';', ',', '{', '}', ')', '(', '[', '=', '\\',
-    ]) || line.starts_with([' ', '>', '#', '$', '.', '}', '(', '"', '\''])
+    ]) || line.starts_with([' ', '>', '#', '.', '}', '(', '"', '\''])
+        || line == "$"
+        || line.starts_with("$ ")
     {
         return false;
     }

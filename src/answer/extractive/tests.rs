@@ -680,6 +680,29 @@ fn a_note_under_a_term_does_not_define_it() {
     );
 }
 
+/// A parameter written with its dollar sign is a shell manual's term, a shell prompt is not: bash's
+/// "This is referred to as Substring Expansion." was quoted without the `${parameter:offset:length}`
+/// it stands under.
+#[test]
+fn a_parameter_expansion_is_a_term() {
+    assert!(is_label("${parameter:offset:length}"));
+    assert!(is_label("$HOME"));
+    assert!(!is_label("$ cargo build"));
+    assert!(!is_label("${x} and ${y}"));
+    let text = "${parameter:offset}\n${parameter:offset:length}\nThis is referred to as Substring Expansion. It expands to up to length characters of the value of parameter starting at the character specified by offset.";
+    let answer = ask(
+        "substring expansion offset length syntax",
+        &[hit(&[], text)],
+    );
+    assert!(
+        answer
+            .text()
+            .starts_with("${parameter:offset:length}\nThis is referred to"),
+        "{}",
+        answer.text()
+    );
+}
+
 /// A line of a listing's output, aligned in columns, is no term for the sentence after it: pytest's
 /// doctest page quoted `test_example.txt .      [100%]` before "In addition to text files, …".
 #[test]
