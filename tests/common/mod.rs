@@ -93,6 +93,22 @@ pub fn octave_docs() -> PathBuf {
     debian_docs("/usr/share/doc/octave/octave.html", "octave-doc")
 }
 
+/// Debian's Jinja2 3.1 documentation (`python-jinja2-doc`): Sphinx, 15 pages.
+pub fn jinja2_docs() -> PathBuf {
+    debian_docs("/usr/share/doc/python-jinja2-doc/html", "python-jinja2-doc")
+}
+
+/// Debian's GNU Bash reference manual (`bash-doc`): Texinfo, the whole manual on one page,
+/// `bashref.html`.
+pub fn bash_docs() -> PathBuf {
+    let dir = PathBuf::from("/usr/share/doc/bash-doc");
+    assert!(
+        dir.join("bashref.html").exists(),
+        "/usr/share/doc/bash-doc is missing: install it with `apt-get install bash-doc` (.ci/run does)"
+    );
+    dir
+}
+
 /// The Cargo Book shipped with the toolchain that runs the tests.
 pub fn cargo_book() -> PathBuf {
     rust_docs("cargo").join("cargo")
