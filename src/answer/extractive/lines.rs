@@ -81,13 +81,9 @@ pub(super) fn is_label(line: &str) -> bool {
         }
         _ => ends,
     };
-    // A shell prompt (`$ cargo build`) opens a line of a session; a parameter written with its
-    // dollar sign (`${parameter:offset:length}`, `$HOME`) is a shell manual's term.
     if ends.ends_with([
         '.', '!', '?', ':', ';', ',', '{', '}', ')', '(', '[', '=', '\\',
-    ]) || line.starts_with([' ', '>', '#', '.', '}', '(', '"', '\''])
-        || line == "$"
-        || line.starts_with("$ ")
+    ]) || line.starts_with([' ', '>', '#', '$', '.', '}', '(', '"', '\''])
     {
         return false;
     }
@@ -489,6 +485,18 @@ pub(super) fn without_kind(name: &str) -> &str {
         }
         _ => name,
     }
+}
+
+/// Returns true if a passage's first table row can be the table's header: no cell says a sentence.
+/// A passage may open in the middle of a table, with a row of data ("loop.index | The current
+/// iteration of the loop. (1 indexed)", its header "Variable | Description" in the passage before).
+pub(super) fn may_be_header(row: &str) -> bool {
+    row.split(indexer::vector::sentences::TABLE_CELL)
+        .all(|cell| {
+            let cell = cell.trim();
+            // A header may ask ("Header/body checks?"); it states nothing.
+            !cell.ends_with('.') && !cell.contains(". ")
+        })
 }
 
 /// Returns true if a table row's first cell names a field ("Description:"), not a column.

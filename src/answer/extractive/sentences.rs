@@ -12,7 +12,7 @@ use super::intent::{states_value_asked, Intent};
 use super::lines::{
     heading_lines, is_field, is_inline_field, is_label, is_lowercase_description,
     is_lowercase_item, is_parameter_of, is_signature_row, is_synopsis, is_typed_name,
-    opens_with_field, opens_with_version, returns_into, typed_field, Headings,
+    may_be_header, opens_with_field, opens_with_version, returns_into, typed_field, Headings,
 };
 use super::quotes::{
     breaks_off, code_follows, formula_follows, introduced_block, listing_stating, refers_back,
@@ -297,9 +297,11 @@ impl<'a> Reading<'a> {
         // says one thing about the entry, as the rows after it do.
         if row && !p.at.in_table {
             p.at.in_table = true;
-            p.at.open_table(Context::held(query, line, &mut p.holds));
-            if !opens_with_field(line) {
-                return true;
+            if may_be_header(line) {
+                p.at.open_table(Context::held(query, line, &mut p.holds));
+                if !opens_with_field(line) {
+                    return true;
+                }
             }
         }
         p.at.in_table = row;

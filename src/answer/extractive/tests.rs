@@ -680,13 +680,38 @@ fn a_note_under_a_term_does_not_define_it() {
     );
 }
 
-/// A parameter written with its dollar sign is a shell manual's term, a shell prompt is not: bash's
-/// "This is referred to as Substring Expansion." was quoted without the `${parameter:offset:length}`
-/// it stands under.
+/// A passage that opens in the middle of a table opens with a row of data, not the table's header:
+/// Jinja's "loop.index | The current iteration of the loop. (1 indexed)" was read as the header of
+/// the rows below it and never quoted for "loop index".
+#[test]
+fn a_row_that_says_a_sentence_is_no_header() {
+    assert!(may_be_header("Variable | Description"));
+    assert!(may_be_header("Message type | Source | Header/body checks?"));
+    assert!(!may_be_header(
+        "loop.index | The current iteration of the loop. (1 indexed)"
+    ));
+    let text = "loop.index | The current iteration of the loop. (1 indexed)\nloop.index0 | The current iteration of the loop. (0 indexed)\nloop.first | True if first iteration.";
+    let answer = ask(
+        "loop index 1 indexed",
+        &[hit(&["List of Control Structures"], text)],
+    );
+    assert!(
+        answer
+            .text()
+            .contains("loop.index | The current iteration of the loop. (1 indexed)"),
+        "{}",
+        answer.text()
+    );
+}
+
+/// A parameter expansion alone on its line is a shell manual's term, a shell prompt or a path is
+/// not: bash's "This is referred to as Substring Expansion." was quoted without the
+/// `${parameter:offset:length}` it stands under; `$HOME/.cargo`, an item of a list, is no term of
+/// the sentence after the list.
 #[test]
 fn a_parameter_expansion_is_a_term() {
     assert!(is_label("${parameter:offset:length}"));
-    assert!(is_label("$HOME"));
+    assert!(!is_label("$HOME/.cargo"));
     assert!(!is_label("$ cargo build"));
     assert!(!is_label("${x} and ${y}"));
     let text = "${parameter:offset}\n${parameter:offset:length}\nThis is referred to as Substring Expansion. It expands to up to length characters of the value of parameter starting at the character specified by offset.";
