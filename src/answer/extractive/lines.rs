@@ -93,7 +93,7 @@ pub(super) fn is_label(line: &str) -> bool {
     }
     // A closing tag (`</Directory>`) ends a block of configuration or markup, and a quoted path
     // (`ServerRoot "/home/httpd"`) is a directive's argument in an example: code, not a term.
-    if line.starts_with("</") || line.contains("\"/") {
+    if line.starts_with("</") || line.contains("\"/") || is_html_tag(line) {
         return false;
     }
     // A web address on its own line is where a link pointed, not a term.
@@ -105,6 +105,28 @@ pub(super) fn is_label(line: &str) -> bool {
     let syntax = line.len() <= 20 && !line.contains(|c: char| c.is_ascii_digit() || c == '=');
     ((1..=LABEL_WORDS).contains(&words) || (syntax && !line.is_empty()))
         && (line.chars().any(char::is_alphabetic) || syntax)
+}
+
+/// Elements of HTML that a template's or a page's example opens on a line of its own.
+const HTML_ELEMENTS: &[&str] = &[
+    "a", "article", "aside", "b", "body", "br", "button", "code", "div", "dl", "em", "footer",
+    "form", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hr", "html", "i", "img",
+    "input", "label", "li", "link", "main", "meta", "nav", "ol", "option", "p", "pre", "script",
+    "section", "select", "span", "strong", "style", "table", "tbody", "td", "textarea", "th",
+    "thead", "title", "tr", "ul",
+];
+
+/// Returns true if `line` is an HTML start tag (`<div>`, `<ul class="nav">`), a line of an example's
+/// markup; not a placeholder (`<oldbranch>`, a term of git's manual pages).
+fn is_html_tag(line: &str) -> bool {
+    let Some(inside) = line.strip_prefix('<').and_then(|l| l.strip_suffix('>')) else {
+        return false;
+    };
+    let name = inside
+        .split(|c: char| c.is_whitespace() || c == '/')
+        .next()
+        .unwrap_or("");
+    HTML_ELEMENTS.contains(&name.to_ascii_lowercase().as_str())
 }
 
 /// Returns true if the table row `line` opens a declaration laid out as a table, as Doxygen lays

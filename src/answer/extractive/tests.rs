@@ -680,6 +680,22 @@ fn a_note_under_a_term_does_not_define_it() {
     );
 }
 
+/// A line of an example's HTML is no term of the sentence after the example: Jinja's "If you add a
+/// minus sign (-) to the start or end of a block …" was quoted as "<div> … If you add …". A
+/// placeholder in angle brackets is still a term (git's `<oldbranch>`).
+#[test]
+fn an_html_tag_is_no_term() {
+    assert!(!is_label("<div>"));
+    assert!(!is_label("<ul class=\"nav\">"));
+    assert!(is_label("<oldbranch>"));
+    let text = "<div>\n    {% if True %}\n        yay\n    {% endif %}\n</div>\nIf you add a minus sign (-) to the start or end of a block, the whitespaces before or after that block will be removed.";
+    let answer = ask(
+        "strip whitespace before a block with a minus sign",
+        &[hit(&["Whitespace Control"], text)],
+    );
+    assert!(answer.text().starts_with("If you add"), "{}", answer.text());
+}
+
 /// A passage that opens in the middle of a table opens with a row of data, not the table's header:
 /// Jinja's "loop.index | The current iteration of the loop. (1 indexed)" was read as the header of
 /// the rows below it and never quoted for "loop index".
