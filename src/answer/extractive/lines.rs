@@ -116,17 +116,19 @@ const HTML_ELEMENTS: &[&str] = &[
     "thead", "title", "tr", "ul",
 ];
 
-/// Returns true if `line` is an HTML start tag (`<div>`, `<ul class="nav">`), a line of an example's
-/// markup; not a placeholder (`<oldbranch>`, a term of git's manual pages).
+/// Returns true if `line` is HTML markup of an example: it opens with a start tag of an HTML element
+/// (`<div>`, `<ul class="nav">`, `<p>{{ input('password') }}</p>`) and ends a tag; not a placeholder
+/// (`<oldbranch>`, a term of git's manual pages).
 fn is_html_tag(line: &str) -> bool {
-    let Some(inside) = line.strip_prefix('<').and_then(|l| l.strip_suffix('>')) else {
+    let Some(rest) = line.strip_prefix('<').filter(|_| line.ends_with('>')) else {
         return false;
     };
-    let name = inside
-        .split(|c: char| c.is_whitespace() || c == '/')
-        .next()
-        .unwrap_or("");
-    HTML_ELEMENTS.contains(&name.to_ascii_lowercase().as_str())
+    let name_end = rest
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(rest.len());
+    let (name, after) = rest.split_at(name_end);
+    after.starts_with(['>', ' ', '/'])
+        && HTML_ELEMENTS.contains(&name.to_ascii_lowercase().as_str())
 }
 
 /// Returns true if the table row `line` opens a declaration laid out as a table, as Doxygen lays

@@ -687,6 +687,7 @@ fn a_note_under_a_term_does_not_define_it() {
 fn an_html_tag_is_no_term() {
     assert!(!is_label("<div>"));
     assert!(!is_label("<ul class=\"nav\">"));
+    assert!(!is_label("<p>{{ input('password', type='password') }}</p>"));
     assert!(is_label("<oldbranch>"));
     let text = "<div>\n    {% if True %}\n        yay\n    {% endif %}\n</div>\nIf you add a minus sign (-) to the start or end of a block, the whitespaces before or after that block will be removed.";
     let answer = ask(
