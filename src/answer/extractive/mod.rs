@@ -513,8 +513,12 @@ fn runs<'c>(hits: &[SearchHit], chosen: &[&'c Candidate]) -> Vec<Vec<&'c Candida
 fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draft {
     let runs = runs(hits, &chosen);
     let mut source_of_page: HashMap<&str, usize> = HashMap::new();
-    let mut shown: HashSet<(&str, &str)> = HashSet::new();
-    let mut earlier: Vec<(&str, &str)> = Vec::new();
+    // Terms are told apart by where they stand on the page, not by their words: `-u` of `set` and
+    // `-u` of `mapfile` on one page are two entries, and a sentence of the second quoted without
+    // its term would read as said of the first.
+    let mut shown: HashSet<(&str, usize)> = HashSet::new();
+    // The page spans quoted so far.
+    let mut earlier: Vec<(&str, usize, usize)> = Vec::new();
     let mut sources: Vec<Source> = Vec::new();
     let mut sentences = Vec::new();
     for run in runs {
@@ -522,21 +526,21 @@ fn assemble(question: &str, hits: &[SearchHit], chosen: Vec<&Candidate>) -> Draf
         let hit = &hits[c.hit];
         // A term is quoted once per answer: with or before its first sentence, not again.
         let mut from = c.quote.0;
-        if let Some((a, b)) = c.term_above {
-            if !shown.insert((hit.url.as_str(), &hit.text[a..b])) {
+        if let Some((a, _)) = c.term_above {
+            if !shown.insert((hit.url.as_str(), hit.start + a)) {
                 from = body_start(&hit.text, c);
             }
         }
         let quoted = &hit.text[from..last.quote.1];
         // Nor when an earlier quote of the page holds it (the command a sentence introduced).
         let lead_in = c.lead_in.filter(|(a, b)| {
-            let term = &hit.text[*a..*b];
+            let (a, b) = (hit.start + a, hit.start + b);
             !earlier
                 .iter()
-                .any(|(url, q)| *url == hit.url && q.contains(term))
-                && shown.insert((hit.url.as_str(), term))
+                .any(|(url, s, e)| *url == hit.url && *s <= a && b <= *e)
+                && shown.insert((hit.url.as_str(), a))
         });
-        earlier.push((hit.url.as_str(), quoted));
+        earlier.push((hit.url.as_str(), hit.start + from, hit.start + last.quote.1));
         let text = match lead_in {
             Some((a, b)) => format!("{}{QUOTE_GAP}{quoted}", &hit.text[a..b]),
             None => quoted.to_string(),

@@ -509,6 +509,21 @@ fn a_term_is_quoted_once_per_answer() {
     }
 }
 
+/// Two entries of one page under the same term (`-u` of `set`, `-u` of `mapfile`) are two terms:
+/// a sentence of the second is quoted under its own term, not as if said of the first.
+#[test]
+fn a_term_is_told_apart_by_its_place_on_the_page() {
+    let text = "set\n-u\nTreat unset variables and parameters as an error when performing parameter expansion.\n-x\nPrint a trace of simple commands.\nmapfile\n-u\nRead lines of unset variables from file descriptor fd instead of the standard input for parameter expansion.";
+    let answer = ask(
+        "-u unset variables parameter expansion",
+        &[hit(&["4.3.1 The Set Builtin"], text)],
+    );
+    let said = answer.text();
+    assert!(said.contains("Treat unset"), "{said}");
+    assert!(said.contains("Read lines"), "{said}");
+    assert_eq!(said.matches("-u").count(), 2, "{said}");
+}
+
 /// When no passage holds enough of the question, a page whose passages together do still answers;
 /// a question about something else is still declined.
 #[test]
