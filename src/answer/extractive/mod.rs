@@ -447,15 +447,24 @@ fn body_start(text: &str, c: &Candidate) -> usize {
 
 /// Traces every candidate, best first: `scored` (all of them), then `pooled` (those that passed the
 /// relevance gate, which the answer leads with) and `held` (those it held back, which may only
-/// follow).
+/// follow); each quote as the answer would show it, after the term it is led in with.
 fn trace_candidates(stage: &str, candidates: &[Candidate], hits: &[SearchHit]) {
+    if !tracing::enabled!(tracing::Level::TRACE) {
+        return;
+    }
     for c in candidates {
         let stage = if c.gated { "held" } else { stage };
+        // As the answer would quote it: after the term it is led in with, if any.
+        let text = &hits[c.hit].text;
+        let quote = match c.lead_in {
+            Some((a, b)) => format!("{}{QUOTE_GAP}{}", &text[a..b], &text[c.quote.0..c.quote.1]),
+            None => text[c.quote.0..c.quote.1].to_string(),
+        };
         tracing::trace!(
             %stage,
             passage = c.hit,
             url = %hits[c.hit].url,
-            quote = &hits[c.hit].text[c.quote.0..c.quote.1],
+            quote,
             score = c.score,
             support = c.support,
             meaning = c.meaning,
