@@ -231,7 +231,8 @@ pub fn answer(
     if candidates.is_empty() {
         return empty;
     }
-    let chosen = choose(&candidates, hits);
+    let asked: HashSet<String> = query.terms.iter().map(|(t, _)| t.clone()).collect();
+    let chosen = choose(&candidates, hits, &asked);
     assemble(question, hits, chosen)
 }
 
@@ -334,7 +335,11 @@ fn gate(candidates: &mut Vec<Candidate>, g: Gate<'_>) {
 /// and the pages one answer cites, none repeating another. The candidates that passed the gate are
 /// chosen first; then, while the answer has room, those it held back that score as near the best
 /// (never before the first sentence on its page: the answer's first run stays the best sentence's).
-fn choose<'c>(candidates: &'c [Candidate], hits: &[SearchHit]) -> Vec<&'c Candidate> {
+fn choose<'c>(
+    candidates: &'c [Candidate],
+    hits: &[SearchHit],
+    asked: &HashSet<String>,
+) -> Vec<&'c Candidate> {
     let Some(best) = candidates.iter().find(|c| !c.gated) else {
         return Vec::new();
     };
@@ -409,7 +414,7 @@ fn choose<'c>(candidates: &'c [Candidate], hits: &[SearchHit]) -> Vec<&'c Candid
                 Some("a page over the limit")
             } else if chosen.iter().any(|s| {
                 (same_hit(s) && s.quote.0 < c.quote.1 && c.quote.0 < s.quote.1)
-                    || repeats(hits, s, c)
+                    || repeats(hits, s, c, asked)
             }) {
                 Some("repeats a chosen sentence")
             } else if pieces(hits, &chosen, c) > MAX_PIECES {
@@ -692,7 +697,8 @@ fn drop_superseded_notes(candidates: &mut Vec<Candidate>, hits: &[SearchHit]) {
 }
 
 /// Returns true if sentence `b` repeats the chosen sentence `a`: most of the shorter one's terms
-/// are in the other ([`REDUNDANT`]), and `b` states no value `a` does not. Sentences in the same
+/// are in the other ([`REDUNDANT`]), `b` holds no word of the question (`asked`, as analysed) that
+/// `a` does not, and `b` states no value `a` does not. Sentences in the same
 /// words that state different values say different things ("the default page size for new
 /// databases has been 1024 bytes" and, later, "the default page size for new database files has
 /// been increased to 4096 bytes"). Nor do sentences under terms that share no word: each says it
@@ -706,7 +712,7 @@ fn drop_superseded_notes(candidates: &mut Vec<Candidate>, hits: &[SearchHit]) {
 /// PostgreSQL's Read Uncommitted mode behaves like Read Committed."). What `a` repeats is its
 /// whole quote, as the reader reads it: the same paragraph on the pages of two versions of a
 /// generator is said once.
-fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate) -> bool {
+fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate, asked: &HashSet<String>) -> bool {
     let text = |c: &Candidate| &hits[c.hit].text[c.start..c.end];
     let term = |c: &Candidate| {
         c.term_above
@@ -732,8 +738,21 @@ fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate) -> bool {
     // The terms are analysed only for sentences in nearly the same words.
     let other_entries =
         || matches!((term(a), term(b)), (Some(x), Some(y)) if x.is_disjoint(&y) && !x.is_empty());
+    // A sentence that holds a word of the question that its chosen look-alike (quoted, with its
+    // term) lacks says something else about what was asked: "In Jinja, the special variable for
+    // the loop context is called loop, and the else block is used for no loop items." after "In
+    // Django, … forloop, and the empty is used …", asked what Jinja uses instead of Django's
+    // `{% empty %}`.
+    let adds_asked = || {
+        b.terms(hits).iter().any(|t| {
+            asked.contains(t)
+                && !a.quote_terms(hits).contains(t)
+                && term(a).is_none_or(|x| !x.contains(t))
+        })
+    };
     (overlap(a.terms(hits), b.terms(hits)) > REDUNDANT || in_quote())
         && !other_entries()
+        && !adds_asked()
         && (a.tells_default || !b.tells_default)
         && {
             // A name is stated by what the chosen sentence is quoted with too (its term).
