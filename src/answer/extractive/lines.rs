@@ -583,6 +583,26 @@ pub(super) fn is_lowercase_item(line: &str) -> bool {
             .ends_with(['.', '!', '?'])
 }
 
+/// Returns true if `line`, right under a short term, glosses it in a phrase of at most three
+/// lower-case words with nothing of code (`**` over "exponentiation", `&` over "bitwise AND", a
+/// glob qualifier `/` over "directories"): an operator table or a list of qualifiers laid out as
+/// a definition list. Not when a sentence follows it (`next`): then it is a second term over one
+/// description (Octave's `shortg`, then `longg`, then "Optimally choose between fixed point and
+/// exponential format …").
+pub(super) fn is_gloss(line: &str, next: Option<&str>) -> bool {
+    let line = line.trim();
+    let sentence_follows = next.is_some_and(|n| {
+        let n = n.trim();
+        n.starts_with(char::is_uppercase) && n.split_whitespace().count() >= 4
+    });
+    !sentence_follows
+        && line.starts_with(|c: char| c.is_lowercase())
+        && (1..=3).contains(&line.split_whitespace().count())
+        && line
+            .chars()
+            .all(|c| c.is_alphabetic() || c == ' ' || c == ',' || c == '-')
+}
+
 /// Returns true if `line`, right under a short term, is its description written as a phrase in
 /// lower case without a full stop (Doxygen's fields: "refresh rate (or zero for unspecified)"
 /// under `int SDL_DisplayMode::refresh_rate`): at least three words, not code.

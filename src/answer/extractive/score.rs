@@ -369,7 +369,8 @@ impl Reading<'_> {
             // "Create a shallow clone with a history truncated to the specified number of
             // commits." does not say which option does it.
             let named = names_a_thing(name) || shows_syntax(name);
-            if adds > 0.0 || (named && !index_terms_within(name, quoted)) {
+            // A gloss ("exponentiation" under `**`) says nothing without its term.
+            if adds > 0.0 || (named && !index_terms_within(name, quoted)) || s.gloss {
                 // Right above the sentence it is quoted with it; further up, before it
                 // after an ellipsis ("work_mem (integer) … The default value is four
                 // megabytes (4MB).").

@@ -10,7 +10,7 @@ use super::context::{last_part, mark, Context, NextSentence, Surroundings};
 use super::history::{is_version_note, lists_changes, tells_the_past};
 use super::intent::{states_value_asked, Intent};
 use super::lines::{
-    heading_lines, is_field, is_inline_field, is_label, is_lowercase_description,
+    heading_lines, is_field, is_gloss, is_inline_field, is_label, is_lowercase_description,
     is_lowercase_item, is_parameter_of, is_signature_row, is_synopsis, is_typed_name,
     may_be_header, opens_with_field, opens_with_version, returns_into, typed_field, Headings,
 };
@@ -108,6 +108,9 @@ pub(super) struct Line<'t> {
     row: bool,
     /// An item of a list, or the lower-case line right under a term.
     item: bool,
+    /// A term's gloss: a phrase of a few lower-case words right under it (`**` over
+    /// "exponentiation", a glob qualifier `/` over "directories"), read with its term.
+    gloss: bool,
     /// A row of a table of changes, or the line under a bare version row.
     change_note: bool,
     opens_version: bool,
@@ -138,6 +141,8 @@ pub(super) struct Placed<'t> {
     pub(super) block: Option<usize>,
     /// The opening of a manual page's description, which the page's title speaks for.
     pub(super) under_title: bool,
+    /// A term's gloss ([`Line::gloss`]): quoted with its term, whatever the term holds.
+    pub(super) gloss: bool,
     pub(super) in_sentence: Vec<bool>,
     pub(super) in_block: Option<Vec<bool>>,
     /// What it says: with its fields and the lines it introduces.
@@ -240,7 +245,7 @@ impl<'a> Reading<'a> {
                 continue;
             };
             let span = (line_start, line_start + line.text.trim_end().len());
-            if self.structure(&mut p, &mut layout, line.text, span, line.row) {
+            if self.structure(&mut p, &mut layout, line.text, span, (line.row, line.gloss)) {
                 continue;
             }
             // The paragraph right under a heading that asks a question (a FAQ's "Why is it called
@@ -288,7 +293,7 @@ impl<'a> Reading<'a> {
         layout: &mut Layout,
         line: &str,
         span: (usize, usize),
-        row: bool,
+        (row, gloss): (bool, bool),
     ) -> bool {
         let (query, hit) = (self.query, p.hit);
         // A table's first row is its header, what the rows below stand under. A first row that is
@@ -319,7 +324,8 @@ impl<'a> Reading<'a> {
         if p.headings.continues(line.trim()) {
             return true;
         }
-        if row || !(is_label(line) || is_synopsis(line)) {
+        // A term's gloss is what the term is, not a term of its own.
+        if row || gloss || !(is_label(line) || is_synopsis(line)) {
             return false;
         }
         // A parameter of the signature the sentences stand under (`options <Object>` under
@@ -472,6 +478,7 @@ impl<'a> Reading<'a> {
             fields,
             block,
             under_title,
+            gloss: l.gloss,
             in_sentence,
             in_block,
             says,
@@ -525,8 +532,10 @@ impl Layout {
         // (Not a line aligned in columns: `opt-level = 1      # Use …` under `[profile.dev]` is
         // code.)
         let described = std::mem::take(&mut self.under_term) && !line.contains("   ");
+        let gloss = described && is_gloss(line, next);
         let item = (self.listing && is_lowercase_item(line))
-            || (described && (is_lowercase_item(line) || is_lowercase_description(line)));
+            || (described && (is_lowercase_item(line) || is_lowercase_description(line)))
+            || gloss;
         self.listing = item || line.trim_end().ends_with(':');
         let row = indexer::vector::sentences::is_table_row(line);
         // A declaration laid out as a table (Doxygen: `char * SDL_GetPrefPath | ( | const char *
@@ -556,6 +565,7 @@ impl Layout {
             text: line,
             row,
             item,
+            gloss,
             change_note,
             opens_version,
             answers_heading: false,
@@ -577,6 +587,8 @@ fn counted_words(text: &str, l: &Line<'_>, start: usize, end: usize) -> (Option<
         row_words(sentence)
     } else if field_of_line {
         Some(word_count(&text[l.start..end])).filter(|w| *w <= MAX_LINE_WORDS)
+    } else if l.gloss {
+        Some(word_count(sentence))
     } else if l.item && start == l.start {
         item_words(sentence)
     } else {

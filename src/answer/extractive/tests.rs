@@ -538,6 +538,28 @@ fn a_look_alike_that_holds_more_of_the_question_is_no_repeat() {
     assert!(said.contains("the else block"), "{said}");
 }
 
+/// An operator table laid out as a definition list glosses each operator in a few lower-case
+/// words: the gloss is read and quoted with its operator, and a second term over one description
+/// is no gloss.
+#[test]
+fn a_terms_gloss_is_quoted_with_its_term() {
+    assert!(is_gloss("exponentiation", Some("* / %")));
+    assert!(is_gloss("bitwise AND", None));
+    assert!(!is_gloss(
+        "longg",
+        Some("Optimally choose between fixed point and exponential format.")
+    ));
+    assert!(!is_gloss("x = y + 1", None));
+    assert!(!is_gloss("the value is returned unchanged", None));
+    let text = "6.5 Shell Arithmetic\nThe operators and their precedence are the same as in the C language.\n- +\nunary minus and plus\n**\nexponentiation\n* / %\nmultiplication, division, remainder";
+    let answer = ask(
+        "bash arithmetic exponentiation operator",
+        &[hit(&["6.5 Shell Arithmetic"], text)],
+    );
+    let said = answer.text();
+    assert!(said.contains("**\nexponentiation"), "{said}");
+}
+
 /// When no passage holds enough of the question, a page whose passages together do still answers;
 /// a question about something else is still declined.
 #[test]
