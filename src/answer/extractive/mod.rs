@@ -135,6 +135,8 @@ pub(super) struct Candidate {
     pub(super) tells_default: bool,
     /// Failed the relevance gate: may follow the answer's first sentence, never lead it.
     pub(super) gated: bool,
+    /// Where on its page the term of the entry it stands under starts, if it stands under one.
+    pub(super) entry: Option<usize>,
 }
 
 impl Candidate {
@@ -705,7 +707,10 @@ fn drop_superseded_notes(candidates: &mut Vec<Candidate>, hits: &[SearchHit]) {
 /// of its own entry ("All ignored and untracked files are also stashed …" under `--all`, "… all
 /// untracked files are also stashed …" under `--include-untracked`). The same entry copied under
 /// a term with one more option (`--ff --no-ff` in git-pull, `--ff --no-ff --ff-only` in
-/// git-merge) is still the same entry. Nor does a sentence that names in code what the other and
+/// git-merge) is still the same entry. Nor do sentences of two entries of one page, their terms
+/// quoted or not: the `delay` of `timersPromises.setTimeout` and of `setInterval` each say it of
+/// their own call, as pytest's "Any teardown code for that fixture is placed after the yield."
+/// does of its fixture. Nor does a sentence that names in code what the other and
 /// its term do not (`CARGO_TARGET_DIR` after `CARGO_BUILD_BUILD_DIR`), as one that states another
 /// number does not. A sentence that says what the default is, asked for, repeats
 /// none that does not ("Read Committed is the default isolation level in PostgreSQL." after "…
@@ -736,8 +741,11 @@ fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate, asked: &HashSet<Str
             }
     };
     // The terms are analysed only for sentences in nearly the same words.
-    let other_entries =
-        || matches!((term(a), term(b)), (Some(x), Some(y)) if x.is_disjoint(&y) && !x.is_empty());
+    let other_entries = || {
+        matches!((term(a), term(b)), (Some(x), Some(y)) if x.is_disjoint(&y) && !x.is_empty())
+            || (hits[a.hit].url == hits[b.hit].url
+                && matches!((a.entry, b.entry), (Some(x), Some(y)) if x != y))
+    };
     // A sentence that holds a word of the question that its chosen look-alike (quoted, with its
     // term) lacks says something else about what was asked: "In Jinja, the special variable for
     // the loop context is called loop, and the else block is used for no loop items." after "In

@@ -232,6 +232,7 @@ impl Reading<'_> {
             score,
             tells_default,
             gated: false,
+            entry: p.at.term.map(|(start, _)| p.hit.start + start),
         })
     }
 

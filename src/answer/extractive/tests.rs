@@ -560,6 +560,20 @@ fn a_terms_gloss_is_quoted_with_its_term() {
     assert!(said.contains("**\nexponentiation"), "{said}");
 }
 
+/// Look-alike sentences of two entries of one page say it each of its own entry: neither repeats
+/// the other.
+#[test]
+fn look_alikes_of_two_entries_are_no_repeats() {
+    let text = "Shell Parameter Expansion\n${parameter##word}\nThe longest matching pattern is deleted from the beginning of the value.\n${parameter%%word}\nThe longest matching pattern is deleted from the end of the value.";
+    let answer = ask(
+        "which expansion deletes the longest matching pattern",
+        &[hit(&["3.5.3 Shell Parameter Expansion"], text)],
+    );
+    let said = answer.text();
+    assert!(said.contains("from the beginning"), "{said}");
+    assert!(said.contains("from the end"), "{said}");
+}
+
 /// When no passage holds enough of the question, a page whose passages together do still answers;
 /// a question about something else is still declined.
 #[test]
@@ -2699,6 +2713,7 @@ fn candidate(hits: &[SearchHit], hit: usize, score: f32, gated: bool) -> Candida
         score,
         tells_default: false,
         gated,
+        entry: None,
     }
 }
 
