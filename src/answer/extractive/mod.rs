@@ -752,10 +752,11 @@ fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate, asked: &HashSet<Str
     // Django, … forloop, and the empty is used …", asked what Jinja uses instead of Django's
     // `{% empty %}`.
     let adds_asked = || {
+        let a_term = term(a);
         b.terms(hits).iter().any(|t| {
             asked.contains(t)
                 && !a.quote_terms(hits).contains(t)
-                && term(a).is_none_or(|x| !x.contains(t))
+                && a_term.as_ref().is_none_or(|x| !x.contains(t))
         })
     };
     (overlap(a.terms(hits), b.terms(hits)) > REDUNDANT || in_quote())

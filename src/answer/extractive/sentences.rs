@@ -245,7 +245,7 @@ impl<'a> Reading<'a> {
                 continue;
             };
             let span = (line_start, line_start + line.text.trim_end().len());
-            if self.structure(&mut p, &mut layout, line.text, span, (line.row, line.gloss)) {
+            if self.structure(&mut p, &mut layout, &line, span) {
                 continue;
             }
             // The paragraph right under a heading that asks a question (a FAQ's "Why is it called
@@ -284,18 +284,18 @@ impl<'a> Reading<'a> {
         (out, p.holds)
     }
 
-    /// Reads `line` (at `span`) for what the sentences after it stand under: a table's header row,
+    /// Reads line `l` (at `span`) for what the sentences after it stand under: a table's header row,
     /// a heading, a term or row label, a field, a parameter of the signature above. Returns true
     /// when that is all the line is (no sentence of it is read).
     fn structure(
         &self,
         p: &mut Passage<'_>,
         layout: &mut Layout,
-        line: &str,
+        l: &Line<'_>,
         span: (usize, usize),
-        (row, gloss): (bool, bool),
     ) -> bool {
         let (query, hit) = (self.query, p.hit);
+        let (line, row) = (l.text, l.row);
         // A table's first row is its header, what the rows below stand under. A first row that is
         // a field ("Description: | Types of directives that are allowed in .htaccess files"
         // opening the table of fields under "AllowOverride Directive") is also read as one: it
@@ -325,7 +325,7 @@ impl<'a> Reading<'a> {
             return true;
         }
         // A term's gloss is what the term is, not a term of its own.
-        if row || gloss || !(is_label(line) || is_synopsis(line)) {
+        if row || l.gloss || !(is_label(line) || is_synopsis(line)) {
             return false;
         }
         // A parameter of the signature the sentences stand under (`options <Object>` under
