@@ -759,6 +759,14 @@ fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate, asked: &HashSet<Str
                 && a_term.as_ref().is_none_or(|x| !x.contains(t))
         })
     };
+    // A sentence the reader has already read word for word in the chosen quote says nothing new,
+    // whatever it stands under: the rules below that keep a look-alike (another entry, a word of
+    // the question) are for sentences in other words ("A TOMLDecodeError will be raised on an
+    // invalid TOML document." under `tomllib.load` and again under `tomllib.loads`).
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if words(&hits[a.hit].text[a.quote.0..a.quote.1]).contains(&words(text(b))) {
+        return true;
+    }
     (overlap(a.terms(hits), b.terms(hits)) > REDUNDANT || in_quote())
         && !other_entries()
         && !adds_asked()

@@ -574,6 +574,24 @@ fn look_alikes_of_two_entries_are_no_repeats() {
     assert!(said.contains("from the end"), "{said}");
 }
 
+/// A sentence said word for word under two entries is quoted once: the second time it tells the
+/// reader nothing, and the answer has room for something else (the look-alikes above, in other
+/// words, are both quoted).
+#[test]
+fn a_sentence_said_again_under_another_entry_is_quoted_once() {
+    let text = "Shell Parameter Expansion\n${parameter##word}\nThe longest matching pattern is deleted from the value.\n${parameter%%word}\nThe longest matching pattern is deleted from the value.";
+    let answer = ask(
+        "which expansion deletes the longest matching pattern",
+        &[hit(&["3.5.3 Shell Parameter Expansion"], text)],
+    );
+    let said = answer.text();
+    assert_eq!(
+        said.matches("The longest matching pattern").count(),
+        1,
+        "{said}"
+    );
+}
+
 /// When no passage holds enough of the question, a page whose passages together do still answers;
 /// a question about something else is still declined.
 #[test]
