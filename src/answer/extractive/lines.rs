@@ -4,6 +4,7 @@
 
 use indexer::{sentence_spans, SearchHit};
 
+use super::quotes::breaks_off;
 use super::words::standalone_words;
 use crate::retrieve::snippet::lines;
 
@@ -12,6 +13,9 @@ pub(super) const INLINE_FIELD_WORDS: usize = 12;
 
 /// Longest line read as the term of a definition list or a table row label, in words.
 pub(super) const LABEL_WORDS: usize = 10;
+
+/// Fewest words of a line that breaks off to read as a sentence going on below, not a term.
+const SENTENCE_WORDS: usize = 3;
 
 /// The words of a label, not counting its punctuation: PostgreSQL writes a signature with spaces
 /// around it (`lpad ( string text, length integer [, fill text ] ) → text` is eight words).
@@ -85,6 +89,12 @@ pub(super) fn is_label(line: &str) -> bool {
         '.', '!', '?', ':', ';', ',', '{', '}', ')', '(', '[', '=', '\\',
     ]) || line.starts_with([' ', '>', '#', '$', '.', '}', '(', '"', '\''])
     {
+        return false;
+    }
+    // A line of a few words that breaks off on a word no sentence ends with ("Associative arrays
+    // are created using", over `declare -A name`) goes on below: a sentence, not a term. Not a
+    // word joining two examples ("or" between two commands).
+    if breaks_off(line) && label_words(line) >= SENTENCE_WORDS {
         return false;
     }
     // A decorator (`@pytest.fixture`) or a comment (`// build.rs`) opens a code listing.

@@ -71,7 +71,7 @@ pub(super) fn refers_back(sentence: &str) -> bool {
 /// Words no sentence ends with: a line that stops on one goes on below it.
 pub(super) const OPEN_ENDS: &[&str] = &[
     "if", "and", "or", "than", "to", "of", "the", "a", "an", "by", "with", "is", "are", "as",
-    "that", "from", "for", "when", "where", "which", "whether",
+    "that", "from", "for", "when", "where", "which", "whether", "using", "use",
 ];
 
 /// Returns true if `sentence` breaks off on a word no sentence ends with ("For complex numbers,
@@ -163,16 +163,42 @@ pub(super) fn listing_stating(
     stated
 }
 
+/// Returns true if the line right after `end` (the end of a sentence that [`breaks_off`] at the end
+/// of its line) is what the sentence introduces: code or a short line, neither prose nor a heading
+/// ("Associative arrays are created using" over `declare -A name`). A sentence cannot end on such a
+/// word, so a short line below is its object, not the term of the next entry. A long line of words
+/// is the same paragraph wrapped in fixed width, not a listing.
+pub(super) fn goes_on_below(text: &str, end: usize, headings: &Headings<'_>) -> bool {
+    let Some(mut lines) = lines_below(text, end) else {
+        return false;
+    };
+    let line = lines.next().unwrap_or("").trim();
+    !line.is_empty()
+        && !headings.contains(line)
+        && !reads_as_prose(line)
+        && (word_count(line) <= SHORT_LINE_WORDS
+            || line.contains(['=', '(', '{', '[', ';', '<', '>', '|', '$']))
+}
+
+/// The lines after `end` when nothing but white space follows it on its line (it ends its line).
+fn lines_below(text: &str, end: usize) -> Option<std::str::Lines<'_>> {
+    let rest = &text[end..];
+    let newline = rest.find('\n').filter(|&i| rest[..i].trim().is_empty())?;
+    Some(rest[newline + 1..].lines())
+}
+
+/// Most words of a line of words alone read as the object of the sentence above it that breaks
+/// off: a longer one is prose wrapped in fixed width.
+const SHORT_LINE_WORDS: usize = 6;
+
 /// Returns true if the line right after `end` (the end of a sentence) is code: a shell or
 /// interpreter prompt (`$ cargo login`, `>>> import os`) or a line of code that does not read as
 /// prose (`lto = false`, `[profile.release]`), not a heading. Not a signature (`make_time(8, 15,
 /// 23.5) → 08:15:23.5` in a list of functions).
 pub(super) fn code_follows(text: &str, end: usize, headings: &Headings<'_>) -> bool {
-    let rest = &text[end..];
-    let Some(newline) = rest.find('\n').filter(|&i| rest[..i].trim().is_empty()) else {
+    let Some(mut lines) = lines_below(text, end) else {
         return false;
     };
-    let mut lines = rest[newline + 1..].lines();
     let line = lines.next().unwrap_or("").trim();
     // A line of prose in lower case (Sphinx's parameter lists: "values (Any) – Values to use for
     // the variable parts of the URL rule. Unknown keys are appended as query string arguments, like

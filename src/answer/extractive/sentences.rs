@@ -15,7 +15,8 @@ use super::lines::{
     may_be_header, opens_with_field, opens_with_version, returns_into, typed_field, Headings,
 };
 use super::quotes::{
-    breaks_off, code_follows, formula_follows, introduced_block, listing_stating, refers_back,
+    breaks_off, code_follows, formula_follows, goes_on_below, introduced_block, listing_stating,
+    refers_back,
 };
 use super::semantic::{Meanings, MAX_WORDS_SUPPORT};
 use super::words::{item_words, row_words, standalone_words, MAX_LINE_WORDS, SHORTEST_SENTENCE};
@@ -630,7 +631,7 @@ fn introduced_lines(
     let sentence = &text[start..end];
     let introduces = sentence.ends_with(':')
         || (breaks_off(sentence)
-            && (formula_follows(text, end) || code_follows(text, end, headings)))
+            && (formula_follows(text, end) || goes_on_below(text, end, headings)))
         || (intent.wants_steps && sentence.ends_with('.') && code_follows(text, end, headings));
     if introduces {
         introduced_block(text, end, headings)

@@ -2142,6 +2142,34 @@ fn a_sentence_that_breaks_off_over_a_formula_is_quoted_with_it() {
     ));
 }
 
+/// A line of a few words that breaks off on a word no sentence ends with ("… are created using")
+/// is a sentence going on below, not the term of the lines under it: it is quoted with the command
+/// it introduces, however plain that command looks (bash's manual, `declare -A name`). A word
+/// joining two examples ("or") and a long wrapped line of prose under it stay as they were.
+#[test]
+fn a_short_line_that_breaks_off_is_quoted_with_the_command_below_it() {
+    let text = "The syntax\ndeclare -a name[subscript]\nis also accepted; the subscript is ignored.\nAssociative arrays are created using\ndeclare -A name\nAttributes may be specified for an array variable using the declare and readonly builtins.";
+    let answer = ask(
+        "How do you create an associative array?",
+        &[hit(&["Arrays"], text)],
+    );
+    assert!(
+        answer
+            .text()
+            .contains("Associative arrays are created using\ndeclare -A name"),
+        "{}",
+        answer.text()
+    );
+    assert!(!is_label("Associative arrays are created using"));
+    assert!(is_label("or"));
+    let wrapped = "So a revert undoes the data changes, but it is very much not an\nundo in the sense that it does not undo the effects of a commit on\nthe history.";
+    assert!(!goes_on_below(
+        wrapped,
+        wrapped.find('\n').expect("two lines"),
+        &Headings::default()
+    ));
+}
+
 /// A numbered "Description" heading ("2. Description", the SQLite manual's) is a description
 /// too: its first sentence defines the command the page is titled with, ahead of a sentence
 /// further down that retrieval ranks first.
