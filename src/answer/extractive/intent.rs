@@ -318,6 +318,33 @@ pub(super) fn stated_names(text: &str) -> impl Iterator<Item = &str> {
         .filter(|word| is_identifier(word))
 }
 
+/// What `text` states that tells two sentences in the same words apart: its numbers, names of code
+/// and operators.
+pub(super) fn stated(text: &str) -> impl Iterator<Item = &str> {
+    stated_numbers(text)
+        .chain(stated_names(text))
+        .chain(stated_symbols(text))
+}
+
+/// The operators `text` names by their symbols alone, in quotes (`‘%%’`, `` `**` ``, `"#"`): a
+/// sentence about the `‘%%’` case says nothing of the `‘##’` case, however alike their words.
+pub(super) fn stated_symbols(text: &str) -> impl Iterator<Item = &str> {
+    const QUOTES: [(char, char); 4] = [('‘', '’'), ('“', '”'), ('`', '`'), ('\'', '\'')];
+    text.char_indices().filter_map(move |(i, open)| {
+        let &(_, close) = QUOTES.iter().find(|(o, _)| *o == open)?;
+        let inner = &text[i + open.len_utf8()..];
+        let symbol = &inner[..inner.find(close)?];
+        ((1..=MAX_SYMBOL_CHARS).contains(&symbol.chars().count())
+            && symbol
+                .chars()
+                .all(|c| c.is_ascii_punctuation() && c != close))
+        .then_some(symbol)
+    })
+}
+
+/// Longest operator named by symbols alone ([`stated_symbols`]).
+const MAX_SYMBOL_CHARS: usize = 4;
+
 fn is_identifier(word: &str) -> bool {
     const JOINERS: [char; 3] = ['_', '-', '.'];
     if !word

@@ -711,7 +711,8 @@ fn drop_superseded_notes(candidates: &mut Vec<Candidate>, hits: &[SearchHit]) {
 /// quoted or not: the `delay` of `timersPromises.setTimeout` and of `setInterval` each say it of
 /// their own call, as pytest's "Any teardown code for that fixture is placed after the yield."
 /// does of its fixture. Nor does a sentence that names in code what the other and
-/// its term do not (`CARGO_TARGET_DIR` after `CARGO_BUILD_BUILD_DIR`), as one that states another
+/// its term do not (`CARGO_TARGET_DIR` after `CARGO_BUILD_BUILD_DIR`) or names another operator by
+/// its symbols (the `‘%%’` case after the `‘##’` case, bash's manual), as one that states another
 /// number does not. A sentence that says what the default is, asked for, repeats
 /// none that does not ("Read Committed is the default isolation level in PostgreSQL." after "…
 /// PostgreSQL's Read Uncommitted mode behaves like Read Committed."). What `a` repeats is its
@@ -780,12 +781,8 @@ fn repeats(hits: &[SearchHit], a: &Candidate, b: &Candidate, asked: &HashSet<Str
                     .into_iter()
                     .chain([&page[c.quote.0..c.quote.1]])
             };
-            let stated: HashSet<&str> = quoted(a)
-                .flat_map(|q| intent::stated_numbers(q).chain(intent::stated_names(q)))
-                .collect();
-            intent::stated_numbers(text(b))
-                .chain(intent::stated_names(text(b)))
-                .all(|n| stated.contains(n))
+            let stated: HashSet<&str> = quoted(a).flat_map(intent::stated).collect();
+            intent::stated(text(b)).all(|n| stated.contains(n))
         }
 }
 

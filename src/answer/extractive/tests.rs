@@ -592,6 +592,35 @@ fn a_sentence_said_again_under_another_entry_is_quoted_once() {
     );
 }
 
+/// Sentences in the same words about two operators named by their symbols (`‘##’`, `‘%%’`) say
+/// different things, even when the second stands under no term of its own (its passage starts
+/// after its entry's term).
+#[test]
+fn sentences_about_two_operators_are_no_repeats() {
+    let page = |ordinal: u32, text: &str| SearchHit {
+        ordinal,
+        url: "http://docs.example/bash.html".into(),
+        ..hit(&["Shell Parameter Expansion"], text)
+    };
+    let hits = [
+        page(0, "${parameter##word}\nIf the pattern matches the beginning of the value, the longest matching pattern (the ‘##’ case) is deleted."),
+        page(1, "If the pattern matches a trailing portion of the value, the longest matching pattern (the ‘%%’ case) is deleted."),
+    ];
+    let said = ask(
+        "which expansion deletes the longest matching pattern",
+        &hits,
+    )
+    .text();
+    assert!(
+        said.contains("(the ‘##’ case)") && said.contains("(the ‘%%’ case)"),
+        "{said}"
+    );
+    assert_eq!(
+        intent::stated_symbols("`**` and ‘%%’ but not ‘word’ nor 'a'").collect::<Vec<_>>(),
+        ["**", "%%"]
+    );
+}
+
 /// When no passage holds enough of the question, a page whose passages together do still answers;
 /// a question about something else is still declined.
 #[test]
