@@ -22,6 +22,10 @@ pub struct Intent {
     /// The question asks yes or no ("Does pg_dump block other users?", "Is the LIKE operator
     /// case sensitive?"): a sentence that denies what it asks answers it outright.
     pub yes_or_no: bool,
+    /// The question asks what happens by default, not for an amount ("What does Node do by
+    /// default when a promise rejection is never handled?", "What hashing algorithm does HashMap
+    /// use by default?"): a sentence saying what happens "by default" tells it.
+    pub asks_by_default: bool,
 }
 
 /// Words that open a question asking yes or no.
@@ -152,6 +156,11 @@ impl Intent {
                 && (VALUE_CUES.iter().any(|c| *c != "default" && q.contains(c))
                     || superlative_of_quantity(&q)),
             yes_or_no: asks_yes_or_no(&q),
+            asks_by_default: !reason
+                && q.contains("by default")
+                && !(VALUE_CUES.iter().any(|c| *c != "default" && q.contains(c))
+                    || superlative_of_quantity(&q)
+                    || q.contains("version")),
         }
     }
 }
@@ -431,12 +440,15 @@ pub(super) fn states_default(intent: Intent, text: &str) -> bool {
                 .is_some_and(|h| h.eq_ignore_ascii_case("default"))
         }) && states_quantity(text))
             // When an amount is asked for, the default stated must be one.
-            || (!intent.wants_amount && names_default(text)))
+            || (!intent.wants_amount && names_default(text))
+            // Asked what happens by default, what happens "by default" tells it.
+            || (intent.asks_by_default && says_by_default(text)))
 }
 
 /// Ways of saying what the default is, whatever it is: "Read Committed is the default isolation
 /// level". Not "by default", which says what happens by default ("By default, timeit()
-/// temporarily turns off garbage collection"), not what the default is.
+/// temporarily turns off garbage collection"), not what the default is: that answers only a
+/// question asking what happens by default ([`Intent::asks_by_default`]).
 const DEFAULT_PREDICATES: &[&str] = &[
     "is the default",
     "are the default",
@@ -463,6 +475,16 @@ fn names_default(text: &str) -> bool {
     let lower = text.to_lowercase();
     DEFAULT_PREDICATES.iter().any(|p| lower.contains(p)) || defines_the_default(&lower)
 }
+
+/// Returns true if `text` says what happens "by default" ("By default, promise rejections that are
+/// not handled terminate the Node.js process …").
+fn says_by_default(text: &str) -> bool {
+    text.as_bytes()
+        .windows(BY_DEFAULT.len())
+        .any(|w| w.eq_ignore_ascii_case(BY_DEFAULT.as_bytes()))
+}
+
+const BY_DEFAULT: &str = "by default";
 
 /// Most words between "the default" and the verb that says what it is.
 const DEFAULT_SUBJECT_WORDS: usize = 6;

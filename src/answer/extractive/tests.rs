@@ -260,6 +260,33 @@ fn a_denial_answers_a_yes_or_no_question() {
     );
 }
 
+/// Asked what happens by default, a sentence saying what happens "by default" tells it, and leads
+/// over a sentence of the passage ranked above it about something near (Node's
+/// `'rejectionHandled'` event). Asked for an amount by default ("how long … by default"), it does
+/// not: a quantity answers that.
+#[test]
+fn what_happens_by_default_answers_a_question_asking_what_happens_by_default() {
+    let question = "What does Node do by default when a promise rejection is never handled?";
+    let behaviour = "By default, promise rejections that are not handled terminate the process with a non-zero exit code.";
+    assert!(Intent::of(question).asks_by_default);
+    assert!(intent::states_default(Intent::of(question), behaviour));
+    let wait = Intent::of("How long does httpd wait on a stalled client by default?");
+    assert!(!wait.asks_by_default);
+    assert!(!intent::states_default(wait, behaviour));
+    let page = |ordinal: u32, score: f32, text: &str| SearchHit {
+        ordinal,
+        score,
+        url: format!("http://docs.example/process{ordinal}.html"),
+        ..hit(&["Process"], text)
+    };
+    let hits = [
+        page(0, 2.0, "The rejectionHandled event is emitted whenever a promise rejection was never handled when it happened and a handler was attached to it later."),
+        page(1, 1.0, behaviour),
+    ];
+    let said = ask(question, &hits).text();
+    assert!(said.starts_with("By default"), "{said}");
+}
+
 /// A default is not always a quantity: "Read Committed is the default isolation level" states the
 /// default a question asks for, and leads over a sentence of the passage ranked above it that
 /// names the levels without saying which is the default.
