@@ -112,6 +112,8 @@ pub(super) struct Line<'t> {
     /// A term's gloss: a phrase of a few lower-case words right under it (`**` over
     /// "exponentiation", a glob qualifier `/` over "directories"), read with its term.
     gloss: bool,
+    /// Right under a short term.
+    under_term: bool,
     /// A row of a table of changes, or the line under a bare version row.
     change_note: bool,
     opens_version: bool,
@@ -245,6 +247,18 @@ impl<'a> Reading<'a> {
             let Some(mut line) = layout.read(line_start, line, next) else {
                 continue;
             };
+            // A term has something under it: a line under a term that would read as a term
+            // itself (short, no full stop), with a heading or the passage's end after it, is its
+            // description (Doxygen's "Non-zero if this is a key repeat" under `Uint8
+            // SDL_KeyboardEvent::repeat`, over the next field's heading), not a term of its own.
+            if line.under_term
+                && !line.gloss
+                && next.is_none_or(|n| p.headings.opens(n.trim()))
+                && is_label(line.text)
+                && standalone_words(line.text).is_some()
+            {
+                line.gloss = true;
+            }
             let span = (line_start, line_start + line.text.trim_end().len());
             if self.structure(&mut p, &mut layout, &line, span) {
                 continue;
@@ -567,6 +581,7 @@ impl Layout {
             row,
             item,
             gloss,
+            under_term: described,
             change_note,
             opens_version,
             answers_heading: false,

@@ -2226,6 +2226,25 @@ fn a_short_line_that_breaks_off_is_quoted_with_the_command_below_it() {
     ));
 }
 
+/// A term has something under it: Doxygen's field descriptions are short and end on no full stop,
+/// so the one line under a field's declaration before the next field's heading read as a term of
+/// its own, and was never quoted. It is the field's description, quoted with its declaration.
+#[test]
+fn the_last_line_under_a_term_is_its_description() {
+    let text = "Field Documentation\nrepeat\nUint8 SDL_KeyboardEvent::repeat\nNon-zero if this is a key repeat\nstate\nUint8 SDL_KeyboardEvent::state\nSDL_PRESSED or SDL_RELEASED";
+    let answer = ask(
+        "SDL_KeyboardEvent key repeat",
+        &[hit(&["Field Documentation", "repeat", "state"], text)],
+    );
+    assert!(
+        answer
+            .text()
+            .contains("Uint8 SDL_KeyboardEvent::repeat\nNon-zero if this is a key repeat"),
+        "{}",
+        answer.text()
+    );
+}
+
 /// A numbered "Description" heading ("2. Description", the SQLite manual's) is a description
 /// too: its first sentence defines the command the page is titled with, ahead of a sentence
 /// further down that retrieval ranks first.
