@@ -213,6 +213,8 @@ pub(super) struct Surroundings {
     /// The heading is a question ("Why is it called Python?") and no line has followed it yet:
     /// the paragraph under it answers it.
     pub(super) asks: bool,
+    /// Where the lines the last sentence introduces end (the code its colon shows).
+    pub(super) block_end: Option<usize>,
 }
 
 impl Surroundings {
@@ -238,7 +240,15 @@ impl Surroundings {
             page_name: None,
             label_run: None,
             asks: lead && own.is_some_and(|h| h.trim_end().ends_with('?')),
+            block_end: None,
         }
+    }
+
+    /// Whether what ends at `end` is part of the lines the last sentence introduced: code shown
+    /// by a sentence breaks no flow, so a sentence after it that refers back ("This will make
+    /// XPASS results fail the test suite.") joins the sentence that showed it.
+    pub(super) fn within_block(&self, end: usize) -> bool {
+        self.block_end.is_some_and(|block_end| end <= block_end)
     }
 
     /// Nothing before carries over: a new section, term or table, or a line that cannot score.
@@ -246,6 +256,7 @@ impl Surroundings {
         self.previous.fill(false);
         self.run = None;
         self.fields = None;
+        self.block_end = None;
     }
 
     /// A field line (`span` in the passage, holding `found` of the question's terms) states a

@@ -269,8 +269,10 @@ impl<'a> Reading<'a> {
             // to call the language Python."
             line.answers_heading = std::mem::take(&mut p.at.asks);
             if !rank_has_meaning && cannot_score(&p, line.text, span) {
-                p.at.lead = false;
-                p.at.break_flow();
+                if !p.at.within_block(span.1) {
+                    p.at.lead = false;
+                    p.at.break_flow();
+                }
                 continue;
             }
             // A table row is read whole, as one statement.
@@ -403,9 +405,13 @@ impl<'a> Reading<'a> {
             if prefixes.within(start, end) {
                 mark(holds, &prefixes.found_in(query, &hit.text, start, end));
             }
-            at.lead &= aside;
-            at.previous.fill(false);
-            at.run = None;
+            // Code the sentence before introduced breaks no flow (see
+            // [`Surroundings::within_block`]).
+            if !at.within_block(end) {
+                at.lead &= aside;
+                at.previous.fill(false);
+                at.run = None;
+            }
             return None;
         };
         // The sentence's own span keys its meaning; a field is read from its line's start.
@@ -438,6 +444,7 @@ impl<'a> Reading<'a> {
             return None;
         }
         let block = introduced_lines(intent, literals, &hit.text, own, headings);
+        at.block_end = block;
         let said_to = block.unwrap_or(end);
         // The field lines right above the entry's first sentence (`Default: 30`, `Source
         // code: Lib/fnmatch.py`) are the rest of the entry's head: read and quoted with

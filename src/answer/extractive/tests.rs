@@ -2245,6 +2245,26 @@ fn the_last_line_under_a_term_is_its_description() {
     );
 }
 
+/// A sentence that refers back to the code the sentence before it showed ("This will make XPASS
+/// … fail the test suite." after "You can change this by setting the strict keyword-only
+/// parameter to True:" and its example) is quoted with that sentence and the code: the code breaks
+/// no flow.
+#[test]
+fn a_sentence_after_the_code_it_refers_to_is_quoted_with_its_introduction() {
+    let text = "strict parameter\nBoth XFAIL and XPASS don't fail the test suite by default. You can change this by setting the strict keyword-only parameter to True:\n@pytest.mark.xfail(strict=True)\ndef test_function():\n    ...\nThis will make XPASS (\"unexpectedly passing\") results from this test to fail the test suite.";
+    let answer = ask(
+        "make an unexpectedly passing xfail test fail the test suite",
+        &[hit(&["Skipping", "strict parameter"], text)],
+    );
+    assert!(
+        answer.text().contains(
+            "to True:\n@pytest.mark.xfail(strict=True)\ndef test_function():\n    ...\nThis will make XPASS"
+        ),
+        "{}",
+        answer.text()
+    );
+}
+
 /// A numbered "Description" heading ("2. Description", the SQLite manual's) is a description
 /// too: its first sentence defines the command the page is titled with, ahead of a sentence
 /// further down that retrieval ranks first.
