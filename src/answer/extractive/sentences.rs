@@ -636,6 +636,19 @@ fn opens_entry(at: &mut Surroundings, is_lead: bool, aside: bool, words: usize) 
     }
 }
 
+/// The end of the words that end the line after a sentence ending at `end` when they only
+/// introduce what follows ("For example:", "Example:"): at most [`EXAMPLE_CUE_WORDS`], ending with a
+/// colon.
+fn example_after(text: &str, end: usize) -> Option<usize> {
+    let rest = text[end..].split('\n').next().unwrap_or("");
+    let cue = rest.trim();
+    ((1..=EXAMPLE_CUE_WORDS).contains(&word_count(cue)) && cue.ends_with(':'))
+        .then(|| end + rest.trim_end().len())
+}
+
+/// Most words of what introduces an example after a sentence on its line.
+const EXAMPLE_CUE_WORDS: usize = 3;
+
 /// The end of the lines the sentence at `start..end` of `text` introduces, read and quoted with
 /// it. A sentence that introduces lines with a colon ("This can be expressed like this:") says what
 /// they say: the setting, command or value they show. So does a sentence followed by examples one
@@ -657,6 +670,10 @@ fn introduced_lines(
         || (intent.wants_steps && sentence.ends_with('.') && code_follows(text, end, headings));
     if introduces {
         introduced_block(text, end, headings)
+    } else if let Some(example_end) = example_after(text, end) {
+        // "… to specify a target platform name (architecture). For example:" over the command:
+        // the example is the sentence's, shown by the few words after it.
+        introduced_block(text, example_end, headings)
     } else if literals.is_empty() {
         None
     } else {

@@ -72,6 +72,12 @@ fn ask(question: &str, hits: &[SearchHit]) -> Draft {
     answer(&index, question, hits, hits.len(), None)
 }
 
+/// Asks `question` of `hits` and checks that the answer quotes `quoted`.
+fn assert_quotes(question: &str, hits: &[SearchHit], quoted: &str) {
+    let said = ask(question, hits).text();
+    assert!(said.contains(quoted), "{said}");
+}
+
 /// The candidates of `hits` for `question`, scored with `semantic`, over an index of `text` alone.
 fn scored(
     question: &str,
@@ -2205,16 +2211,10 @@ fn a_sentence_that_breaks_off_over_a_formula_is_quoted_with_it() {
 #[test]
 fn a_short_line_that_breaks_off_is_quoted_with_the_command_below_it() {
     let text = "The syntax\ndeclare -a name[subscript]\nis also accepted; the subscript is ignored.\nAssociative arrays are created using\ndeclare -A name\nAttributes may be specified for an array variable using the declare and readonly builtins.";
-    let answer = ask(
+    assert_quotes(
         "How do you create an associative array?",
         &[hit(&["Arrays"], text)],
-    );
-    assert!(
-        answer
-            .text()
-            .contains("Associative arrays are created using\ndeclare -A name"),
-        "{}",
-        answer.text()
+        "Associative arrays are created using\ndeclare -A name",
     );
     assert!(!is_label("Associative arrays are created using"));
     assert!(is_label("or"));
@@ -2232,16 +2232,10 @@ fn a_short_line_that_breaks_off_is_quoted_with_the_command_below_it() {
 #[test]
 fn the_last_line_under_a_term_is_its_description() {
     let text = "Field Documentation\nrepeat\nUint8 SDL_KeyboardEvent::repeat\nNon-zero if this is a key repeat\nstate\nUint8 SDL_KeyboardEvent::state\nSDL_PRESSED or SDL_RELEASED";
-    let answer = ask(
+    assert_quotes(
         "SDL_KeyboardEvent key repeat",
         &[hit(&["Field Documentation", "repeat", "state"], text)],
-    );
-    assert!(
-        answer
-            .text()
-            .contains("Uint8 SDL_KeyboardEvent::repeat\nNon-zero if this is a key repeat"),
-        "{}",
-        answer.text()
+        "Uint8 SDL_KeyboardEvent::repeat\nNon-zero if this is a key repeat",
     );
 }
 
@@ -2252,16 +2246,22 @@ fn the_last_line_under_a_term_is_its_description() {
 #[test]
 fn a_sentence_after_the_code_it_refers_to_is_quoted_with_its_introduction() {
     let text = "strict parameter\nBoth XFAIL and XPASS don't fail the test suite by default. You can change this by setting the strict keyword-only parameter to True:\n@pytest.mark.xfail(strict=True)\ndef test_function():\n    ...\nThis will make XPASS (\"unexpectedly passing\") results from this test to fail the test suite.";
-    let answer = ask(
+    assert_quotes(
         "make an unexpectedly passing xfail test fail the test suite",
         &[hit(&["Skipping", "strict parameter"], text)],
+        "to True:\n@pytest.mark.xfail(strict=True)\ndef test_function():\n    ...\nThis will make XPASS",
     );
-    assert!(
-        answer.text().contains(
-            "to True:\n@pytest.mark.xfail(strict=True)\ndef test_function():\n    ...\nThis will make XPASS"
-        ),
-        "{}",
-        answer.text()
+}
+
+/// A sentence followed on its line by a few words that introduce an example ("For example:",
+/// "Thus:") is quoted with the example below them: the example is the sentence's.
+#[test]
+fn a_sentence_is_quoted_with_the_example_its_line_introduces() {
+    let text = "The CMAKE_GENERATOR_PLATFORM variable may be set, perhaps via the cmake -A option, to specify a target platform name (architecture). For example:\ncmake -G \"Visual Studio 17 2022\" -A Win32\ncmake -G \"Visual Studio 17 2022\" -A x64\nThe default target platform name (architecture) is that of the host.";
+    assert_quotes(
+        "visual studio generator target platform architecture",
+        &[hit(&["Visual Studio 17 2022", "Platform Selection"], text)],
+        "(architecture). For example:\ncmake -G \"Visual Studio 17 2022\" -A Win32",
     );
 }
 
