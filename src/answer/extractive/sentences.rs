@@ -636,14 +636,24 @@ fn opens_entry(at: &mut Surroundings, is_lead: bool, aside: bool, words: usize) 
     }
 }
 
-/// The end of the words that end the line after a sentence ending at `end` when they only
-/// introduce what follows ("For example:", "Example:"): at most [`EXAMPLE_CUE_WORDS`], ending with a
-/// colon.
+/// The end of the words that only introduce what follows a sentence ending at `end` ("For
+/// example:", "Thus:"): at most [`EXAMPLE_CUE_WORDS`], ending with a colon, on the sentence's line
+/// after it, or on the next line when they name an example or a file.
 fn example_after(text: &str, end: usize) -> Option<usize> {
     let rest = text[end..].split('\n').next().unwrap_or("");
     let cue = rest.trim();
-    ((1..=EXAMPLE_CUE_WORDS).contains(&word_count(cue)) && cue.ends_with(':'))
-        .then(|| end + rest.trim_end().len())
+    let introduces =
+        |cue: &str| (1..=EXAMPLE_CUE_WORDS).contains(&word_count(cue)) && cue.ends_with(':');
+    if !cue.is_empty() {
+        return introduces(cue).then(|| end + rest.trim_end().len());
+    }
+    // On a line of its own, the words must name an example or the file the lines below go in
+    // ("Example:", "For example:", `/etc/postfix/main.cf:`), not a field ("Parameters:").
+    let next_start = end + rest.len() + 1;
+    let next = text.get(next_start..)?.split('\n').next().unwrap_or("");
+    let cue = next.trim();
+    (introduces(cue) && (cue.to_lowercase().contains("example") || cue.starts_with('/')))
+        .then(|| next_start + next.trim_end().len())
 }
 
 /// Most words of what introduces an example after a sentence on its line.

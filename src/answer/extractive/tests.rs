@@ -2253,8 +2253,8 @@ fn a_sentence_after_the_code_it_refers_to_is_quoted_with_its_introduction() {
     );
 }
 
-/// A sentence followed on its line by a few words that introduce an example ("For example:",
-/// "Thus:") is quoted with the example below them: the example is the sentence's.
+/// A sentence followed by a few words that introduce an example ("For example:", "Thus:") is
+/// quoted with the example below them: the example is the sentence's.
 #[test]
 fn a_sentence_is_quoted_with_the_example_its_line_introduces() {
     let text = "The CMAKE_GENERATOR_PLATFORM variable may be set, perhaps via the cmake -A option, to specify a target platform name (architecture). For example:\ncmake -G \"Visual Studio 17 2022\" -A Win32\ncmake -G \"Visual Studio 17 2022\" -A x64\nThe default target platform name (architecture) is that of the host.";
@@ -2262,6 +2262,14 @@ fn a_sentence_is_quoted_with_the_example_its_line_introduces() {
         "visual studio generator target platform architecture",
         &[hit(&["Visual Studio 17 2022", "Platform Selection"], text)],
         "(architecture). For example:\ncmake -G \"Visual Studio 17 2022\" -A Win32",
+    );
+    // On a line of its own, words naming an example or the file the lines go in introduce them
+    // too (the Postfix docs), not a field ("Parameters:").
+    let text = "To relocate users, specify the relocated_maps parameter in the main.cf file.\nExample:\n/etc/postfix/main.cf:\n    relocated_maps = hash:/etc/postfix/relocated\nAs of Postfix version 2, mail for a relocated user is rejected.";
+    assert_quotes(
+        "relocated_maps parameter main.cf",
+        &[hit(&["Relocated users"], text)],
+        "in the main.cf file.\nExample:\n/etc/postfix/main.cf:\n    relocated_maps = hash:/etc/postfix/relocated",
     );
 }
 
