@@ -1240,8 +1240,11 @@ fn a_paragraph_is_one_piece_of_the_answer() {
 fn sentences_too_far_apart_for_the_words_left_are_two_pieces() {
     let paragraph = "Decorators wrap a function in another function. Python programmers write many helpers for logging and timing, caching results, checking permissions, registering plugins, retrying failed calls, validating arguments, measuring memory, tracing calls, counting invocations and converting return values, among several other common purposes in larger applications today. The standard library ships several ready examples such as staticmethod.";
     let mut hits = vec![hit(&["Decorators"], paragraph)];
+    // Four sentences long enough that the words left after them and the paragraph's two (16) are
+    // fewer than the 38 between those two.
+    let filler = (MAX_WORDS - 46) / 4 - 3;
     for n in 0..4 {
-        let words: Vec<String> = (0..24).map(|i| format!("topic{n}word{i}")).collect();
+        let words: Vec<String> = (0..filler).map(|i| format!("topic{n}word{i}")).collect();
         let mut topic = hit(
             &["Decorators"],
             &format!("Decorators appear here {}.", words.join(" ")),
