@@ -53,7 +53,9 @@ def main():
         item = json.loads(line)
         patterns = [re.compile(p, re.IGNORECASE) for p in item["answer_patterns"]]
         matching = {p for p, t in texts.items() if any(r.search(t) for r in patterns)}
-        problems = [f"{g} does not state it" for g in item["gold_pages"] if g not in matching]
+        # A directory's URL (`responses/`, as MkDocs writes them) is its index.html.
+        page = lambda g: g + "index.html" if g.endswith("/") else g
+        problems = [f"{g} does not state it" for g in item["gold_pages"] if page(g) not in matching]
         if len(matching) != item["pattern_page_count"]:
             print(item["id"], f"note: pattern_page_count {item['pattern_page_count']}, here {len(matching)}")
         if problems:

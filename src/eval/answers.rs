@@ -113,14 +113,24 @@ impl Patterns {
 
 /// Returns true if `url` is the page `gold` (a path relative to the site's root, e.g.
 /// `library/functions.html`, or `generator/Visual Studio 17 2022.html` for the page a URL writes
-/// with `%20`), wherever the site is served.
+/// with `%20`), wherever the site is served. A directory's URL is its `index.html`: `responses/`
+/// and `responses/index.html` name the page at `/responses/`, `index.html` the one at `/`.
 pub fn is_gold(url: &str, gold: &str) -> bool {
     let path = url::Url::parse(url)
         .map(|u| u.path().to_string())
         .unwrap_or_else(|_| url.to_string());
-    let path = percent_encoding::percent_decode_str(&path).decode_utf8_lossy();
+    let mut path = percent_encoding::percent_decode_str(&path)
+        .decode_utf8_lossy()
+        .into_owned();
+    if path.ends_with('/') {
+        path.push_str("index.html");
+    }
     let gold = gold.trim_start_matches('/');
-    path.strip_suffix(gold)
+    let gold = match gold.strip_suffix('/') {
+        Some(dir) => format!("{dir}/index.html"),
+        None => gold.to_string(),
+    };
+    path.strip_suffix(gold.as_str())
         .is_some_and(|head| head.is_empty() || head.ends_with('/'))
 }
 
@@ -523,6 +533,14 @@ mod tests {
             "http://h/generator/Visual%20Studio%2017%202022.html",
             "generator/Visual Studio 17 2022.html"
         ));
+        // A directory's URL serves its index.html (MkDocs' `/responses/`).
+        assert!(is_gold("http://h/responses/", "responses/"));
+        assert!(is_gold("http://h/responses/", "responses/index.html"));
+        assert!(is_gold("http://h/responses/index.html", "responses/"));
+        assert!(is_gold("http://h/", "index.html"));
+        assert!(!is_gold("http://h/responses/", "requests/"));
+        assert!(!is_gold("http://h/responses/", "index.html/"));
+        assert!(!is_gold("http://h/big-responses/", "responses/"));
     }
 
     #[test]
