@@ -109,6 +109,18 @@ pub fn bash_docs() -> PathBuf {
     dir
 }
 
+/// Starlette 1.10's documentation, built with MkDocs Material by `scripts/build-starlette-docs`
+/// (PyPI) into `target/sites/starlette-1.10`: directory URLs (`/responses/`).
+pub fn starlette_docs() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/sites/starlette-1.10");
+    assert!(
+        dir.join("index.html").exists(),
+        "{} is missing: build it with scripts/build-starlette-docs (.ci/run does)",
+        dir.display()
+    );
+    dir
+}
+
 /// The Cargo Book shipped with the toolchain that runs the tests.
 pub fn cargo_book() -> PathBuf {
     rust_docs("cargo").join("cargo")
