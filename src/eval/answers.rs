@@ -113,8 +113,9 @@ impl Patterns {
 
 /// Returns true if `url` is the page `gold` (a path relative to the site's root, e.g.
 /// `library/functions.html`, or `generator/Visual Studio 17 2022.html` for the page a URL writes
-/// with `%20`), wherever the site is served. A directory's URL is its `index.html`: `responses/`
-/// and `responses/index.html` name the page at `/responses/`, `index.html` the one at `/`.
+/// with `%20`), wherever the site is served, by whole path segments at the end of the URL's path. A
+/// directory's URL is its `index.html`: `responses/` and `responses/index.html` name the page at
+/// `/responses/` (and so `index.html` alone names every directory's page).
 pub fn is_gold(url: &str, gold: &str) -> bool {
     let path = url::Url::parse(url)
         .map(|u| u.path().to_string())
@@ -538,6 +539,8 @@ mod tests {
         assert!(is_gold("http://h/responses/", "responses/index.html"));
         assert!(is_gold("http://h/responses/index.html", "responses/"));
         assert!(is_gold("http://h/", "index.html"));
+        assert!(is_gold("http://h/a/b/?q=1#x", "a/b/"));
+        assert!(!is_gold("http://h/a/b/", "a/"));
         assert!(!is_gold("http://h/responses/", "requests/"));
         assert!(!is_gold("http://h/responses/", "index.html/"));
         assert!(!is_gold("http://h/big-responses/", "responses/"));
