@@ -120,19 +120,19 @@ pub fn is_gold(url: &str, gold: &str) -> bool {
     let path = url::Url::parse(url)
         .map(|u| u.path().to_string())
         .unwrap_or_else(|_| url.to_string());
-    let mut path = percent_encoding::percent_decode_str(&path)
-        .decode_utf8_lossy()
-        .into_owned();
-    if path.ends_with('/') {
-        path.push_str("index.html");
-    }
-    let gold = gold.trim_start_matches('/');
-    let gold = match gold.strip_suffix('/') {
-        Some(dir) => format!("{dir}/index.html"),
-        None => gold.to_string(),
-    };
+    let path = with_index(&percent_encoding::percent_decode_str(&path).decode_utf8_lossy());
+    let gold = with_index(gold.trim_start_matches('/'));
     path.strip_suffix(gold.as_str())
         .is_some_and(|head| head.is_empty() || head.ends_with('/'))
+}
+
+/// `path` as the page it serves: a directory's (ending in `/`) is its `index.html`.
+fn with_index(path: &str) -> String {
+    if path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.to_string()
+    }
 }
 
 /// How one answer grades.
