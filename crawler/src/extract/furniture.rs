@@ -88,7 +88,10 @@ pub(super) fn holds_heading(node: NodeRef<'_, Node>) -> bool {
 /// Blocks that hold lists of links rather than text: a list, table or division with at least
 /// [`MIN_LINKS`] links whose link text is more than [`LINK_DENSITY`] of its text (a table of
 /// contents, a book index, a link bar), unless a paragraph introduces the list with a colon (see
-/// [`introduced`]). Measured once per page, bottom up.
+/// [`introduced`]). A link inside code (`<code>`, `<pre>`: the type names of a signature that
+/// API docs link to their pages, `ArrayList(Collection<? extends E> c)`) is code, not a link: an
+/// entry's signature is its term, not navigation (a link holding code, as a table of contents
+/// writes `os.path`, is still a link). Measured once per page, bottom up.
 const MIN_LINKS: usize = 3;
 const LINK_DENSITY: f32 = 0.5;
 
@@ -104,6 +107,7 @@ pub(super) fn link_dense_blocks(
     fn measure(
         node: NodeRef<'_, Node>,
         in_link: bool,
+        in_code: bool,
         depth: usize,
         dense: &mut std::collections::HashSet<ego_tree::NodeId>,
     ) -> Measure {
@@ -125,10 +129,12 @@ pub(super) fn link_dense_blocks(
             return m;
         }
         let element = node.value().as_element();
-        let link =
-            element.is_some_and(|el| el.name() == "a" && attr(el, &local_name!("href")).is_some());
+        let code = in_code || element.is_some_and(|el| matches!(el.name(), "code" | "pre"));
+        let link = !code
+            && element
+                .is_some_and(|el| el.name() == "a" && attr(el, &local_name!("href")).is_some());
         for child in node.children() {
-            let c = measure(child, in_link || link, depth + 1, dense);
+            let c = measure(child, in_link || link, code, depth + 1, dense);
             m.text += c.text;
             m.link_text += c.link_text;
             m.links += c.links;
@@ -144,7 +150,7 @@ pub(super) fn link_dense_blocks(
         m
     }
     let mut dense = std::collections::HashSet::new();
-    measure(root, false, 0, &mut dense);
+    measure(root, false, false, 0, &mut dense);
     dense
 }
 

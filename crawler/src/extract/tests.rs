@@ -295,6 +295,21 @@ fn a_link_list_a_paragraph_introduces_is_text() {
     );
 }
 
+/// Javadoc links the types of a signature to their pages: three links in one line of code are the
+/// entry's term, not a link bar. A table of contents whose links hold code is still a link list.
+#[test]
+fn links_inside_code_are_code_not_a_link_list() {
+    let html = r##"<main><h2>Constructor Summary</h2>
+        <div class="col-constructor-name"><code><a href="#init(java.util.Collection)">ArrayList</a>(<a href="Collection.html">Collection</a>&lt;? extends <a href="ArrayList.html">E</a>&gt;&nbsp;c)</code></div>
+        <div class="col-last"><div class="block">Constructs a list containing the elements of the specified collection.</div></div>
+        <ul><li><a href="p.html"><code>os.path</code></a></li><li><a href="q.html"><code>os.stat</code></a></li><li><a href="r.html"><code>os.walk</code></a></li></ul></main>"##;
+    let e = extract_html(html, &url());
+    assert_eq!(
+        e.text,
+        "Constructor Summary\nArrayList(Collection<? extends E> c)\nConstructs a list containing the elements of the specified collection."
+    );
+}
+
 #[test]
 fn a_furniture_block_that_wraps_a_heading_is_kept() {
     let html = r#"<main><div class="section-header"><h2>Install</h2></div><p>Run it.</p>
