@@ -45,6 +45,12 @@ def page_texts(root):
     return texts
 
 
+def page(gold):
+    """The file a gold page names: a directory's URL (`responses/`, as MkDocs writes them) is its
+    index.html."""
+    return gold + "index.html" if gold.endswith("/") else gold
+
+
 def main():
     items, root = sys.argv[1], sys.argv[2]
     texts = page_texts(root)
@@ -53,8 +59,6 @@ def main():
         item = json.loads(line)
         patterns = [re.compile(p, re.IGNORECASE) for p in item["answer_patterns"]]
         matching = {p for p, t in texts.items() if any(r.search(t) for r in patterns)}
-        # A directory's URL (`responses/`, as MkDocs writes them) is its index.html.
-        page = lambda g: g + "index.html" if g.endswith("/") else g
         problems = [f"{g} does not state it" for g in item["gold_pages"] if page(g) not in matching]
         if len(matching) != item["pattern_page_count"]:
             print(item["id"], f"note: pattern_page_count {item['pattern_page_count']}, here {len(matching)}")

@@ -15,10 +15,19 @@ pub const POSTGRES_DOCS: &str = "/usr/share/doc/postgresql-doc-15/html";
 
 /// A Debian documentation package's site at `root`, asserted installed.
 fn debian_docs(root: &str, package: &str) -> PathBuf {
-    let dir = PathBuf::from(root);
+    present(
+        PathBuf::from(root),
+        "index.html",
+        &format!("install it with `apt-get install {package}` (.ci/run does)"),
+    )
+}
+
+/// `dir`, after checking that it holds `file`; else the test fails saying `how` to get it.
+pub fn present(dir: PathBuf, file: &str, how: &str) -> PathBuf {
     assert!(
-        dir.join("index.html").exists(),
-        "{root} is missing: install it with `apt-get install {package}` (.ci/run does)"
+        dir.join(file).exists(),
+        "{} is missing: {how}",
+        dir.display()
     );
     dir
 }
@@ -101,24 +110,21 @@ pub fn jinja2_docs() -> PathBuf {
 /// Debian's GNU Bash reference manual (`bash-doc`): Texinfo, the whole manual on one page,
 /// `bashref.html`.
 pub fn bash_docs() -> PathBuf {
-    let dir = PathBuf::from("/usr/share/doc/bash-doc");
-    assert!(
-        dir.join("bashref.html").exists(),
-        "/usr/share/doc/bash-doc is missing: install it with `apt-get install bash-doc` (.ci/run does)"
-    );
-    dir
+    present(
+        PathBuf::from("/usr/share/doc/bash-doc"),
+        "bashref.html",
+        "install it with `apt-get install bash-doc` (.ci/run does)",
+    )
 }
 
 /// Starlette 1.10's documentation, built with MkDocs Material by `scripts/build-starlette-docs`
 /// (PyPI) into `target/sites/starlette-1.10`: directory URLs (`/responses/`).
 pub fn starlette_docs() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/sites/starlette-1.10");
-    assert!(
-        dir.join("index.html").exists(),
-        "{} is missing: build it with scripts/build-starlette-docs (.ci/run does)",
-        dir.display()
-    );
-    dir
+    present(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/sites/starlette-1.10"),
+        "index.html",
+        "build it with scripts/build-starlette-docs (.ci/run does)",
+    )
 }
 
 /// The Cargo Book shipped with the toolchain that runs the tests.

@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::common::{
-    apache_docs, bash_docs, cargo_book, cited_json, cited_ok, cmake_docs, crawl_fast, flask_docs,
-    git_manual, jinja2_docs, node_docs, octave_docs, postfix_docs, postgres_docs, pytest_docs,
-    rust_docs, sdl_docs, serve_dir, sqlite_docs, starlette_docs, zsh_docs,
+    apache_docs, bash_docs, cargo_book, cited_json, cmake_docs, crawl_fast, flask_docs, git_manual,
+    jinja2_docs, node_docs, octave_docs, postfix_docs, postgres_docs, pytest_docs, rust_docs,
+    sdl_docs, serve_dir, sqlite_docs, starlette_docs, zsh_docs,
 };
 
 #[derive(Debug, serde::Deserialize)]
@@ -34,18 +34,16 @@ fn shared(path: &str) -> PathBuf {
     file
 }
 
-fn eval_answers(data: &Path, questions: &Path) -> QaReport {
-    let report: QaReport = cited_json(
-        data,
-        &[
-            "eval",
-            "answers",
-            questions.to_str().expect("utf-8 path"),
-            "--mode",
-            "lexical",
-            "--json",
-        ],
-    );
+fn eval_answers(data: &Path, questions: &Path, mode: &str, flags: &[&str]) -> QaReport {
+    let eval = [
+        "eval",
+        "answers",
+        questions.to_str().expect("utf-8 path"),
+        "--mode",
+        mode,
+        "--json",
+    ];
+    let report: QaReport = cited_json(data, &[&eval[..], flags].concat());
     eprintln!("{}: {report:?}", questions.display());
     report
 }
@@ -69,7 +67,7 @@ fn crawl_from_and_eval(
     let out = crawl_fast(data.path(), &format!("http://{addr}/{start}"), pages, flags);
     assert!(out.contains("indexed in"), "crawl did not index: {out}");
     let questions = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(questions);
-    eval_answers(data.path(), &questions)
+    eval_answers(data.path(), &questions, "lexical", &[])
 }
 
 /// Python 3.11 docs-qa: 40 of 60 supported when set (13 before answers were scored in context);
@@ -77,7 +75,7 @@ fn crawl_from_and_eval(
 #[test]
 fn python_docs_answers_hold_their_floor() {
     let (data, _) = crate::python_docs::crawled();
-    let report = eval_answers(data, &shared("docs-qa/python-3.11.jsonl"));
+    let report = eval_answers(data, &shared("docs-qa/python-3.11.jsonl"), "lexical", &[]);
     assert_eq!(report.questions, 60);
     assert!(report.supported >= 41, "supported {}", report.supported);
     assert!(
@@ -401,32 +399,10 @@ fn starlette_docs_hybrid_answers_hold_their_floor() {
     let model_flags = ["--model-dir", model.as_str(), "--ort-lib", ort.as_str()];
     let addr = serve_dir(&starlette_docs());
     let data = tempfile::tempdir().expect("tempdir");
-    let seed = format!("http://{addr}/");
-    let crawl = [
-        &seed,
-        "--delay-ms",
-        "0",
-        "--per-host",
-        "4",
-        "--max-pages",
-        "100",
-    ];
-    let out = cited_ok(
-        data.path(),
-        &[&model_flags[..], &["crawl"], &crawl].concat(),
-    );
+    let out = crawl_fast(data.path(), &format!("http://{addr}/"), "100", &model_flags);
     assert!(out.contains("embedded"), "crawl did not embed: {out}");
     let questions = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("eval/starlette-1.10.jsonl");
-    let eval = [
-        "eval",
-        "answers",
-        questions.to_str().expect("utf-8 path"),
-        "--mode",
-        "hybrid",
-        "--json",
-    ];
-    let report: QaReport = cited_json(data.path(), &[&model_flags[..], &eval].concat());
-    eprintln!("{report:?}");
+    let report = eval_answers(data.path(), &questions, "hybrid", &model_flags);
     let floor = Floor {
         questions: 25,
         supported: 21,

@@ -2,16 +2,14 @@
 
 use std::path::PathBuf;
 
-use crate::common::cited_json;
+use crate::common::{cited_json, present};
 
 fn scifact() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/scifact");
-    assert!(
-        dir.join("corpus.jsonl").exists(),
-        "{} is missing (the shared evaluation data)",
-        dir.display()
-    );
-    dir
+    present(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/scifact"),
+        "corpus.jsonl",
+        "the shared evaluation data",
+    )
 }
 
 #[derive(serde::Deserialize)]
