@@ -109,6 +109,30 @@ impl Reading {
     }
 }
 
+/// The opening passage of the first page read, when neither `hits` nor `more` holds it: a page's
+/// first lines say what it is (an API reference's `Vec` page opens with "A contiguous growable
+/// array type …", which no ranking puts near the passages that repeat `Vec` in every signature).
+fn opening(
+    snapshot: &Snapshot<'_>,
+    hits: &[SearchHit],
+    more: &[SearchHit],
+) -> Result<Option<SearchHit>, IndexError> {
+    let Some(page) = hits.first().map(|h| h.doc_id) else {
+        return Ok(None);
+    };
+    if hits
+        .iter()
+        .chain(more)
+        .any(|h| h.doc_id == page && h.ordinal == 0)
+    {
+        return Ok(None);
+    }
+    snapshot
+        .locate(page, 0, 0.0)?
+        .map(|ranked| snapshot.read(&ranked))
+        .transpose()
+}
+
 /// Of `deeper` (passages at `at`: page and place), those `taken` lacks on the first pages of
 /// `taken`, in order, each once: up to `more[i]` on the `i`th page in ranking order.
 fn of_first_pages<T, K: std::hash::Hash + Eq>(
@@ -303,7 +327,8 @@ impl Retriever {
                 let mut hits = self
                     .index
                     .search_with_first_pages(&query, limit, more, depth)?;
-                let more = hits.split_off(limit.min(hits.len()));
+                let mut more = hits.split_off(limit.min(hits.len()));
+                more.extend(opening(&self.index.snapshot(), &hits, &more)?);
                 Ok(Reading::new(hits, more, None))
             }
             Mode::Dense => {
@@ -323,6 +348,7 @@ impl Retriever {
                 let mut more = self.load_vectors(&of_page)?;
                 let nearer = self.nearest_sentences(&query, &hits, &more);
                 more.extend(self.load_vectors(&nearer)?);
+                more.extend(opening(&snapshot, &hits, &more)?);
                 more.retain(|h| distinct.first(&h.text));
                 Ok(Reading::new(hits, more, nearest))
             }
@@ -341,6 +367,7 @@ impl Retriever {
                 let mut more = read_all(&snapshot, &more)?;
                 let nearer = self.nearest_sentences(&query, &hits, &more);
                 more.extend(read_all(&snapshot, &located(&snapshot, &nearer)?)?);
+                more.extend(opening(&snapshot, &hits, &more)?);
                 more.retain(|h| distinct.first(&h.text));
                 Ok(Reading::new(hits, more, nearest))
             }
@@ -564,6 +591,46 @@ mod tests {
             .read("harbour", 1, &[2], Mode::Lexical)
             .expect("read");
         assert_eq!((only.hits.len(), only.retrieved), (1, 1));
+    }
+
+    /// The page's opening passage is read with its first page even when no ranking reaches it: it
+    /// says what the page is about without repeating the page's name (an API type's summary).
+    #[test]
+    fn an_answer_reads_the_opening_passage_of_the_first_page() {
+        let filler = |p: &str| {
+            (0..150)
+                .map(|w| format!("{p}x{w}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let page = format!(
+            "A guide to the care of coastal towers. {}.\n\n{}",
+            filler("intro"),
+            (0..4)
+                .map(|i| format!("The lighthouse part {i}. {}.\n\n", filler(&format!("p{i}"))))
+                .collect::<String>()
+        );
+        let (_dir, index) = crate::test_support::index_of(&[("Towers", &page)]);
+        let retriever = Retriever::new(Arc::new(index), None);
+        let reading = retriever
+            .read("lighthouse", 1, &[1], Mode::Lexical)
+            .expect("read");
+        let first = &reading.hits[0];
+        assert_eq!(first.title, "Towers");
+        assert_ne!(first.ordinal, 0);
+        let opening = reading.hits.last().expect("hits");
+        assert_eq!((opening.doc_id, opening.ordinal), (first.doc_id, 0));
+        assert!(
+            opening.text.contains("A guide to the care"),
+            "{}",
+            opening.text
+        );
+        assert_eq!(
+            reading.hits.len(),
+            3,
+            "the first passage, one more, the opening"
+        );
+        assert_eq!(reading.retrieved, 1);
     }
 
     /// A lexical answer also reads further passages of the second page ranked.

@@ -5,8 +5,8 @@
 use indexer::SearchHit;
 
 use super::lines::{
-    call_parameters, is_definition_line, is_description, label_words, name_line, shows_syntax,
-    without_kind, LABEL_WORDS,
+    call_parameters, declared_name, is_definition_line, is_description, label_words, name_line,
+    shows_syntax, without_kind, LABEL_WORDS,
 };
 use super::quotes::MAX_RUN;
 use crate::retrieve::terms::QueryTerms;
@@ -73,13 +73,20 @@ impl Context {
             distinct.len()
         };
         // What kind of thing the name is, after it ("ServerRoot Directive", "The unwrap method"),
-        // says nothing about which: the name is what the context is about.
-        let name = without_kind(name);
+        // says nothing about which: the name is what the context is about. A declaration without
+        // parameters names the word after its kind ("Class LinkedHashSet<E>", `pub struct
+        // HashMap<K, V>`), not the types it extends.
+        let name = declared_name(text)
+            .filter(|_| name.len() == text.len())
+            .unwrap_or_else(|| without_kind(name));
+        let at = name.as_ptr() as usize - text.as_ptr() as usize;
         let name_terms = read(name, &mut named_found);
-        let terms = read(&text[name.len()..], &mut found);
+        read(&text[..at], &mut found);
+        let terms = read(&text[at + name.len()..], &mut found);
         // A name in lower camel case holds its words (`fsPromises.readFile`: "read", "file").
         query.mark_camel_names(name, &mut named_found);
-        query.mark_camel_names(&text[name.len()..], &mut found);
+        query.mark_camel_names(&text[..at], &mut found);
+        query.mark_camel_names(&text[at + name.len()..], &mut found);
         mark(&mut found, &named_found);
         // A context that opens with its parameters names nothing apart from them.
         let (named_found, name_terms) = if name.trim().is_empty() {

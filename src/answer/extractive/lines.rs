@@ -46,6 +46,11 @@ pub(super) fn is_label(line: &str) -> bool {
         return false;
     }
     let line = line.trim();
+    // A type's declaration (`pub struct HashMap<K, V> { /* private fields */ }`) is the term of
+    // the description under it, however it ends; one with parameters is a call's signature.
+    if !line.contains('(') && declared_name(line).is_some() {
+        return true;
+    }
     // Syntax named by symbols alone (zsh's prompt escapes `%?` and `%#`, `$?`, `<<<`) is a term
     // whatever it ends with; brackets and quotes alone close or open code, dots are no term, and
     // an interpreter's or a shell's prompt alone (`>>>`, `$`) is a line of a session.
@@ -500,6 +505,58 @@ pub(super) fn unnumbered(heading: &str) -> &str {
         n.ends_with('.') && n.split('.').all(|p| p.chars().all(|c| c.is_ascii_digit()))
     });
     number.map_or(heading, |(_, rest)| rest.trim_start())
+}
+
+/// The name a declaration declares, when `text` opens with one: the word after the kind of type it
+/// declares and its modifiers (`HashMap` of `pub struct HashMap<K, V> { /* private fields */ }`,
+/// `LinkedHashSet` of `public class LinkedHashSet<E> extends HashSet<E> implements Set<E>`, and of
+/// the headings API references give such a page, "Struct HashMap", "Class LinkedHashSet<E>"). What
+/// follows the name (its type parameters, what it extends and implements) is not what it names.
+pub(super) fn declared_name(text: &str) -> Option<&str> {
+    const MODIFIERS: &[&str] = &[
+        "pub",
+        "public",
+        "protected",
+        "private",
+        "static",
+        "final",
+        "abstract",
+        "sealed",
+        "non-sealed",
+        "export",
+        "unsafe",
+        "annotation",
+        "pub(crate)",
+    ];
+    const DECLARES: &[&str] = &[
+        "class",
+        "interface",
+        "struct",
+        "enum",
+        "trait",
+        "union",
+        "record",
+    ];
+    let is = |word: &str, list: &[&str]| list.iter().any(|k| word.eq_ignore_ascii_case(k));
+    let mut words = text.split_whitespace();
+    let mut declared = false;
+    for word in words.by_ref() {
+        if is(word, DECLARES) {
+            declared = true;
+        } else if declared || !is(word, MODIFIERS) {
+            let name = word
+                .split(['<', '{', '(', ':', ';'])
+                .next()
+                .unwrap_or("")
+                .trim_end_matches([',', '.']);
+            let identifier = name.starts_with(|c: char| c.is_alphabetic() || c == '_')
+                && name
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '$'));
+            return (declared && identifier).then_some(name);
+        }
+    }
+    None
 }
 
 /// `name` without the word after it that says what kind of thing it is ("ServerRoot Directive":

@@ -10,9 +10,10 @@ use super::context::{last_part, mark, Context, NextSentence, Surroundings};
 use super::history::{is_version_note, lists_changes, tells_the_past};
 use super::intent::{states_value_asked, Intent};
 use super::lines::{
-    heading_lines, is_field, is_gloss, is_inline_field, is_label, is_lowercase_description,
-    is_lowercase_item, is_parameter_of, is_signature_row, is_synopsis, is_typed_name,
-    may_be_header, opens_with_field, opens_with_version, returns_into, typed_field, Headings,
+    declared_name, heading_lines, is_field, is_gloss, is_inline_field, is_label,
+    is_lowercase_description, is_lowercase_item, is_parameter_of, is_signature_row, is_synopsis,
+    is_typed_name, may_be_header, opens_with_field, opens_with_version, returns_into, typed_field,
+    Headings,
 };
 use super::quotes::{
     breaks_off, code_follows, formula_follows, goes_on_below, introduced_block, listing_stating,
@@ -431,7 +432,7 @@ impl<'a> Reading<'a> {
                 || refers_back(text)
                 || (!row && !field_of_line && words < SHORTEST_SENTENCE),
         );
-        let is_lead = opens_entry(at, is_lead, aside, words);
+        let is_lead = opens_entry(at, is_lead, aside, words, text);
         // "New in version 3.11." says when, nothing else: it answers only a question about
         // versions, however many of the question's words its entry holds.
         // So does a sentence on how things were before some version ("Prior to Apache 1.3,
@@ -536,6 +537,10 @@ struct Layout {
     in_signature: bool,
     /// The line before opened a definition-list term or row label.
     under_term: bool,
+    /// The lines before open a type's declaration that later lines continue: its `where` clause
+    /// (`pub struct BTreeMap<K, V, A = Global>where` over `    A: Allocator + Clone,{ … }`) or its
+    /// members (`pub trait MetadataExt {` … `}`); how many braces are open.
+    declaring: Option<i32>,
 }
 
 impl Layout {
@@ -547,6 +552,29 @@ impl Layout {
         // term of the description after it: that stands under the function's heading.
         if next.is_some_and(|next| returns_into(line, next)) {
             return None;
+        }
+        // The rest of a declaration left open (its `where` clause, its members' signatures and
+        // rustdoc's "Show 16 methods" among them) is part of its term: it says nothing the
+        // description under it stands under.
+        let braces = |l: &str| l.matches('{').count() as i32 - l.matches('}').count() as i32;
+        if let Some(open) = self.declaring.take() {
+            let continues = open > 0
+                || line.starts_with(char::is_whitespace)
+                || line.starts_with(['{', '}'])
+                || line.starts_with("where");
+            if continues {
+                let open = open + braces(line);
+                let closed = open <= 0 && (line.contains('}') || line.trim_end().ends_with(';'));
+                self.declaring = (!closed).then_some(open);
+                return None;
+            }
+        }
+        let end = line.trim_end();
+        if (end.ends_with('{') || end.ends_with("where"))
+            && !line.starts_with(char::is_whitespace)
+            && declared_name(line).is_some()
+        {
+            self.declaring = Some(braces(line));
         }
         // A term's description may open in lower case, as Doxygen writes what a function returns
         // ("Returns", then "the window that was created or NULL on failure; …"): the line right
@@ -623,12 +651,19 @@ fn counted_words(text: &str, l: &Line<'_>, start: usize, end: usize) -> (Option<
 /// Whether a sentence of `words` that would open its entry (`is_lead`) does, leaving the lead to
 /// the next sentence when it does not: a sentence that stands `aside` (a parameter's line under a
 /// call's signature, a change note) keeps the lead as it was, and a short note right under a term
-/// ("Part of the Stable ABI.", "New in version 3.2.") is not what the entry opens with.
-fn opens_entry(at: &mut Surroundings, is_lead: bool, aside: bool, words: usize) -> bool {
+/// ("Part of the Stable ABI.", "New in version 3.2.") is not what the entry opens with, unless it
+/// names what the entry is ("A UTF-8–encoded, growable string." under `pub struct String`).
+fn opens_entry(
+    at: &mut Surroundings,
+    is_lead: bool,
+    aside: bool,
+    words: usize,
+    text: &str,
+) -> bool {
     if aside {
         at.lead = is_lead;
         false
-    } else if is_lead && words < LEAD_WORDS {
+    } else if is_lead && words < LEAD_WORDS && !["A ", "An "].iter().any(|a| text.starts_with(a)) {
         at.lead = true;
         false
     } else {

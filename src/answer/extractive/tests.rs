@@ -3074,3 +3074,101 @@ fn an_unnamed_default_is_quoted_with_what_it_is_the_default_of() {
         "{said}"
     );
 }
+
+#[test]
+fn a_declaration_names_the_word_after_its_kind() {
+    for (line, name) in [
+        (
+            "pub struct HashMap<K, V, S = RandomState> { /* private fields */ }",
+            "HashMap",
+        ),
+        (
+            "public class LinkedHashSet<E> extends HashSet<E> implements Set<E>, Cloneable",
+            "LinkedHashSet",
+        ),
+        ("Class LinkedHashSet<E>", "LinkedHashSet"),
+        ("Struct HashMap", "HashMap"),
+        ("Enum Class Thread.State", "Thread.State"),
+        ("public abstract interface Deque<E>", "Deque"),
+        ("class asyncio.TaskGroup", "asyncio.TaskGroup"),
+        ("pub trait Iterator {", "Iterator"),
+    ] {
+        assert_eq!(declared_name(line), Some(name), "{line}");
+    }
+    // A kind word in prose, or not followed by a name, declares nothing.
+    for line in [
+        "The class of errors",
+        "Classes and objects",
+        "public static void main(String[] args)",
+        "struct",
+    ] {
+        assert_eq!(declared_name(line), None, "{line}");
+    }
+}
+
+/// Rustdoc's page of a type: its heading, a version, the declaration, then its description; the
+/// passages that name the type most are its methods'.
+#[test]
+fn a_type_is_defined_by_the_description_under_its_declaration() {
+    let hits = [
+        hit(
+            &["Implementations"],
+            "pub fn new() -> HashMap<K, V, RandomState>\nCreates an empty HashMap.\n\
+             pub fn with_capacity(capacity: usize) -> HashMap<K, V, RandomState>\n\
+             Creates an empty HashMap with at least the specified capacity.",
+        ),
+        hit(
+            &["Struct HashMap"],
+            "Struct HashMap\n1.0.0 ·\npub struct HashMap<K, V, S = RandomState>where\n    \
+             K: Eq,{ /* private fields */ }\n\
+             A hash map implemented with quadratic probing and SIMD lookup.\n\
+             By default, HashMap uses a hashing algorithm selected to provide resistance \
+             against HashDoS attacks.",
+        ),
+    ];
+    let said = ask("What is a HashMap?", &hits).text();
+    assert!(
+        said.starts_with("A hash map implemented with quadratic probing"),
+        "{said}"
+    );
+    // Javadoc's: the declaration names the class among its supertypes, and the summary does not
+    // repeat the class's name.
+    let hits = [
+        hit(
+            &["Constructor Summary"],
+            "LinkedHashSet(int initialCapacity)\nConstructs a new, empty linked hash set with \
+             the specified initial capacity and the default load factor (0.75).",
+        ),
+        hit(
+            &["Class LinkedHashSet<E>"],
+            "Class LinkedHashSet<E>\nAll Implemented Interfaces:\nSerializable, Cloneable\n\
+             public class LinkedHashSet<E> extends HashSet<E> implements Set<E>, Cloneable, \
+             Serializable\nHash table and linked list implementation of the Set interface, \
+             with predictable iteration order.",
+        ),
+    ];
+    let said = ask("What is a LinkedHashSet?", &hits).text();
+    assert!(
+        said.contains("\nHash table and linked list implementation"),
+        "{said}"
+    );
+    assert!(!said.starts_with("LinkedHashSet(int"), "{said}");
+}
+
+/// A short sentence under a declaration that names what the thing is opens its entry; a short
+/// note does not.
+#[test]
+fn a_short_summary_opens_its_entry() {
+    let hits = [hit(
+        &["Struct String"],
+        "Struct String\npub struct String { /* private fields */ }\n\
+         A UTF-8–encoded, growable string.\n\
+         String is the most common string type. It has ownership over the contents of the \
+         string, stored in a heap-allocated buffer.",
+    )];
+    let said = ask("What is a String?", &hits).text();
+    assert!(
+        said.starts_with("A UTF-8–encoded, growable string."),
+        "{said}"
+    );
+}
