@@ -5,7 +5,7 @@
 use indexer::SearchHit;
 
 use super::lines::{
-    call_parameters, declared_name, is_definition_line, is_description, label_words, name_line,
+    call_parameters, declared_type, is_definition_line, is_description, label_words, name_line,
     shows_syntax, without_kind, LABEL_WORDS,
 };
 use super::quotes::MAX_RUN;
@@ -76,9 +76,7 @@ impl Context {
         // says nothing about which: the name is what the context is about. A declaration without
         // parameters names the word after its kind ("Class LinkedHashSet<E>", `pub struct
         // HashMap<K, V>`), not the types it extends.
-        let name = declared_name(text)
-            .filter(|_| name.len() == text.len())
-            .unwrap_or_else(|| without_kind(name));
+        let name = declared_type(text).unwrap_or_else(|| without_kind(name));
         let at = name.as_ptr() as usize - text.as_ptr() as usize;
         let name_terms = read(name, &mut named_found);
         read(&text[..at], &mut found);

@@ -47,8 +47,8 @@ pub(super) fn is_label(line: &str) -> bool {
     }
     let line = line.trim();
     // A type's declaration (`pub struct HashMap<K, V> { /* private fields */ }`) is the term of
-    // the description under it, however it ends; one with parameters is a call's signature.
-    if !line.contains('(') && declared_name(line).is_some() {
+    // the description under it, however it ends.
+    if declared_type(line).is_some() {
         return true;
     }
     // Syntax named by symbols alone (zsh's prompt escapes `%?` and `%#`, `$?`, `<<<`) is a term
@@ -505,6 +505,13 @@ pub(super) fn unnumbered(heading: &str) -> &str {
         n.ends_with('.') && n.split('.').all(|p| p.chars().all(|c| c.is_ascii_digit()))
     });
     number.map_or(heading, |(_, rest)| rest.trim_start())
+}
+
+/// The name of the type `line` declares ([`declared_name`]) when its parentheses, if any, hold its
+/// fields (`pub struct ReadDir(/* private fields */);`, a statement): a declaration with parameters
+/// is otherwise a call's signature (`class ThreadPoolExecutor(max_workers=None)`).
+pub(super) fn declared_type(line: &str) -> Option<&str> {
+    declared_name(line).filter(|_| !line.contains('(') || line.trim_end().ends_with(';'))
 }
 
 /// The name a declaration declares, when `text` opens with one: the word after the kind of type it

@@ -3095,6 +3095,15 @@ fn a_declaration_names_the_word_after_its_kind() {
     ] {
         assert_eq!(declared_name(line), Some(name), "{line}");
     }
+    assert_eq!(
+        declared_type("pub struct ReadDir(/* private fields */);"),
+        Some("ReadDir")
+    );
+    assert_eq!(
+        declared_type("class concurrent.futures.ThreadPoolExecutor(max_workers=None)"),
+        None,
+        "a call's signature"
+    );
     // A kind word in prose, or not followed by a name, declares nothing.
     for line in [
         "The class of errors",
