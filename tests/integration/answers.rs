@@ -427,7 +427,7 @@ fn starlette_docs_hybrid_answers_hold_their_floor() {
 /// The Rust standard library's API docs that the toolchain ships (eval/rust-std.jsonl), a sixteenth
 /// site, written in stop 57: rustdoc, every method under a signature heading, crawled from
 /// `std/index.html` within `std/`. 11 of 25 supported, 9 first (top 3: 18) when set. On the same
-/// crawl, eval/rust-std-types.jsonl (stop 70) asks what a type is: 11 of 20 supported, 9 first
+/// crawl, eval/rust-std-types.jsonl (stop 70) asks what a type is: 11 of 20 supported, 10 first
 /// (top 3: 14) when set; 5 and 3 before a type's declaration was read as its term.
 #[test]
 fn rust_std_docs_answers_hold_their_floor() {

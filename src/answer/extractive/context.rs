@@ -73,9 +73,9 @@ impl Context {
             distinct.len()
         };
         // What kind of thing the name is, after it ("ServerRoot Directive", "The unwrap method"),
-        // says nothing about which: the name is what the context is about. A declaration without
-        // parameters names the word after its kind ("Class LinkedHashSet<E>", `pub struct
-        // HashMap<K, V>`), not the types it extends.
+        // says nothing about which: the name is what the context is about. A type's declaration
+        // names the word after its kind (`public class LinkedHashSet<E> extends HashSet<E>`, `pub
+        // struct HashMap<K, V>`), not the types it extends.
         let name = declared_type(text).unwrap_or_else(|| without_kind(name));
         let at = name.as_ptr() as usize - text.as_ptr() as usize;
         let name_terms = read(name, &mut named_found);

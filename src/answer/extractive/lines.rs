@@ -507,18 +507,33 @@ pub(super) fn unnumbered(heading: &str) -> &str {
     number.map_or(heading, |(_, rest)| rest.trim_start())
 }
 
-/// The name of the type `line` declares ([`declared_name`]) when its parentheses, if any, hold its
-/// fields (`pub struct ReadDir(/* private fields */);`, a statement): a declaration with parameters
-/// is otherwise a call's signature (`class ThreadPoolExecutor(max_workers=None)`).
+/// The name of the type `line` declares ([`declared_name`]) when parentheses after it, if any,
+/// hold its fields (`pub struct ReadDir(/* private fields */);`, a statement): a declaration with
+/// parameters is otherwise a call's signature (`class ThreadPoolExecutor(max_workers=None)`).
+/// Parentheses among its type parameters (`pub struct LazyLock<T, F = fn() -> T>`) are not its.
 pub(super) fn declared_type(line: &str) -> Option<&str> {
-    declared_name(line).filter(|_| !line.contains('(') || line.trim_end().ends_with(';'))
+    let name = declared_name(line)?;
+    let after = &line[name.as_ptr() as usize - line.as_ptr() as usize + name.len()..];
+    // Past the type parameters, brackets balanced.
+    let mut depth = 0;
+    let rest = after.trim_start_matches(|c: char| {
+        match c {
+            '<' => depth += 1,
+            '>' if depth > 0 => depth -= 1,
+            _ if depth == 0 => return false,
+            _ => {}
+        }
+        true
+    });
+    (!rest.starts_with('(') || line.trim_end().ends_with(';')).then_some(name)
 }
 
 /// The name a declaration declares, when `text` opens with one: the word after the kind of type it
-/// declares and its modifiers (`HashMap` of `pub struct HashMap<K, V> { /* private fields */ }`,
-/// `LinkedHashSet` of `public class LinkedHashSet<E> extends HashSet<E> implements Set<E>`, and of
-/// the headings API references give such a page, "Struct HashMap", "Class LinkedHashSet<E>"). What
-/// follows the name (its type parameters, what it extends and implements) is not what it names.
+/// declares and its modifiers, written as code (`HashMap` of `pub struct HashMap<K, V> { /*
+/// private fields */ }`, `LinkedHashSet` of `public class LinkedHashSet<E> extends HashSet<E>
+/// implements Set<E>`). What follows the name (its type parameters, what it extends and
+/// implements) is not what it names. A heading in words ("Class Methods", "Interface Libraries")
+/// declares nothing.
 pub(super) fn declared_name(text: &str) -> Option<&str> {
     const MODIFIERS: &[&str] = &[
         "pub",
@@ -544,7 +559,7 @@ pub(super) fn declared_name(text: &str) -> Option<&str> {
         "union",
         "record",
     ];
-    let is = |word: &str, list: &[&str]| list.iter().any(|k| word.eq_ignore_ascii_case(k));
+    let is = |word: &str, list: &[&str]| list.contains(&word);
     let mut words = text.split_whitespace();
     let mut declared = false;
     for word in words.by_ref() {

@@ -3086,9 +3086,7 @@ fn a_declaration_names_the_word_after_its_kind() {
             "public class LinkedHashSet<E> extends HashSet<E> implements Set<E>, Cloneable",
             "LinkedHashSet",
         ),
-        ("Class LinkedHashSet<E>", "LinkedHashSet"),
-        ("Struct HashMap", "HashMap"),
-        ("Enum Class Thread.State", "Thread.State"),
+        ("public enum Thread.State", "Thread.State"),
         ("public abstract interface Deque<E>", "Deque"),
         ("class asyncio.TaskGroup", "asyncio.TaskGroup"),
         ("pub trait Iterator {", "Iterator"),
@@ -3098,6 +3096,10 @@ fn a_declaration_names_the_word_after_its_kind() {
     assert_eq!(
         declared_type("pub struct ReadDir(/* private fields */);"),
         Some("ReadDir")
+    );
+    assert_eq!(
+        declared_type("pub struct LazyLock<T, F = fn() -> T> { /* private fields */ }"),
+        Some("LazyLock")
     );
     assert_eq!(
         declared_type("class concurrent.futures.ThreadPoolExecutor(max_workers=None)"),
@@ -3110,6 +3112,9 @@ fn a_declaration_names_the_word_after_its_kind() {
         "Classes and objects",
         "public static void main(String[] args)",
         "struct",
+        "Class Methods",
+        "Interface Libraries",
+        "Record the merge",
     ] {
         assert_eq!(declared_name(line), None, "{line}");
     }
