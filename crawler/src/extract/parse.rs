@@ -250,7 +250,10 @@ impl<'s> Builder<'s> {
                     if rest.starts_with("<!--") {
                         let comment = self.comment()?;
                         self.insert_comment(comment);
-                    } else if rest.len() >= 9 && rest[2..9].eq_ignore_ascii_case("doctype") {
+                    } else if bytes
+                        .get(2..9)
+                        .is_some_and(|b| b.eq_ignore_ascii_case(b"doctype"))
+                    {
                         if !doctype_allowed {
                             return Err(GiveUp);
                         }
@@ -1682,6 +1685,8 @@ mod tests {
             "<!DOCTYPE html><table><tr></p><td>x</table>",
             "<!DOCTYPE html><table><colgroup></p><tr><td>x</table>",
             "<!DOCTYPE html><script><!--<script>x</script>y--></script>",
+            // A bogus comment whose seventh byte is inside a character (found by html_extract).
+            "\n\n<!±±±±±±±±",
         ] {
             assert!(Builder::run(html).is_none(), "should give up on {html:?}");
             // and html5ever parses it
