@@ -250,10 +250,7 @@ impl<'s> Builder<'s> {
                     if rest.starts_with("<!--") {
                         let comment = self.comment()?;
                         self.insert_comment(comment);
-                    } else if bytes
-                        .get(2..9)
-                        .is_some_and(|b| b.eq_ignore_ascii_case(b"doctype"))
-                    {
+                    } else if opens_with_word(&rest[2..], "doctype") {
                         if !doctype_allowed {
                             return Err(GiveUp);
                         }
@@ -426,7 +423,7 @@ impl<'s> Builder<'s> {
         let rest = rest.trim();
         let (public, system) = if rest.is_empty() {
             (None, None)
-        } else if rest.len() >= 6 && rest[..6].eq_ignore_ascii_case("public") {
+        } else if opens_with_word(rest, "public") {
             let (public, after) = quoted(&rest[6..])?;
             let after = after.trim();
             let system = if after.is_empty() {
@@ -439,7 +436,7 @@ impl<'s> Builder<'s> {
                 Some(system)
             };
             (Some(public), system)
-        } else if rest.len() >= 6 && rest[..6].eq_ignore_ascii_case("system") {
+        } else if opens_with_word(rest, "system") {
             let (system, after) = quoted(&rest[6..])?;
             if !after.trim().is_empty() {
                 return Err(GiveUp);
@@ -1495,6 +1492,14 @@ fn svg_attribute(lower: &str) -> QualName {
     QualName::new(prefix.map(Prefix::from), ns, LocalName::from(local))
 }
 
+/// Returns true if `text` opens with the ASCII `word`, in any case; compared as bytes, so a
+/// character that straddles the word's end is no slicing error.
+fn opens_with_word(text: &str, word: &str) -> bool {
+    text.as_bytes()
+        .get(..word.len())
+        .is_some_and(|b| b.eq_ignore_ascii_case(word.as_bytes()))
+}
+
 fn is_space_byte(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\x0c' | b'\r')
 }
@@ -1687,6 +1692,7 @@ mod tests {
             "<!DOCTYPE html><script><!--<script>x</script>y--></script>",
             // A bogus comment whose seventh byte is inside a character (found by html_extract).
             "\n\n<!±±±±±±±±",
+            "<!DOCTYPE html a€€>",
         ] {
             assert!(Builder::run(html).is_none(), "should give up on {html:?}");
             // and html5ever parses it
