@@ -6,7 +6,7 @@ use indexer::SearchHit;
 
 use super::lines::{
     call_parameters, declared_type, is_definition_line, is_description, label_words, name_line,
-    shows_syntax, without_kind, LABEL_WORDS,
+    offset_in, shows_syntax, without_kind, LABEL_WORDS,
 };
 use super::quotes::MAX_RUN;
 use crate::retrieve::terms::QueryTerms;
@@ -77,7 +77,7 @@ impl Context {
         // names the word after its kind (`public class LinkedHashSet<E> extends HashSet<E>`, `pub
         // struct HashMap<K, V>`), not the types it extends.
         let name = declared_type(text).unwrap_or_else(|| without_kind(name));
-        let at = name.as_ptr() as usize - text.as_ptr() as usize;
+        let at = offset_in(text, name);
         let name_terms = read(name, &mut named_found);
         read(&text[..at], &mut found);
         let terms = read(&text[at + name.len()..], &mut found);

@@ -33,7 +33,7 @@ pub(super) fn defined_subject(question: &str) -> Option<&str> {
                 "do" | "mean" | "control" | "set" | "specify" | "determine" | "affect"
             )
         })?;
-        rest[..verb_word.as_ptr() as usize - rest.as_ptr() as usize].trim()
+        rest[..super::lines::offset_in(rest, verb_word)].trim()
     } else {
         rest
     };

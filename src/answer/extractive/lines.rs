@@ -507,13 +507,18 @@ pub(super) fn unnumbered(heading: &str) -> &str {
     number.map_or(heading, |(_, rest)| rest.trim_start())
 }
 
+/// Where `part`, a slice of `text`, starts in it.
+pub(super) fn offset_in(text: &str, part: &str) -> usize {
+    part.as_ptr() as usize - text.as_ptr() as usize
+}
+
 /// The name of the type `line` declares ([`declared_name`]) when parentheses after it, if any,
 /// hold its fields (`pub struct ReadDir(/* private fields */);`, a statement): a declaration with
 /// parameters is otherwise a call's signature (`class ThreadPoolExecutor(max_workers=None)`).
 /// Parentheses among its type parameters (`pub struct LazyLock<T, F = fn() -> T>`) are not its.
 pub(super) fn declared_type(line: &str) -> Option<&str> {
     let name = declared_name(line)?;
-    let after = &line[name.as_ptr() as usize - line.as_ptr() as usize + name.len()..];
+    let after = &line[offset_in(line, name) + name.len()..];
     // Past the type parameters, brackets balanced.
     let mut depth = 0;
     let rest = after.trim_start_matches(|c: char| {
@@ -559,13 +564,11 @@ pub(super) fn declared_name(text: &str) -> Option<&str> {
         "union",
         "record",
     ];
-    let is = |word: &str, list: &[&str]| list.contains(&word);
-    let mut words = text.split_whitespace();
     let mut declared = false;
-    for word in words.by_ref() {
-        if is(word, DECLARES) {
+    for word in text.split_whitespace() {
+        if DECLARES.contains(&word) {
             declared = true;
-        } else if declared || !is(word, MODIFIERS) {
+        } else if declared || !MODIFIERS.contains(&word) {
             let name = word
                 .split(['<', '{', '(', ':', ';'])
                 .next()
